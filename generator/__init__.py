@@ -1,0 +1,1 @@
+"""devportal: builds a developer portal from many Git repositories."""

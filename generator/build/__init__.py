@@ -1,0 +1,1 @@
+"""Step 4: stage the docs tree and generated mkdocs.yml, then build the site atomically."""

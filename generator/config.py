@@ -1,0 +1,299 @@
+"""The plugin's configuration, declared as typed MkDocs option classes.
+
+The same classes validate ``plugins: - devportal: ...`` whether the config is read by ``mkdocs``
+(through :mod:`generator.plugin`) or by the ``devportal`` command (through :func:`load_portal_config`).
+Unknown keys get a "did you mean" hint; every problem becomes a :class:`Diagnostic`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, warning
+
+DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class SourceConfig(base.Config):
+    """One Git repository (or local folder) whose docs and specs become a section of the portal."""
+
+    name = c.Type(str)
+    """URL prefix of the source's section in the portal, e.g. ``payments`` → ``/payments/``."""
+    repo = c.Type(str)
+    """``owner/repo`` on GitHub, any Git URL (``https://``, ``ssh``, ``file://``) or a local folder."""
+    ref = c.Optional(c.Type(str))
+    """Branch, tag or commit. Default: the remote's default branch (HEAD)."""
+    pages = c.ListOfItems(c.Type(str), default=list(DEFAULT_PAGES))
+    """Globs (relative to the repo root) of the Markdown pages to publish."""
+    exclude = c.ListOfItems(c.Type(str), default=[])
+    """Globs of Markdown files not to publish (partials, templates, changelogs...)."""
+    specs = c.ListOfItems(c.Type(str), default=[])
+    """Globs of the OpenAPI / Swagger specs to render as API reference."""
+    title = c.Optional(c.Type(str))
+    """Section title in the navigation and the API overview. Default: the name."""
+    description = c.Type(str, default="")
+    """One line for the portal's API overview table."""
+    nav_file = c.Type(str, default=".devportal-nav.yml")
+    """Optional file in the repo that orders the section's navigation."""
+    web_url = c.Optional(c.Type(str))
+    """The repo's web page, for "Edit on GitHub" / "Report a problem". Default: derived from ``repo``."""
+    edit_branch = c.Optional(c.Type(str))
+    """Branch the edit links point at. Default: ``ref``, else ``main``."""
+    trusted = c.Type(bool, default=False)
+    """Let raw HTML in this source's Markdown and spec descriptions through unsanitized."""
+    remote_refs = c.Type(bool, default=False)
+    """Allow ``$ref`` to ``http(s)://`` URLs in this source's specs."""
+    published_urls = c.ListOfItems(c.Type(str), default=[])
+    """URL prefixes where this source's pages were published before (rewritten to portal links)."""
+
+
+class UpdatesConfig(base.Config):
+    """Where the technical-updates archive comes from."""
+
+    enabled = c.Type(bool, default=True)
+    dir = c.Type(str, default="content/updates")
+    """Folder of update files in the portal repo (used when ``source`` is not set)."""
+    source = c.Optional(c.Type(str))
+    """Name of a source whose repo holds the updates."""
+    glob = c.Type(str, default="*.md")
+    """Glob of update files inside ``dir`` or inside the ``source``'s repo."""
+    url = c.Type(str, default="updates")
+    """URL prefix of the archive in the portal."""
+
+
+class FeedbackConfig(base.Config):
+    """Material's "Was this page helpful?" widget."""
+
+    enabled = c.Type(bool, default=True)
+    endpoint = c.Optional(c.Type(str))
+    """URL that receives ``POST {page, url, rating}`` as JSON. Default: Google Analytics event if
+    ``extra.analytics`` is configured, else only the browser console."""
+
+
+class PortalConfig(base.Config):
+    """``plugins: - devportal:`` in ``mkdocs.yml``."""
+
+    sources = c.ListOfItems(c.SubConfig(SourceConfig), default=[])
+    content_dir = c.Type(str, default="content/portal")
+    """The portal's own pages (home, getting started, ...), relative to ``mkdocs.yml``."""
+    cache_dir = c.Type(str, default=".devportal/cache")
+    """Where Git clones are kept between builds."""
+    stage_dir = c.Type(str, default=".devportal/stage")
+    """Where the staged docs tree and the generated ``mkdocs.yml`` are written."""
+    lock_file = c.Type(str, default="devportal.lock")
+    strict = c.Type(bool, default=False)
+    """Treat warnings (broken links, invalid specs) as errors."""
+    offline = c.Type(bool, default=False)
+    """Never contact remotes; build from the cache and the lock file."""
+    jobs = c.Type(int, default=4)
+    """How many sources are fetched in parallel."""
+    updates = c.SubConfig(UpdatesConfig)
+    feedback = c.SubConfig(FeedbackConfig)
+    redirects = c.DictOfItems(c.Type(str), default={})
+    """Old portal path → new portal path; each becomes a redirect page."""
+    published_url = c.Optional(c.Type(str))
+    """URL of the published portal; absolute links to it are checked and made relative."""
+
+
+@dataclass
+class ProjectConfig:
+    """What the ``devportal`` command needs from ``mkdocs.yml``: the file, its raw data and the plugin part."""
+
+    path: Path
+    raw: dict[str, Any]
+    portal: PortalConfig
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the folder of ``mkdocs.yml``."""
+        return (self.root / relative).resolve()
+
+
+class _TaggedLoader(yaml.SafeLoader):
+    """Loads ``mkdocs.yml`` without running anything: unknown tags (``!!python/name:...``,
+    ``!ENV``, ``!relative``) are kept as :class:`Tagged` values and written back unchanged."""
+
+
+@dataclass(frozen=True)
+class Tagged:
+    tag: str
+    value: Any
+
+
+def _construct_tagged(loader: yaml.Loader, suffix_or_tag, node=None):
+    if node is None:  # multi-constructor without suffix
+        node, tag = suffix_or_tag, ""
+    else:
+        tag = suffix_or_tag
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return Tagged(tag, value)
+
+
+_TaggedLoader.add_multi_constructor("!", _construct_tagged)
+_TaggedLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+
+
+class TaggedDumper(yaml.SafeDumper):
+    """Writes :class:`Tagged` values back with their tag, for the generated ``mkdocs.yml``."""
+
+
+def _represent_tagged(dumper: yaml.Dumper, data: Tagged):
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+TaggedDumper.add_representer(Tagged, _represent_tagged)
+
+
+def read_mkdocs_yml(path: Path) -> dict[str, Any]:
+    """Read ``mkdocs.yml`` as data, with a file:line error when it is not valid YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DiagnosticError([error(str(path), f"cannot read the config: {exc.strerror}",
+                                     code="config-missing",
+                                     hint="run devportal in the folder of mkdocs.yml or pass -f PATH")]) from exc
+    try:
+        data = yaml.load(text, Loader=_TaggedLoader)  # noqa: S506 - safe loader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DiagnosticError([error(
+            str(path), f"not valid YAML: {getattr(exc, 'problem', None) or exc}", code="config-yaml",
+            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+            hint="check the indentation and quoting around this line")]) from exc
+    if not isinstance(data, dict):
+        raise DiagnosticError([error(str(path), "the config must be a mapping of settings",
+                                     code="config-yaml", hint="start with `site_name: ...`")])
+    return data
+
+
+def plugin_settings(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``devportal`` entry of ``plugins:`` (``None`` when the plugin is not listed)."""
+    for entry in raw.get("plugins") or []:
+        if entry == "devportal":
+            return {}
+        if isinstance(entry, dict) and "devportal" in entry:
+            return entry["devportal"] or {}
+    return None
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*-?\s*{re.escape(key)}\s*:", text, re.MULTILINE)
+    return text[: match.start()].count("\n") + 1 + (1 if text[match.start()] == "\n" else 0) if match else None
+
+
+def _did_you_mean(key: str, known: list[str]) -> str | None:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def validate_portal_config(settings: dict[str, Any], file: str, text: str = "") -> tuple[PortalConfig,
+                                                                                        Diagnostics]:
+    """Validate the plugin settings; unknown keys get a "did you mean" hint, errors name the key."""
+    problems = Diagnostics()
+    # Unknown keys first, with hints: MkDocs only warns about them.
+    scopes = [("", settings, PortalConfig)]
+    for index, src in enumerate(settings.get("sources") or []):
+        if isinstance(src, dict):
+            scopes.append((f"sources[{index}].", src, SourceConfig))
+    for key in ("updates", "feedback"):
+        if isinstance(settings.get(key), dict):
+            scopes.append((f"{key}.", settings[key], UpdatesConfig if key == "updates" else FeedbackConfig))
+    for prefix, data, schema in scopes:
+        known = [name for name, _ in schema._schema]
+        for key in data:
+            if key not in known:
+                problems.add(error(file, f"unknown setting `{prefix}{key}` in the devportal plugin",
+                                   code="config-unknown-key", line=_line_of_key(text, str(key)),
+                                   hint=_did_you_mean(str(key), known) or f"known settings: {', '.join(known)}"))
+    clean = _without_unknown(settings)
+    cfg = PortalConfig(config_file_path=file)
+    cfg.load_dict(clean)
+    failed, warns = cfg.validate()
+    for key, exc in failed:
+        problems.add(error(file, f"`{key}`: {exc}", code="config-invalid", line=_line_of_key(text, key.split(".")[0]),
+                           hint="see the source configuration reference in README.md"))
+    for key, message in warns:
+        if "Unrecognised" not in str(message):
+            problems.add(warning(file, f"`{key}`: {message}", code="config-warning"))
+    if not failed:
+        problems.extend(_check_sources(cfg, file, text))
+    return cfg, problems
+
+
+def _without_unknown(settings: dict[str, Any]) -> dict[str, Any]:
+    known = {name for name, _ in PortalConfig._schema}
+    clean = {k: v for k, v in settings.items() if k in known}
+    if isinstance(clean.get("sources"), list):
+        src_known = {name for name, _ in SourceConfig._schema}
+        clean["sources"] = [{k: v for k, v in s.items() if k in src_known} if isinstance(s, dict) else s
+                            for s in clean["sources"]]
+    for key, schema in (("updates", UpdatesConfig), ("feedback", FeedbackConfig)):
+        if isinstance(clean.get(key), dict):
+            sub_known = {name for name, _ in schema._schema}
+            clean[key] = {k: v for k, v in clean[key].items() if k in sub_known}
+    return clean
+
+
+def _check_sources(cfg: PortalConfig, file: str, text: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    seen: dict[str, int] = {}
+    for index, src in enumerate(cfg.sources):
+        where = f"sources[{index}]"
+        if not src.name:
+            problems.append(error(file, f"{where} has no `name`", code="config-source-name",
+                                  hint="give every source a short URL-safe name, e.g. `name: payments`"))
+            continue
+        if not NAME_PATTERN.match(src.name):
+            problems.append(error(file, f"source name `{src.name}` is not URL-safe", code="config-source-name",
+                                  line=_line_of_key(text, "name"),
+                                  hint="use lower-case letters, digits, `-`, `_` or `.`, e.g. `payments-api`"))
+        if src.name in seen:
+            problems.append(error(file, f"source name `{src.name}` is used twice (sources[{seen[src.name]}] and "
+                                        f"{where})", code="config-source-duplicate",
+                                  hint="each source needs its own name: it is the URL prefix of its section"))
+        seen.setdefault(src.name, index)
+        if not src.repo:
+            problems.append(error(file, f"source `{src.name}` has no `repo`", code="config-source-repo",
+                                  hint="set `repo:` to owner/repo, a Git URL or a local folder"))
+    if cfg.updates.source and cfg.updates.source not in seen:
+        problems.append(error(file, f"`updates.source` names `{cfg.updates.source}`, which is not a source",
+                              code="config-updates-source", hint=_did_you_mean(cfg.updates.source, list(seen))))
+    return problems
+
+
+def load_project_config(path: Path) -> ProjectConfig:
+    """Read ``mkdocs.yml`` and validate its devportal plugin settings; raise with every problem found."""
+    path = path.resolve()
+    raw = read_mkdocs_yml(path)
+    settings = plugin_settings(raw)
+    if settings is None:
+        raise DiagnosticError([error(str(path), "the devportal plugin is not listed under `plugins:`",
+                                     code="config-no-plugin",
+                                     hint="add `plugins: [{devportal: {sources: [...]}}]` to mkdocs.yml")])
+    text = path.read_text(encoding="utf-8")
+    portal, problems = validate_portal_config(settings, str(path), text)
+    if problems.errors:
+        raise DiagnosticError(problems)
+    return ProjectConfig(path=path, raw=raw, portal=portal)

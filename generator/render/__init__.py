@@ -1,0 +1,1 @@
+"""Step 3: renderers that turn source content into staged Markdown (pages, API reference, updates)."""

@@ -1,0 +1,1 @@
+"""Step 2: validators (OpenAPI specs, Markdown links, config) that report Diagnostics."""
