@@ -1,0 +1,137 @@
+"""The generated ``mkdocs.yml`` of the staged tree.
+
+It is the user's ``mkdocs.yml`` with the devportal plugin taken out and the generated parts put in:
+``docs_dir``, ``nav``, the Markdown extensions the staged pages need, the API reference's assets, the
+updates archive's plugins, redirects, and paths made relative to the stage folder. Any engine that reads
+``mkdocs.yml`` (MkDocs with mkdocs-material, or Zensical) builds it without devportal installed.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from generator.config import ProjectConfig, Tagged, TaggedDumper
+
+if TYPE_CHECKING:
+    from generator.build.stage import StagedSource
+    from generator.render.updates import UpdatesOutput
+
+#: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors).
+REQUIRED_EXTENSIONS: list[Any] = [
+    "abbr",
+    "admonition",
+    "attr_list",
+    "def_list",
+    "footnotes",
+    "md_in_html",
+    "tables",
+    {"toc": {"permalink": True}},
+    "pymdownx.details",
+    {"pymdownx.highlight": {"anchor_linenums": True, "guess_lang": False}},
+    "pymdownx.inlinehilite",
+    {"pymdownx.superfences": {"custom_fences": [{
+        "name": "mermaid", "class": "mermaid",
+        "format": Tagged("tag:yaml.org,2002:python/name:pymdownx.superfences.fence_code_format", "")}]}},
+    {"pymdownx.tabbed": {"alternate_style": True}},
+    {"pymdownx.tasklist": {"custom_checkbox": True}},
+    "pymdownx.caret",
+    "pymdownx.mark",
+    "pymdownx.tilde",
+]
+
+#: Path-valued settings that must be rewritten when the config moves into the stage folder.
+_THEME_PATHS = ("custom_dir", "logo", "favicon")
+
+
+def _extension_name(entry: Any) -> str:
+    return entry if isinstance(entry, str) else next(iter(entry))
+
+
+def _merge_extensions(user: list[Any]) -> list[Any]:
+    merged = list(user or [])
+    names = {_extension_name(e) for e in merged}
+    for entry in REQUIRED_EXTENSIONS:
+        if _extension_name(entry) not in names:
+            merged.append(copy.deepcopy(entry))
+    return merged
+
+
+def _plugins(user: list[Any], updates: UpdatesOutput | None, redirects: dict[str, str]) -> list[Any]:
+    plugins = [entry for entry in (user or [])
+               if entry != "devportal" and not (isinstance(entry, dict) and "devportal" in entry)]
+    names = {_extension_name(e) for e in plugins}
+    if "search" not in names:
+        plugins.insert(0, "search")
+    for entry in (updates.plugins if updates else []):
+        if _extension_name(entry) not in names:
+            plugins.append(entry)
+            names.add(_extension_name(entry))
+    if redirects and "redirects" not in names:
+        plugins.append({"redirects": {"redirect_maps": dict(sorted(redirects.items()))}})
+    return plugins
+
+
+def _relocate(value: str, project_root: Path, stage_dir: Path) -> str:
+    path = Path(value)
+    if not path.is_absolute():
+        path = project_root / path
+    return Path(os.path.relpath(path, stage_dir)).as_posix()
+
+
+def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: list,
+                            staged_sources: list[StagedSource], updates: UpdatesOutput | None) -> dict[str, Any]:
+    """The config of the staged tree, as data (written by :func:`write_mkdocs_yml`)."""
+    raw = copy.deepcopy(project.raw)
+    config: dict[str, Any] = {key: value for key, value in raw.items()
+                              if key not in ("plugins", "nav", "docs_dir", "site_dir", "markdown_extensions")}
+    config["docs_dir"] = "docs"
+    config["site_dir"] = _relocate(raw.get("site_dir", "site"), project.root, stage_dir)
+    theme = config.get("theme") or {"name": "material"}
+    if isinstance(theme, str):
+        theme = {"name": theme}
+    for key in _THEME_PATHS:
+        if key == "custom_dir" and isinstance(theme.get(key), str):
+            theme[key] = _relocate(theme[key], project.root, stage_dir)
+    config["theme"] = theme
+    config["nav"] = nav
+    config["markdown_extensions"] = _merge_extensions(raw.get("markdown_extensions"))
+    config["plugins"] = _plugins(raw.get("plugins"), updates, project.portal.redirects)
+    for extension in (updates.markdown_extensions if updates else []):
+        if _extension_name(extension) not in {_extension_name(e) for e in config["markdown_extensions"]}:
+            config["markdown_extensions"].append(extension)
+    css = list(config.get("extra_css") or [])
+    scripts = list(config.get("extra_javascript") or [])
+    for staged in staged_sources:
+        for reference in staged.references:
+            for asset in reference.assets:
+                bucket = css if asset.endswith(".css") else scripts
+                if asset not in bucket:
+                    bucket.append(asset)
+    if css:
+        config["extra_css"] = css
+    if scripts:
+        config["extra_javascript"] = scripts
+    extra = dict(config.get("extra") or {})
+    devportal_extra = dict(extra.get("devportal") or {})
+    feedback = project.portal.feedback
+    if feedback.endpoint:
+        devportal_extra["feedback_endpoint"] = feedback.endpoint
+    devportal_extra["sources"] = [
+        {"name": s.config.name, "title": s.title, "repo": s.checkout.web_url, "commit": s.checkout.commit}
+        for s in staged_sources]
+    extra["devportal"] = devportal_extra
+    config["extra"] = extra
+    return config
+
+
+def write_mkdocs_yml(config: dict[str, Any], path: Path) -> None:
+    """Write the generated config with a header saying where it comes from."""
+    header = ("# Generated by devportal from the project's mkdocs.yml: do not edit.\n"
+              "# Build it with `mkdocs build -f <this file>` or Zensical.\n")
+    body = yaml.dump(config, Dumper=TaggedDumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    path.write_text(header + body, encoding="utf-8")

@@ -1,0 +1,149 @@
+"""The portal's navigation: its own pages first, then one section per API source.
+
+A source's section lists its index page, its guides (folders become sub-sections, ordered by the
+Docusaurus ``sidebar_position`` front matter where present, else by title) and its API reference. A
+source may order its section itself with a nav file in its repo (``.devportal-nav.yml`` by default):
+
+.. code-block:: yaml
+
+    - README.md                      # a page, titled by its heading
+    - Quick start: docs/quick-start.md
+    - Guides:                        # a sub-section
+        - docs/api-guide/capture.md
+        - docs/api-guide/refunds.md
+
+Pages the nav file does not list are appended after the listed ones, so no page becomes unreachable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, error, warning
+
+NavEntry = Any  # str | dict[str, str | list]
+
+
+@dataclass
+class NavPage:
+    """A staged page as the navigation sees it."""
+
+    staged_path: str  # relative to docs_dir, e.g. "payments/docs/quick-start.md"
+    repo_path: str  # relative to the source root, e.g. "docs/quick-start.md"
+    title: str | None = None
+    position: float | None = None
+    label: str | None = None
+
+
+@dataclass
+class _Folder:
+    name: str
+    index: NavPage | None = None
+    pages: list[NavPage] = field(default_factory=list)
+    folders: dict[str, _Folder] = field(default_factory=dict)
+
+
+def _sort_key(page: NavPage) -> tuple:
+    position = page.position if page.position is not None else float("inf")
+    return (position, (page.label or page.title or page.repo_path).lower())
+
+
+def _entry(page: NavPage) -> NavEntry:
+    label = page.label or page.title
+    return {label: page.staged_path} if label else page.staged_path
+
+
+def _folder_title(folder: _Folder) -> str:
+    if folder.index and (folder.index.label or folder.index.title):
+        return folder.index.label or folder.index.title
+    return folder.name.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _folder_entries(folder: _Folder) -> list[NavEntry]:
+    entries: list[tuple[tuple, NavEntry]] = []
+    for page in folder.pages:
+        entries.append((_sort_key(page), _entry(page)))
+    for sub in folder.folders.values():
+        children = _folder_entries(sub)
+        if sub.index:
+            children.insert(0, sub.index.staged_path)
+        key = _sort_key(sub.index) if sub.index else (float("inf"), sub.name.lower())
+        entries.append((key, {_folder_title(sub): children}))
+    entries.sort(key=lambda item: item[0])
+    return [entry for _, entry in entries]
+
+
+def default_source_nav(pages: list[NavPage]) -> list[NavEntry]:
+    """Index first, then pages and folders ordered by ``sidebar_position`` and title."""
+    root = _Folder("")
+    for page in pages:
+        parts = PurePosixPath(page.repo_path).parts
+        folder = root
+        for part in parts[:-1]:
+            folder = folder.folders.setdefault(part, _Folder(part))
+        if PurePosixPath(page.staged_path).name == "index.md" and _is_index_of(page, folder, parts):
+            folder.index = page
+        else:
+            folder.pages.append(page)
+    entries = _folder_entries(root)
+    if root.index:
+        entries.insert(0, root.index.staged_path)
+    return entries
+
+
+def _is_index_of(page: NavPage, folder: _Folder, parts: tuple[str, ...]) -> bool:
+    return folder.index is None and PurePosixPath(page.repo_path).name.lower() in ("readme.md", "index.md")
+
+
+def nav_from_file(text: str, pages: list[NavPage], file: str) -> tuple[list[NavEntry], list[Diagnostic]]:
+    """Apply a source's nav file; unknown paths are reported, unlisted pages appended."""
+    problems: list[Diagnostic] = []
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return default_source_nav(pages), [error(file, f"nav file is not valid YAML: {exc}", code="nav-yaml",
+                                                 line=mark.line + 1 if mark else None,
+                                                 hint="the nav file is a YAML list of paths")]
+    if not isinstance(data, list):
+        return default_source_nav(pages), [error(file, "nav file must be a YAML list", code="nav-invalid",
+                                                 line=1, hint="e.g. `- README.md` then `- Guide: docs/guide.md`")]
+    by_repo = {page.repo_path: page for page in pages}
+    used: set[str] = set()
+
+    def convert(items: list) -> list[NavEntry]:
+        result: list[NavEntry] = []
+        for item in items:
+            if isinstance(item, str):
+                title, target = None, item
+            elif isinstance(item, dict) and len(item) == 1:
+                title, target = next(iter(item.items()))
+                if isinstance(target, list):
+                    result.append({str(title): convert(target)})
+                    continue
+            else:
+                problems.append(error(file, f"nav entry {item!r} is neither a path nor `Title: path`",
+                                      code="nav-invalid", hint="write `- path.md` or `- Title: path.md`"))
+                continue
+            page = by_repo.get(str(target).lstrip("./"))
+            if page is None:
+                problems.append(error(file, f"nav entry `{target}` is not a published page of this source",
+                                      code="nav-missing-page",
+                                      hint="use a repo-relative path matched by the source's `pages` globs"))
+                continue
+            used.add(page.repo_path)
+            result.append({str(title): page.staged_path} if title else _entry(page))
+        return result
+
+    entries = convert(data)
+    rest = [page for page in pages if page.repo_path not in used]
+    if rest:
+        problems.append(warning(file, f"{len(rest)} page(s) not listed in the nav file were appended: "
+                                      + ", ".join(sorted(p.repo_path for p in rest)[:5]),
+                                code="nav-unlisted", hint="list them in the nav file to place them"))
+        entries.extend(default_source_nav(rest))
+    return entries, problems

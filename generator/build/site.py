@@ -1,0 +1,97 @@
+"""Build the staged ``mkdocs.yml`` with MkDocs into ``site/``, atomically.
+
+The site is built into a sibling folder and swapped in only when the build succeeded, so a failed or
+interrupted build leaves the previous ``site/`` untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from generator.diagnostics import Diagnostic, Diagnostics, error, warning
+
+
+class _CollectWarnings(logging.Handler):
+    """Turns MkDocs' own warnings into diagnostics, so they are reported with ours."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _collect_mkdocs_warnings() -> Iterator[_CollectWarnings]:
+    handler = _CollectWarnings()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagnostic | None:
+    message = record.getMessage().strip()
+    if not message or "MkDocs 2.0" in message or "end of life" in message.lower():
+        return None
+    make = error if record.levelno >= logging.ERROR else warning
+    return make(str(mkdocs_yml), message.splitlines()[0], code="mkdocs",
+                hint="reported by MkDocs while building the staged tree")
+
+
+def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Diagnostics:
+    """Run the real MkDocs build of ``mkdocs_yml`` and swap the result into ``site_dir``.
+
+    Returns MkDocs' warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    problems = Diagnostics()
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    try:
+        with _collect_mkdocs_warnings() as collected:
+            try:
+                config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+                build(config)
+            except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
+                problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
+                                   code="mkdocs-failed",
+                                   hint="fix the problems above; the previous site was left untouched"))
+        for record in collected.records:
+            diagnostic = _record_to_diagnostic(record, mkdocs_yml)
+            if diagnostic:
+                problems.add(diagnostic)
+        if problems.has_errors(strict=strict):
+            return problems
+        swap_into_place(work, site_dir)
+        work = None
+        return problems
+    finally:
+        if work is not None and work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def swap_into_place(new: Path, target: Path) -> None:
+    """Replace ``target`` with ``new`` using renames, so readers see the old or the new tree, never half."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

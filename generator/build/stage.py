@@ -1,0 +1,298 @@
+"""Stage the portal: a plain docs tree plus a generated ``mkdocs.yml`` that MkDocs or Zensical builds.
+
+This is the generator's core output. Data flows one way: checked-out sources → converted pages, API
+reference and updates written into a fresh docs tree → links checked across all of it → navigation and
+``mkdocs.yml`` generated. The tree is written beside the stage folder and swapped in at the end, so a
+reader (``mkdocs serve``) never sees a half-written stage.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from generator.build import portal_pages
+from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
+from generator.build.nav import NavPage, default_source_nav, nav_from_file
+from generator.config import ProjectConfig, SourceConfig
+from generator.diagnostics import Diagnostics, error, warning
+from generator.render.apiref import ApiReference, render_api_reference
+from generator.render.markdown import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
+from generator.sources import CheckedOutSource
+from generator.validate.links import check_links
+
+SPEC_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class StagedSource:
+    """What one source contributed to the stage."""
+
+    checkout: CheckedOutSource
+    pages: list[ConvertedPage] = field(default_factory=list)
+    references: list[ApiReference] = field(default_factory=list)
+    nav: list = field(default_factory=list)
+
+    @property
+    def config(self) -> SourceConfig:
+        return self.checkout.config
+
+    @property
+    def title(self) -> str:
+        return self.config.title or self.config.name
+
+
+@dataclass
+class StagedPortal:
+    """The staged docs tree and generated config, with every problem found while staging."""
+
+    stage_dir: Path
+    docs_dir: Path
+    mkdocs_yml: Path
+    config: dict[str, Any]
+    sources: list[StagedSource]
+    diagnostics: Diagnostics
+
+
+def glob_files(root: Path, patterns: list[str], exclude: list[str] = ()) -> tuple[list[str], list[str]]:
+    """Repo-relative posix paths matched by ``patterns`` minus ``exclude``, and the patterns that
+    matched nothing. Files reached through a symlink that leaves ``root`` are never returned."""
+    root_resolved = root.resolve()
+    found: set[str] = set()
+    empty: list[str] = []
+    for pattern in patterns:
+        matched = {rel for rel in _glob(root, pattern) if _inside(root / rel, root_resolved)}
+        if not matched:
+            empty.append(pattern)
+        found |= matched
+    for pattern in exclude:
+        found -= set(_glob(root, pattern))
+    return sorted(found), empty
+
+
+def _glob(root: Path, pattern: str) -> list[str]:
+    result = []
+    for path in root.glob(pattern):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in PurePosixPath(rel).parts[:-1]):
+            result.append(rel)
+    return result
+
+
+def _inside(path: Path, root_resolved: Path) -> bool:
+    try:
+        path.resolve().relative_to(root_resolved)
+        return True
+    except ValueError:
+        return False
+
+
+def spec_slug(repo_path: str) -> str:
+    """URL-safe name of a spec from its file name: ``docs/epayment.v1.yml`` → ``epayment-v1``."""
+    stem = PurePosixPath(repo_path).name.rsplit(".", 1)[0]
+    return SPEC_SLUG.sub("-", stem.lower()).strip("-") or "api"
+
+
+def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict: bool = False,
+                 today: date | None = None, stage_dir: Path | None = None) -> StagedPortal:
+    """Write the staged docs tree and ``mkdocs.yml`` for ``project`` from the fetched sources."""
+    portal = project.portal
+    final_dir = stage_dir or project.resolve(portal.stage_dir)
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.staging-", dir=final_dir.parent))
+    try:
+        docs_dir = work / "docs"
+        docs_dir.mkdir()
+        problems = Diagnostics()
+        index = SiteIndex()
+
+        portal_plan = portal_pages.plan(project, index, problems)
+        staged_sources = [_plan_source(project, checkout, index, problems) for checkout in checkouts]
+        updates = portal_pages.stage_updates(project, checkouts, docs_dir, index, problems,
+                                             today=today or date.today(), strict=strict)
+        for staged in staged_sources:
+            _render_references(staged, docs_dir, index, problems)
+
+        converted: list[ConvertedPage] = []
+        for plan in portal_plan:
+            page = convert_page(plan, index)
+            converted.append(page)
+            problems.extend(page.diagnostics)
+        for staged in staged_sources:
+            for plan in staged.plans:
+                page = convert_page(plan, index)
+                staged.pages.append(page)
+                converted.append(page)
+                problems.extend(page.diagnostics)
+        problems.extend(check_links(converted, index))
+
+        for staged in staged_sources:
+            _write_source(staged, docs_dir, problems)
+            staged.nav = _source_nav(staged, problems, updates)
+        portal_pages.write(project, portal_plan, converted[: len(portal_plan)], staged_sources, updates, docs_dir)
+
+        nav = portal_pages.portal_nav(project, portal_plan, docs_dir)
+        nav += [{staged.title: staged.nav} for staged in staged_sources]
+        if updates is not None:
+            nav += updates.nav
+        config = generated_mkdocs_config(project, final_dir, nav=nav, staged_sources=staged_sources,
+                                         updates=updates)
+        write_mkdocs_yml(config, work / "mkdocs.yml")
+        sync_tree(work, final_dir)
+        return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
+                            config=config, sources=staged_sources, diagnostics=problems)
+    finally:
+        if work is not None and work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: SiteIndex,
+                 problems: Diagnostics) -> StagedSource:
+    cfg = checkout.config
+    staged = StagedSource(checkout=checkout)
+    files, empty = glob_files(checkout.root, list(cfg.pages), list(cfg.exclude))
+    where = _source_pointer(project, cfg)
+    for pattern in empty:
+        problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
+                           code="source-glob-empty", pointer=where,
+                           hint=f"check `pages:` against the files of {cfg.repo} at {checkout.ref}"))
+    github_repo = _github_repo(checkout.web_url)
+    pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
+                        github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted)
+    staged.plans = plan_source(pages, index)
+    staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs))
+    for pattern in empty_specs:
+        problems.add(error(str(project.path), f"source `{cfg.name}`: the spec glob `{pattern}` matches no file",
+                           code="source-glob-empty", pointer=where,
+                           hint="check `specs:`; spec paths are relative to the repo root"))
+    return staged
+
+
+def _source_pointer(project: ProjectConfig, cfg: SourceConfig) -> str:
+    names = [s.name for s in project.portal.sources]
+    return f"sources[{names.index(cfg.name)}]" if cfg.name in names else "sources"
+
+
+def _github_repo(web_url: str | None) -> str | None:
+    match = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", web_url or "")
+    return match.group(1) if match else None
+
+
+def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics) -> None:
+    cfg = staged.config
+    slugs: set[str] = set()
+    for repo_path in staged.spec_files:
+        slug = spec_slug(repo_path)
+        while slug in slugs:
+            slug += "-2"
+        slugs.add(slug)
+        reference = render_api_reference(
+            staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
+            url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
+            display_path=f"{cfg.name}/{repo_path}")
+        staged.references.append(reference)
+        problems.extend(reference.diagnostics)
+        for page, anchors in reference.pages.items():
+            index.add_page(page, anchors, source=cfg.name, title=reference.title)
+
+
+def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -> None:
+    checkout = staged.checkout
+    root = checkout.root.resolve()
+    for page in staged.pages:
+        meta = dict(page.meta)
+        repo_path = getattr(page, "repo_path", None) or meta.get("source_file")
+        meta.update(page_source_meta(checkout, repo_path))
+        write_page(docs_dir / page.staged_path, meta, page.markdown)
+        for asset in getattr(page, "assets", []) or []:
+            _copy_asset(root, asset, docs_dir / checkout.config.name, problems, f"{checkout.config.name}/{repo_path}")
+
+
+def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
+    """Front matter the theme uses for "Edit on GitHub" and "Report a problem"."""
+    meta = {"source": checkout.config.name, "source_title": checkout.config.title or checkout.config.name}
+    if repo_path:
+        meta["source_file"] = repo_path
+    if checkout.web_url:
+        if repo_path:
+            meta["edit_url"] = f"{checkout.web_url}/edit/{checkout.edit_branch}/{repo_path}"
+        meta["issue_url"] = f"{checkout.web_url}/issues/new"
+    return meta
+
+
+def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
+    """Write a staged page: YAML front matter, then the Markdown body."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = yaml.safe_dump(meta, sort_keys=True, allow_unicode=True, default_flow_style=False) if meta else ""
+    text = f"---\n{front}---\n\n{markdown}" if front else markdown
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def _copy_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics, page_file: str) -> None:
+    source = (root / asset)
+    if not _inside(source, root) or not source.is_file():
+        problems.add(warning(page_file, f"referenced file `{asset}` is not in the repo and was not copied",
+                             code="asset-missing", hint="add the file or fix the path"))
+        return
+    target = target_root / asset
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def _source_nav(staged: StagedSource, problems: Diagnostics, updates) -> list:
+    cfg = staged.config
+    nav_pages = [NavPage(staged_path=p.staged_path, repo_path=getattr(p, "repo_path", None) or
+                         p.meta.get("source_file") or p.staged_path.split("/", 1)[-1],
+                         title=p.title, position=_number(p.meta.get("sidebar_position")),
+                         label=p.meta.get("sidebar_label"))
+                 for p in staged.pages]
+    nav_file = staged.checkout.root / cfg.nav_file
+    if cfg.nav_file and nav_file.is_file() and _inside(nav_file, staged.checkout.root.resolve()):
+        entries, nav_problems = nav_from_file(nav_file.read_text(encoding="utf-8"), nav_pages,
+                                              f"{cfg.name}/{cfg.nav_file}")
+        problems.extend(nav_problems)
+    else:
+        entries = default_source_nav(nav_pages)
+    for reference in staged.references:
+        label = "API reference" if len(staged.references) == 1 else f"API reference: {reference.title}"
+        entries.append({label: reference.nav})
+    return entries
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def sync_tree(new: Path, target: Path) -> None:
+    """Make ``target`` equal to ``new``, touching only files that differ.
+
+    ``mkdocs serve`` watches the staged docs: rewriting only what changed keeps its watch alive and
+    rebuilds only what an edit changed.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
+    for rel in sorted(wanted):
+        source, dest = new / rel, target / rel
+        if dest.is_file() and dest.stat().st_size == source.stat().st_size and dest.read_bytes() == source.read_bytes():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, dest)
+    for path in sorted(target.rglob("*"), reverse=True):
+        rel = path.relative_to(target)
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()

@@ -1,0 +1,186 @@
+"""The ``devportal`` command.
+
+Exit codes: 0 success, 1 the input has errors (or warnings with ``--strict``), 2 the tool itself could
+not run (bad usage, missing config, unexpected failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from generator.diagnostics import FORMATS, DiagnosticError, Diagnostics, report
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_TOOL = 0, 1, 2
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _common(parser: argparse.ArgumentParser, *, fetch_modes: bool = True) -> None:
+    parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), metavar="PATH",
+                        help="the portal's mkdocs.yml (default: ./mkdocs.yml)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="how problems are printed: text for people, json or github (annotations) for CI")
+    parser.add_argument("--strict", action="store_true", default=None,
+                        help="treat warnings (broken links, invalid specs...) as errors")
+    if fetch_modes:
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--frozen", action="store_true",
+                           help="build exactly the commits in devportal.lock; fail if it is missing or stale")
+        group.add_argument("--offline", action="store_true",
+                           help="contact no remote: use the cached commits pinned in devportal.lock")
+
+
+def _mode(args: argparse.Namespace) -> str:
+    if getattr(args, "update", False):
+        return "update"
+    if getattr(args, "frozen", False):
+        return "frozen"
+    if getattr(args, "offline", False):
+        return "offline"
+    return "auto"
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="devportal",
+        description="Build a developer portal from the Markdown docs and OpenAPI specs of many Git repos.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = sub.add_parser("build", help="fetch the sources, stage them and build the site atomically",
+                           description="Fetch every source, stage the docs tree and build the site with "
+                                       "MkDocs into a folder beside site/, swapped in only on success.")
+    _common(build)
+    build.add_argument("-d", "--site-dir", type=Path, help="where the site goes (default: site_dir of mkdocs.yml)")
+
+    stage = sub.add_parser("stage", help="write the staged docs tree and generated mkdocs.yml, without building",
+                           description="Write .devportal/stage/{docs,mkdocs.yml}: a plain tree that MkDocs "
+                                       "or Zensical builds (`mkdocs build -f .devportal/stage/mkdocs.yml`).")
+    _common(stage)
+
+    serve = sub.add_parser("serve", help="preview the portal with live reload (mkdocs serve through the plugin)")
+    serve.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), metavar="PATH")
+    serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
+
+    fetch = sub.add_parser("fetch", help="fetch the sources into the cache and write devportal.lock")
+    _common(fetch)
+    fetch.add_argument("--update", action="store_true", help="resolve every ref again and move the lock forward")
+
+    check = sub.add_parser("check", help="run every validator without writing a site",
+                           description="Validate config, Markdown (front matter, links, anchors, images, nav) "
+                                       "and OpenAPI specs. Exit 0 clean, 1 problems, 2 the tool could not run.")
+    _common(check)
+    check.add_argument("--source", type=Path, metavar="PATH",
+                       help="check one repo's docs as the portal would (for an API team's own CI)")
+    check.add_argument("--pages", action="append", metavar="GLOB", help="with --source: page globs")
+    check.add_argument("--specs", action="append", metavar="GLOB", help="with --source: spec globs")
+
+    render = sub.add_parser("render-spec", help="render one OpenAPI spec as a standalone reference site")
+    render.add_argument("spec", type=Path, help="the OpenAPI / Swagger file (YAML or JSON)")
+    render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="where the site goes")
+    render.add_argument("--strict", action="store_true", help="fail when the spec is invalid")
+
+    updates = sub.add_parser("updates", help="technical updates: `devportal updates new \"Title\"`")
+    updates_sub = updates.add_subparsers(dest="updates_command", required=True, metavar="ACTION")
+    new = updates_sub.add_parser("new", help="scaffold an update dated today")
+    new.add_argument("title")
+    new.add_argument("--dir", type=Path, default=Path("content/updates"), help="folder of updates")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    handler = _HANDLERS[args.command]
+    try:
+        return handler(args)
+    except DiagnosticError as exc:
+        report(exc.diagnostics, getattr(args, "format", "text"), strict=bool(getattr(args, "strict", False)))
+        return EXIT_PROBLEMS if _input_problem(exc.diagnostics) else EXIT_TOOL
+    except KeyboardInterrupt:
+        _log("interrupted: the previous site was left untouched")
+        return 130
+
+
+def _input_problem(diagnostics: Diagnostics) -> bool:
+    return not any(d.code == "config-missing" for d in diagnostics)
+
+
+def _finish(diagnostics: Diagnostics, args: argparse.Namespace, *, ok_message: str | None = None) -> int:
+    strict = bool(args.strict)
+    if diagnostics:
+        report(diagnostics, args.format, strict=strict, stream=sys.stdout if args.format != "text" else None)
+    failed = diagnostics.has_errors(strict=strict)
+    if ok_message and not failed:
+        _log(ok_message)
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from generator.build.portal import build
+
+    result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log)
+    code = _finish(result.diagnostics, args, ok_message=f"site built: {result.site_dir}" if result.built else None)
+    if not result.built:
+        _log(f"build failed: {result.site_dir} was left as it was")
+        return EXIT_PROBLEMS
+    return code
+
+
+def _cmd_stage(args: argparse.Namespace) -> int:
+    from generator.build.portal import stage
+
+    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log)
+    return _finish(result.diagnostics, args, ok_message=f"staged: {result.staged.mkdocs_yml}")
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from generator.build.portal import fetch
+    from generator.config import load_project_config
+
+    project = load_project_config(args.config_file)
+    checkouts = fetch(project, mode=_mode(args), log=_log)
+    _log(f"fetched {len(checkouts)} source(s); lock: {project.resolve(project.portal.lock_file)}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from mkdocs.commands.serve import serve
+
+    serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from generator.validate.check import run_check
+
+    diagnostics = run_check(args.config_file, source=args.source, pages=args.pages, specs=args.specs,
+                            mode=_mode(args), strict=args.strict, log=_log)
+    return _finish(diagnostics, args, ok_message="check: no problems found")
+
+
+def _cmd_render_spec(args: argparse.Namespace) -> int:
+    from generator.render.apiref import render_standalone
+
+    return render_standalone(args.spec, args.output, strict=args.strict)
+
+
+def _cmd_updates(args: argparse.Namespace) -> int:
+    from generator.render.updates import scaffold_update
+
+    path = scaffold_update(args.dir, args.title, date.today())
+    print(os.fspath(path))
+    return EXIT_OK
+
+
+_HANDLERS = {"build": _cmd_build, "stage": _cmd_stage, "serve": _cmd_serve, "fetch": _cmd_fetch,
+             "check": _cmd_check, "render-spec": _cmd_render_spec, "updates": _cmd_updates}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
