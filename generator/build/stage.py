@@ -118,6 +118,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         staged_sources = [_plan_source(project, checkout, index, problems) for checkout in checkouts]
         updates = portal_pages.stage_updates(project, checkouts, docs_dir, index, problems,
                                              today=today or date.today(), strict=strict)
+        problems.extend(duplicate_urls(portal_plan, staged_sources))
         for staged in staged_sources:
             _render_references(staged, docs_dir, index, problems)
 
@@ -174,6 +175,31 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
                            code="source-glob-empty", pointer=where,
                            hint="check `specs:`; spec paths are relative to the repo root"))
     return staged
+
+
+def page_url(staged_path: str) -> str:
+    """The URL MkDocs gives a staged page (``a.md`` and ``a/index.md`` both become ``a/``)."""
+    path = PurePosixPath(staged_path)
+    stem = path.with_suffix("")
+    return "" if str(stem) == "index" else (str(stem.parent) if stem.name in ("index", "README") else str(stem)) + "/"
+
+
+def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource]) -> list:
+    """Two pages that would be published at one URL: the second would silently replace the first."""
+    owners: dict[str, str] = {}
+    problems = []
+    plans = [("", plan) for plan in portal_plan] + [(s.config.name, plan) for s in staged_sources for plan in s.plans]
+    for source, plan in plans:
+        url = page_url(plan.staged_path)
+        repo_path = getattr(plan, "repo_path", None) or plan.staged_path
+        where = f"{source}/{repo_path}" if source else repo_path
+        if url in owners:
+            problems.append(error(where, f"this page and {owners[url]} would both be published at /{url}",
+                                  code="page-duplicate-url",
+                                  hint="rename one of them, or set a different `id:`/slug in its front matter"))
+        else:
+            owners[url] = where
+    return problems
 
 
 def _source_pointer(project: ProjectConfig, cfg: SourceConfig) -> str:

@@ -1,0 +1,65 @@
+"""Build a portal from the real Vipps documentation corpus (each repo folder as a local source)."""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.conftest import CORPUS, write_portal
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the repo")]
+
+PUBLISHED = "https://developer.vippsmobilepay.com"
+
+
+def corpus_sources() -> list[dict]:
+    sources = []
+    for folder in sorted(CORPUS.glob("vipps-*")):
+        api = folder.name.removeprefix("vipps-")
+        published = [f"{PUBLISHED}/docs/"] if api == "developers" else [
+            f"{PUBLISHED}/docs/APIs/{api}/", f"{PUBLISHED}/api/{api.removesuffix('-api')}"]
+        sources.append({
+            "name": api, "repo": str(folder), "pages": ["**/*.md"],
+            "exclude": ["**/_*.md", "ISSUE_TEMPLATE.md"],
+            "specs": [p.relative_to(folder).as_posix() for p in sorted(folder.glob("docs/**/*.y*ml"))],
+            "title": api.replace("-", " ").title(), "web_url": f"https://github.com/vippsas/{folder.name}",
+            "published_urls": published,
+        })
+    return sources
+
+
+def _draft(path: Path) -> bool:
+    return bool(re.search(r"^draft:\s*true\s*$", path.read_text(encoding="utf-8")[:3000], re.MULTILINE))
+
+
+def test_every_corpus_page_builds(tmp_path, capsys):
+    config = write_portal(tmp_path, corpus_sources())
+    code = main(["build", "-f", str(config), "--format", "json"])
+    out = capsys.readouterr()
+    problems = json.loads(out.out) if out.out.strip() else []
+    counts = collections.Counter((p["severity"], p["code"]) for p in problems)
+    print("\ncorpus build diagnostics by code:")
+    for (severity, code_name), count in sorted(counts.items()):
+        print(f"  {severity:8} {code_name:32} {count}")
+    assert code == 0, [p for p in problems if p["severity"] == "error"][:20]
+    site = tmp_path / "site"
+    edited = set()  # every built page links to its file in its own repo: collect those files
+    for page in site.rglob("*.html"):
+        edited |= set(re.findall(r"github\.com/vippsas/([\w-]+)/edit/[^/\"]+/([^\"#?]+)", page.read_text()))
+    missing = []
+    for source in corpus_sources():
+        root = Path(source["repo"])
+        assert (site / source["name"] / "index.html").is_file(), source["name"]
+        for md in sorted(root.rglob("*.md")):
+            rel = md.relative_to(root).as_posix()
+            if md.name.startswith("_") or md.name == "ISSUE_TEMPLATE.md" or _draft(md):
+                continue
+            if (root.name, rel) not in edited:
+                missing.append(f"{root.name}/{rel}")
+    assert not missing, f"{len(missing)} corpus pages were not built: {missing[:10]}"
