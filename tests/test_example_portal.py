@@ -1,0 +1,131 @@
+"""The README's first command: the example portal builds from content/ with no network, and a person
+using it in a browser sees the branding, the API sections, edit/report links and the feedback widget."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.conftest import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def copy_example(target: Path) -> Path:
+    """The example project (mkdocs.yml, content/, templates/) in a folder of its own."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    shutil.copytree(REPO_ROOT / "content", target / "content")
+    shutil.copytree(REPO_ROOT / "templates", target / "templates")
+    return target / "mkdocs.yml"
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory) -> Path:
+    config = copy_example(tmp_path_factory.mktemp("example"))
+    assert main(["build", "-f", str(config), "--strict"]) == 0
+    return config.parent / "site"
+
+
+def test_example_portal_builds_strictly_with_every_section(example_site: Path):
+    for section in ("payments", "login", "webhooks"):
+        assert (example_site / section / "index.html").is_file()
+        assert list((example_site / section / "api").rglob("index.html")), f"{section} has no API reference"
+    home = (example_site / "index.html").read_text()
+    for title in ("Payments API", "Login API", "Events and Webhooks API"):
+        assert title in home  # the API overview table
+    assert (example_site / "updates").is_dir()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_person_sees_branding_edit_links_and_feedback_without_third_party_requests(example_site: Path,
+                                                                                     tmp_path: Path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    requested: list[str] = []
+    with serve_folder(example_site) as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{base}/payments/", wait_until="networkidle")
+        edit = page.locator("a[href*='github.com/northwind-pay/payments-api/edit/main/README.md']")
+        assert edit.count() >= 1
+        report = page.locator("a[href*='github.com/northwind-pay/payments-api/issues/new']")
+        assert report.count() >= 1
+        assert "title=" in report.first.get_attribute("href")
+        feedback = page.locator(".md-feedback")
+        assert feedback.is_visible(), "the feedback widget is hidden"
+        page.screenshot(path=str(tmp_path / "payments.png"), full_page=False)
+        page.goto(f"{base}/", wait_until="networkidle")
+        assert page.locator("table").first.is_visible()
+        browser.close()
+    foreign = [url for url in requested if not url.startswith(base) and not url.startswith("data:")]
+    assert foreign == [], f"pages requested third-party hosts: {foreign[:5]}"
+
+
+@pytest.mark.slow
+def test_serve_rebuilds_when_a_writer_edits_a_page(tmp_path: Path):
+    config = copy_example(tmp_path / "example")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-f", str(config),
+                             "-a", f"127.0.0.1:{port}"], cwd=config.parent,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/payments/"
+    try:
+        body = _wait_for(url, lambda text: "Payments" in text, timeout=120)
+        assert body
+        readme = config.parent / "content" / "sources" / "payments" / "README.md"
+        readme.write_text(readme.read_text() + "\n\nA sentence the writer just added.\n")
+        assert _wait_for(url, lambda text: "A sentence the writer just added." in text, timeout=90)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_for(url: str, ok, timeout: float) -> str | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                text = response.read().decode("utf-8", "replace")
+                if ok(text):
+                    return text
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return None
