@@ -17,7 +17,7 @@ import jinja2
 
 from generator.config import ProjectConfig
 from generator.diagnostics import Diagnostics, error
-from generator.render.markdown import ConvertedPage, SiteIndex, SourcePages, plan_source
+from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
 from generator.render.updates import UpdatesOutput, render_latest
 from generator.render.updates import stage_updates as render_updates
 from generator.sources import CheckedOutSource

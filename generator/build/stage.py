@@ -2,8 +2,8 @@
 
 This is the generator's core output. Data flows one way: checked-out sources → converted pages, API
 reference and updates written into a fresh docs tree → links checked across all of it → navigation and
-``mkdocs.yml`` generated. The tree is written beside the stage folder and swapped in at the end, so a
-reader (``mkdocs serve``) never sees a half-written stage.
+``mkdocs.yml`` generated. The tree is written beside the stage folder and synced into it at the end,
+touching only files that changed, so ``mkdocs serve`` rebuilds only what an edit changed.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.render.apiref import ApiReference, render_api_reference
-from generator.render.markdown import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
+from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.sources import CheckedOutSource
-from generator.validate.links import check_links
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -37,6 +36,8 @@ class StagedSource:
     """What one source contributed to the stage."""
 
     checkout: CheckedOutSource
+    plans: list = field(default_factory=list)
+    spec_files: list[str] = field(default_factory=list)
     pages: list[ConvertedPage] = field(default_factory=list)
     references: list[ApiReference] = field(default_factory=list)
     nav: list = field(default_factory=list)
@@ -133,7 +134,6 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                 staged.pages.append(page)
                 converted.append(page)
                 problems.extend(page.diagnostics)
-        problems.extend(check_links(converted, index))
 
         for staged in staged_sources:
             _write_source(staged, docs_dir, problems)
@@ -228,6 +228,9 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():
             index.add_page(page, anchors, source=cfg.name, title=reference.title)
+        first = next(iter(reference.pages), None)
+        if first:
+            index.add_api_reference(cfg.name, first, reference.operations)
 
 
 def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -> None:

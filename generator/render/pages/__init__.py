@@ -1,0 +1,156 @@
+"""Markdown pages from a repo → staged Markdown for Material, in two passes.
+
+``plan_source`` (pass 1) decides every page's staged path and registers its anchors in the
+:class:`SiteIndex`; ``convert_page`` (pass 2) rewrites and checks links against the whole index, then
+turns Docusaurus/GitHub constructs into Material ones and defuses raw HTML from untrusted repos.
+Diagnostics carry the line numbers of the original file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from generator.diagnostics import Diagnostic, Severity
+from generator.render.pages import docusaurus
+from generator.render.pages.frontmatter import split_front_matter
+from generator.render.pages.links import LinkContext, rewrite_links
+from generator.render.pages.sanitize import sanitize_html
+from generator.render.pages.segments import fenced_lines
+from generator.render.pages.site_index import HEADING, SiteIndex, SourcePages, anchors_of, heading_text
+
+__all__ = ["ConvertedPage", "PagePlan", "SiteIndex", "SourcePages", "convert_page", "plan_source"]
+
+
+@dataclass
+class PagePlan:
+    """A page of a source, read and placed (pass 1)."""
+
+    source: SourcePages
+    repo_path: str
+    staged_path: str
+    text: str  # the file as written
+    body: str
+    body_line: int
+    meta: dict[str, Any]
+    title: str | None
+    draft: bool
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return f"{self.source.name}/{self.repo_path}" if self.source.name else self.repo_path
+
+
+@dataclass
+class ConvertedPage:
+    """A page ready to be written into the staged tree (pass 2)."""
+
+    staged_path: str
+    repo_path: str
+    markdown: str
+    meta: dict[str, Any]
+    title: str | None
+    diagnostics: list[Diagnostic]
+    assets: list[str]  # repo files the page references (images...), to copy beside it
+
+
+def staged_path_of(source: str, repo_path: str, siblings: set[str]) -> str:
+    """``README.md`` is its folder's index page unless an ``index.md`` sits beside it."""
+    path = PurePosixPath(repo_path)
+    if path.name.lower() == "readme.md" and str(path.with_name("index.md")) not in siblings:
+        path = path.with_name("index.md")
+    return f"{source}/{path}" if source else str(path)
+
+
+def _title(body: str, meta: dict[str, Any]) -> str | None:
+    if meta.get("title"):
+        return str(meta["title"])
+    lines = body.split("\n")
+    for line, code in zip(lines, fenced_lines(lines), strict=True):
+        heading = HEADING.match(line)
+        if heading and not code and len(heading.group("hashes")) == 1:
+            return heading_text(heading.group("text"))
+    return None
+
+
+def plan_source(source: SourcePages, index: SiteIndex) -> list[PagePlan]:
+    """Read every page of ``source``, give it a staged path and register it (with anchors) in ``index``."""
+    index.add_source(source)
+    plans = []
+    siblings = set(source.files)
+    for repo_path in source.files:
+        file = f"{source.name}/{repo_path}" if source.name else repo_path
+        text = (source.root / repo_path).read_text(encoding="utf-8", errors="replace")
+        front = split_front_matter(text, file)
+        body = docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body))
+        draft = front.raw.get("draft") is True
+        if draft:
+            continue
+        staged = staged_path_of(source.name, repo_path, siblings)
+        plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
+                        body_line=front.body_line, meta=front.meta, title=_title(body, front.meta), draft=draft,
+                        problems=list(front.problems))
+        lines = body.split("\n")
+        anchors, github = anchors_of(lines, fenced_lines(lines))
+        index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
+        index.github_slugs[staged] = github
+        if front.raw.get("id"):
+            index.pages[staged].aliases.add(str(front.raw["id"]))
+        plans.append(plan)
+    return plans
+
+
+def _load_partial(plan: PagePlan, path: str) -> str | None:
+    """A partial imported by the page, read only from inside the same repo."""
+    root = plan.source.root.resolve()
+    target = (plan.source.root / PurePosixPath(plan.repo_path).parent / path).resolve()
+    try:
+        target.relative_to(root)
+    except ValueError:
+        return None
+    if not target.is_file():
+        return None
+    return split_front_matter(target.read_text(encoding="utf-8", errors="replace"), path).body
+
+
+def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
+    """Rewrite and check the page's links, then convert its Docusaurus/GitHub constructs for Material."""
+    ctx = LinkContext(source=plan.source.name, repo_path=plan.repo_path, staged_path=plan.staged_path, file=plan.file,
+                      trusted=plan.source.trusted, line_offset=plan.body_line)
+    body = rewrite_links(plan.body, ctx, index)
+    partial_ctx = LinkContext(source=plan.source.name, repo_path=plan.repo_path, staged_path=plan.staged_path,
+                              file=plan.file, trusted=plan.source.trusted, line_offset=plan.body_line)
+    body = docusaurus.inline_partials(body, lambda p: rewrite_links(_load_partial(plan, p) or "", partial_ctx, index)
+                                      if _load_partial(plan, p) is not None else None)
+    body = _api_schema_links(body, plan, index)
+    body = docusaurus.strip_jsx(body)
+    body = docusaurus.convert_blocks(body)
+    body = docusaurus.normalize_fences(body)
+    if not plan.source.trusted:
+        body = sanitize_html(body)
+    meta = dict(plan.meta)
+    if plan.title and "title" not in meta:
+        meta["title"] = plan.title
+    problems = plan.problems + ctx.problems + [
+        Diagnostic(**{**p.__dict__, "line": None, "message": p.message + " (in an included partial)"})
+        for p in partial_ctx.problems if p.severity is not Severity.INFO]
+    return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=body, meta=meta,
+                         title=plan.title, diagnostics=problems, assets=sorted(ctx.assets | partial_ctx.assets))
+
+
+def _api_schema_links(body: str, plan: PagePlan, index: SiteIndex) -> str:
+    """Redocusaurus ``<ApiSchema pointer="#/components/schemas/X" />`` → a link to the source's API reference."""
+    import posixpath
+    import re
+
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        page = index.api_pages.get(plan.source.name)
+        if not page:
+            return f"**Schema `{name}`** (see the API reference)"
+        link = posixpath.relpath(page, posixpath.dirname(plan.staged_path) or ".")
+        return f"See the schema [`{name}`]({link}#schema-{name}) in the API reference."
+
+    return re.sub(r"<ApiSchema\b[^>]*pointer=[\"']#/components/schemas/(?P<name>[\w.-]+)[\"'][^>]*/>", replace, body)

@@ -1,0 +1,328 @@
+"""Links in a page: rewritten to portal pages, checked against the site index.
+
+A link may be written as a relative ``.md`` path, a folder, a root-relative repo path, a Docusaurus
+route, a URL of the site the docs were published on, a GitHub blob/tree URL of any source of the portal
+or a Redoc-style API-reference link. Each becomes a relative link to the staged page (keeping its
+fragment) and is checked: the page, the anchor, the image must exist.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from generator.diagnostics import Diagnostic, error, warning
+from generator.render.pages.segments import code_mask, line_of
+from generator.render.pages.site_index import SiteIndex
+
+INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?P<url><[^>]*>|[^)\s]+)"
+                    r"(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+DEFINITION = re.compile(r"^(?P<lead>[ ]{0,3}\[(?P<id>[^\]]+)\]:[ \t]*)(?P<url><[^>]*>|\S+)", re.MULTILINE)
+HTML_URL = re.compile(r"(?P<lead><(?P<tag>a|img|source)\b[^>]*?\b(?P<attr>href|src)=[\"'])(?P<url>[^\"']*)",
+                      re.IGNORECASE)
+GITHUB = re.compile(r"^https?://github\.com/(?P<repo>[^/]+/[^/#?]+)/(?P<kind>blob|tree|raw)/(?P<ref>[^/]+)/?"
+                    r"(?P<path>[^#?]*)")
+UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp")
+
+
+@dataclass
+class LinkContext:
+    """The page whose links are being resolved."""
+
+    source: str
+    repo_path: str
+    staged_path: str
+    file: str  # for diagnostics, e.g. "ecom/how-it-works/x.md"
+    trusted: bool
+    line_offset: int  # original line of the text's first line
+    assets: set[str] = field(default_factory=set)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
+    """Rewrite every link of ``text`` (outside code) to its portal target and record problems."""
+    mask = code_mask(text)
+    edits: list[tuple[int, int, str]] = []
+    for match in INLINE.finditer(mask):
+        url = text[match.start("url"): match.end("url")]
+        is_image = bool(match.group("bang"))
+        new = _resolve(url.strip("<>"), ctx, index, line_of(text, match.start()), image=is_image)
+        if new is not None and new != url:
+            edits.append((match.start("url"), match.end("url"), new))
+        inner = text[match.start("text"): match.end("text")]
+        if "](" in inner:  # an image inside a link: [![alt](img.png)](target)
+            for inner_match in INLINE.finditer(inner):
+                inner_url = inner_match.group("url")
+                inner_new = _resolve(inner_url.strip("<>"), ctx, index, line_of(text, match.start()),
+                                     image=bool(inner_match.group("bang")))
+                if inner_new is not None and inner_new != inner_url:
+                    offset = match.start("text") + inner_match.start("url")
+                    edits.append((offset, offset + len(inner_url), inner_new))
+    for match in DEFINITION.finditer(mask):
+        url = text[match.start("url"): match.end("url")]
+        new = _resolve(url.strip("<>"), ctx, index, line_of(text, match.start()),
+                       image=url.lower().endswith(IMAGE_SUFFIXES))
+        if new is not None and new != url:
+            edits.append((match.start("url"), match.end("url"), new))
+    for match in HTML_URL.finditer(mask):
+        url = text[match.start("url"): match.end("url")]
+        new = _resolve(url, ctx, index, line_of(text, match.start()), image=match.group("tag").lower() != "a")
+        if new is not None and new != url:
+            edits.append((match.start("url"), match.end("url"), new))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _relative(ctx: LinkContext, target: str, fragment: str) -> str:
+    rel = posixpath.relpath(target, posixpath.dirname(ctx.staged_path) or ".")
+    return rel + (f"#{fragment}" if fragment else "")
+
+
+def _problem(ctx: LinkContext, line: int, make, message: str, code: str, hint: str | None) -> None:
+    ctx.problems.append(make(ctx.file, message, code=code, hint=hint, line=ctx.line_offset + line - 1))
+
+
+def _resolve(url: str, ctx: LinkContext, index: SiteIndex, line: int, *, image: bool) -> str | None:
+    """The rewritten URL (None: leave it as written)."""
+    if not url:
+        return None
+    if UNSAFE_SCHEME.match(url):
+        if ctx.trusted:
+            return None
+        _problem(ctx, line, warning, f"link with a `{url.split(':', 1)[0]}:` URL was removed", "link-unsafe",
+                 "use an http(s) link")
+        return "#"
+    if url.startswith("#"):
+        _check_anchor(ctx, index, ctx.staged_path, unquote(url[1:]), line, url)
+        return None
+    parts = urlsplit(url)
+    if parts.scheme in ("mailto", "tel", "ftp") or (parts.scheme and parts.scheme not in ("http", "https")):
+        return None
+    if parts.scheme in ("http", "https"):
+        return _resolve_absolute(url, parts, ctx, index, line)
+    path = unquote(parts.path)
+    fragment = parts.fragment
+    if path.startswith("/"):
+        return _resolve_root_relative(url, path, fragment, ctx, index, line, image=image)
+    return _resolve_relative(url, path, fragment, ctx, index, line, image=image)
+
+
+def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
+                      image: bool) -> str | None:
+    base = posixpath.dirname(ctx.repo_path)
+    joined = posixpath.normpath(posixpath.join(base, path)) if path else ctx.repo_path
+    if joined.startswith("../") or joined == "..":
+        if ctx.source:
+            _problem(ctx, line, error, f"link `{url}` leaves the source's repo", "link-outside-source",
+                     "link to another source by its GitHub URL (https://github.com/<owner>/<repo>/blob/<ref>/<path>) "
+                     "or by its portal path; a relative path cannot leave the repo")
+        else:
+            target = _portal_path(joined, path, ctx, index)
+            if target:
+                return _check_and_link(ctx, index, target, fragment, line, url)
+            _problem(ctx, line, warning, f"link `{url}` points to no page of the portal", "link-missing-page",
+                     _did_you_mean_page(index, joined))
+        return None
+    if not PurePosixPath(path).suffix or path.endswith("/"):
+        # Written for Docusaurus: resolved against the page URL (/operations/cancel/), where the file-path
+        # reading of the same link would be a different page. Prefer the reading whose anchor exists.
+        by_url = _page_by_url(url, ctx, index)
+        by_file = _page_of(index, ctx.source, joined)
+        if by_url and by_url != by_file and (not fragment or fragment in index.pages[by_url].anchors or not by_file):
+            return _check_and_link(ctx, index, by_url, fragment, line, url)
+    return _resolve_repo_path(url, joined, fragment, ctx, index, line, image=image, trailing=path.endswith("/"))
+
+
+def _portal_path(joined: str, path: str, ctx: LinkContext, index: SiteIndex) -> str | None:
+    """For the portal's own pages: a path into the staged tree (``payments/index.md``)."""
+    normalized = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.staged_path), path))
+    for candidate in (normalized, f"{normalized}/index.md", f"{normalized.removesuffix('/')}.md"):
+        if candidate in index.pages:
+            return candidate
+    return None
+
+
+def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
+                       image: bool, trailing: bool = False, source: str | None = None) -> str | None:
+    source = ctx.source if source is None else source
+    source_pages = index.sources.get(source)
+    root = source_pages.root if source_pages else None
+    if repo_path.endswith((".md", ".mdx")) or trailing or (root and (root / repo_path).is_dir()):
+        target = _page_of(index, source, repo_path)
+        if target is None and not ctx.source and repo_path in index.pages:
+            target = repo_path
+        if target is None and source == ctx.source:
+            # Docusaurus resolves links against the page URL (/operations/cancel/), not the file.
+            target = _page_by_url(url, ctx, index)
+        if target is None:
+            if root and (root / repo_path).is_file() and repo_path.endswith(".md"):
+                _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}`, which the portal does not publish",
+                         "link-unpublished-file", "add the file to the source's `pages:` globs, or link elsewhere")
+            else:
+                _problem(ctx, line, warning, f"link `{url}` points to a page that does not exist", "link-missing-page",
+                         _did_you_mean_page(index, f"{source}/{repo_path}" if source else repo_path))
+            return None
+        return _check_and_link(ctx, index, target, fragment, line, url)
+    # Not a page: an image or another file of the repo, copied next to the staged page.
+    if root is not None and (root / repo_path).is_file() and _inside(root, repo_path):
+        if source == ctx.source:
+            ctx.assets.add(repo_path)
+            staged = f"{source}/{repo_path}" if source else repo_path
+            return _relative(ctx, staged, fragment)
+        return None
+    if root is not None and not PurePosixPath(repo_path).suffix:
+        target = _page_by_url(url, ctx, index) or _page_of(index, source, repo_path + ".md")
+        if target:
+            return _check_and_link(ctx, index, target, fragment, line, url)
+    kind, code = ("image", "image-missing") if image else ("file", "link-missing-file")
+    _problem(ctx, line, warning, f"{kind} `{url}` does not exist in the repo", code,
+             "add the file to the repo, or fix the path (paths are relative to this page's folder)")
+    return None
+
+
+def _inside(root, repo_path: str) -> bool:
+    try:
+        (root / repo_path).resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _page_of(index: SiteIndex, source: str, repo_path: str) -> str | None:
+    repo_path = repo_path.rstrip("/")
+    for candidate in (repo_path, f"{repo_path}/README.md", f"{repo_path}/index.md", f"{repo_path}/readme.md"):
+        page = index.page_for(source, candidate.lstrip("./") if candidate not in ("", ".") else "README.md")
+        if page:
+            return page
+    if repo_path in ("", "."):
+        return index.page_for(source, "README.md") or index.page_for(source, "index.md")
+    return None
+
+
+def _page_by_url(url: str, ctx: LinkContext, index: SiteIndex) -> str | None:
+    """Resolve ``url`` against the page's published URL (``x/page/`` for ``x/page.md``) as a browser would."""
+    stem = ctx.repo_path[:-3] if ctx.repo_path.endswith(".md") else ctx.repo_path
+    if PurePosixPath(stem).name.lower() in ("readme", "index"):
+        stem = str(PurePosixPath(stem).parent)
+    path = urlsplit(url).path
+    joined = posixpath.normpath(posixpath.join(stem, path)) if path else stem
+    if joined.startswith(".."):
+        return None
+    return index.find_route(ctx.source, "" if joined == "." else joined)
+
+
+def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
+                           image: bool) -> str | None:
+    source_pages = index.sources.get(ctx.source)
+    repo_path = path.lstrip("/")
+    if source_pages and (source_pages.root / repo_path).exists():
+        return _resolve_repo_path(url, repo_path, fragment, ctx, index, line, image=image)
+    for prefix, source in index.published_prefixes():
+        prefix_path = urlsplit(prefix).path.rstrip("/")
+        if prefix_path and (path == prefix_path or path.startswith(prefix_path + "/")):
+            return _resolve_published(url, path[len(prefix_path):], fragment, source, ctx, index, line)
+    if ctx.source == "" and repo_path in index.pages:
+        return _check_and_link(ctx, index, repo_path, fragment, line, url)
+    origin = _published_origin(source_pages)
+    if origin and not PurePosixPath(path).suffix:
+        return origin + url  # a route of the site the docs were published on, outside this portal
+    kind, code = ("image", "image-missing") if image else ("file", "link-missing-file")
+    _problem(ctx, line, warning, f"{kind} `{url}` does not exist in the repo", code,
+             "root-relative paths (`/x`) are resolved from the repo root")
+    return None
+
+
+def _published_origin(source_pages) -> str | None:
+    for prefix in (source_pages.published_urls if source_pages else []):
+        parts = urlsplit(prefix)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def _resolve_absolute(url: str, parts, ctx: LinkContext, index: SiteIndex, line: int) -> str | None:
+    github = GITHUB.match(url)
+    if github:
+        source = index.source_for_github(github.group("repo"))
+        if source is None:
+            return None
+        repo_path = unquote(github.group("path")).strip("/")
+        target = _page_of(index, source, repo_path) if (repo_path.endswith(".md") or github.group("kind") == "tree"
+                                                         or not repo_path) else None
+        if target:
+            return _check_and_link(ctx, index, target, parts.fragment, line, url)
+        root = index.sources[source].root
+        if repo_path.endswith(".md") and (root / repo_path).is_file():
+            _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}` of source `{source}`, which the portal "
+                     "does not publish", "link-unpublished-file",
+                     f"add it to the `pages:` globs of source `{source}`, or link to a published page")
+        elif repo_path.endswith(".md") or github.group("kind") == "tree":
+            _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}`, which is not in source `{source}`",
+                     "link-missing-page", _did_you_mean_page(index, f"{source}/{repo_path}"))
+        return None
+    plain = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    for prefix, source in index.published_prefixes():
+        if plain == prefix or plain.startswith(prefix + "/"):
+            return _resolve_published(url, plain[len(prefix):], parts.fragment, source, ctx, index, line)
+    return None
+
+
+def _resolve_published(url: str, route: str, fragment: str, source: str, ctx: LinkContext, index: SiteIndex,
+                       line: int) -> str | None:
+    """A URL of the site the docs were published on → the portal page that holds that content now."""
+    route = unquote(route).strip("/")
+    if not route and fragment and (fragment.startswith(("tag/", "operation/", "/")) or source in index.api_pages) \
+            and source in index.api_pages:
+        return _api_link(ctx, index, source, fragment, line, url)
+    target = index.find_route(source, route)
+    if target is None and not route and source in index.api_pages:
+        return _relative(ctx, index.api_pages[source], fragment)
+    if target is None:
+        return None  # a section of the published site that is not in the portal: keep the absolute URL
+    return _check_and_link(ctx, index, target, fragment, line, url)
+
+
+def _api_link(ctx: LinkContext, index: SiteIndex, source: str, fragment: str, line: int, url: str) -> str:
+    """Redoc-style ``#tag/T/operation/op`` → the operation's page and anchor when known."""
+    match = re.search(r"operation/([^/]+)$", fragment)
+    if match:
+        where = index.operations.get((source, unquote(match.group(1))))
+        if where:
+            return _relative(ctx, where[0], where[1])
+        _problem(ctx, line, warning, f"link `{url}` names operation `{match.group(1)}`, which is not in the API "
+                 f"reference of `{source}`", "link-missing-operation", "check the operationId in the spec")
+    return _relative(ctx, index.api_pages[source], fragment)
+
+
+def _check_and_link(ctx: LinkContext, index: SiteIndex, target: str, fragment: str, line: int, url: str) -> str:
+    if fragment:
+        fragment = _check_anchor(ctx, index, target, unquote(fragment), line, url) or fragment
+    return _relative(ctx, target, fragment)
+
+
+def _check_anchor(ctx: LinkContext, index: SiteIndex, target: str, anchor: str, line: int, url: str) -> str | None:
+    """Warn about a missing anchor; return the right anchor when only its spelling differs (GitHub style)."""
+    entry = index.pages.get(target)
+    if entry is None or not anchor or anchor in entry.anchors or anchor.startswith(("tag/", "operation/", "/")):
+        return None
+    fixed = index.github_slugs.get(target, {}).get(anchor) or index.github_slugs.get(target, {}).get(anchor.lower())
+    if fixed:
+        return fixed
+    lowered = {a.lower(): a for a in entry.anchors}
+    if anchor.lower() in lowered:
+        return lowered[anchor.lower()]
+    close = difflib.get_close_matches(anchor, sorted(entry.anchors), n=1, cutoff=0.6)
+    _problem(ctx, line, warning, f"link `{url}`: `#{anchor}` is not a heading of {target}", "link-missing-anchor",
+             f"did you mean `#{close[0]}`?" if close else "link to an existing heading, or remove the fragment")
+    return None
+
+
+def _did_you_mean_page(index: SiteIndex, wanted: str) -> str:
+    close = difflib.get_close_matches(wanted, sorted(index.pages), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else "check the path; links are relative to this page's file"

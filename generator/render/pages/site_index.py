@@ -1,0 +1,154 @@
+"""Every page of the portal with its anchors, and the lookups links need.
+
+Sources, the portal's own pages and generated pages (API reference, updates) all register here before
+any page is converted, so a link anywhere can be resolved and checked against everything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from markdown.extensions.toc import slugify as toc_slugify
+from markdown.extensions.toc import unique
+
+
+@dataclass
+class SourcePages:
+    """What the page converter needs to know about one source."""
+
+    name: str  # URL prefix ("" for the portal's own pages, staged at the root)
+    root: Path
+    files: list[str]  # repo-relative posix paths of the pages to publish
+    web_url: str | None = None
+    github_repo: str | None = None  # "owner/repo"
+    published_urls: list[str] = field(default_factory=list)
+    trusted: bool = False
+
+
+@dataclass
+class PageEntry:
+    staged_path: str
+    anchors: set[str] = field(default_factory=set)
+    source: str | None = None
+    repo_path: str | None = None
+    title: str | None = None
+    aliases: set[str] = field(default_factory=set)  # Docusaurus ids (slug overrides)
+
+
+def heading_slug(text: str) -> str:
+    """The anchor Python-Markdown's ``toc`` gives a heading (what the built HTML will have)."""
+    return toc_slugify(text, "-")
+
+
+def github_slug(text: str) -> str:
+    """The anchor GitHub gives a heading (kept non-ASCII letters, no collapsing of dashes)."""
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.+?)(?:[ \t]+#+)?[ \t]*$")
+ATTR_ID = re.compile(r"\{[^}]*#(?P<id>[\w-]+)[^}]*\}\s*$")
+HTML_ANCHOR = re.compile(r"<a\s[^>]*\b(?:name|id)=[\"'](?P<id>[^\"']+)[\"']", re.IGNORECASE)
+INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]|<[^>]+>|[*_`]")
+
+
+def heading_text(raw: str) -> str:
+    """A heading's text as the rendered HTML shows it (links, emphasis and tags stripped)."""
+    return INLINE_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", raw).strip()
+
+
+def anchors_of(lines: Iterable[str], code: Iterable[bool]) -> tuple[list[str], dict[str, str]]:
+    """Anchors of a page in order, and GitHub-style slugs → the real anchor (to hint at fixes)."""
+    anchors: list[str] = []
+    seen: set[str] = set()
+    github: dict[str, str] = {}
+    for line, is_code in zip(lines, code, strict=False):
+        if is_code:
+            continue
+        for match in HTML_ANCHOR.finditer(line):
+            anchors.append(match.group("id"))
+            seen.add(match.group("id"))
+        heading = HEADING.match(line)
+        if not heading:
+            continue
+        text = heading.group("text")
+        explicit = ATTR_ID.search(text)
+        if explicit:
+            anchor = explicit.group("id")
+        else:
+            plain = heading_text(text)
+            anchor = unique(heading_slug(plain), seen)
+            github.setdefault(github_slug(plain), anchor)
+        seen.add(anchor)
+        anchors.append(anchor)
+    return anchors, github
+
+
+class SiteIndex:
+    """All pages by staged path, with lookups by source file, GitHub repo and published URL."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, PageEntry] = {}
+        self.by_source_file: dict[tuple[str, str], str] = {}
+        self.sources: dict[str, SourcePages] = {}
+        self.github_slugs: dict[str, dict[str, str]] = {}
+        self.api_pages: dict[str, str] = {}  # source → its first API reference page
+        self.operations: dict[tuple[str, str], tuple[str, str]] = {}  # (source, operationId) → (page, anchor)
+
+    def add_source(self, source: SourcePages) -> None:
+        self.sources[source.name] = source
+
+    def add_page(self, staged_path: str, anchors: Iterable[str] = (), *, source: str | None = None,
+                 repo_path: str | None = None, title: str | None = None) -> None:
+        entry = self.pages.setdefault(staged_path, PageEntry(staged_path=staged_path))
+        entry.anchors |= set(anchors)
+        entry.source = source if source is not None else entry.source
+        entry.title = title or entry.title
+        if repo_path is not None and source is not None:
+            entry.repo_path = repo_path
+            self.by_source_file[(source, repo_path)] = staged_path
+
+    def add_anchors(self, staged_path: str, anchors: Iterable[str]) -> None:
+        self.add_page(staged_path, anchors)
+
+    def add_api_reference(self, source: str, first_page: str, operations: dict[str, tuple[str, str]]) -> None:
+        """Register a source's API reference so Redoc-style links (``#operation/<id>``) resolve."""
+        self.api_pages.setdefault(source, first_page)
+        for operation_id, where in operations.items():
+            self.operations[(source, operation_id)] = where
+
+    def page_for(self, source: str, repo_path: str) -> str | None:
+        return self.by_source_file.get((source, repo_path))
+
+    def source_for_github(self, owner_repo: str) -> str | None:
+        wanted = owner_repo.lower().removesuffix(".git")
+        for name, source in self.sources.items():
+            if source.github_repo and source.github_repo.lower() == wanted:
+                return name
+        return None
+
+    def published_prefixes(self) -> list[tuple[str, str]]:
+        """(URL prefix, source name), longest first, so ``/docs/APIs/x/`` wins over ``/docs/``."""
+        pairs = [(prefix.rstrip("/"), name) for name, source in self.sources.items()
+                 for prefix in source.published_urls]
+        return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+    def find_route(self, source: str, route: str) -> str | None:
+        """A Docusaurus route inside a source (``how-it-works/x``) → a staged page, as Docusaurus maps it."""
+        route = route.strip("/")
+        route = route[:-3] if route.endswith(".md") else route
+        candidates = [f"{route}.md", f"{route}/README.md", f"{route}/index.md"] if route else ["README.md", "index.md"]
+        for candidate in candidates:
+            page = self.page_for(source, candidate)
+            if page:
+                return page
+        parent, _, leaf = route.rpartition("/")
+        for entry in self.pages.values():
+            if entry.source == source and leaf in entry.aliases and \
+                    str(PurePosixPath(entry.repo_path or "").parent).strip(".") == parent:
+                return entry.staged_path
+        return None
