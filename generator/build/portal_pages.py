@@ -48,7 +48,8 @@ def plan(project: ProjectConfig, index: SiteIndex, problems: Diagnostics) -> lis
                            code="config-content-dir", hint="create it or point `content_dir` at the portal's pages"))
         return []
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md") if p.is_file())
-    pages = SourcePages(name="", root=root, files=files, web_url=None, github_repo=None, published_urls=[],
+    published = [url for url in (project.portal.published_url, project.raw.get("site_url")) if url]
+    pages = SourcePages(name="", root=root, files=files, web_url=None, github_repo=None, published_urls=published,
                         trusted=True)
     return plan_source(pages, index)
 

@@ -141,6 +141,10 @@ class SiteIndex:
         """A Docusaurus route inside a source (``how-it-works/x``) → a staged page, as Docusaurus maps it."""
         route = route.strip("/")
         route = route[:-3] if route.endswith(".md") else route
+        if source == "":  # the portal's own published URL: any staged page of the portal
+            for candidate in ([f"{route}.md", f"{route}/index.md"] if route else ["index.md"]):
+                if candidate in self.pages:
+                    return candidate
         candidates = [f"{route}.md", f"{route}/README.md", f"{route}/index.md"] if route else ["README.md", "index.md"]
         for candidate in candidates:
             page = self.page_for(source, candidate)
