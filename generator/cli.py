@@ -90,7 +90,7 @@ def make_parser() -> argparse.ArgumentParser:
     updates_sub = updates.add_subparsers(dest="updates_command", required=True, metavar="ACTION")
     new = updates_sub.add_parser("new", help="scaffold an update dated today")
     new.add_argument("title")
-    new.add_argument("--dir", type=Path, default=Path("content/updates"), help="folder of updates")
+    new.add_argument("--dir", type=Path, default=Path("content/portal/updates"), help="folder of updates")
     return parser
 
 
@@ -165,13 +165,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_render_spec(args: argparse.Namespace) -> int:
-    from generator.render.apiref import render_standalone
+    from generator.render.reference import render_standalone
 
     return render_standalone(args.spec, args.output, strict=args.strict)
 
 
 def _cmd_updates(args: argparse.Namespace) -> int:
-    from generator.render.updates import scaffold_update
+    from generator.render.archive import scaffold_update
 
     path = scaffold_update(args.dir, args.title, date.today())
     print(os.fspath(path))

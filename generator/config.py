@@ -60,8 +60,8 @@ class UpdatesConfig(base.Config):
     """Where the technical-updates archive comes from."""
 
     enabled = c.Type(bool, default=True)
-    dir = c.Type(str, default="content/updates")
-    """Folder of update files in the portal repo (used when ``source`` is not set)."""
+    dir = c.Type(str, default="content/portal/updates")
+    """Folder of update files, inside ``content_dir`` (used when ``source`` is not set)."""
     source = c.Optional(c.Type(str))
     """Name of a source whose repo holds the updates."""
     glob = c.Type(str, default="*.md")

@@ -74,6 +74,11 @@ def warning(file: str, message: str, *, code: str, hint: str | None = None, **wh
     return Diagnostic(file=file, message=message, code=code, hint=hint, severity=Severity.WARNING, **where)
 
 
+def info(file: str, message: str, *, code: str, hint: str | None = None, **where) -> Diagnostic:
+    """Shorthand for an informational diagnostic (never fails a build)."""
+    return Diagnostic(file=file, message=message, code=code, hint=hint, severity=Severity.INFO, **where)
+
+
 class Diagnostics:
     """An ordered, de-duplicated collection of diagnostics gathered across a run."""
 

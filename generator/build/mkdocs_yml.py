@@ -19,7 +19,7 @@ from generator.config import ProjectConfig, Tagged, TaggedDumper
 
 if TYPE_CHECKING:
     from generator.build.stage import StagedSource
-    from generator.render.updates import UpdatesOutput
+    from generator.render.archive import UpdatesOutput
 
 #: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors).
 REQUIRED_EXTENSIONS: list[Any] = [
@@ -90,6 +90,8 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     config: dict[str, Any] = {key: value for key, value in raw.items()
                               if key not in ("plugins", "nav", "docs_dir", "site_dir", "markdown_extensions")}
     config["docs_dir"] = "docs"
+    # Edit links come from each page's front matter (its own repo); MkDocs' own would point into the stage.
+    config["edit_uri"] = ""
     config["site_dir"] = _relocate(raw.get("site_dir", "site"), project.root, stage_dir)
     theme = config.get("theme") or {"name": "material"}
     if isinstance(theme, str):

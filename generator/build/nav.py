@@ -89,6 +89,12 @@ def default_source_nav(pages: list[NavPage]) -> list[NavEntry]:
             folder.index = page
         else:
             folder.pages.append(page)
+    docs = root.folders.get("docs")
+    if docs is not None and docs.index is None:
+        # `docs/` is where the pages live, not a topic: its pages and folders join the section's top level.
+        del root.folders["docs"]
+        root.pages += docs.pages
+        root.folders.update({name: folder for name, folder in docs.folders.items() if name not in root.folders})
     entries = _folder_entries(root)
     if root.index:
         entries.insert(0, root.index.staged_path)

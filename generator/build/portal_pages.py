@@ -17,9 +17,9 @@ import jinja2
 
 from generator.config import ProjectConfig
 from generator.diagnostics import Diagnostics, error
+from generator.render.archive import Update, UpdatesOutput, render_latest
+from generator.render.archive import plan_updates as plan_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
-from generator.render.updates import UpdatesOutput, render_latest
-from generator.render.updates import stage_updates as render_updates
 from generator.sources import CheckedOutSource
 
 if TYPE_CHECKING:
@@ -47,38 +47,70 @@ def plan(project: ProjectConfig, index: SiteIndex, problems: Diagnostics) -> lis
         problems.add(error(str(project.path), f"`content_dir` {project.portal.content_dir} is not a folder",
                            code="config-content-dir", hint="create it or point `content_dir` at the portal's pages"))
         return []
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md") if p.is_file())
+    updates_dir = _updates_dir(project)
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md")
+                   if p.is_file() and not (updates_dir and p.resolve().is_relative_to(updates_dir)))
     published = [url for url in (project.portal.published_url, project.raw.get("site_url")) if url]
     pages = SourcePages(name="", root=root, files=files, web_url=None, github_repo=None, published_urls=published,
                         trusted=True)
     return plan_source(pages, index)
 
 
-def stage_updates(project: ProjectConfig, checkouts: list[CheckedOutSource], docs_dir: Path, index: SiteIndex,
-                  problems: Diagnostics, *, today: date, strict: bool) -> UpdatesOutput | None:
-    """Render the technical-updates archive from ``content/updates`` or the configured source."""
+def _updates_dir(project: ProjectConfig) -> Path | None:
+    cfg = project.portal.updates
+    return project.resolve(cfg.dir) if cfg.enabled and not cfg.source else None
+
+
+def portal_page_meta(project: ProjectConfig, repo_path: str) -> dict[str, str]:
+    """Edit and issue links of a page of the portal's own repo (``repo_url`` + ``edit_uri``)."""
+    repo_url = (project.raw.get("repo_url") or "").rstrip("/")
+    if "github.com" not in repo_url:
+        return {}
+    edit_uri = str(project.raw.get("edit_uri") or "edit/main/").strip("/")
+    content_rel = PurePosixPath(project.portal.content_dir).as_posix().strip("/")
+    return {"edit_url": f"{repo_url}/{edit_uri}/{content_rel}/{repo_path}", "issue_url": f"{repo_url}/issues/new",
+            "source_file": f"{content_rel}/{repo_path}"}
+
+
+def updates_meta(project: ProjectConfig, checkouts: list[CheckedOutSource], updates: list[Update]) -> dict:
+    """Edit and issue links of each update, in the repo it comes from."""
+    from generator.build.stage import page_source_meta
+
+    source = next((c for c in checkouts if c.config.name == project.portal.updates.source), None)
+    return {u.staged_path: page_source_meta(source, u.plan.repo_path) if source else
+            portal_page_meta(project, u.plan.repo_path) for u in updates}
+
+
+def plan_updates(project: ProjectConfig, checkouts: list[CheckedOutSource], index: SiteIndex, problems: Diagnostics,
+                 *, today: date) -> list[Update] | None:
+    """Plan the technical updates: files in ``updates.dir`` (inside the portal's content) or in a source."""
     cfg = project.portal.updates
     if not cfg.enabled:
         return None
+    api_names = {s.name for s in project.portal.sources}
     if cfg.source:
-        checkout = next((c for c in checkouts if c.config.name == cfg.source), None)
-        if checkout is None:
+        source = index.sources.get(cfg.source)
+        if source is None:
             return None
-        root, prefix, trusted = checkout.root, cfg.source, checkout.config.trusted
+        root, prefix = source.root, ""
     else:
-        root, prefix, trusted = project.resolve(cfg.dir), cfg.dir, True
-        if not root.is_dir():
+        folder = _updates_dir(project)
+        root = content_dir(project)
+        if folder is None or not folder.is_dir():
+            return [] if folder is None else None
+        if not folder.is_relative_to(root.resolve()):
+            problems.add(error(str(project.path), f"`updates.dir` {cfg.dir} must be inside `content_dir` "
+                               f"{project.portal.content_dir}", code="config-updates-dir",
+                               hint="move the updates folder into the portal's content folder"))
             return None
-    files = [(root / rel, f"{prefix}/{rel}") for rel in sorted(
-        p.relative_to(root).as_posix() for p in root.glob(cfg.glob) if p.is_file())
-        if PurePosixPath(rel).name.lower() not in ("readme.md", "index.md")]
-    output = render_updates(files, docs_dir=docs_dir, url=cfg.url, site_url=project.raw.get("site_url"),
-                            api_names={s.name for s in project.portal.sources}, today=today, strict=strict,
-                            trusted=trusted)
-    problems.extend(output.diagnostics)
-    for page, anchors in output.pages.items():
-        index.add_page(page, anchors, source=None)
-    return output
+        source = index.sources.get("")
+        prefix = folder.relative_to(root.resolve()).as_posix() + "/"
+        root = folder
+    files = sorted(prefix + p.relative_to(root).as_posix() for p in root.glob(cfg.glob)
+                   if p.is_file() and p.name.lower() not in ("readme.md", "index.md"))
+    updates, found = plan_archive(source, files, index, url=cfg.url, api_names=api_names, today=today)
+    problems.extend(found)
+    return updates
 
 
 def first_path(nav: Any) -> str | None:
@@ -114,15 +146,12 @@ def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
     return _templates().get_template("api-overview.md.j2").render(apis=apis)
 
 
-def write(project: ProjectConfig, plans: list, pages: list[ConvertedPage], staged_sources: list[StagedSource],
+def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: list[StagedSource],
           updates: UpdatesOutput | None, docs_dir: Path) -> None:
-    """Write the portal pages with their markers filled, copy their images, and add per-API updates."""
+    """Write the portal pages with their markers filled, copy their files, and add per-API updates."""
     from generator.build.stage import write_page
 
     root = content_dir(project)
-    repo_url = (project.raw.get("repo_url") or "").rstrip("/")
-    edit_uri = project.raw.get("edit_uri") or "edit/main/"
-    content_rel = PurePosixPath(project.portal.content_dir).as_posix().strip("/")
     for page in pages:
         markdown = page.markdown
         if API_OVERVIEW_MARKER in markdown:
@@ -130,15 +159,14 @@ def write(project: ProjectConfig, plans: list, pages: list[ConvertedPage], stage
         if LATEST_UPDATES_MARKER in markdown:
             latest = render_latest(updates.latest[:3], from_page=page.staged_path) if updates else ""
             markdown = markdown.replace(LATEST_UPDATES_MARKER, latest)
-        meta = dict(page.meta)
-        repo_path = getattr(page, "repo_path", None) or page.staged_path
-        if repo_url and "github.com" in repo_url:
-            meta.setdefault("edit_url", f"{repo_url}/{edit_uri.strip('/')}/{content_rel}/{repo_path}")
-            meta.setdefault("issue_url", f"{repo_url}/issues/new")
+        meta = {**portal_page_meta(project, page.repo_path), **page.meta}
         write_page(docs_dir / page.staged_path, meta, markdown)
+    updates_dir = _updates_dir(project)
     for path in root.rglob("*"):
         if path.is_file() and path.suffix != ".md" and not path.is_symlink():
             target = docs_dir / path.relative_to(root)
+            if updates_dir and path.resolve().is_relative_to(updates_dir):
+                target = docs_dir / project.portal.updates.url / path.relative_to(updates_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
     if updates is None:
@@ -155,7 +183,7 @@ def write(project: ProjectConfig, plans: list, pages: list[ConvertedPage], stage
                           encoding="utf-8")
 
 
-def portal_nav(project: ProjectConfig, plans: list, docs_dir: Path) -> list:
+def portal_nav(project: ProjectConfig, plans: list) -> list:
     """The user's own ``nav:`` for the portal pages when given, else home first then by title."""
     if project.raw.get("nav"):
         return list(project.raw["nav"])

@@ -24,8 +24,9 @@ from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
-from generator.render.apiref import ApiReference, render_api_reference
+from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
+from generator.render.reference import ApiReference, render_api_reference
 from generator.sources import CheckedOutSource
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
@@ -117,35 +118,34 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
 
         portal_plan = portal_pages.plan(project, index, problems)
         staged_sources = [_plan_source(project, checkout, index, problems) for checkout in checkouts]
-        updates = portal_pages.stage_updates(project, checkouts, docs_dir, index, problems,
-                                             today=today or date.today(), strict=strict)
+        updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
         problems.extend(duplicate_urls(portal_plan, staged_sources))
         for staged in staged_sources:
             _render_references(staged, docs_dir, index, problems)
 
-        converted: list[ConvertedPage] = []
-        for plan in portal_plan:
-            page = convert_page(plan, index)
-            converted.append(page)
-            problems.extend(page.diagnostics)
+        portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
-            for plan in staged.plans:
-                page = convert_page(plan, index)
-                staged.pages.append(page)
-                converted.append(page)
-                problems.extend(page.diagnostics)
+            staged.pages = [_convert(plan, index, problems) for plan in staged.plans]
+        archive: UpdatesOutput | None = None
+        if updates is not None:
+            converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates}
+            archive = write_archive(updates, converted_updates, docs_dir, url=project.portal.updates.url,
+                                    page_meta=portal_pages.updates_meta(project, checkouts, updates),
+                                    site_url=project.raw.get("site_url"), site_name=str(project.raw.get("site_name")),
+                                    api_names={s.name for s in project.portal.sources})
+            problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
             _write_source(staged, docs_dir, problems)
-            staged.nav = _source_nav(staged, problems, updates)
-        portal_pages.write(project, portal_plan, converted[: len(portal_plan)], staged_sources, updates, docs_dir)
+            staged.nav = _source_nav(staged, problems)
+        portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir)
 
-        nav = portal_pages.portal_nav(project, portal_plan, docs_dir)
+        nav = portal_pages.portal_nav(project, portal_plan)
         nav += [{staged.title: staged.nav} for staged in staged_sources]
-        if updates is not None:
-            nav += updates.nav
+        if archive is not None:
+            nav += archive.nav
         config = generated_mkdocs_config(project, final_dir, nav=nav, staged_sources=staged_sources,
-                                         updates=updates)
+                                         updates=archive)
         write_mkdocs_yml(config, work / "mkdocs.yml")
         sync_tree(work, final_dir)
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
@@ -155,11 +155,20 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _convert(plan, index: SiteIndex, problems: Diagnostics) -> ConvertedPage:
+    page = convert_page(plan, index)
+    problems.extend(page.diagnostics)
+    return page
+
+
 def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: SiteIndex,
                  problems: Diagnostics) -> StagedSource:
     cfg = checkout.config
     staged = StagedSource(checkout=checkout)
-    files, empty = glob_files(checkout.root, list(cfg.pages), list(cfg.exclude))
+    exclude = list(cfg.exclude)
+    if project.portal.updates.enabled and project.portal.updates.source == cfg.name:
+        exclude.append(project.portal.updates.glob)  # published as technical updates, not as guides
+    files, empty = glob_files(checkout.root, list(cfg.pages), exclude)
     where = _source_pointer(project, cfg)
     for pattern in empty:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
@@ -223,7 +232,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         reference = render_api_reference(
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
-            display_path=f"{cfg.name}/{repo_path}")
+            display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path))
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():
@@ -278,7 +287,7 @@ def _copy_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics
     shutil.copyfile(source, target)
 
 
-def _source_nav(staged: StagedSource, problems: Diagnostics, updates) -> list:
+def _source_nav(staged: StagedSource, problems: Diagnostics) -> list:
     cfg = staged.config
     nav_pages = [NavPage(staged_path=p.staged_path, repo_path=getattr(p, "repo_path", None) or
                          p.meta.get("source_file") or p.staged_path.split("/", 1)[-1],

@@ -1,0 +1,359 @@
+"""The technical-updates archive: one page per update, an archive by year and month, a page per tag,
+RSS 2.0 and Atom feeds (whole archive and per tag), the latest updates on the home page and, on each API's
+section, the updates tagged with that API.
+
+Why not mkdocs-material's blog plugin: its archive groups by a single date format, it has no previous/
+next links between posts, no feeds (that takes a second plugin, RSS only) and its pages exist only inside
+an MkDocs build. Writing the archive as staged Markdown plus feeds made with ``feedgen`` meets every
+requirement and builds the same with MkDocs or Zensical. Update pages go through the same page converter
+as every other page, so their links are rewritten and checked like any other.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from feedgen.feed import FeedGenerator
+
+from generator.diagnostics import Diagnostic, error, info, warning
+from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
+from generator.render.pages.frontmatter import split_front_matter
+from generator.render.pages.segments import fenced_lines
+from generator.render.pages.site_index import HEADING, anchors_of, heading_text
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "updates"
+DATE_IN_NAME = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?(?:-(?P<rest>.*))?$")
+SENT_IN = re.compile(r"sent in (?P<month>[A-Z][a-z]+) (?P<year>\d{4})")
+SLUG = re.compile(r"[^a-z0-9]+")
+MONTHS = {name: index for index, name in enumerate(calendar.month_name) if name}
+
+
+@dataclass
+class Update:
+    """One technical update, planned as a page of the portal."""
+
+    plan: PagePlan
+    date: dt.date
+    title: str
+    slug: str
+    summary: str | None = None
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+
+    @property
+    def staged_path(self) -> str:
+        return self.plan.staged_path
+
+
+@dataclass
+class UpdateSummary:
+    """What lists and feeds show of an update."""
+
+    title: str
+    date: dt.date
+    staged_path: str
+    summary: str | None
+    tags: list[str]
+
+
+@dataclass
+class UpdatesOutput:
+    nav: list
+    pages: dict[str, set[str]]
+    latest: list[UpdateSummary]
+    by_api: dict[str, list[UpdateSummary]]
+    feeds: list[str]
+    plugins: list = field(default_factory=list)
+    markdown_extensions: list = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def slugify(text: str) -> str:
+    return SLUG.sub("-", text.lower()).strip("-") or "update"
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    match = re.search(rf"^{key}\s*:", text, re.MULTILINE)
+    return text[: match.start()].count("\n") + 1 if match else None
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ"):
+            try:
+                return dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def _date_of(meta: dict[str, Any], text: str, name: str, file: str) -> tuple[dt.date | None, Diagnostic | None]:
+    """The update's date: front matter ``date``, else the file name, else "sent in <Month YYYY>"."""
+    if "date" in meta:
+        parsed = _parse_date(meta["date"])
+        if parsed:
+            return parsed, None
+        return None, error(file, f"`date: {meta['date']}` is not a date", code="update-date",
+                           line=_line_of_key(text, "date"), hint="write it as `date: 2026-03-01` (YYYY-MM-DD)")
+    match = DATE_IN_NAME.match(PurePosixPath(name).stem)
+    if match:
+        day = int(match.group("d") or 1)
+        try:
+            return dt.date(int(match.group("y")), int(match.group("m")), day), info(
+                file, "no `date` in the front matter: the date was taken from the file name", code="update-date-inferred",
+                hint="add `date: YYYY-MM-DD` to the front matter")
+        except ValueError:
+            pass
+    sent = SENT_IN.search(text)
+    if sent and sent.group("month") in MONTHS:
+        return dt.date(int(sent.group("year")), MONTHS[sent.group("month")], 1), info(
+            file, "no `date`: taken from the sentence \"sent in <Month YYYY>\"", code="update-date-inferred",
+            hint="add `date: YYYY-MM-DD` to the front matter")
+    return None, error(file, "the update has no date", code="update-date", line=1,
+                       hint="add `date: YYYY-MM-DD` to the front matter")
+
+
+def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url: str, api_names: set[str],
+                 today: dt.date) -> tuple[list[Update], list[Diagnostic]]:
+    """Read every update file, give it its permanent URL (``<url>/YYYY/MM/<slug>/``) and register it."""
+    problems: list[Diagnostic] = []
+    updates: list[Update] = []
+    seen: dict[str, str] = {}
+    for repo_path in files:
+        file = f"{source.name}/{repo_path}" if source.name else repo_path
+        text = (source.root / repo_path).read_text(encoding="utf-8", errors="replace")
+        front = split_front_matter(text, file)
+        problems.extend(front.problems)
+        meta = front.raw
+        date, date_problem = _date_of(meta, text, repo_path, file)
+        if date_problem:
+            problems.append(date_problem)
+        if date is None:
+            continue
+        if date > today:
+            problems.append(warning(file, f"the update is dated in the future ({date.isoformat()})",
+                                    code="update-future", line=_line_of_key(text, "date"),
+                                    hint="fix the date, or merge the update on the day it is published"))
+        title = str(meta.get("title") or "") or _first_heading(front.body) or PurePosixPath(repo_path).stem
+        stem = PurePosixPath(repo_path).stem
+        named = DATE_IN_NAME.match(stem)
+        slug = slugify(str(meta.get("slug") or (named.group("rest") if named and named.group("rest") else
+                                                 (stem if not named else title))))
+        staged = f"{url}/{date.year:04d}/{date.month:02d}/{slug}.md"
+        if staged in seen:
+            problems.append(error(file, f"this update and {seen[staged]} would both be published at "
+                                        f"/{staged[:-3]}/", code="update-duplicate-slug",
+                                  line=_line_of_key(text, "slug") or _line_of_key(text, "title"),
+                                  hint="give one of them another `slug:` (or title) in its front matter"))
+            continue
+        seen[staged] = file
+        tags = [str(t) for t in (meta.get("tags") or []) if t is not None] if isinstance(meta.get("tags"),
+                                                                                        list) else []
+        for tag in tags:
+            problems.extend(_check_tag(tag, api_names, file, text))
+        authors = meta.get("authors") or []
+        body_meta = {k: v for k, v in front.meta.items() if k not in ("date", "tags", "authors", "slug", "summary")}
+        plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=front.body,
+                        body_line=front.body_line, meta=body_meta, title=title, draft=False)
+        lines = front.body.split("\n")
+        anchors, github = anchors_of(lines, fenced_lines(lines))
+        index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=title)
+        index.github_slugs[staged] = github
+        updates.append(Update(plan=plan, date=date, title=title, slug=slug, tags=tags,
+                              summary=str(meta["summary"]) if meta.get("summary") else None,
+                              authors=[str(a) for a in authors] if isinstance(authors, list) else [str(authors)]))
+    updates.sort(key=lambda u: (u.date, u.slug), reverse=True)
+    index.add_page(f"{url}/index.md", {str(u.date.year) for u in updates}, title="Technical updates")
+    for tag in {tag for update in updates for tag in update.tags}:
+        index.add_page(f"{url}/tags/{slugify(tag)}.md", title=f"Updates tagged {tag}")
+    return updates, problems
+
+
+def _first_heading(body: str) -> str | None:
+    for line in body.split("\n"):
+        match = HEADING.match(line)
+        if match and len(match.group("hashes")) == 1:
+            return heading_text(match.group("text"))
+    return None
+
+
+def _check_tag(tag: str, api_names: set[str], file: str, text: str) -> list[Diagnostic]:
+    """``api:<name>`` must name an API of the portal; a plain tag close to an API name is likely a typo."""
+    line = _line_of_key(text, "tags")
+    if tag.startswith("api:"):
+        name = tag[4:]
+        if name not in api_names:
+            close = difflib.get_close_matches(name, sorted(api_names), n=1)
+            return [error(file, f"tag `{tag}` names an API that is not in the portal", code="update-unknown-api",
+                          line=line, hint=f"did you mean `api:{close[0]}`?" if close else
+                          f"APIs of the portal: {', '.join(sorted(api_names))}")]
+        return []
+    if tag not in api_names:
+        close = difflib.get_close_matches(tag, sorted(api_names), n=1, cutoff=0.8)
+        if close:
+            return [warning(file, f"tag `{tag}` looks like the API `{close[0]}` but does not name it",
+                            code="update-unknown-api", line=line, hint=f"did you mean `{close[0]}`?")]
+    return []
+
+
+def api_of(tag: str, api_names: set[str]) -> str | None:
+    name = tag[4:] if tag.startswith("api:") else tag
+    return name if name in api_names else None
+
+
+def summarize(update: Update) -> UpdateSummary:
+    return UpdateSummary(title=update.title, date=update.date, staged_path=update.staged_path,
+                         summary=update.summary, tags=update.tags)
+
+
+def _link(from_page: str, to_page: str) -> str:
+    import posixpath
+
+    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+def render_latest(updates: list[UpdateSummary], *, from_page: str) -> str:
+    """A Markdown list of updates (title, date, summary) linked relative to ``from_page``."""
+    items = [{"title": u.title, "date": u.date, "link": _link(from_page, u.staged_path), "summary": u.summary}
+             for u in updates]
+    return _templates().get_template("latest.md.j2").render(items=items)
+
+
+def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_dir: Path, *, url: str,
+                  site_url: str | None, site_name: str, api_names: set[str],
+                  page_meta: dict[str, dict[str, Any]] | None = None) -> UpdatesOutput:
+    """Write the update pages (with previous/next links), archive, tag pages and feeds."""
+    from generator.build.stage import write_page
+
+    env = _templates()
+    problems: list[Diagnostic] = []
+    index_page = f"{url}/index.md"
+    for position, update in enumerate(updates):
+        page = pages[update.staged_path]
+        newer = updates[position - 1] if position > 0 else None
+        older = updates[position + 1] if position + 1 < len(updates) else None
+        footer = env.get_template("post-footer.md.j2").render(
+            update=update, archive=_link(update.staged_path, index_page),
+            tags=[(tag, _link(update.staged_path, f"{url}/tags/{slugify(tag)}.md")) for tag in update.tags],
+            newer=newer and {"title": newer.title, "link": _link(update.staged_path, newer.staged_path)},
+            older=older and {"title": older.title, "link": _link(update.staged_path, older.staged_path)})
+        header = env.get_template("post-header.md.j2").render(update=update)
+        meta = {**page.meta, **(page_meta or {}).get(update.staged_path, {}), "title": update.title,
+                "date": update.date.isoformat(), "tags": update.tags}
+        if update.summary:
+            meta["description"] = update.summary
+        write_page(docs_dir / update.staged_path, meta, header + page.markdown.rstrip() + "\n" + footer)
+    by_month: dict[int, dict[int, list[Update]]] = defaultdict(lambda: defaultdict(list))
+    for update in updates:
+        by_month[update.date.year][update.date.month].append(update)
+    years = [(year, [(calendar.month_name[month], [_entry(u, index_page) for u in items])
+                     for month, items in sorted(months.items(), reverse=True)])
+             for year, months in sorted(by_month.items(), reverse=True)]
+    tags = sorted({tag for update in updates for tag in update.tags})
+    write_page(docs_dir / index_page, {"title": "Technical updates"}, env.get_template("archive.md.j2").render(
+        years=years, tags=[(t, f"tags/{slugify(t)}.md") for t in tags], feeds=True))
+    output_pages = {index_page: {str(year) for year, _ in years}}
+    nav = [{"Technical updates": [index_page] + [
+        {str(year): [{u.title: u.staged_path} for u in sorted((u for u in updates if u.date.year == year),
+                                                               key=lambda u: u.date, reverse=True)]}
+        for year, _ in years] + ([{"Tags": [f"{url}/tags/{slugify(t)}.md" for t in tags]}] if tags else [])}]
+    for tag in tags:
+        tagged = [u for u in updates if tag in u.tags]
+        path = f"{url}/tags/{slugify(tag)}.md"
+        write_page(docs_dir / path, {"title": f"Updates tagged {tag}"}, env.get_template("tag.md.j2").render(
+            tag=tag, entries=[_entry(u, path) for u in tagged], archive=_link(path, index_page),
+            feed=f"{slugify(tag)}.xml", atom=f"{slugify(tag)}.atom.xml"))
+        output_pages[path] = set()
+    feeds = _write_feeds(updates, tags, docs_dir, url=url, site_url=site_url, site_name=site_name,
+                         problems=problems)
+    by_api: dict[str, list[UpdateSummary]] = defaultdict(list)
+    for update in updates:
+        for tag in update.tags:
+            name = api_of(tag, api_names)
+            if name:
+                by_api[name].append(summarize(update))
+    for update in updates:
+        output_pages[update.staged_path] = set()
+    return UpdatesOutput(nav=nav, pages=output_pages, latest=[summarize(u) for u in updates], by_api=dict(by_api),
+                         feeds=feeds, diagnostics=problems)
+
+
+def _entry(update: Update, from_page: str) -> dict[str, Any]:
+    return {"title": update.title, "date": update.date, "link": _link(from_page, update.staged_path),
+            "summary": update.summary, "tags": update.tags}
+
+
+def _page_url(site_url: str, staged_path: str) -> str:
+    path = staged_path[:-3] + "/"
+    if path.endswith("/index/"):
+        path = path[: -len("index/")]
+    return site_url.rstrip("/") + "/" + path
+
+
+def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url: str, site_url: str | None,
+                 site_name: str, problems: list[Diagnostic]) -> list[str]:
+    """RSS 2.0 and Atom of the whole archive and of each tag (absolute links need ``site_url``)."""
+    if not site_url:
+        problems.append(warning("mkdocs.yml", "no `site_url`: the feeds' links cannot be absolute and readers may "
+                                "not follow them", code="updates-feed-url", hint="set `site_url:` in mkdocs.yml"))
+        site_url = "/"
+    written = []
+    for name, subset, title in [("feed", updates, f"{site_name}: technical updates")] + [
+            (f"tags/{slugify(tag)}", [u for u in updates if tag in u.tags], f"{site_name}: updates tagged {tag}")
+            for tag in tags]:
+        generator = FeedGenerator()
+        archive_url = _page_url(site_url, f"{url}/index.md")
+        generator.id(archive_url + (name if name != "feed" else ""))
+        generator.title(title)
+        generator.link(href=archive_url, rel="alternate")
+        generator.link(href=site_url.rstrip("/") + f"/{url}/{name}.atom.xml", rel="self")
+        generator.description(title)
+        generator.language("en")
+        for update in reversed(subset[:50]):  # feedgen prepends: add oldest first
+            entry = generator.add_entry()
+            link = _page_url(site_url, update.staged_path)
+            entry.id(link)
+            entry.title(update.title)
+            entry.link(href=link)
+            published = dt.datetime.combine(update.date, dt.time(8, 0), tzinfo=dt.timezone.utc)
+            entry.published(published)
+            entry.updated(published)
+            entry.description(update.summary or update.title)
+            for author in update.authors:
+                entry.author({"name": author})
+            for tag in update.tags:
+                entry.category(term=tag)
+        target = docs_dir / url / f"{name}.xml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        generator.rss_file(str(target), pretty=True)
+        generator.atom_file(str(docs_dir / url / f"{name}.atom.xml"), pretty=True)
+        written += [f"{url}/{name}.xml", f"{url}/{name}.atom.xml"]
+    return written
+
+
+def scaffold_update(directory: Path, title: str, today: dt.date) -> Path:
+    """``devportal updates new "Title"``: a new update file dated today, with every front matter field."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{today.isoformat()}-{slugify(title)}.md"
+    if path.exists():
+        raise FileExistsError(f"{path} already exists")
+    path.write_text(_templates().get_template("new-update.md.j2").render(title=title, date=today.isoformat()),
+                    encoding="utf-8")
+    return path

@@ -1,0 +1,159 @@
+"""Reading OpenAPI / Swagger documents safely, with the source position of every JSON pointer.
+
+* YAML is read with YAML 1.2 booleans, so ``NO`` (Norway's country code) stays a string.
+* ``$ref`` targets are read only from files inside the source repo; ``http(s)`` only when the source
+  allows remote refs; every other scheme is refused.
+* Line numbers are computed only when a problem needs them (cheap for big valid specs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+import yaml
+
+
+class SpecLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (``true``/``false`` only): ``NO`` and ``yes`` stay strings."""
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+SpecLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+# Timestamps stay strings too: `example: 2024-01-01` is an example string in a spec, not a date object.
+SpecLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in SpecLoader.yaml_implicit_resolvers.items()
+}
+
+
+class RefError(Exception):
+    """A ``$ref`` that may not or cannot be followed."""
+
+
+def parse_text(text: str, name: str) -> Any:
+    if name.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass  # some ".json" files are YAML; let the YAML reader say what is wrong
+    return string_keys(yaml.load(text, Loader=SpecLoader))  # noqa: S506 - a SafeLoader subclass
+
+
+def string_keys(node: Any) -> Any:
+    """YAML reads ``200:`` as the integer 200; OpenAPI (and JSON) keys are strings."""
+    if isinstance(node, dict):
+        return {(k if isinstance(k, str) else str(k).lower() if isinstance(k, bool) else str(k)): string_keys(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [string_keys(v) for v in node]
+    return node
+
+
+def pointer_escape(part: str) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_parts(pointer: str) -> list[str]:
+    pointer = unquote(pointer.lstrip("#"))
+    if not pointer or pointer == "/":
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+
+
+def positions(text: str) -> dict[str, tuple[int, int]]:
+    """JSON pointer → (line, column), 1-based, of every node of a YAML or JSON document."""
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        root = yaml.compose(text, Loader=SpecLoader)  # noqa: S506
+    except yaml.YAMLError:
+        return found
+
+    def walk(node, pointer: str) -> None:
+        found[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{pointer}/{pointer_escape(key.value)}"
+                found[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                walk(value, child)
+                found[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                walk(value, f"{pointer}/{index}")
+
+    if root is not None:
+        walk(root, "")
+    return found
+
+
+@dataclass
+class SpecFiles:
+    """The spec and every document its ``$ref``s reach, confined to the source repo."""
+
+    root: Path  # the source repo
+    remote_refs: bool = False
+    documents: dict[str, Any] = field(default_factory=dict)  # absolute URI → parsed document
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def uri_of(self, path: Path) -> str:
+        return path.resolve().as_uri()
+
+    def load(self, uri: str) -> Any:
+        """The document at ``uri`` (file inside the repo, or http(s) when allowed)."""
+        uri = uri.split("#", 1)[0]
+        if uri in self.documents:
+            return self.documents[uri]
+        parts = urlsplit(uri)
+        if parts.scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            try:
+                path.relative_to(self.root.resolve())
+            except ValueError as exc:
+                raise RefError(f"`{uri}` is outside the source repo; $ref may only reach files in the repo") from exc
+            if not path.is_file():
+                raise RefError(f"`{path.relative_to(self.root.resolve())}` does not exist in the repo")
+            text = path.read_text(encoding="utf-8", errors="replace")
+        elif parts.scheme in ("http", "https"):
+            if not self.remote_refs:
+                raise RefError(f"`{uri}` is a remote $ref; set `remote_refs: true` on the source to allow it")
+            with urllib.request.urlopen(uri, timeout=20) as response:  # noqa: S310 - http(s) only, opt-in
+                text = response.read(20_000_000).decode("utf-8", "replace")
+        else:
+            raise RefError(f"`{uri}`: the `{parts.scheme}:` scheme is not allowed in $ref")
+        document = parse_text(text, parts.path)
+        self.documents[uri] = document
+        self.texts[uri] = text
+        return document
+
+    def resolve(self, ref: str, base_uri: str) -> tuple[Any, str, str]:
+        """(target, its document URI, its pointer) of ``ref`` relative to ``base_uri``."""
+        target_uri = urljoin(base_uri, ref)
+        document_uri, _, pointer = target_uri.partition("#")
+        node = self.load(document_uri)
+        for part in pointer_parts(pointer):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise RefError(f"`{ref}` points to nothing (no `{part}` there)")
+        return node, document_uri, "#" + pointer
+
+    def handler(self, uri: str) -> Any:
+        """For openapi-spec-validator's resolver: the same rules as :meth:`load`."""
+        return self.load(uri)
+
+    def display(self, uri: str) -> str:
+        try:
+            return Path(unquote(urlsplit(uri).path)).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return uri

@@ -1,0 +1,233 @@
+"""The API as the reference shows it: operations grouped by tag, schemas, security, servers.
+
+Swagger 2.0 is read into the same shape as OpenAPI 3.x (``requestBody``, ``content``, ``servers``,
+``components``), so the templates know one model. ``$ref``s are followed through :class:`SpecFiles`
+(confined to the repo); a cycle is cut and shown as a link to the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.render.reference.load import RefError, SpecFiles, pointer_parts
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    return SLUG.sub("-", text.lower()).strip("-") or "default"
+
+
+def json_pointer_escape(path: str) -> str:
+    return path.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    data: dict[str, Any]
+    tag: str
+    kind: str = "operation"  # "operation", "webhook" or "callback"
+    base_uri: str = ""
+
+    @property
+    def operation_id(self) -> str | None:
+        return self.data.get("operationId")
+
+    @property
+    def anchor(self) -> str:
+        """Stable: from operationId, else method + path, as Redoc names them."""
+        if self.operation_id:
+            return f"operation/{self.operation_id}"
+        return f"{'webhooks' if self.kind == 'webhook' else 'paths'}/{json_pointer_escape(self.path)}/{self.method}"
+
+    @property
+    def redoc_anchors(self) -> list[str]:
+        """Other fragments Redoc gives this operation, accepted by the page's script."""
+        anchors = [f"tag/{self.tag}/operation/{self.operation_id}"] if self.operation_id else []
+        anchors.append(f"tag/{self.tag}/paths/{json_pointer_escape(self.path)}/{self.method}")
+        return anchors
+
+
+@dataclass
+class Api:
+    """A spec read for rendering."""
+
+    version: str  # "2.0", "3.0" or "3.1"
+    document: dict[str, Any]
+    info: dict[str, Any]
+    servers: list[dict[str, Any]]
+    security_schemes: dict[str, Any]
+    security: list[dict[str, Any]]
+    tags: dict[str, dict[str, Any]]  # name → tag object (description), in spec order
+    operations: list[Operation] = field(default_factory=list)
+    schemas: dict[str, Any] = field(default_factory=dict)
+    schema_refs: dict[str, str] = field(default_factory=dict)  # "#/components/schemas/X" (or file ref) → X
+
+    def by_tag(self) -> dict[str, list[Operation]]:
+        groups: dict[str, list[Operation]] = {name: [] for name in self.tags}
+        for operation in self.operations:
+            groups.setdefault(operation.tag, []).append(operation)
+        return {name: ops for name, ops in groups.items() if ops}
+
+
+def _swagger2_to_3(doc: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a Swagger 2.0 document the reference shows, in OpenAPI 3 shape."""
+    host, base = doc.get("host", ""), doc.get("basePath", "")
+    schemes = doc.get("schemes") or ["https"]
+    servers = [{"url": f"{scheme}://{host}{base}"} for scheme in schemes] if host else (
+        [{"url": base}] if base else [])
+    consumes_default = doc.get("consumes") or ["application/json"]
+    produces_default = doc.get("produces") or ["application/json"]
+
+    def convert_op(op: dict[str, Any], shared: list[dict[str, Any]]) -> dict[str, Any]:
+        result = {k: v for k, v in op.items() if k not in ("parameters", "responses", "consumes", "produces")}
+        params, body, form = [], None, []
+        for param in shared + list(op.get("parameters") or []):
+            if not isinstance(param, dict):
+                continue
+            if param.get("in") == "body":
+                body = param
+            elif param.get("in") == "formData":
+                form.append(param)
+            else:
+                if "$ref" in param:
+                    params.append(param)
+                    continue
+                schema = {k: param[k] for k in ("type", "format", "items", "enum", "default", "minimum", "maximum",
+                                                "minLength", "maxLength", "pattern", "collectionFormat") if k in param}
+                params.append({**{k: v for k, v in param.items() if k not in schema}, "schema": schema})
+        result["parameters"] = params
+        consumes = op.get("consumes") or consumes_default
+        if body is not None:
+            result["requestBody"] = {"description": body.get("description"), "required": body.get("required", False),
+                                     "content": {c: {"schema": body.get("schema", {})} for c in consumes}}
+        elif form:
+            props = {p["name"]: {k: p[k] for k in ("type", "format", "enum", "description", "default") if k in p}
+                     for p in form}
+            required = [p["name"] for p in form if p.get("required")]
+            media = "multipart/form-data" if any(p.get("type") == "file" for p in form) else \
+                "application/x-www-form-urlencoded"
+            result["requestBody"] = {"content": {media: {"schema": {"type": "object", "properties": props,
+                                                                    "required": required}}}}
+        produces = op.get("produces") or produces_default
+        responses = {}
+        for code, response in (op.get("responses") or {}).items():
+            if not isinstance(response, dict) or "$ref" in response:
+                responses[str(code)] = response
+                continue
+            converted = {"description": response.get("description", "")}
+            if response.get("headers"):
+                converted["headers"] = {name: {"description": h.get("description"), "schema": h}
+                                        for name, h in response["headers"].items()}
+            if "schema" in response:
+                converted["content"] = {p: {"schema": response["schema"]} for p in produces}
+                if response.get("examples"):
+                    for media, example in response["examples"].items():
+                        converted["content"].setdefault(media, {"schema": response["schema"]})["example"] = example
+            responses[str(code)] = converted
+        result["responses"] = responses
+        return result
+
+    paths = {}
+    for path, item in (doc.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        shared = [p for p in item.get("parameters") or [] if isinstance(p, dict)]
+        paths[path] = {method: convert_op(op, shared) for method, op in item.items()
+                       if method in METHODS and isinstance(op, dict)}
+    schemes = {}
+    for name, scheme in (doc.get("securityDefinitions") or {}).items():
+        converted = dict(scheme)
+        if scheme.get("type") == "basic":
+            converted = {"type": "http", "scheme": "basic", "description": scheme.get("description")}
+        elif scheme.get("type") == "oauth2":
+            flow = {"accessCode": "authorizationCode", "application": "clientCredentials"}.get(scheme.get("flow"),
+                                                                                                 scheme.get("flow"))
+            converted = {"type": "oauth2", "description": scheme.get("description"), "flows": {flow: {
+                k: v for k, v in (("authorizationUrl", scheme.get("authorizationUrl")),
+                                  ("tokenUrl", scheme.get("tokenUrl")), ("scopes", scheme.get("scopes") or {})) if v
+                is not None}}}
+        schemes[name] = converted
+    return {"info": doc.get("info") or {}, "servers": servers, "paths": paths, "tags": doc.get("tags") or [],
+            "security": doc.get("security") or [], "components": {"schemas": doc.get("definitions") or {},
+                                                                  "securitySchemes": schemes}}
+
+
+def read_api(files: SpecFiles, uri: str, version: str) -> Api:
+    """The :class:`Api` of the spec at ``uri`` (already loaded and validated as well as it could be)."""
+    original = files.load(uri)
+    doc = _swagger2_to_3(original) if version == "2.0" else original
+    components = doc.get("components") or {}
+    tag_objects = {t["name"]: t for t in doc.get("tags") or [] if isinstance(t, dict) and "name" in t}
+    api = Api(version=version, document=original, info=doc.get("info") or {}, servers=doc.get("servers") or [],
+              security_schemes=components.get("securitySchemes") or {}, security=doc.get("security") or [],
+              tags=dict(tag_objects), schemas=dict(components.get("schemas") or {}))
+    prefix = "#/definitions/" if version == "2.0" else "#/components/schemas/"
+    api.schema_refs = {f"{prefix}{name}": name for name in api.schemas}
+    for path, item in (doc.get("paths") or {}).items():
+        item = _deref_item(files, item, uri)
+        for method in METHODS:
+            op = item.get(method) if isinstance(item, dict) else None
+            if isinstance(op, dict):
+                _add(api, Operation(method=method, path=str(path), data=_merge_parameters(item, op), tag="",
+                                    base_uri=uri))
+    for name, item in (doc.get("webhooks") or {}).items():
+        item = _deref_item(files, item, uri)
+        for method in METHODS:
+            op = item.get(method) if isinstance(item, dict) else None
+            if isinstance(op, dict):
+                _add(api, Operation(method=method, path=str(name), data=op, tag="", kind="webhook", base_uri=uri))
+    return api
+
+
+def _deref_item(files: SpecFiles, item: Any, uri: str) -> Any:
+    """A path item given as ``$ref`` (ecom's ``ms_import.yaml#/paths/...``) is read from its file."""
+    if isinstance(item, dict) and isinstance(item.get("$ref"), str):
+        try:
+            target, _, _ = files.resolve(item["$ref"], uri)
+            return target
+        except (RefError, OSError):
+            return {}
+    return item
+
+
+def _merge_parameters(item: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    shared = [p for p in item.get("parameters") or [] if isinstance(p, dict)]
+    if not shared:
+        return op
+    own = list(op.get("parameters") or [])
+    names = {(p.get("name"), p.get("in")) for p in own if isinstance(p, dict)}
+    return {**op, "parameters": [p for p in shared if (p.get("name"), p.get("in")) not in names] + own}
+
+
+def _add(api: Api, operation: Operation) -> None:
+    tags = operation.data.get("tags") or []
+    operation.tag = str(tags[0]) if tags else ("Webhooks" if operation.kind == "webhook" else "Other operations")
+    api.tags.setdefault(operation.tag, {"name": operation.tag})
+    api.operations.append(operation)
+
+
+def resolve(files: SpecFiles, node: Any, base_uri: str, depth: int = 0) -> tuple[Any, str, str | None]:
+    """Follow ``$ref`` chains: (target, its document URI, the last ref followed or None)."""
+    ref_followed = None
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 20:
+        ref_followed = node["$ref"]
+        try:
+            node, base_uri, pointer = files.resolve(node["$ref"], base_uri)
+        except (RefError, OSError):
+            return {"x-unresolved": ref_followed}, base_uri, ref_followed
+        depth += 1
+    return node, base_uri, ref_followed
+
+
+def schema_name(ref: str | None) -> str | None:
+    """``#/components/schemas/Payment`` or ``schemas.yaml#/Payment`` → ``Payment``."""
+    if not ref:
+        return None
+    parts = pointer_parts(ref.partition("#")[2])
+    return parts[-1] if parts else None

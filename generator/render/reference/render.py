@@ -1,0 +1,375 @@
+"""Render an :class:`~generator.render.reference.model.Api` with the Jinja2 templates in ``templates/apiref``."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+import yaml
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from generator.diagnostics import Diagnostic, Severity, report, warning
+from generator.render.reference.load import RefError, SpecFiles
+from generator.render.reference.model import Api, Operation, read_api, resolve, slug
+from generator.render.reference.views import SchemaView, Views, code_samples, pretty_json
+from generator.validate.spec import spec_version, validate_spec
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
+ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
+BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
+
+
+@dataclass
+class ApiReference:
+    """What one spec contributed to the portal."""
+
+    title: str
+    version: str
+    description: str
+    nav: list
+    pages: dict[str, set[str]] = field(default_factory=dict)  # staged page → anchors on it
+    operations: dict[str, tuple[str, str]] = field(default_factory=dict)  # operationId → (page, anchor)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    assets: list[str] = field(default_factory=lambda: list(ASSETS))
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(
+        default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.ChainableUndefined)
+    env.filters["json"] = lambda value: pretty_json(value)
+    env.filters["tojson_compact"] = lambda value: Markup(json.dumps(value, separators=(",", ":")).replace("</", "<\\/"))
+    return env
+
+
+_FORMATTER = HtmlFormatter(wrapcode=True, cssclass="highlight")
+
+
+def _highlight(code: str, language: str) -> Markup:
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    return Markup(highlight(code, lexer, _FORMATTER))
+
+
+class _Describer:
+    """Markdown descriptions → HTML, sanitized unless the source is trusted; cached per text."""
+
+    def __init__(self, trusted: bool) -> None:
+        self.trusted = trusted
+        self.md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+        self.cache: dict[str, Markup] = {}
+
+    def __call__(self, text: Any) -> Markup | None:
+        if not text:
+            return None
+        text = str(text)
+        if text not in self.cache:
+            html = self.md.reset().convert(text)
+            self.cache[text] = Markup(html if self.trusted else nh3.clean(html))
+        return self.cache[text]
+
+
+class _Renderer:
+    """Turns the model into template data, with shared caches for schema HTML."""
+
+    def __init__(self, api: Api, files: SpecFiles, trusted: bool) -> None:
+        self.api, self.files = api, files
+        self.describe = _Describer(trusted)
+        self.views = Views(api, files, self.describe)
+        self.env = _environment()
+        self.schema_template = self.env.get_template("schema.html.j2")
+        self.schema_cache: dict[int, Markup] = {}
+        self.uid = 0
+
+    def schema_html(self, view: SchemaView) -> Markup:
+        key = id(view)
+        if key not in self.schema_cache:
+            self.schema_cache[key] = Markup(self.schema_template.render(view=view, schema_html=self.schema_html,
+                                                                        models_link=self.models_link))
+        return self.schema_cache[key]
+
+    models_link = ""
+
+    def next_uid(self) -> int:
+        self.uid += 1
+        return self.uid
+
+    def parameter(self, param: dict[str, Any], uri: str) -> dict[str, Any]:
+        target, target_uri, _ = resolve(self.files, param, uri)
+        param = target if isinstance(target, dict) else {}
+        schema = param.get("schema") or {}
+        view = self.views.schema(schema, target_uri, "request")
+        example = param.get("example")
+        if example is None and isinstance(param.get("examples"), dict) and param["examples"]:
+            first = next(iter(param["examples"].values()))
+            example = first.get("value") if isinstance(first, dict) else None
+        if example is None:
+            example = self.views.example(schema, target_uri, "request")
+        return {"name": str(param.get("name", "")), "in": param.get("in", "query"), "required": bool(
+            param.get("required")), "deprecated": bool(param.get("deprecated")), "view": view,
+            "description": self.describe(param.get("description")), "_example": example}
+
+    def media(self, content: Any, uri: str, mode: str) -> list[dict[str, Any]]:
+        result = []
+        for media_type, media in (content or {}).items():
+            media = media if isinstance(media, dict) else {}
+            schema = media.get("schema") or {}
+            examples = []
+            if "example" in media:
+                examples.append(("Example", media["example"]))
+            for name, example in (media.get("examples") or {}).items():
+                target, _, _ = resolve(self.files, example, uri)
+                if isinstance(target, dict) and "value" in target:
+                    examples.append((target.get("summary") or name, target["value"]))
+            generated = not examples
+            if generated and schema:
+                examples.append(("Generated example", self.views.example(schema, uri, mode)))
+            result.append({"type": media_type, "view": self.views.schema(schema, uri, mode) if schema else None,
+                           "examples": [(label, pretty_json(value) if not isinstance(value, str) else value)
+                                        for label, value in examples], "generated": generated,
+                           "first_example": examples[0][1] if examples else None})
+        return result
+
+    def operation(self, op: Operation) -> dict[str, Any]:
+        uri = op.base_uri
+        data = op.data
+        parameters = [self.parameter(p, uri) for p in data.get("parameters") or []]
+        by_location = {}
+        for param in parameters:
+            by_location.setdefault(param["in"], []).append(param)
+        body, request = None, None
+        request_body, request_uri, _ = resolve(self.files, data.get("requestBody"), uri) if data.get(
+            "requestBody") else (None, uri, None)
+        if isinstance(request_body, dict):
+            media = self.media(request_body.get("content"), request_uri, "request")
+            request = {"required": bool(request_body.get("required")), "media": media,
+                       "description": self.describe(request_body.get("description"))}
+            if media:
+                body = media[0]["first_example"]
+        responses = []
+        for code, response in (data.get("responses") or {}).items():
+            target, target_uri, _ = resolve(self.files, response, uri)
+            target = target if isinstance(target, dict) else {}
+            headers = []
+            for name, header in (target.get("headers") or {}).items():
+                header_target, header_uri, _ = resolve(self.files, header, target_uri)
+                header_target = header_target if isinstance(header_target, dict) else {}
+                headers.append({"name": name, "description": self.describe(header_target.get("description")),
+                                "view": self.views.schema(header_target.get("schema") or {}, header_uri)})
+            responses.append({"code": str(code), "description": self.describe(target.get("description")),
+                              "headers": headers, "media": self.media(target.get("content"), target_uri, "response")})
+        callbacks = []
+        for name, callback in (data.get("callbacks") or {}).items():
+            target, target_uri, _ = resolve(self.files, callback, uri)
+            for expression, item in (target or {}).items() if isinstance(target, dict) else []:
+                item, item_uri, _ = resolve(self.files, item, target_uri)
+                for method, cb_op in (item or {}).items() if isinstance(item, dict) else []:
+                    if isinstance(cb_op, dict) and method in ("get", "put", "post", "delete", "patch"):
+                        callback_operation = Operation(method=method, path=str(expression), data=cb_op, tag=op.tag,
+                                                       kind="callback", base_uri=item_uri)
+                        callbacks.append({"name": name, "operation": self.operation(callback_operation)})
+        security = []
+        for requirement in data.get("security", self.api.security) or []:
+            security.append([{"name": name, "scopes": scopes or [],
+                              "scheme": self.api.security_schemes.get(name) or {}}
+                             for name, scopes in requirement.items()])
+        media_type = request["media"][0]["type"] if request and request["media"] else None
+        samples = [] if op.kind == "callback" else code_samples(self.api, op, parameters, body, media_type)
+        uid = self.next_uid()
+        return {"op": op, "uid": uid, "anchor": op.anchor, "aliases": op.redoc_anchors, "method": op.method.upper(),
+                "path": op.path, "kind": op.kind, "summary": data.get("summary") or op.operation_id or
+                f"{op.method.upper()} {op.path}", "description": self.describe(data.get("description")),
+                "deprecated": bool(data.get("deprecated")), "security": security,
+                "parameters": [(loc, by_location[loc]) for loc in ("path", "query", "header", "cookie")
+                               if loc in by_location],
+                "request": request, "responses": responses, "callbacks": callbacks,
+                "samples": [(s.label, _highlight(s.source, s.language)) for s in samples]}
+
+
+MODELS_MARK = "@@devportal-models@@"
+_PAGE_META: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("page_meta", default={})
+RESERVED_PAGES = {"index", "models", "all"}
+
+
+def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> None:
+    """A staged reference page: front matter, then the HTML (schema links made relative to this page)."""
+    front = {**_PAGE_META.get(), **front}
+    body = body.replace(MODELS_MARK, models_link)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body.strip()
+                    + "\n", encoding="utf-8")
+
+
+def _bundle(files: SpecFiles, node: Any, uri: str, seen: tuple[str, ...] = ()) -> Any:
+    """The spec with ``$ref``s to other files inlined (internal ones kept), for the download."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            try:
+                target, target_uri, pointer = files.resolve(ref, uri)
+            except (RefError, OSError):
+                return node
+            key = target_uri + pointer
+            if key in seen:
+                return node
+            return _bundle(files, target, target_uri, seen + (key,))
+        return {k: _bundle(files, v, uri, seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_bundle(files, v, uri, seen) for v in node]
+    return node
+
+
+def _copy_assets(docs_dir: Path) -> None:
+    for asset in ASSETS:
+        source = TEMPLATES / "assets" / PurePosixPath(asset).name
+        target = docs_dir / asset
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, url_prefix: str,
+                         title: str | None = None, trusted: bool = False, remote_refs: bool = False,
+                         display_path: str | None = None, page_meta: dict[str, Any] | None = None) -> ApiReference:
+    """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
+
+    ``page_meta`` goes into every page's front matter (the source's edit and issue links)."""
+    display = display_path or spec_path.name
+    _PAGE_META.set(dict(page_meta or {}))
+    files = SpecFiles(root=source_root, remote_refs=remote_refs)
+    problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
+                             files=files)
+    uri = files.uri_of(spec_path)
+    document = files.documents.get(uri)
+    version = spec_version(document)
+    if version is None:
+        return ApiReference(title=title or spec_path.stem, version="", description="", nav=[], diagnostics=problems,
+                            assets=[])
+    # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
+    problems = [p if p.severity is not Severity.ERROR else warning(
+        p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
+        for p in problems]
+    api = read_api(files, uri, version)
+    renderer = _Renderer(api, files, trusted)
+    prefix = url_prefix.strip("/")
+    base = docs_dir / prefix
+    api_title = title or str(api.info.get("title") or spec_path.stem)
+    spec_slug = PurePosixPath(prefix).name
+    groups = api.by_tag()
+    tag_pages: dict[str, str] = {}
+    for tag in groups:
+        name = slug(tag)
+        while name in RESERVED_PAGES or f"{name}.md" in tag_pages.values():
+            name += "-operations"
+        tag_pages[tag] = f"{name}.md"
+    renderer.models_link = MODELS_MARK
+    operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
+    env = renderer.env
+    invalid = [p for p in problems if p.code.startswith("spec-")]
+    common = {"api": api, "info": api.info, "title": api_title, "version": str(api.info.get("version", "")),
+              "invalid": invalid, "describe": renderer.describe, "schema_html": renderer.schema_html,
+              "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
+              "tags": api.tags, "operations": operations}
+    aliases = {}
+    for tag, ops in operations.items():
+        for view in ops:
+            for alias in [view["anchor"], *view["aliases"]]:
+                aliases[alias] = f"{tag_pages[tag][:-3]}/#{view['anchor']}"
+    reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
+                             description=str(api.info.get("description") or "").strip().split("\n")[0],
+                             nav=[], diagnostics=problems)
+    overview = f"{prefix}/index.md"
+    _write(docs_dir / overview, {"title": api_title, "hide": ["toc"], "api_reference": True},
+           env.get_template("overview.md.j2").render(**common, aliases=aliases, page="overview"), "models/")
+    reference.pages[overview] = {"servers", "authentication", "operations"}
+    reference.nav.append({"Overview": overview})
+    for tag, page in tag_pages.items():
+        staged = f"{prefix}/{page}"
+        _write(docs_dir / staged, {"title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
+               env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
+                                                     ops=operations[tag], page="tag"), "../models/")
+        anchors = set()
+        for view in operations[tag]:
+            anchors.add(view["anchor"])
+            if view["op"].operation_id:
+                reference.operations[view["op"].operation_id] = (staged, view["anchor"])
+        reference.pages[staged] = anchors
+        reference.nav.append({tag: staged})
+    schema_views = [(name, renderer.views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
+    models = f"{prefix}/models.md"
+    _write(docs_dir / models, {"title": f"Models – {api_title}", "api_reference": True},
+           env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "")
+    reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
+    reference.nav.append({"Models": models})
+    single = f"{prefix}/all.md"
+    _write(docs_dir / single, {"title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True},
+           env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
+                                                   aliases=aliases, page="single"), "../models/")
+    reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
+    reference.nav.append({"Single page": single})
+    bundled = _bundle(files, document, uri)
+    base.mkdir(parents=True, exist_ok=True)
+    (base / f"{spec_slug}.json").write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str),
+                                            encoding="utf-8")
+    (base / f"{spec_slug}.yaml").write_text(yaml.safe_dump(bundled, sort_keys=False, allow_unicode=True),
+                                            encoding="utf-8")
+    _copy_assets(docs_dir)
+    return reference
+
+
+def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
+    """``devportal render-spec``: one spec's reference as a site of its own, with the portal's theme."""
+    from generator.build.site import build_site
+    from generator.diagnostics import Diagnostics
+
+    spec_path = spec_path.resolve()
+    if not spec_path.is_file():
+        print(f"{spec_path}: no such file", file=sys.stderr)
+        return 2
+    overrides = TEMPLATES.parent / "overrides"
+    with tempfile.TemporaryDirectory(prefix="devportal-render-spec-") as tmp:
+        docs = Path(tmp) / "docs"
+        reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
+                                         url_prefix=slug(spec_path.stem), display_path=spec_path.name)
+        problems = Diagnostics(reference.diagnostics)
+        if not reference.nav:
+            report(problems, strict=strict)
+            return 1
+        (docs / "index.md").write_text(f"---\ntitle: {reference.title}\n---\n\n# {reference.title}\n\n"
+                                       f"[Open the API reference]({slug(spec_path.stem)}/index.md)\n", encoding="utf-8")
+        config = {"site_name": reference.title, "docs_dir": "docs", "use_directory_urls": True,
+                  "theme": {"name": "material", "font": False, "features": ["navigation.indexes"],
+                            **({"custom_dir": str(overrides)} if overrides.is_dir() else {})},
+                  "extra_css": [a for a in reference.assets if a.endswith(".css")] +
+                  (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file() else []),
+                  "extra_javascript": [a for a in reference.assets if a.endswith(".js")],
+                  "markdown_extensions": ["attr_list", "md_in_html", "tables"],
+                  "plugins": ["search"], "nav": [{"Home": "index.md"}, {reference.title: reference.nav}]}
+        config_path = Path(tmp) / "mkdocs.yml"
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        if problems.has_errors(strict=strict):
+            report(problems, strict=strict)
+            return 1
+        problems.extend(build_site(config_path, out_dir, strict=False))
+        report(problems, strict=strict)
+        if problems.has_errors(strict=strict):
+            return 1
+    print(f"reference built: {out_dir}", file=sys.stderr)
+    return 0

@@ -1,0 +1,311 @@
+"""What the templates show of an operation or a schema: plain data, computed once and shared.
+
+A schema view is cached per (``$ref``, request/response) so a schema used by a hundred operations is
+walked once; cycles are cut and shown as a link to the schema on the models page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from generator.render.reference.load import SpecFiles
+from generator.render.reference.model import Api, Operation, resolve, schema_name
+
+CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+               "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "multipleOf")
+FORMAT_EXAMPLES = {"date-time": "2026-11-25T08:30:00Z", "date": "2026-11-25", "time": "08:30:00Z",
+                   "email": "user@example.com", "uri": "https://example.com", "url": "https://example.com",
+                   "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "hostname": "example.com", "ipv4": "192.0.2.1",
+                   "ipv6": "2001:db8::1", "byte": "aGVsbG8=", "binary": "<binary>", "password": "********",
+                   "int32": 0, "int64": 0, "float": 0.0, "double": 0.0}
+MAX_DEPTH = 12
+
+
+@dataclass
+class SchemaView:
+    """One node of a schema tree."""
+
+    type_label: str = "any"
+    name: str | None = None  # component name when the node is a named schema
+    description: str | None = None
+    constraints: list[str] = field(default_factory=list)
+    enum: list[Any] | None = None
+    default: Any = None
+    example: Any = None
+    nullable: bool = False
+    read_only: bool = False
+    write_only: bool = False
+    deprecated: bool = False
+    properties: list[tuple[str, bool, SchemaView]] = field(default_factory=list)  # (name, required, view)
+    items: SchemaView | None = None
+    additional: SchemaView | bool | None = None
+    alternatives: list[SchemaView] = field(default_factory=list)
+    alternatives_kind: str | None = None  # "oneOf" / "anyOf"
+    discriminator: dict[str, Any] | None = None
+    cycle: bool = False  # a reference back to an enclosing schema: shown as a link
+    unresolved: str | None = None
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self.properties or self.items and self.items.has_children or self.alternatives or
+                    isinstance(self.additional, SchemaView))
+
+
+class Views:
+    """Builds views for one API; ``describe`` renders (and sanitizes) Markdown descriptions."""
+
+    def __init__(self, api: Api, files: SpecFiles, describe) -> None:
+        self.api, self.files, self.describe = api, files, describe
+        self.cache: dict[tuple[str, str], SchemaView] = {}
+
+    # -- schemas ------------------------------------------------------------------------------------------
+    def schema(self, node: Any, base_uri: str, mode: str = "response", stack: tuple[str, ...] = (),
+               depth: int = 0) -> SchemaView:
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        key = None
+        if isinstance(ref, str):
+            key = (self._absolute(ref, base_uri), mode)
+            if key[0] in stack or depth > MAX_DEPTH:
+                return SchemaView(type_label=schema_name(ref) or "object", name=schema_name(ref), cycle=True)
+            if key in self.cache:
+                return self.cache[key]
+        target, target_uri, followed = resolve(self.files, node, base_uri) if ref else (node, base_uri, None)
+        if isinstance(target, dict) and "x-unresolved" in target:
+            return SchemaView(type_label="unresolved", unresolved=target["x-unresolved"])
+        view = self._build(target if isinstance(target, dict) else {}, target_uri, mode,
+                           stack + ((key[0],) if key else ()), depth)
+        if followed:
+            view.name = schema_name(followed)
+        if key:
+            self.cache[key] = view
+        return view
+
+    def _absolute(self, ref: str, base_uri: str) -> str:
+        from urllib.parse import urljoin
+
+        return urljoin(base_uri, ref)
+
+    def _build(self, schema: dict[str, Any], uri: str, mode: str, stack: tuple[str, ...], depth: int) -> SchemaView:
+        if "allOf" in schema:
+            schema = self._merge_all_of(schema, uri)
+        view = SchemaView()
+        types = schema.get("type")
+        if isinstance(types, list):  # OpenAPI 3.1 type arrays: ["string", "null"]
+            view.nullable = "null" in types
+            types = [t for t in types if t != "null"]
+            view.type_label = " | ".join(types) or "null"
+        elif types:
+            view.type_label = str(types)
+        elif "properties" in schema:
+            view.type_label = "object"
+        elif "oneOf" in schema or "anyOf" in schema:
+            view.type_label = "one of" if "oneOf" in schema else "any of"
+        if schema.get("format"):
+            view.type_label += f" ({schema['format']})"
+        view.nullable = view.nullable or bool(schema.get("nullable")) or bool(schema.get("x-nullable"))
+        view.description = self.describe(schema.get("description")) if schema.get("description") else None
+        view.constraints = [f"{key}: {schema[key]}" for key in CONSTRAINTS if key in schema]
+        view.enum = schema.get("enum")
+        view.default = schema.get("default")
+        view.example = schema.get("example", (schema.get("examples") or [None])[0]
+                                  if isinstance(schema.get("examples"), list) else None)
+        view.read_only, view.write_only = bool(schema.get("readOnly")), bool(schema.get("writeOnly"))
+        view.deprecated = bool(schema.get("deprecated"))
+        required = set(schema.get("required") or [])
+        for name, prop in (schema.get("properties") or {}).items():
+            child = self.schema(prop, uri, mode, stack, depth + 1)
+            if (mode == "request" and child.read_only) or (mode == "response" and child.write_only):
+                continue
+            view.properties.append((str(name), name in required, child))
+        if "items" in schema and isinstance(schema["items"], dict):
+            view.items = self.schema(schema["items"], uri, mode, stack, depth + 1)
+            view.type_label = f"array of {view.items.name or view.items.type_label}"
+        additional = schema.get("additionalProperties")
+        if isinstance(additional, dict):
+            view.additional = self.schema(additional, uri, mode, stack, depth + 1)
+        elif additional is True:
+            view.additional = True
+        for kind in ("oneOf", "anyOf"):
+            if isinstance(schema.get(kind), list):
+                view.alternatives_kind = kind
+                view.alternatives = [self.schema(option, uri, mode, stack, depth + 1) for option in schema[kind]]
+        if isinstance(schema.get("discriminator"), dict):
+            discriminator = schema["discriminator"]
+            view.discriminator = {"property": discriminator.get("propertyName"),
+                                  "mapping": {k: schema_name(v) or v for k, v in
+                                              (discriminator.get("mapping") or {}).items()}}
+        return view
+
+    def _merge_all_of(self, schema: dict[str, Any], uri: str, depth: int = 0) -> dict[str, Any]:
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        properties = dict(merged.get("properties") or {})
+        required = list(merged.get("required") or [])
+        for part in schema.get("allOf") or []:
+            target, target_uri, _ = resolve(self.files, part, uri)
+            if not isinstance(target, dict):
+                continue
+            if "allOf" in target and depth < MAX_DEPTH:
+                target = self._merge_all_of(target, target_uri, depth + 1)
+            for name, prop in (target.get("properties") or {}).items():
+                properties.setdefault(name, _rebase(prop, target_uri, uri))
+            required += [r for r in target.get("required") or [] if r not in required]
+            for key, value in target.items():
+                if key not in ("properties", "required", "allOf"):
+                    merged.setdefault(key, _rebase(value, target_uri, uri))
+        if properties:
+            merged["properties"] = properties
+            merged.setdefault("type", "object")
+        if required:
+            merged["required"] = required
+        return merged
+
+    # -- examples -----------------------------------------------------------------------------------------
+    def example(self, node: Any, base_uri: str, mode: str = "response", stack: tuple[str, ...] = (),
+                depth: int = 0) -> Any:
+        """An example value generated from the schema: formats, enums, defaults and required fields."""
+        if depth > 8:
+            return None
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if ref:
+            absolute = self._absolute(ref, base_uri)
+            if absolute in stack:
+                return None
+            stack = stack + (absolute,)
+        schema, uri, _ = resolve(self.files, node, base_uri) if ref else (node, base_uri, None)
+        if not isinstance(schema, dict):
+            return None
+        if "allOf" in schema:
+            schema = self._merge_all_of(schema, uri)
+        for key in ("example", "default"):
+            if key in schema:
+                return schema[key]
+        if isinstance(schema.get("examples"), list) and schema["examples"]:
+            return schema["examples"][0]
+        if schema.get("enum"):
+            return schema["enum"][0]
+        for kind in ("oneOf", "anyOf"):
+            if schema.get(kind):
+                return self.example(schema[kind][0], uri, mode, stack, depth + 1)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((t for t in kind if t != "null"), "null")
+        if kind == "object" or "properties" in schema:
+            result = {}
+            for name, prop in (schema.get("properties") or {}).items():
+                target, _, _ = resolve(self.files, prop, uri)
+                if isinstance(target, dict) and ((mode == "request" and target.get("readOnly")) or
+                                                 (mode == "response" and target.get("writeOnly"))):
+                    continue
+                result[name] = self.example(prop, uri, mode, stack, depth + 1)
+            return result
+        if kind == "array":
+            item = self.example(schema.get("items") or {}, uri, mode, stack, depth + 1)
+            return [item] if item is not None else []
+        fmt = schema.get("format")
+        if kind == "string":
+            return FORMAT_EXAMPLES.get(fmt, "string") if fmt else "string"
+        if kind == "integer":
+            return int(schema.get("minimum", 0) or 0)
+        if kind == "number":
+            return float(schema.get("minimum", 0) or 0)
+        if kind == "boolean":
+            return True
+        return None
+
+
+def _rebase(value: Any, from_uri: str, to_uri: str) -> Any:
+    """Make relative ``$ref``s of a merged part absolute, so they resolve from the merged schema."""
+    if from_uri == to_uri:
+        return value
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            from urllib.parse import urljoin
+
+            return {**value, "$ref": urljoin(from_uri, value["$ref"])}
+        return {k: _rebase(v, from_uri, to_uri) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rebase(v, from_uri, to_uri) for v in value]
+    return value
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@dataclass
+class CodeSample:
+    label: str
+    language: str
+    source: str
+
+
+def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]], body: Any,
+                 media_type: str | None) -> list[CodeSample]:
+    """curl, Python (requests) and JavaScript (fetch) for the operation, plus the spec's own samples."""
+    server = (api.servers[0].get("url") if api.servers else "") or ""
+    path = operation.path
+    query, headers = {}, {}
+    for param in parameters:
+        value = param.get("_example")
+        if param.get("in") == "path":
+            path = path.replace("{" + str(param.get("name")) + "}", str(value if value is not None else "value"))
+        elif param.get("in") == "query" and param.get("required"):
+            query[param["name"]] = value if value is not None else "value"
+        elif param.get("in") == "header" and param.get("required") and str(param.get("name")).lower() != "authorization":
+            headers[param["name"]] = str(value if value is not None else "value")
+    for requirement in (operation.data.get("security", api.security) or [])[:1]:
+        for scheme_name in requirement:
+            scheme = api.security_schemes.get(scheme_name) or {}
+            if scheme.get("type") == "http" and scheme.get("scheme") == "basic":
+                headers["Authorization"] = "Basic <base64 client_id:client_secret>"
+            elif scheme.get("type") in ("http", "oauth2", "openIdConnect"):
+                headers["Authorization"] = "Bearer <access token>"
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                headers[scheme.get("name", "X-API-Key")] = "<api key>"
+    url = server.rstrip("/") + path + (("?" + urlencode(query)) if query else "")
+    if body is not None and media_type:
+        headers["Content-Type"] = media_type
+    method = operation.method.upper()
+    body_text = pretty_json(body) if body is not None and "json" in (media_type or "") else (
+        urlencode(body) if isinstance(body, dict) else None)
+    curl = [f"curl -X {method} '{url}'"] + [f"  -H '{k}: {v}'" for k, v in headers.items()]
+    if body_text is not None:
+        curl.append("  --data '" + body_text.replace("'", "'\\''") + "'")
+    python = ["import requests", "", f"response = requests.{operation.method if operation.method in ('get', 'post', 'put', 'patch', 'delete', 'head', 'options') else 'request'}(",
+              f"    {url!r},"]
+    if headers:
+        python.append(f"    headers={json.dumps(headers, ensure_ascii=False)},")
+    if body_text is not None:
+        python.append(f"    json={_python_literal(body)}," if "json" in (media_type or "") else f"    data={body!r},")
+    python += ["    timeout=30,", ")", "response.raise_for_status()", "print(response.json())"]
+    js_options = [f"  method: {json.dumps(method)},"]
+    if headers:
+        js_options.append(f"  headers: {json.dumps(headers, ensure_ascii=False)},")
+    if body_text is not None:
+        js_options.append(f"  body: JSON.stringify({pretty_json(body)})," if "json" in (media_type or "") else
+                          f"  body: new URLSearchParams({json.dumps(body)}),")
+    js = [f"const response = await fetch({json.dumps(url)}, {{", *js_options, "});",
+          "const data = await response.json();"]
+    samples = [CodeSample("curl", "bash", " \\\n".join(curl)), CodeSample("Python", "python", "\n".join(python)),
+               CodeSample("JavaScript", "javascript", "\n".join(js))]
+    for sample in operation.data.get("x-codeSamples") or operation.data.get("x-code-samples") or []:
+        if isinstance(sample, dict) and sample.get("source"):
+            language = str(sample.get("lang", "text"))
+            samples.append(CodeSample(str(sample.get("label") or language), _lexer(language), str(sample["source"])))
+    return samples
+
+
+def _python_literal(value: Any) -> str:
+    text = pretty_json(value)
+    text = re.sub(r"\btrue\b", "True", text)
+    text = re.sub(r"\bfalse\b", "False", text)
+    return re.sub(r"\bnull\b", "None", text).replace("\n", "\n    ")
+
+
+def _lexer(language: str) -> str:
+    return {"c#": "csharp", "shell": "bash", "node": "javascript", "node.js": "javascript"}.get(language.lower(),
+                                                                                               language.lower())

@@ -1,0 +1,163 @@
+"""OpenAPI / Swagger validation with file, line, column and JSON pointer for every problem.
+
+openapi-spec-validator does the validation, with ``$ref`` handlers that read only files inside the
+source repo (it would otherwise fetch any URL, ``file:///etc/passwd`` included). It reports JSON paths
+without lines, and a dangling ``$ref`` raises out of it, so every ``$ref`` is checked here first and
+each pointer is mapped back to its position in the YAML/JSON text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema_path import SchemaPath
+from openapi_spec_validator.validation.validators import (
+    OpenAPIV2SpecValidator,
+    OpenAPIV30SpecValidator,
+    OpenAPIV31SpecValidator,
+)
+
+from generator.diagnostics import Diagnostic, error, warning
+from generator.render.reference.load import RefError, SpecFiles, pointer_escape, positions
+
+
+def spec_version(document: Any) -> str | None:
+    """``"2.0"``, ``"3.0"`` or ``"3.1"`` (None when the file is not an OpenAPI document)."""
+    if not isinstance(document, dict):
+        return None
+    if str(document.get("swagger", "")).startswith("2"):
+        return "2.0"
+    version = str(document.get("openapi", ""))
+    return version[:3] if version.startswith(("3.0", "3.1")) else None
+
+
+def _refuse(uri: str) -> Any:
+    raise RefError(f"`{uri}` may not be read while validating")
+
+
+def _walk_refs(node: Any, pointer: str = ""):
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer + "/$ref", ref
+        for key, value in node.items():
+            if key != "$ref":
+                yield from _walk_refs(value, f"{pointer}/{pointer_escape(key)}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk_refs(value, f"{pointer}/{index}")
+
+
+class _Located:
+    """Pointer → line:column in one document's text, computed on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._positions: dict[str, tuple[int, int]] | None = None
+
+    def __call__(self, pointer: str) -> tuple[int | None, int | None]:
+        if self._positions is None:
+            self._positions = positions(self.text)
+        while pointer:
+            if pointer in self._positions:
+                return self._positions[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return (1, 1)
+
+
+def check_refs(files: SpecFiles, uri: str, display: str) -> list[Diagnostic]:
+    """Every ``$ref`` of the spec and of the files it reaches must resolve inside the repo."""
+    problems: list[Diagnostic] = []
+    pending, seen = [uri], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            document = files.load(current)
+        except (RefError, OSError, yaml.YAMLError):
+            continue  # reported where it is referenced
+        locate = _Located(files.texts.get(current, ""))
+        shown = display if current == uri else f"{display.rsplit('/', 1)[0]}/{files.display(current)}" \
+            if "/" in display else files.display(current)
+        for pointer, ref in _walk_refs(document):
+            try:
+                _, target_uri, _ = files.resolve(ref, current)
+            except RefError as exc:
+                line, column = locate(pointer)
+                problems.append(error(shown, f"$ref cannot be followed: {exc}", code="spec-ref", line=line,
+                                      column=column, pointer="#" + pointer,
+                                      hint="point the $ref at a file in this repo (relative path) and an existing "
+                                           "pointer, e.g. `schemas.yaml#/Payment`"))
+            except (OSError, yaml.YAMLError) as exc:
+                line, column = locate(pointer)
+                problems.append(error(shown, f"$ref target cannot be read: {exc}", code="spec-ref", line=line,
+                                      column=column, pointer="#" + pointer, hint="fix the referenced file"))
+            else:
+                pending.append(target_uri)
+    return problems
+
+
+def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = False,
+                  display_path: str | None = None, files: SpecFiles | None = None) -> list[Diagnostic]:
+    """All problems of one spec: YAML errors, unresolvable ``$ref``s and schema violations, with lines."""
+    files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
+    display = display_path or spec_path.name
+    uri = files.uri_of(spec_path)
+    try:
+        document = files.load(uri)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [error(display, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", code="spec-yaml",
+                      line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+                      hint="quote keys and values that contain `[`, `{`, `:` or `#`")]
+    except (RefError, OSError) as exc:
+        return [error(display, f"cannot read the spec: {exc}", code="spec-unreadable", hint="check `specs:`")]
+    version = spec_version(document)
+    if version is None:
+        return [error(display, "not an OpenAPI or Swagger document (no `openapi: 3.x` or `swagger: \"2.0\"`)",
+                      code="spec-not-openapi", line=1, hint="remove it from the source's `specs:` globs")]
+    problems = check_refs(files, uri, display)
+    validator_cls = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator,
+                     "3.1": OpenAPIV31SpecValidator}[version]
+    handlers = {"file": files.handler, "http": files.handler if remote_refs else _refuse,
+                "https": files.handler if remote_refs else _refuse, "<all_urls>": _refuse}
+    locate = _Located(files.texts.get(uri, ""))
+    try:
+        schema_path = SchemaPath.from_dict(document, base_uri=uri, handlers=handlers)
+        for problem in validator_cls(schema_path).iter_errors():
+            pointer = "".join(f"/{pointer_escape(part)}" for part in problem.absolute_path)
+            line, column = locate(pointer)
+            problems.append(error(display, _plain(problem.message), code="spec-invalid", line=line, column=column,
+                                  pointer="#" + pointer, hint=_hint(problem)))
+    except Exception as exc:  # noqa: BLE001 - the validator raises many kinds on a broken $ref
+        if not problems:
+            problems.append(error(display, f"validation stopped: {str(exc).splitlines()[0][:300]}",
+                                  code="spec-invalid", line=1, hint="fix the $ref problems first"))
+        else:
+            problems.append(warning(display, "validation stopped at the first unresolvable $ref; fix those first",
+                                    code="spec-invalid-partial"))
+    return problems
+
+
+def _plain(message: str) -> str:
+    message = message.replace("does not match any of the regexes: '^\\\\/', '^x-'",
+                              "is not a path (paths start with `/`) nor an `x-` extension")
+    return message if len(message) < 400 else message[:400] + "…"
+
+
+def _hint(problem) -> str:
+    validator = getattr(problem, "validator", "")
+    hints = {
+        "required": "add the missing field",
+        "additionalProperties": "remove the field, or prefix it with `x-` to make it an extension",
+        "type": "check the type of the value (quote it if it is meant as a string)",
+        "format": "fix the value's format (e.g. a valid regular expression for `pattern`)",
+        "enum": "use one of the allowed values",
+        "pattern": "fix the value to match the expected pattern",
+        "patternProperties": "paths must start with `/`",
+    }
+    return hints.get(str(validator), "see the OpenAPI specification for this field")
