@@ -100,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except DiagnosticError as exc:
-        report(exc.diagnostics, getattr(args, "format", "text"), strict=bool(getattr(args, "strict", False)))
+        fmt = getattr(args, "format", "text")
+        report(exc.diagnostics, fmt, strict=bool(getattr(args, "strict", False)),
+               stream=sys.stdout if fmt != "text" else None)
         return EXIT_PROBLEMS if _input_problem(exc.diagnostics) else EXIT_TOOL
     except KeyboardInterrupt:
         _log("interrupted: the previous site was left untouched")

@@ -55,7 +55,7 @@ class Upstream:
         return self.head
 
     def branch(self) -> str:
-        return git("rev-parse", "--abbrev-ref", "HEAD", cwd=self.work)
+        return git("symbolic-ref", "--short", "HEAD", cwd=self.work)
 
     def tag(self, name: str, message: str = "Release") -> None:
         git("tag", "-a", name, "-m", message, cwd=self.work)

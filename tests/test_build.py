@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def _source(name: str, upstream, **extra) -> dict:
 def portal(tmp_path, make_upstream):
     payments = make_upstream("payments", PAYMENTS_FILES)
     payments.tag("v1.0.0")
-    payments.commit({"docs/quick-start.md": PAYMENTS_FILES["docs/quick-start.md"] + "\nNew on main.\n"})
+    payments.commit({"docs/quick-start.md": textwrap.dedent(PAYMENTS_FILES["docs/quick-start.md"]) + "\nNew on main.\n"})
     login = make_upstream("login", {**LOGIN_FILES,
                                     "docs/guide.md": "# Login guide\n\nSign in.\n"})
     login.commit({"docs/extra.md": "# Extra\n"}, branch="beta")
