@@ -28,13 +28,10 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
     from generator.build.portal import fetch
 
     problems = Diagnostics()
-    try:
-        project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
-        strict = project.portal.strict if strict is None else strict
-        checkouts = fetch(project, mode="auto" if source else mode, log=log)
-    except DiagnosticError as exc:
-        problems.extend(exc.diagnostics)
-        return problems
+    # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
+    project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
+    strict = project.portal.strict if strict is None else strict
+    checkouts = fetch(project, mode="auto" if source else mode, log=log)
     with tempfile.TemporaryDirectory(prefix="devportal-check-") as tmp:
         staged = stage_portal(project, checkouts, strict=bool(strict), stage_dir=Path(tmp) / "stage")
         problems.extend(staged.diagnostics)
