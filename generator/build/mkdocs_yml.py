@@ -92,6 +92,11 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     config["docs_dir"] = "docs"
     # Edit links come from each page's front matter (its own repo); MkDocs' own would point into the stage.
     config["edit_uri"] = ""
+    # devportal checks links and anchors itself (with the original file's lines); MkDocs would report the
+    # same links again against the staged tree.
+    config.setdefault("validation", {"links": {"not_found": "info", "anchors": "info", "absolute_links": "info",
+                                               "unrecognized_links": "info"},
+                                     "nav": {"omitted_files": "info", "absolute_links": "info"}})
     config["site_dir"] = _relocate(raw.get("site_dir", "site"), project.root, stage_dir)
     theme = config.get("theme") or {"name": "material"}
     if isinstance(theme, str):

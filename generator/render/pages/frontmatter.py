@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic, error
+from generator.render.yaml12 import load_yaml
 
 HIDDEN = re.compile(r"\A\s*<!--\s*START_METADATA\s*\n(?P<inner>.*?)\n\s*END_METADATA\s*-->[ \t]*\n?", re.DOTALL)
 LEADING = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -55,7 +56,7 @@ def split_front_matter(text: str, file: str) -> FrontMatter:
     if yaml_text is None:
         return result
     try:
-        data = yaml.safe_load(yaml_text) or {}
+        data = load_yaml(yaml_text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         result.problems.append(error(

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import re
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,22 +17,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
+from generator.render.yaml12 import Yaml12Loader
 
-class SpecLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (``true``/``false`` only): ``NO`` and ``yes`` stay strings."""
-
-
-SpecLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-SpecLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                 list("tTfF"))
-# Timestamps stay strings too: `example: 2024-01-01` is an example string in a spec, not a date object.
-SpecLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in SpecLoader.yaml_implicit_resolvers.items()
-}
+SpecLoader = Yaml12Loader
 
 
 class RefError(Exception):
