@@ -71,7 +71,8 @@ def _source(name: str, upstream, **extra) -> dict:
 def portal(tmp_path, make_upstream):
     payments = make_upstream("payments", PAYMENTS_FILES)
     payments.tag("v1.0.0")
-    payments.commit({"docs/quick-start.md": textwrap.dedent(PAYMENTS_FILES["docs/quick-start.md"]) + "\nNew on main.\n"})
+    quick_start = textwrap.dedent(PAYMENTS_FILES["docs/quick-start.md"])
+    payments.commit({"docs/quick-start.md": quick_start + "\nNew on main.\n"})
     login = make_upstream("login", {**LOGIN_FILES,
                                     "docs/guide.md": "# Login guide\n\nSign in.\n"})
     login.commit({"docs/extra.md": "# Extra\n"}, branch="beta")

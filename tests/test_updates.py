@@ -140,7 +140,8 @@ def test_scaffolded_update_builds(tmp_path, capsys):
     assert created.name == f"{dt.date.today().isoformat()}-faster-refunds.md"
     assert main(["build", "-f", str(config)]) == 0
     today = dt.date.today()
-    assert (config.parent / "site" / "updates" / f"{today:%Y}" / f"{today:%m}" / "faster-refunds" / "index.html").is_file()
+    page = config.parent / "site" / "updates" / f"{today:%Y}" / f"{today:%m}" / "faster-refunds" / "index.html"
+    assert page.is_file()
 
 
 @pytest.mark.slow

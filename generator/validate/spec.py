@@ -8,6 +8,7 @@ each pointer is mapped back to its position in the YAML/JSON text.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from openapi_spec_validator.validation.validators import (
 )
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.render.reference.load import RefError, SpecFiles, pointer_escape, positions
+from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, positions
 
 
 def spec_version(document: Any) -> str | None:
@@ -131,8 +132,10 @@ def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = Fal
         for problem in validator_cls(schema_path).iter_errors():
             pointer = "".join(f"/{pointer_escape(part)}" for part in problem.absolute_path)
             line, column = locate(pointer)
+            if not pointer:  # a value checked against a schema (an example): find it in the text
+                line, column, pointer = *_find_value(files.texts.get(uri, ""), problem.instance), None
             problems.append(error(display, _plain(problem.message), code="spec-invalid", line=line, column=column,
-                                  pointer="#" + pointer, hint=_hint(problem)))
+                                  pointer="#" + pointer if pointer is not None else None, hint=_hint(problem)))
     except Exception as exc:  # noqa: BLE001 - the validator raises many kinds on a broken $ref
         if not problems:
             problems.append(error(display, f"validation stopped: {str(exc).splitlines()[0][:300]}",
@@ -141,6 +144,19 @@ def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = Fal
             problems.append(warning(display, "validation stopped at the first unresolvable $ref; fix those first",
                                     code="spec-invalid-partial"))
     return problems
+
+
+def _find_value(text: str, value: Any) -> tuple[int | None, int | None]:
+    """Line and column of the first YAML/JSON scalar equal to ``value`` (where the validator gives no path)."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value):
+        return 1, 1
+    pattern = re.compile(rf"""(?:[:\-\[,]\s*|^\s*)(?P<v>["']?{re.escape(str(value))}["']?)\s*(?:[,\]}}]|$)""",
+                         re.MULTILINE)
+    match = pattern.search(text)
+    if not match:
+        return 1, 1
+    start = match.start("v")
+    return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
 
 
 def _plain(message: str) -> str:

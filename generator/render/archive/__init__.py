@@ -117,7 +117,8 @@ def _date_of(meta: dict[str, Any], text: str, name: str, file: str) -> tuple[dt.
         day = int(match.group("d") or 1)
         try:
             return dt.date(int(match.group("y")), int(match.group("m")), day), info(
-                file, "no `date` in the front matter: the date was taken from the file name", code="update-date-inferred",
+                file, "no `date` in the front matter: the date was taken from the file name",
+                code="update-date-inferred",
                 hint="add `date: YYYY-MM-DD` to the front matter")
         except ValueError:
             pass

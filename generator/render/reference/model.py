@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.render.reference.load import RefError, SpecFiles, pointer_parts
+from generator.validate.spec_files import RefError, SpecFiles, pointer_parts
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SLUG = re.compile(r"[^a-z0-9]+")
@@ -33,6 +33,7 @@ class Operation:
     tag: str
     kind: str = "operation"  # "operation", "webhook" or "callback"
     base_uri: str = ""
+    parent: str | None = None  # for a callback: the anchor of the operation that declares it
 
     @property
     def operation_id(self) -> str | None:
@@ -41,6 +42,8 @@ class Operation:
     @property
     def anchor(self) -> str:
         """Stable: from operationId, else method + path, as Redoc names them."""
+        if self.kind == "callback":  # namespaced: a callback may reuse an operationId of the API
+            return f"{self.parent}/callbacks/{json_pointer_escape(self.path)}/{self.method}"
         if self.operation_id:
             return f"operation/{self.operation_id}"
         return f"{'webhooks' if self.kind == 'webhook' else 'paths'}/{json_pointer_escape(self.path)}/{self.method}"
@@ -170,39 +173,47 @@ def read_api(files: SpecFiles, uri: str, version: str) -> Api:
     prefix = "#/definitions/" if version == "2.0" else "#/components/schemas/"
     api.schema_refs = {f"{prefix}{name}": name for name in api.schemas}
     for path, item in (doc.get("paths") or {}).items():
-        item = _deref_item(files, item, uri)
+        item, item_uri = _deref_item(files, item, uri)
         for method in METHODS:
             op = item.get(method) if isinstance(item, dict) else None
             if isinstance(op, dict):
-                _add(api, Operation(method=method, path=str(path), data=_merge_parameters(item, op), tag="",
-                                    base_uri=uri))
+                _add(api, Operation(method=method, path=str(path), data=_merge_parameters(files, item, op, item_uri),
+                                    tag="", base_uri=item_uri))
     for name, item in (doc.get("webhooks") or {}).items():
-        item = _deref_item(files, item, uri)
+        item, item_uri = _deref_item(files, item, uri)
         for method in METHODS:
             op = item.get(method) if isinstance(item, dict) else None
             if isinstance(op, dict):
-                _add(api, Operation(method=method, path=str(name), data=op, tag="", kind="webhook", base_uri=uri))
+                _add(api, Operation(method=method, path=str(name), data=op, tag="", kind="webhook",
+                                    base_uri=item_uri))
     return api
 
 
-def _deref_item(files: SpecFiles, item: Any, uri: str) -> Any:
-    """A path item given as ``$ref`` (ecom's ``ms_import.yaml#/paths/...``) is read from its file."""
+def _deref_item(files: SpecFiles, item: Any, uri: str) -> tuple[Any, str]:
+    """A path item given as ``$ref`` (ecom's ``ms_import.yaml#/paths/...``) is read from its file, and its own
+    relative ``$ref``s resolve from that file."""
     if isinstance(item, dict) and isinstance(item.get("$ref"), str):
         try:
-            target, _, _ = files.resolve(item["$ref"], uri)
-            return target
+            target, target_uri, _ = files.resolve(item["$ref"], uri)
+            return target, target_uri
         except (RefError, OSError):
-            return {}
-    return item
+            return {}, uri
+    return item, uri
 
 
-def _merge_parameters(item: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+def _merge_parameters(files: SpecFiles, item: dict[str, Any], op: dict[str, Any], uri: str) -> dict[str, Any]:
+    """Path-level parameters apply unless the operation redefines one (same name and location)."""
     shared = [p for p in item.get("parameters") or [] if isinstance(p, dict)]
     if not shared:
         return op
     own = list(op.get("parameters") or [])
-    names = {(p.get("name"), p.get("in")) for p in own if isinstance(p, dict)}
-    return {**op, "parameters": [p for p in shared if (p.get("name"), p.get("in")) not in names] + own}
+
+    def key(param: Any) -> tuple:
+        target, _, _ = resolve(files, param, uri)
+        return (target.get("name"), target.get("in")) if isinstance(target, dict) else (None, None)
+
+    names = {key(p) for p in own if isinstance(p, dict)}
+    return {**op, "parameters": [p for p in shared if key(p) not in names] + own}
 
 
 def _add(api: Api, operation: Operation) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import json
 import shutil
 import sys
@@ -23,10 +22,10 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.diagnostics import Diagnostic, Severity, report, warning
-from generator.render.reference.load import RefError, SpecFiles
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug
 from generator.render.reference.views import SchemaView, Views, code_samples, pretty_json
 from generator.validate.spec import spec_version, validate_spec
+from generator.validate.spec_files import RefError, SpecFiles
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
@@ -183,7 +182,7 @@ class _Renderer:
                 for method, cb_op in (item or {}).items() if isinstance(item, dict) else []:
                     if isinstance(cb_op, dict) and method in ("get", "put", "post", "delete", "patch"):
                         callback_operation = Operation(method=method, path=str(expression), data=cb_op, tag=op.tag,
-                                                       kind="callback", base_uri=item_uri)
+                                                       kind="callback", base_uri=item_uri, parent=op.anchor)
                         callbacks.append({"name": name, "operation": self.operation(callback_operation)})
         security = []
         for requirement in data.get("security", self.api.security) or []:
@@ -204,13 +203,11 @@ class _Renderer:
 
 
 MODELS_MARK = "@@devportal-models@@"
-_PAGE_META: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("page_meta", default={})
 RESERVED_PAGES = {"index", "models", "all"}
 
 
 def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> None:
     """A staged reference page: front matter, then the HTML (schema links made relative to this page)."""
-    front = {**_PAGE_META.get(), **front}
     body = body.replace(MODELS_MARK, models_link)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body.strip()
@@ -252,7 +249,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links)."""
     display = display_path or spec_path.name
-    _PAGE_META.set(dict(page_meta or {}))
+    meta = dict(page_meta or {})
     files = SpecFiles(root=source_root, remote_refs=remote_refs)
     problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
                              files=files)
@@ -296,13 +293,13 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                              description=str(api.info.get("description") or "").strip().split("\n")[0],
                              nav=[], diagnostics=problems)
     overview = f"{prefix}/index.md"
-    _write(docs_dir / overview, {"title": api_title, "hide": ["toc"], "api_reference": True},
+    _write(docs_dir / overview, {**meta, "title": api_title, "hide": ["toc"], "api_reference": True},
            env.get_template("overview.md.j2").render(**common, aliases=aliases, page="overview"), "models/")
     reference.pages[overview] = {"servers", "authentication", "operations"}
     reference.nav.append({"Overview": overview})
     for tag, page in tag_pages.items():
         staged = f"{prefix}/{page}"
-        _write(docs_dir / staged, {"title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
+        _write(docs_dir / staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
                env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
                                                      ops=operations[tag], page="tag"), "../models/")
         anchors = set()
@@ -314,12 +311,12 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         reference.nav.append({tag: staged})
     schema_views = [(name, renderer.views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    _write(docs_dir / models, {"title": f"Models – {api_title}", "api_reference": True},
+    _write(docs_dir / models, {**meta, "title": f"Models – {api_title}", "api_reference": True},
            env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "")
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
     reference.nav.append({"Models": models})
     single = f"{prefix}/all.md"
-    _write(docs_dir / single, {"title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True},
+    _write(docs_dir / single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True},
            env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
                                                    aliases=aliases, page="single"), "../models/")
     reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
@@ -358,7 +355,8 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
                   "theme": {"name": "material", "font": False, "features": ["navigation.indexes"],
                             **({"custom_dir": str(overrides)} if overrides.is_dir() else {})},
                   "extra_css": [a for a in reference.assets if a.endswith(".css")] +
-                  (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file() else []),
+                  (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file()
+                   else []),
                   "extra_javascript": [a for a in reference.assets if a.endswith(".js")],
                   "markdown_extensions": ["attr_list", "md_in_html", "tables"],
                   "plugins": ["search"], "nav": [{"Home": "index.md"}, {reference.title: reference.nav}]}

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from generator.render.reference.load import SpecFiles
 from generator.render.reference.model import Api, Operation, resolve, schema_name
+from generator.validate.spec_files import SpecFiles
 
 CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
                "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "multipleOf")
@@ -255,7 +255,8 @@ def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]
             path = path.replace("{" + str(param.get("name")) + "}", str(value if value is not None else "value"))
         elif param.get("in") == "query" and param.get("required"):
             query[param["name"]] = value if value is not None else "value"
-        elif param.get("in") == "header" and param.get("required") and str(param.get("name")).lower() != "authorization":
+        elif param.get("in") == "header" and param.get("required") and \
+                str(param.get("name")).lower() != "authorization":
             headers[param["name"]] = str(value if value is not None else "value")
     for requirement in (operation.data.get("security", api.security) or [])[:1]:
         for scheme_name in requirement:
@@ -275,8 +276,9 @@ def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]
     curl = [f"curl -X {method} '{url}'"] + [f"  -H '{k}: {v}'" for k, v in headers.items()]
     if body_text is not None:
         curl.append("  --data '" + body_text.replace("'", "'\\''") + "'")
-    python = ["import requests", "", f"response = requests.{operation.method if operation.method in ('get', 'post', 'put', 'patch', 'delete', 'head', 'options') else 'request'}(",
-              f"    {url!r},"]
+    call = operation.method if operation.method in ("get", "post", "put", "patch", "delete", "head", "options") \
+        else "request"
+    python = ["import requests", "", f"response = requests.{call}(", f"    {url!r},"]
     if headers:
         python.append(f"    headers={json.dumps(headers, ensure_ascii=False)},")
     if body_text is not None:

@@ -1,0 +1,246 @@
+"""The API reference on specs nobody here wrote: every operation appears with its parameters and responses;
+validation problems carry file, line and JSON pointer; $refs never leave the repo."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.render.reference import render_api_reference, validate_spec
+from generator.validate.spec_files import SpecFiles, parse_text
+from tests.conftest import CORPUS
+from tests.fetch_fixtures import oas_examples
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _examples() -> list[Path]:
+    try:
+        root = oas_examples()
+    except RuntimeError as exc:  # the npm registry is part of this project's environment; say why if it fails
+        pytest.fail(f"cannot fetch @readme/oas-examples: {exc}")
+    return sorted(root.glob("*/yaml/*.yaml"))
+
+
+def _corpus_specs() -> list[Path]:
+    return sorted(CORPUS.glob("vipps-*/docs/**/*.y*ml")) if CORPUS.is_dir() else []
+
+
+def _expected_operations(spec: Path, files: SpecFiles) -> list[tuple[str, str, dict]]:
+    """(method, path or webhook name, operation) of every operation in the raw document."""
+    document = files.load(files.uri_of(spec))
+    found = []
+    for section in ("paths", "webhooks"):
+        for path, item in (document.get(section) or {}).items():
+            if isinstance(item, dict) and "$ref" in item:
+                item, _, _ = files.resolve(item["$ref"], files.uri_of(spec))
+            for method, op in (item or {}).items():
+                if method in METHODS and isinstance(op, dict):
+                    params = [p for p in (item.get("parameters") or []) + (op.get("parameters") or [])]
+                    found.append((method, str(path), {**op, "parameters": params, "x-section": section}))
+    return found
+
+
+def _param_names(params: list, files: SpecFiles, uri: str) -> set[str]:
+    names = set()
+    for param in params:
+        if isinstance(param, dict) and "$ref" in param:
+            try:
+                param, _, _ = files.resolve(param["$ref"], uri)
+            except Exception:  # noqa: BLE001 - an unresolvable parameter is reported by validation
+                continue
+        if isinstance(param, dict) and param.get("in") != "body" and param.get("name"):
+            names.add(str(param["name"]))
+    return names
+
+
+def _sections(html: str) -> dict[str, str]:
+    """Each top-level operation section of a page by its anchor."""
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r'<section class="dp-op[^"]*" id="([^"]+)"', html)]
+    result = {}
+    for index, (start, anchor) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(html)
+        result.setdefault(anchor, html[start:end])
+    return result
+
+
+def _check_every_operation(spec: Path, root: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    reference = render_api_reference(spec, source_root=root, docs_dir=docs, url_prefix="api/x",
+                                     display_path=spec.name)
+    files = SpecFiles(root=root)
+    expected = _expected_operations(spec, files)
+    html = "".join(p.read_text() for p in (docs / "api" / "x").glob("*.md") if p.name not in ("all.md",))
+    sections = _sections(html)
+    for method, path, op in expected:
+        escaped = path.replace("~", "~0").replace("/", "~1")
+        anchor = f"operation/{op['operationId']}" if op.get("operationId") else f"{op['x-section']}/{escaped}/{method}"
+        section = sections.get(anchor)
+        assert section, f"{spec.name}: {method.upper()} {path} is missing from the reference"
+        for name in _param_names(op.get("parameters") or [], files, files.uri_of(spec)):
+            assert f">{_escape(name)}</code>" in section, f"{spec.name}: parameter {name} of {method} {path}"
+        for code in (op.get("responses") or {}):
+            assert f"<strong>{code}</strong>" in section, f"{spec.name}: response {code} of {method} {path}"
+    assert reference.nav and (docs / "api" / "x" / "all.md").is_file()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+
+
+@pytest.mark.parametrize("name", ["2.0/yaml/petstore.yaml", "3.0/yaml/petstore.yaml", "3.0/yaml/uspto.yaml",
+                                  "3.0/yaml/callbacks.yaml", "3.0/yaml/link-example.yaml", "3.1/yaml/webhooks.yaml"])
+def test_openapi_initiative_examples_render_every_operation(name, tmp_path):
+    root = oas_examples()
+    _check_every_operation(root / name, root / name.split("/")[0], tmp_path)
+
+
+@pytest.mark.slow
+def test_every_readme_oas_example_renders_every_operation(tmp_path):
+    specs = _examples()
+    assert len(specs) > 50
+    for index, spec in enumerate(specs):
+        _check_every_operation(spec, spec.parents[1], tmp_path / str(index))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
+@pytest.mark.parametrize("spec", _corpus_specs(), ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_specs_render_every_operation(spec, tmp_path):
+    _check_every_operation(spec, spec.parents[1] if spec.parent.name == "docs" else spec.parents[2], tmp_path)
+
+
+def test_callbacks_and_webhooks_are_rendered_like_operations(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.1/yaml/webhooks.yaml", source_root=root, docs_dir=tmp_path, url_prefix="w")
+    html = "".join(p.read_text() for p in (tmp_path / "w").glob("*.md"))
+    assert 'id="operation/newPet"' in html or "webhooks/newPet" in html
+    render_api_reference(root / "3.0/yaml/callbacks.yaml", source_root=root, docs_dir=tmp_path, url_prefix="c")
+    assert "Callback <code>" in "".join(p.read_text() for p in (tmp_path / "c").glob("*.md"))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
+def test_validation_problems_have_file_line_and_pointer():
+    psp = CORPUS / "vipps-psp-api"
+    problems = validate_spec(psp / "docs/swagger.yaml", source_root=psp, display_path="psp/docs/swagger.yaml")
+    paths = next(p for p in problems if p.pointer == "#/paths")
+    assert paths.file == "psp/docs/swagger.yaml" and paths.line == 18 and "[ makePaymentUrl ]" in paths.message
+    broken = CORPUS / "_2020" / "vipps-psp-api"
+    problems = validate_spec(broken / "docs/swagger.yaml", source_root=broken)
+    assert problems[0].code == "spec-yaml" and problems[0].line == 219
+    ecom = CORPUS / "vipps-ecom-api"
+    problems = validate_spec(ecom / "docs/ms_import.yaml", source_root=ecom)
+    assert len(problems) == 3 and all(p.line and p.line > 1 for p in problems)
+    pattern = next(p for p in problems if "does not match" in p.message)  # an example checked against a pattern
+    assert "H" in ecom.joinpath("docs/ms_import.yaml").read_text().splitlines()[pattern.line - 1]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
+def test_norway_problem_yaml_12_booleans():
+    signup = CORPUS / "vipps-psp-api" / "docs" / "signup" / "swagger.yaml"
+    assert validate_spec(signup, source_root=signup.parents[2]) == []
+    assert "NO" in signup.read_text() and "example: NO" in signup.read_text().replace("  ", " ")
+    assert parse_text("country: NO\nflag: true\n", "x.yaml") == {"country": "NO", "flag": True}
+
+
+SPEC_WITH_REFS = """
+openapi: 3.0.3
+info: {{title: T, version: "1"}}
+paths:
+  /x:
+    get:
+      operationId: getX
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: "{ref}"}}
+"""
+
+
+@pytest.mark.parametrize("ref, words", [
+    ("file:///etc/passwd#/x", ["outside the source repo"]),
+    ("../outside.yaml#/X", ["outside the source repo"]),
+    ("schemas.yaml#/Missing", ["points to nothing"]),
+    ("gopher://example.com/x", ["scheme is not allowed"]),
+])
+def test_refs_never_leave_the_repo(tmp_path, ref, words):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "outside.yaml").write_text("X: {type: string, description: SECRET-OUTSIDE}\n")
+    (repo / "schemas.yaml").write_text("Thing: {type: string}\n")
+    spec = repo / "api.yaml"
+    spec.write_text(SPEC_WITH_REFS.format(ref=ref))
+    problems = validate_spec(spec, source_root=repo)
+    text = " ".join(str(p) for p in problems)
+    assert any(p.code == "spec-ref" and p.line == 13 for p in problems), text
+    for word in words:
+        assert word in text
+    assert "root:" not in text and "SECRET-OUTSIDE" not in text  # no file content leaks into messages
+    render_api_reference(spec, source_root=repo, docs_dir=tmp_path / "docs", url_prefix="x")
+    assert "SECRET-OUTSIDE" not in "".join(p.read_text() for p in (tmp_path / "docs").rglob("*.*"))
+
+
+def test_remote_refs_make_no_request_unless_the_source_allows_them(tmp_path):
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's API
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"X: {type: string}\n")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        spec = tmp_path / "api.yaml"
+        spec.write_text(SPEC_WITH_REFS.format(ref=f"http://127.0.0.1:{server.server_address[1]}/s.yaml#/X"))
+        problems = validate_spec(spec, source_root=tmp_path)
+        assert hits == [] and any("remote_refs" in str(p) for p in problems)
+        assert validate_spec(spec, source_root=tmp_path, remote_refs=True) == []
+        assert hits, "with remote_refs the $ref is fetched"
+    finally:
+        server.shutdown()
+
+
+def test_circular_schemas_are_links_not_infinite_trees(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.0/yaml/schema-circular.yaml", source_root=root, docs_dir=tmp_path, url_prefix="c")
+    html = "".join(p.read_text() for p in (tmp_path / "c").glob("*.md"))
+    assert "(recursive)" in html
+    assert len(html) < 5_000_000
+
+
+def test_untrusted_descriptions_are_sanitized(tmp_path):
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC_WITH_REFS.format(ref="#/components/schemas/S") + """
+components:
+  schemas:
+    S:
+      type: string
+      description: 'Hi <script>alert(1)</script><img src=x onerror="alert(2)"> **bold**'
+""")
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="x")
+    html = (tmp_path / "docs" / "x" / "models.md").read_text()
+    assert "<strong>bold</strong>" in html and "<script>" not in html and "onerror" not in html
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "trusted", url_prefix="x", trusted=True)
+    assert "<script>" in (tmp_path / "trusted" / "x" / "models.md").read_text()
+
+
+def test_render_spec_builds_a_standalone_site(tmp_path, capsys):
+    root = oas_examples()
+    out = tmp_path / "site"
+    assert main(["render-spec", str(root / "3.0/yaml/petstore.yaml"), "-o", str(out)]) == 0
+    pages = {p.relative_to(out).as_posix() for p in out.rglob("index.html")}
+    assert "petstore/index.html" in pages and "petstore/pet/index.html" in pages
+    assert 'id="operation/addPet"' in (out / "petstore" / "pet" / "index.html").read_text()
+    assert (out / "petstore" / "petstore.json").is_file() and (out / "petstore" / "petstore.yaml").is_file()
