@@ -152,8 +152,11 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from mkdocs.commands.serve import serve
 
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-7s -  %(message)s")
     serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True)
     return EXIT_OK
 

@@ -94,6 +94,7 @@ def write_portal(root: Path, sources: list[dict], *, pages: dict[str, str] | Non
     config = {
         "site_name": "Test Portal",
         "site_url": "https://portal.example.com/",
+        "docs_dir": "content/portal",
         "theme": {"name": "material", "custom_dir": str(REPO_ROOT / "templates" / "overrides"), "font": False},
         "plugins": ["search", {"devportal": plugin}],
     }

@@ -215,3 +215,17 @@ def test_malformed_mkdocs_yml_names_the_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "mkdocs.yml" in err and "not valid YAML" in err
     assert re.search(r"\b[45]\b", err)
+
+
+def test_staging_is_deterministic(tmp_path):
+    """Two stagings of the same input are byte-identical (CI caches, `serve` does not rebuild in a loop)."""
+    from tests.test_example_portal import copy_example
+
+    config = copy_example(tmp_path / "example")
+    stage = config.parent / ".devportal" / "stage"
+    assert main(["stage", "-f", str(config)]) == 0
+    first = {p.relative_to(stage): p.read_bytes() for p in stage.rglob("*") if p.is_file()}
+    assert main(["stage", "-f", str(config)]) == 0
+    second = {p.relative_to(stage): p.read_bytes() for p in stage.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [path for path in first if first[path] != second[path]] == []

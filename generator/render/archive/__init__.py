@@ -327,6 +327,11 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
         generator.link(href=site_url.rstrip("/") + f"/{url}/{name}.atom.xml", rel="self")
         generator.description(title)
         generator.language("en")
+        # The feed changes when an update does, not on every build: deterministic output, no rebuild loop.
+        newest = max((u.date for u in subset), default=dt.date(1970, 1, 1))
+        stamp = dt.datetime.combine(newest, dt.time(8, 0), tzinfo=dt.timezone.utc)
+        generator.updated(stamp)
+        generator.lastBuildDate(stamp)
         for update in reversed(subset[:50]):  # feedgen prepends: add oldest first
             entry = generator.add_entry()
             link = _page_url(site_url, update.staged_path)
