@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -16,10 +17,6 @@ import markdown
 import nh3
 import yaml
 from markupsafe import Markup
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from generator.diagnostics import Diagnostic, Severity, report, warning
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug
@@ -30,6 +27,12 @@ from generator.validate.spec_files import RefError, SpecFiles
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
 BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
+PARALLEL_VALIDATION_BYTES = 300_000
+
+
+@lru_cache(maxsize=1)
+def _validation_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1)
 
 
 @dataclass
@@ -56,15 +59,10 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-_FORMATTER = HtmlFormatter(wrapcode=True, cssclass="highlight")
-
-
-def _highlight(code: str, language: str) -> Markup:
-    try:
-        lexer = get_lexer_by_name(language)
-    except ClassNotFound:
-        lexer = get_lexer_by_name("text")
-    return Markup(highlight(code, lexer, _FORMATTER))
+def _code_block(code: str, language: str) -> Markup:
+    """A code sample as Material shows code; not tokenized (Pygments cost 6 s on a 1,000-operation spec)."""
+    return Markup('<div class="highlight"><pre><code class="language-{}">{}</code></pre></div>').format(
+        language, code)
 
 
 class _Describer:
@@ -91,7 +89,9 @@ class _Renderer:
     def __init__(self, api: Api, files: SpecFiles, trusted: bool) -> None:
         self.api, self.files = api, files
         self.describe = _Describer(trusted)
-        self.views = Views(api, files, self.describe)
+        # A big API inlines one named schema per tree and links deeper ones to the models page: the same
+        # component repeated under every operation is what makes such references too heavy for a browser.
+        self.views = Views(api, files, self.describe, named_depth=2 if len(api.operations) > BIG_SPEC else None)
         self.env = _environment()
         self.schema_template = self.env.get_template("schema.html.j2")
         self.schema_cache: dict[int, Markup] = {}
@@ -199,7 +199,7 @@ class _Renderer:
                 "parameters": [(loc, by_location[loc]) for loc in ("path", "query", "header", "cookie")
                                if loc in by_location],
                 "request": request, "responses": responses, "callbacks": callbacks,
-                "samples": [(s.label, _highlight(s.source, s.language)) for s in samples]}
+                "samples": [(s.label, _code_block(s.source, s.language)) for s in samples]}
 
 
 MODELS_MARK = "@@devportal-models@@"
@@ -251,18 +251,26 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     display = display_path or spec_path.name
     meta = dict(page_meta or {})
     files = SpecFiles(root=source_root, remote_refs=remote_refs)
-    problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
-                             files=files)
+    pending = None
+    if spec_path.stat().st_size > PARALLEL_VALIDATION_BYTES:
+        # openapi-spec-validator takes seconds on a big spec: validate in another process while rendering.
+        pending = _validation_pool().submit(validate_spec, spec_path, source_root=source_root,
+                                            remote_refs=remote_refs, display_path=display)
+        try:
+            files.load(files.uri_of(spec_path))
+        except Exception:  # noqa: BLE001 - the validation reports it with its line
+            pass
+        problems = []
+    else:
+        problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
+                                 files=files)
     uri = files.uri_of(spec_path)
     document = files.documents.get(uri)
     version = spec_version(document)
     if version is None:
+        problems = pending.result() if pending else problems
         return ApiReference(title=title or spec_path.stem, version="", description="", nav=[], diagnostics=problems,
                             assets=[])
-    # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
-    problems = [p if p.severity is not Severity.ERROR else warning(
-        p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
-        for p in problems]
     api = read_api(files, uri, version)
     renderer = _Renderer(api, files, trusted)
     prefix = url_prefix.strip("/")
@@ -279,6 +287,12 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     renderer.models_link = MODELS_MARK
     operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
     env = renderer.env
+    if pending is not None:
+        problems = pending.result()
+    # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
+    problems = [p if p.severity is not Severity.ERROR else warning(
+        p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
+        for p in problems]
     invalid = [p for p in problems if p.code.startswith("spec-")]
     common = {"api": api, "info": api.info, "title": api_title, "version": str(api.info.get("version", "")),
               "invalid": invalid, "describe": renderer.describe, "schema_html": renderer.schema_html,
@@ -316,7 +330,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
     reference.nav.append({"Models": models})
     single = f"{prefix}/all.md"
-    _write(docs_dir / single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True},
+    _write(docs_dir / single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True,
+            "search": {"exclude": True}},
            env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
                                                    aliases=aliases, page="single"), "../models/")
     reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
@@ -325,7 +340,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     base.mkdir(parents=True, exist_ok=True)
     (base / f"{spec_slug}.json").write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str),
                                             encoding="utf-8")
-    (base / f"{spec_slug}.yaml").write_text(yaml.safe_dump(bundled, sort_keys=False, allow_unicode=True),
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    (base / f"{spec_slug}.yaml").write_text(yaml.dump(bundled, Dumper=dumper, sort_keys=False, allow_unicode=True),
                                             encoding="utf-8")
     _copy_assets(docs_dir)
     return reference

@@ -47,6 +47,7 @@ class SchemaView:
     alternatives_kind: str | None = None  # "oneOf" / "anyOf"
     discriminator: dict[str, Any] | None = None
     cycle: bool = False  # a reference back to an enclosing schema: shown as a link
+    linked: bool = False  # a named schema shown as a link to the models page (big APIs, nested names)
     unresolved: str | None = None
 
     @property
@@ -58,9 +59,10 @@ class SchemaView:
 class Views:
     """Builds views for one API; ``describe`` renders (and sanitizes) Markdown descriptions."""
 
-    def __init__(self, api: Api, files: SpecFiles, describe) -> None:
+    def __init__(self, api: Api, files: SpecFiles, describe, named_depth: int | None = None) -> None:
         self.api, self.files, self.describe = api, files, describe
-        self.cache: dict[tuple[str, str], SchemaView] = {}
+        self.cache: dict[tuple[str, str, int], SchemaView] = {}
+        self.named_depth = named_depth  # how many named schemas deep a tree is inlined (None: all the way)
 
     # -- schemas ------------------------------------------------------------------------------------------
     def schema(self, node: Any, base_uri: str, mode: str = "response", stack: tuple[str, ...] = (),
@@ -68,7 +70,10 @@ class Views:
         ref = node.get("$ref") if isinstance(node, dict) else None
         key = None
         if isinstance(ref, str):
-            key = (self._absolute(ref, base_uri), mode)
+            named = len(stack)
+            if self.named_depth is not None and named >= self.named_depth and schema_name(ref):
+                return SchemaView(type_label="object", name=schema_name(ref), linked=True)
+            key = (self._absolute(ref, base_uri), mode, named if self.named_depth is not None else 0)
             if key[0] in stack or depth > MAX_DEPTH:
                 return SchemaView(type_label=schema_name(ref) or "object", name=schema_name(ref), cycle=True)
             if key in self.cache:
@@ -78,6 +83,8 @@ class Views:
             return SchemaView(type_label="unresolved", unresolved=target["x-unresolved"])
         view = self._build(target if isinstance(target, dict) else {}, target_uri, mode,
                            stack + ((key[0],) if key else ()), depth)
+        if view.type_label == "any" and isinstance(target, dict) and "allOf" not in target and view.properties:
+            view.type_label = "object"
         if followed:
             view.name = schema_name(followed)
         if key:

@@ -1,0 +1,142 @@
+"""Benchmark: the API reference of a ~1,000-operation spec, devportal against Redoc 2 and Redoc 3.
+
+Measured in one run, each in its own process, wall time and peak memory (max RSS of the process tree):
+
+* devportal  -- ``devportal render-spec SPEC -o DIR``: validation, every operation as static HTML, and
+                the real MkDocs + Material build of those pages (search index included);
+* redoc2     -- Redocly CLI 1.34 ``build-docs`` (Redoc 2: server-side rendered static HTML, like devportal);
+* redoc3     -- Redocly CLI 2 ``build-docs`` (Redoc 3: writes a shell that JavaScript fills in the browser).
+
+The Redocly CLIs are installed from the npm registry into bench/.cache (gitignored) on first use.
+Specs: a generated one (bench/specgen.py) and, if the registry has it, GitHub's REST spec (@octokit/openapi).
+
+Usage: python bench/reference.py [--operations N] [--only devportal] [--no-github]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+CACHE = BENCH / ".cache"
+REDOCLY = {"redoc2": "@redocly/cli@1.34.5", "redoc3": "@redocly/cli@2"}
+sys.path.insert(0, str(BENCH.parent))
+
+from bench.specgen import write_spec  # noqa: E402
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of ``argv``, measured by a wrapper process of its own."""
+    wrapper = [sys.executable, "-c",
+               "import resource,subprocess,sys,time;s=time.perf_counter();"
+               "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
+               "w=time.perf_counter()-s;m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
+               "sys.stderr.write(r.stderr[-3000:] if r.returncode else '');"
+               "print(f'{w:.3f} {m:.1f}');sys.exit(r.returncode)", *argv]
+    proc = subprocess.run(wrapper, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:3])} failed: {proc.stderr[-1500:]}")
+    wall, peak = proc.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(peak)
+
+
+def redocly(name: str) -> Path | None:
+    """The Redocly CLI binary for ``name``, installed into bench/.cache from npm when missing."""
+    prefix = CACHE / name
+    binary = prefix / "node_modules" / ".bin" / "redocly"
+    if not binary.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            return None
+        prefix.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                                 REDOCLY[name]], capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:
+            print(f"# {name}: npm install {REDOCLY[name]} failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
+            return None
+    return binary
+
+
+def github_spec() -> Path | None:
+    """GitHub's REST API description from the npm package @octokit/openapi, if the registry has it."""
+    target = CACHE / "github" / "api.github.com.json"
+    if target.exists():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run([npm, "pack", "--silent", "@octokit/openapi"], cwd=tmp, capture_output=True,
+                                text=True, timeout=600)
+        if result.returncode != 0:
+            return None
+        with tarfile.open(Path(tmp) / result.stdout.strip().splitlines()[-1]) as archive:
+            member = next((m for m in archive.getmembers() if m.name.endswith("generated/api.github.com.json")),
+                          None)
+            if member is None:
+                return None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.extractfile(member).read())
+    return target
+
+
+def operations_in(spec: Path) -> int:
+    document = json.loads(spec.read_text())
+    return sum(1 for item in document.get("paths", {}).values() for method in item
+               if method in ("get", "put", "post", "delete", "patch", "head", "options", "trace"))
+
+
+def run(spec: Path, work: Path, tools: list[str]) -> dict[str, tuple[float, float]]:
+    results = {}
+    for tool in tools:
+        out = work / tool
+        if tool == "devportal":
+            argv = [sys.executable, "-m", "generator.cli", "render-spec", str(spec), "-o", str(out)]
+        else:
+            binary = redocly(tool)
+            if binary is None:
+                print(f"# {tool}: not available, skipped")
+                continue
+            argv = [str(binary), "build-docs", str(spec), "-o", str(out / "index.html")]
+        try:
+            results[tool] = measure(argv, BENCH.parent)
+        except RuntimeError as exc:
+            print(f"# {tool}: {exc}")
+    return results
+
+
+def report(name: str, operations: int, results: dict[str, tuple[float, float]]) -> None:
+    print(f"\n{name}: {operations} operations")
+    print(f"{'tool':10} {'wall s':>8} {'peak MiB':>9} {'devportal/x time':>17} {'devportal/x mem':>16}")
+    mine = results.get("devportal")
+    for tool, (wall, mem) in results.items():
+        ratio_t = f"{mine[0] / wall:17.2f}" if mine else " " * 17
+        ratio_m = f"{mine[1] / mem:16.2f}" if mine else " " * 16
+        print(f"{tool:10} {wall:8.2f} {mem:9.0f} {ratio_t} {ratio_m}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--operations", type=int, default=1000)
+    parser.add_argument("--only", choices=["devportal", "redoc2", "redoc3"], action="append")
+    parser.add_argument("--no-github", action="store_true", help="skip GitHub's spec from @octokit/openapi")
+    args = parser.parse_args()
+    tools = args.only or ["devportal", "redoc2", "redoc3"]
+    with tempfile.TemporaryDirectory(prefix="devportal-bench-") as tmp:
+        work = Path(tmp)
+        spec = write_spec(work / "generated.json", args.operations)
+        report("generated spec", operations_in(spec), run(spec, work / "generated", tools))
+        github = None if args.no_github else github_spec()
+        if github:
+            report("GitHub REST spec (@octokit/openapi)", operations_in(github), run(github, work / "github", tools))
+
+
+if __name__ == "__main__":
+    main()
