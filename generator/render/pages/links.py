@@ -26,6 +26,7 @@ HTML_URL = re.compile(r"(?P<lead><(?P<tag>a|img|source)\b[^>]*?\b(?P<attr>href|s
                       re.IGNORECASE)
 GITHUB = re.compile(r"^https?://github\.com/(?P<repo>[^/]+/[^/#?]+)/(?P<kind>blob|tree|raw)/(?P<ref>[^/]+)/?"
                     r"(?P<path>[^#?]*)")
+BARE_URL = re.compile(r"(?<![(<\[\"'=/])https?://[^\s)<>\]\"'`]+[^\s)<>\]\"'`.,;:!?_*]")
 UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp")
 
@@ -74,6 +75,14 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
         new = _resolve(url, ctx, index, line_of(text, match.start()), image=match.group("tag").lower() != "a")
         if new is not None and new != url:
             edits.append((match.start("url"), match.end("url"), new))
+    taken = [(m.start(), m.end()) for pattern in (INLINE, DEFINITION, HTML_URL) for m in pattern.finditer(mask)]
+    for match in BARE_URL.finditer(mask):
+        if any(start <= match.start() < end for start, end in taken):
+            continue
+        url = match.group(0)
+        new = _resolve(url, ctx, index, line_of(text, match.start()), image=False)
+        if new is not None and new != url:  # a bare URL of a portal page becomes a link to it
+            edits.append((match.start(), match.end(), f"[{url}]({new})"))
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text

@@ -1,0 +1,110 @@
+"""Fetching sources with real Git from bare repos reached by file:// URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.config import validate_portal_config
+from generator.diagnostics import DiagnosticError
+from generator.sources import fetch_sources, read_lock
+from generator.sources.git import operations
+
+
+def _sources(*entries: dict):
+    portal, problems = validate_portal_config({"sources": list(entries)}, "mkdocs.yml")
+    assert not problems.errors, list(problems)
+    return list(portal.sources)
+
+
+def _fetch(tmp_path: Path, sources, mode: str = "auto", log=None):
+    return fetch_sources(sources, project_root=tmp_path, cache_dir=tmp_path / "cache",
+                         lock_path=tmp_path / "devportal.lock", mode=mode, log=log or (lambda _: None))
+
+
+def test_branch_tag_and_commit_are_checked_out(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    first = upstream.head
+    upstream.tag("v1")
+    upstream.commit({"README.md": "# Two\n"})
+    checkouts = _fetch(tmp_path, _sources({"name": "main", "repo": upstream.url, "ref": "main"},
+                                          {"name": "tag", "repo": upstream.url, "ref": "v1"},
+                                          {"name": "sha", "repo": upstream.url, "ref": first}))
+    texts = {c.config.name: (c.root / "README.md").read_text() for c in checkouts}
+    assert texts == {"main": "# Two\n", "tag": "# One\n", "sha": "# One\n"}
+    lock = read_lock(tmp_path / "devportal.lock")
+    assert lock["tag"].commit == first and lock["main"].commit == upstream.head
+    assert not (checkouts[0].root / ".git").exists()  # only the tree is kept
+
+
+def test_a_rebuild_with_no_upstream_change_only_asks_ls_remote_and_offline_asks_nothing(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    sources = _sources({"name": "a", "repo": upstream.url}, {"name": "b", "repo": upstream.url, "ref": "main"})
+    _fetch(tmp_path, sources)
+    before = dict(operations)
+    lines: list[str] = []
+    _fetch(tmp_path, sources, log=lines.append)
+    assert operations["fetch"] == before.get("fetch", 0)
+    assert operations["ls-remote"] == before.get("ls-remote", 0) + 2  # one per source
+    assert all("up to date" in line for line in lines)
+    before = dict(operations)
+    _fetch(tmp_path, sources, mode="offline")
+    assert dict(operations) == before
+
+
+def test_update_moves_the_lock_and_frozen_keeps_it(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    sources = _sources({"name": "a", "repo": upstream.url, "ref": "main"})
+    _fetch(tmp_path, sources)
+    old = read_lock(tmp_path / "devportal.lock")["a"].commit
+    upstream.commit({"README.md": "# Two\n"})
+    (checkout,) = _fetch(tmp_path, sources, mode="frozen")
+    assert checkout.commit == old and (checkout.root / "README.md").read_text() == "# One\n"
+    _fetch(tmp_path, sources, mode="update")
+    assert read_lock(tmp_path / "devportal.lock")["a"].commit == upstream.head != old
+
+
+def test_frozen_without_lock_or_with_a_stale_one_fails_with_a_hint(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    with pytest.raises(DiagnosticError) as missing:
+        _fetch(tmp_path, _sources({"name": "a", "repo": upstream.url}), mode="frozen")
+    assert [d.code for d in missing.value.diagnostics] == ["lock-missing"]
+    _fetch(tmp_path, _sources({"name": "a", "repo": upstream.url, "ref": "main"}))
+    other = make_upstream("other", {"README.md": "# Other\n"})
+    with pytest.raises(DiagnosticError) as stale:
+        _fetch(tmp_path, _sources({"name": "a", "repo": other.url, "ref": "main"}), mode="frozen")
+    (problem,) = stale.value.diagnostics
+    assert problem.code == "lock-stale" and "devportal fetch --update" in problem.hint
+
+
+def test_every_bad_source_is_reported_together(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    upstream.tag("v1")
+    with pytest.raises(DiagnosticError) as error:
+        _fetch(tmp_path, _sources({"name": "gone", "repo": (tmp_path / "nowhere.git").as_uri()},
+                                  {"name": "badref", "repo": upstream.url, "ref": "release-9"},
+                                  {"name": "nofolder", "repo": "./not-here"}))
+    by_code = {d.code: d for d in error.value.diagnostics}
+    assert set(by_code) == {"source-unreachable", "source-ref-missing", "source-missing"}
+    assert "main" in by_code["source-ref-missing"].hint and "v1" in by_code["source-ref-missing"].hint
+    assert by_code["source-unreachable"].pointer == "sources[0]"
+
+
+def test_a_symlink_in_a_repo_is_not_followed(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    os.symlink("/etc/passwd", upstream.work / "leak.md")
+    upstream.commit({}, "Add a symlink")
+    (checkout,) = _fetch(tmp_path, _sources({"name": "a", "repo": upstream.url}))
+    leak = checkout.root / "leak.md"
+    assert not leak.is_symlink() and leak.read_text() == "/etc/passwd"
+
+
+def test_a_local_folder_is_used_in_place(tmp_path):
+    folder = tmp_path / "docs-repo"
+    folder.mkdir()
+    (folder / "README.md").write_text("# Local\n")
+    (checkout,) = _fetch(tmp_path, _sources({"name": "local", "repo": "docs-repo",
+                                             "web_url": "https://github.com/acme/docs"}))
+    assert checkout.root == folder.resolve() and checkout.web_url == "https://github.com/acme/docs"
