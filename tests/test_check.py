@@ -132,3 +132,30 @@ def test_yaml_front_matter_error_names_the_line(tmp_path, capsys):
     bad = [p for p in problems if p["file"].endswith("docs/bad.md")]
     assert bad and bad[0]["line"] in (2, 3)
 
+
+
+def test_a_relative_link_that_leaves_the_source_is_an_error_with_a_hint(tmp_path, capsys):
+    config = _portal(tmp_path, {**GOOD, "docs/out.md": "# Out\n\nSee [the other repo](../../other-repo/README.md).\n"})
+    code, problems = _check_json(config, capsys=capsys)
+    assert code == 1
+    problem = next(p for p in problems if p["code"] == "link-outside-source")
+    assert problem["file"] == "orders/docs/out.md" and problem["line"] == 3
+    assert "github.com" in problem["hint"]
+
+
+def test_pages_the_navigation_does_not_reach_are_reported(tmp_path, capsys):
+    config = _portal(tmp_path, GOOD)
+    (config.parent / "content" / "portal" / "orphan.md").write_text("# Orphan\n")
+    text = config.read_text().replace("plugins:", "nav:\n- Home: index.md\nplugins:", 1)
+    config.write_text(text)
+    code, problems = _check_json(config, capsys=capsys)
+    orphan = [p for p in problems if p["code"] == "nav-unreachable"]
+    assert [p["file"] for p in orphan] == ["orphan.md"]
+    assert code == 0 and main(["check", "-f", str(config), "--strict", "--format", "json"]) == 1
+
+
+def test_redirects_become_redirect_pages(tmp_path, capsys):
+    config = _portal(tmp_path, GOOD, redirects={"old/guide.md": "orders/docs/guide.md"})
+    assert main(["build", "-f", str(config)]) == 0
+    page = (config.parent / "site" / "old" / "guide" / "index.html").read_text()
+    assert "refresh" in page and "orders/docs/guide/" in page

@@ -129,3 +129,15 @@ def _wait_for(url: str, ok, timeout: float) -> str | None:
             pass
         time.sleep(0.5)
     return None
+
+
+@pytest.mark.slow
+def test_plain_mkdocs_build_works_through_the_plugin(tmp_path: Path):
+    config = copy_example(tmp_path / "example")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", "out"],
+                            cwd=config.parent, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    site = config.parent / "out"
+    assert (site / "payments" / "api" / "payments" / "payments" / "index.html").is_file()
+    assert (site / "updates" / "feed.xml").is_file()
+    assert "Events and Webhooks API" in (site / "index.html").read_text()

@@ -1,0 +1,48 @@
+"""A person opening the reference of a 1,000-operation API: pages load fast, Redoc-style links land."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.specgen import write_spec
+from generator.cli import main
+from tests.test_example_portal import CHROMIUM, serve_folder
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("big")
+    spec = write_spec(work / "big.json", 1000)
+    assert main(["render-spec", str(spec), "-o", str(work / "site")]) == 0
+    return work / "site"
+
+
+def test_per_tag_pages_of_a_1000_operation_api_load_fast_and_deep_links_land(big_site: Path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    tag_pages = sorted(p.parent.name for p in (big_site / "big").glob("*/index.html")
+                       if p.parent.name not in ("all", "models"))
+    assert len(tag_pages) > 100
+    timings = {}
+    with serve_folder(big_site) as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        for name in tag_pages[:: max(1, len(tag_pages) // 10)] + ["all"]:
+            start = time.perf_counter()
+            page.goto(f"{base}/big/{name}/", wait_until="load")
+            timings[name] = time.perf_counter() - start
+        # Redoc-style deep link on the overview lands on the operation's tag page and element.
+        page.goto(f"{base}/big/#tag/Payment/operation/createPayment", wait_until="load")
+        page.wait_for_function("location.hash === '#operation/createPayment'", timeout=10_000)
+        assert page.locator("[id='operation/createPayment']").is_visible()
+        browser.close()
+    print("\nload times (s):", {k: round(v, 3) for k, v in timings.items()})
+    tag_times = [t for name, t in timings.items() if name != "all"]
+    assert max(tag_times) < 1.0, timings
+    assert timings["all"] < 5.0, timings
