@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,21 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import measure  # noqa: E402
 from tests.test_corpus_build import corpus_sources  # noqa: E402  (one definition of the corpus portal)
-
-
-def _peak_of(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one case, measured by a wrapper process of its own."""
-    wrapper = [sys.executable, "-c",
-               "import resource,subprocess,sys,time;s=time.perf_counter();"
-               "r=subprocess.run(sys.argv[1:]);w=time.perf_counter()-s;"
-               "m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
-               "print(f'{w:.3f} {m:.1f}',file=sys.stderr);sys.exit(r.returncode)", *argv]
-    proc = subprocess.run(wrapper, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    wall, peak = proc.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(peak)
 
 
 def _baseline_project(corpus: Path, work: Path) -> Path:
@@ -81,7 +67,7 @@ def main() -> None:
         }
         results = {}
         for name, (argv, cwd) in cases.items():
-            runs = [_peak_of(argv, cwd) for _ in range(args.repeat)]
+            runs = [measure(argv, cwd) for _ in range(args.repeat)]
             results[name] = min(runs)
         pages = len(list((tmp / "portal" / "site").rglob("index.html")))
         base_wall, base_mem = results["baseline"]

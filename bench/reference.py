@@ -29,22 +29,8 @@ CACHE = BENCH / ".cache"
 REDOCLY = {"redoc2": "@redocly/cli@1.34.5", "redoc3": "@redocly/cli@2"}
 sys.path.insert(0, str(BENCH.parent))
 
+from bench.measure import measure  # noqa: E402
 from bench.specgen import write_spec  # noqa: E402
-
-
-def measure(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of ``argv``, measured by a wrapper process of its own."""
-    wrapper = [sys.executable, "-c",
-               "import resource,subprocess,sys,time;s=time.perf_counter();"
-               "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
-               "w=time.perf_counter()-s;m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
-               "sys.stderr.write(r.stderr[-3000:] if r.returncode else '');"
-               "print(f'{w:.3f} {m:.1f}');sys.exit(r.returncode)", *argv]
-    proc = subprocess.run(wrapper, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:3])} failed: {proc.stderr[-1500:]}")
-    wall, peak = proc.stdout.strip().splitlines()[-1].split()
-    return float(wall), float(peak)
 
 
 def redocly(name: str) -> Path | None:

@@ -108,3 +108,4 @@ def test_a_local_folder_is_used_in_place(tmp_path):
     (checkout,) = _fetch(tmp_path, _sources({"name": "local", "repo": "docs-repo",
                                              "web_url": "https://github.com/acme/docs"}))
     assert checkout.root == folder.resolve() and checkout.web_url == "https://github.com/acme/docs"
+    assert not (tmp_path / "devportal.lock").exists()  # a local folder is built as it is: nothing to pin

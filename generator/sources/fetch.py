@@ -119,9 +119,11 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
     if problems:
         raise DiagnosticError(problems)
     checkouts = [results[s.name] for s in sources]
-    if mode in ("auto", "update"):
-        entries = {c.config.name: LockEntry(repo=repo_url(c.config.repo, project_root)[0] or c.config.repo,
-                                            ref=c.config.ref, commit=c.commit) for c in checkouts}
+    remote = [c for c in checkouts if repo_url(c.config.repo, project_root)[0]]
+    if mode in ("auto", "update") and (remote or lock_path.is_file()):
+        # Local folders are built as they are: only fetched sources are pinned.
+        entries = {c.config.name: LockEntry(repo=repo_url(c.config.repo, project_root)[0], ref=c.config.ref,
+                                            commit=c.commit) for c in remote}
         write_lock(lock_path, entries)
     return checkouts
 
