@@ -71,6 +71,8 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
                               "see above")
         generated = _untag(staged.config)
         config.docs_dir = str(staged.docs_dir)
+        # The staged custom_dir: the project's overrides plus the API reference's page template and fragments.
+        config.theme.dirs.insert(0, str(staged.stage_dir / "overrides"))
         config.nav = generated["nav"]
         for entry in generated["markdown_extensions"]:
             name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))

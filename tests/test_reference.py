@@ -244,3 +244,22 @@ def test_render_spec_builds_a_standalone_site(tmp_path, capsys):
     assert "petstore/index.html" in pages and "petstore/pet/index.html" in pages
     assert 'id="operation/addPet"' in (out / "petstore" / "pet" / "index.html").read_text()
     assert (out / "petstore" / "petstore.json").is_file() and (out / "petstore" / "petstore.yaml").is_file()
+
+
+def test_reference_pages_in_a_site_include_prerendered_html_search_finds_and_jinja_in_specs_stays_text(tmp_path):
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC_WITH_REFS.format(ref="#/components/schemas/S").replace(
+        "operationId: getX", "operationId: getX\n      summary: Get {{ 7*7 }} things {% endraw %}{{ 6*7 }}") + """
+components:
+  schemas:
+    S: {type: string, description: "{{ config.site_name }}"}
+""")
+    out = tmp_path / "site"
+    assert main(["render-spec", str(spec), "-o", str(out)]) == 0
+    page = (out / "api" / "other-operations" / "index.html").read_text()
+    assert page.count('id="operation/getX"') == 1
+    assert "Get {{ 7*7 }} things {% endraw %}{{ 6*7 }}" in page
+    assert "Get 49 things" not in page and "{% endraw %}42" not in page and "things 42" not in page
+    assert "{{ config.site_name }}" in (out / "api" / "models" / "index.html").read_text()
+    index = (out / "search" / "search_index.json").read_text()
+    assert "api/other-operations/#operation/getX" in index

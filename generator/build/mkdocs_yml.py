@@ -44,10 +44,6 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "pymdownx.tilde",
 ]
 
-#: Path-valued settings that must be rewritten when the config moves into the stage folder.
-_THEME_PATHS = ("custom_dir", "logo", "favicon")
-
-
 def _extension_name(entry: Any) -> str:
     return entry if isinstance(entry, str) else next(iter(entry))
 
@@ -101,9 +97,7 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     theme = config.get("theme") or {"name": "material"}
     if isinstance(theme, str):
         theme = {"name": theme}
-    for key in _THEME_PATHS:
-        if key == "custom_dir" and isinstance(theme.get(key), str):
-            theme[key] = _relocate(theme[key], project.root, stage_dir)
+    theme["custom_dir"] = "overrides"  # a copy of the project's custom_dir plus the API reference's template
     config["theme"] = theme
     config["nav"] = nav
     config["markdown_extensions"] = _merge_extensions(raw.get("markdown_extensions"))

@@ -27,6 +27,7 @@ from generator.diagnostics import Diagnostics, error, warning
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.reference import ApiReference, render_api_reference
+from generator.render.reference.render import install_page_template
 from generator.sources import CheckedOutSource
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
@@ -113,6 +114,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
     try:
         docs_dir = work / "docs"
         docs_dir.mkdir()
+        overrides = _stage_theme_overrides(project, work / "overrides")
         problems = Diagnostics()
         index = SiteIndex()
 
@@ -121,7 +123,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
         problems.extend(duplicate_urls(portal_plan, staged_sources))
         for staged in staged_sources:
-            _render_references(staged, docs_dir, index, problems)
+            _render_references(staged, docs_dir, index, problems, overrides)
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -221,7 +223,19 @@ def _github_repo(web_url: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics) -> None:
+def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
+    """The theme's ``custom_dir`` for the staged build: the project's overrides plus the API reference's
+    page template, which receives the pre-rendered reference fragments."""
+    theme = project.raw.get("theme")
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if isinstance(custom_dir, str) and project.resolve(custom_dir).is_dir():
+        shutil.copytree(project.resolve(custom_dir), target, symlinks=False)
+    install_page_template(target)
+    return target
+
+
+def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
+                       overrides: Path) -> None:
     cfg = staged.config
     slugs: set[str] = set()
     for repo_path in staged.spec_files:
@@ -232,7 +246,8 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         reference = render_api_reference(
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
-            display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path))
+            display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
+            fragments_dir=overrides)
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():

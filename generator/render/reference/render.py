@@ -203,6 +203,14 @@ class _Renderer:
 
 
 MODELS_MARK = "@@devportal-models@@"
+FRAGMENTS = "devportal-apiref"
+PAGE_TEMPLATE = "devportal-apiref.html"
+
+
+def install_page_template(theme_dir: Path) -> None:
+    """Put the reference pages' template into a theme ``custom_dir`` that will receive their fragments."""
+    theme_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(TEMPLATES / "page.html", theme_dir / PAGE_TEMPLATE)
 RESERVED_PAGES = {"index", "models", "all"}
 
 
@@ -244,10 +252,14 @@ def _copy_assets(docs_dir: Path) -> None:
 
 def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, url_prefix: str,
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
-                         display_path: str | None = None, page_meta: dict[str, Any] | None = None) -> ApiReference:
+                         display_path: str | None = None, page_meta: dict[str, Any] | None = None,
+                         fragments_dir: Path | None = None) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
 
-    ``page_meta`` goes into every page's front matter (the source's edit and issue links)."""
+    ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
+    ``fragments_dir`` (a theme ``custom_dir``), each page's HTML goes there as a fragment that the page's
+    template includes, and the page's Markdown is a light text version for search: MkDocs then never
+    tokenizes the reference's HTML, which is most of a big API's build time."""
     display = display_path or spec_path.name
     meta = dict(page_meta or {})
     files = SpecFiles(root=source_root, remote_refs=remote_refs)
@@ -294,6 +306,22 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
         for p in problems]
     invalid = [p for p in problems if p.code.startswith("spec-")]
+
+    def write(staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
+              schema_names: list[str] = ()) -> None:
+        if fragments_dir is None:
+            _write(docs_dir / staged, front, html, models_link)
+            return
+        fragment = f"{FRAGMENTS}/{staged[:-3]}.html"
+        target = fragments_dir / fragment
+        target.parent.mkdir(parents=True, exist_ok=True)
+        html = html.replace(MODELS_MARK, models_link)
+        html = html.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")  # stays literal text
+        target.write_text("{% raw %}" + html + "{% endraw %}", encoding="utf-8")
+        light = renderer.env.get_template("light.md.j2").render(heading=front["title"], views=views,
+                                                                  schema_names=schema_names)
+        _write(docs_dir / staged, {**front, "template": PAGE_TEMPLATE, "fragment": fragment}, light, models_link)
+
     common = {"api": api, "info": api.info, "title": api_title, "version": str(api.info.get("version", "")),
               "invalid": invalid, "describe": renderer.describe, "schema_html": renderer.schema_html,
               "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
@@ -307,15 +335,15 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                              description=str(api.info.get("description") or "").strip().split("\n")[0],
                              nav=[], diagnostics=problems)
     overview = f"{prefix}/index.md"
-    _write(docs_dir / overview, {**meta, "title": api_title, "hide": ["toc"], "api_reference": True},
-           env.get_template("overview.md.j2").render(**common, aliases=aliases, page="overview"), "models/")
+    write(overview, {**meta, "title": api_title, "hide": ["toc"], "api_reference": True},
+          env.get_template("overview.md.j2").render(**common, aliases=aliases, page="overview"), "models/", [])
     reference.pages[overview] = {"servers", "authentication", "operations"}
     reference.nav.append({"Overview": overview})
     for tag, page in tag_pages.items():
         staged = f"{prefix}/{page}"
-        _write(docs_dir / staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
-               env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
-                                                     ops=operations[tag], page="tag"), "../models/")
+        write(staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
+              env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
+                                                    ops=operations[tag], page="tag"), "../models/", operations[tag])
         anchors = set()
         for view in operations[tag]:
             anchors.add(view["anchor"])
@@ -325,15 +353,16 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         reference.nav.append({tag: staged})
     schema_views = [(name, renderer.views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    _write(docs_dir / models, {**meta, "title": f"Models – {api_title}", "api_reference": True},
-           env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "")
+    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True},
+          env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "", [],
+          [name for name, _ in schema_views])
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
     reference.nav.append({"Models": models})
     single = f"{prefix}/all.md"
-    _write(docs_dir / single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True,
-            "search": {"exclude": True}},
-           env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
-                                                   aliases=aliases, page="single"), "../models/")
+    write(single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True,
+                   "search": {"exclude": True}},
+          env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
+                                                  aliases=aliases, page="single"), "../models/", [])
     reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
     reference.nav.append({"Single page": single})
     bundled = _bundle(files, document, uri)
@@ -356,11 +385,16 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
     if not spec_path.is_file():
         print(f"{spec_path}: no such file", file=sys.stderr)
         return 2
-    overrides = TEMPLATES.parent / "overrides"
     with tempfile.TemporaryDirectory(prefix="devportal-render-spec-") as tmp:
         docs = Path(tmp) / "docs"
+        overrides = Path(tmp) / "overrides"
+        portal_overrides = TEMPLATES.parent / "overrides"
+        if portal_overrides.is_dir():
+            shutil.copytree(portal_overrides, overrides)
+        install_page_template(overrides)
         reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
-                                         url_prefix=slug(spec_path.stem), display_path=spec_path.name)
+                                         url_prefix=slug(spec_path.stem), display_path=spec_path.name,
+                                         fragments_dir=overrides)
         problems = Diagnostics(reference.diagnostics)
         if not reference.nav:
             report(problems, strict=strict)
@@ -369,7 +403,7 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
                                        f"[Open the API reference]({slug(spec_path.stem)}/index.md)\n", encoding="utf-8")
         config = {"site_name": reference.title, "docs_dir": "docs", "use_directory_urls": True,
                   "theme": {"name": "material", "font": False, "features": ["navigation.indexes"],
-                            **({"custom_dir": str(overrides)} if overrides.is_dir() else {})},
+                            "custom_dir": str(overrides)},
                   "extra_css": [a for a in reference.assets if a.endswith(".css")] +
                   (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file()
                    else []),
