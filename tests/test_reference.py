@@ -263,3 +263,18 @@ components:
     assert "{{ config.site_name }}" in (out / "api" / "models" / "index.html").read_text()
     index = (out / "search" / "search_index.json").read_text()
     assert "api/other-operations/#operation/getX" in index
+
+
+def test_validation_results_are_reused_until_a_file_the_spec_reaches_changes(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "schemas.yaml").write_text("Thing: {type: string}\n")
+    spec = repo / "api.yaml"
+    spec.write_text(SPEC_WITH_REFS.format(ref="schemas.yaml#/Thing"))
+    cache = tmp_path / "cache"
+    assert validate_spec(spec, source_root=repo, cache_dir=cache) == []
+    assert len(list(cache.glob("*.json"))) == 1
+    (repo / "schemas.yaml").write_text("Other: {type: string}\n")  # the $ref target disappears
+    problems = validate_spec(spec, source_root=repo, cache_dir=cache)
+    assert "spec-ref" in [p.code for p in problems]  # the change was seen: not a stale cached result
+    assert validate_spec(spec, source_root=repo, cache_dir=cache) == problems  # and this result is reused

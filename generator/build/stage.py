@@ -123,7 +123,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
         problems.extend(duplicate_urls(portal_plan, staged_sources))
         for staged in staged_sources:
-            _render_references(staged, docs_dir, index, problems, overrides)
+            _render_references(staged, docs_dir, index, problems, overrides,
+                               project.resolve(portal.cache_dir) / "validation")
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -235,7 +236,7 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
 
 
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path) -> None:
+                       overrides: Path, validation_cache: Path) -> None:
     cfg = staged.config
     slugs: set[str] = set()
     for repo_path in staged.spec_files:
@@ -247,7 +248,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
-            fragments_dir=overrides)
+            fragments_dir=overrides, cache_dir=validation_cache)
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():

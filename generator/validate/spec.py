@@ -8,9 +8,13 @@ each pointer is mapped back to its position in the YAML/JSON text.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from jsonschema_path import SchemaPath
@@ -20,8 +24,10 @@ from openapi_spec_validator.validation.validators import (
     OpenAPIV31SpecValidator,
 )
 
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, positions
+
+VALIDATOR_VERSION = package_version("openapi-spec-validator")
 
 
 def spec_version(document: Any) -> str | None:
@@ -102,11 +108,54 @@ def check_refs(files: SpecFiles, uri: str, display: str) -> list[Diagnostic]:
     return problems
 
 
+def _cache_file(cache_dir: Path, spec_path: Path, remote_refs: bool, display: str) -> Path:
+    key = hashlib.sha256(f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}".encode()).hexdigest()
+    return cache_dir / f"{key[:32]}.json"
+
+
+def _cached(cache_file: Path) -> list[Diagnostic] | None:
+    """The diagnostics of an earlier validation, if no file it read has changed since."""
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+        for path, digest in data["files"].items():
+            if hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest:
+                return None
+        return [Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data["diagnostics"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store(cache_file: Path, files: SpecFiles, problems: list[Diagnostic]) -> None:
+    paths = [unquote(urlsplit(uri).path) for uri in files.texts if uri.startswith("file:")]
+    if len(paths) != len(files.texts):
+        return  # remote documents can change without notice: not cached
+    record = {"files": {p: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths},
+              "diagnostics": [d.to_json() for d in problems]}
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache_file.write_text(json.dumps(record), encoding="utf-8")
+
+
 def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = False,
-                  display_path: str | None = None, files: SpecFiles | None = None) -> list[Diagnostic]:
-    """All problems of one spec: YAML errors, unresolvable ``$ref``s and schema violations, with lines."""
-    files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
+                  display_path: str | None = None, files: SpecFiles | None = None,
+                  cache_dir: Path | None = None) -> list[Diagnostic]:
+    """All problems of one spec: YAML errors, unresolvable ``$ref``s and schema violations, with lines.
+
+    With ``cache_dir``, the result is reused while no file the spec reaches has changed (validating a
+    big spec takes tens of seconds, and most builds do not change it)."""
     display = display_path or spec_path.name
+    cache_file = _cache_file(cache_dir, spec_path, remote_refs, display) if cache_dir else None
+    if cache_file is not None:
+        cached = _cached(cache_file)
+        if cached is not None:
+            return cached
+    files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
+    problems = _validate(spec_path, files, remote_refs, display)
+    if cache_file is not None:
+        _store(cache_file, files, problems)
+    return problems
+
+
+def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str) -> list[Diagnostic]:
     uri = files.uri_of(spec_path)
     try:
         document = files.load(uri)

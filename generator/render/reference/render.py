@@ -253,7 +253,7 @@ def _copy_assets(docs_dir: Path) -> None:
 def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, url_prefix: str,
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
-                         fragments_dir: Path | None = None) -> ApiReference:
+                         fragments_dir: Path | None = None, cache_dir: Path | None = None) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
@@ -267,7 +267,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     if spec_path.stat().st_size > PARALLEL_VALIDATION_BYTES:
         # openapi-spec-validator takes seconds on a big spec: validate in another process while rendering.
         pending = _validation_pool().submit(validate_spec, spec_path, source_root=source_root,
-                                            remote_refs=remote_refs, display_path=display)
+                                            remote_refs=remote_refs, display_path=display, cache_dir=cache_dir)
         try:
             files.load(files.uri_of(spec_path))
         except Exception:  # noqa: BLE001 - the validation reports it with its line
@@ -275,7 +275,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         problems = []
     else:
         problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
-                                 files=files)
+                                 files=files, cache_dir=cache_dir)
     uri = files.uri_of(spec_path)
     document = files.documents.get(uri)
     version = spec_version(document)
