@@ -229,3 +229,13 @@ def test_staging_is_deterministic(tmp_path):
     second = {p.relative_to(stage): p.read_bytes() for p in stage.rglob("*") if p.is_file()}
     assert first.keys() == second.keys()
     assert [path for path in first if first[path] != second[path]] == []
+
+
+def test_a_rebuild_with_cached_spec_validation_still_renders_every_reference(tmp_path):
+    from tests.test_example_portal import copy_example
+
+    config = copy_example(tmp_path / "example")
+    for _ in range(2):  # the second build reuses the validation results of the first
+        assert main(["build", "-f", str(config)]) == 0
+        assert (config.parent / "site" / "payments" / "api" / "payments" / "payments" / "index.html").is_file()
+    assert list((config.parent / ".devportal" / "cache" / "validation").glob("*.json"))

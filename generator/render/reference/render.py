@@ -268,15 +268,16 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         # openapi-spec-validator takes seconds on a big spec: validate in another process while rendering.
         pending = _validation_pool().submit(validate_spec, spec_path, source_root=source_root,
                                             remote_refs=remote_refs, display_path=display, cache_dir=cache_dir)
-        try:
-            files.load(files.uri_of(spec_path))
-        except Exception:  # noqa: BLE001 - the validation reports it with its line
-            pass
         problems = []
     else:
         problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
                                  files=files, cache_dir=cache_dir)
     uri = files.uri_of(spec_path)
+    if uri not in files.documents:  # a cached validation read nothing: read the spec now
+        try:
+            files.load(uri)
+        except Exception:  # noqa: BLE001 - the validation result already reports why it cannot be read
+            pass
     document = files.documents.get(uri)
     version = spec_version(document)
     if version is None:
