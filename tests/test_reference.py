@@ -278,3 +278,67 @@ def test_validation_results_are_reused_until_a_file_the_spec_reaches_changes(tmp
     problems = validate_spec(spec, source_root=repo, cache_dir=cache)
     assert "spec-ref" in [p.code for p in problems]  # the change was seen: not a stale cached result
     assert validate_spec(spec, source_root=repo, cache_dir=cache) == problems  # and this result is reused
+
+
+def _findings(validator_cls, path: Path) -> list[tuple[str, tuple]]:
+    from jsonschema_path import SchemaPath
+
+    files = SpecFiles(root=path.parent)
+    uri = files.uri_of(path)
+    schema_path = SchemaPath.from_dict(files.load(uri), base_uri=uri, handlers={"file": files.handler})
+    found = []
+    try:
+        for problem in validator_cls(schema_path).iter_errors():
+            found.append((problem.message, tuple(problem.absolute_path)))
+    except Exception as exc:  # noqa: BLE001 - a dangling $ref raises out of the validator; compare that too
+        found.append((type(exc).__name__, ()))
+    return found
+
+
+@pytest.mark.slow
+def test_sped_up_validators_find_exactly_what_the_stock_ones_find(tmp_path):
+    from generator.validate import speedups
+    from generator.validate.spec import spec_version
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("""openapi: 3.0.3
+info: {title: Broken, version: "1"}
+paths:
+  /a/{id}:
+    get:
+      operationId: same
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, default: nope}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/A'
+                  - {required: [ghost], properties: {b: {type: string, minLength: -1}}}
+  /b:
+    get:
+      operationId: same
+      responses: {"200": {description: ok}}
+components:
+  schemas:
+    A: {type: object, properties: {a: {type: string, enum: [x], default: y}}}
+""")
+    specs = [broken, *_corpus_specs(), *_examples()]
+    compared = 0
+    for spec in specs:
+        version = spec_version(SpecFiles(root=spec.parent).load(SpecFiles(root=spec.parent).uri_of(spec)))
+        if version is None:
+            continue
+        speedups.uninstall()
+        try:
+            stock = _findings(speedups.STOCK_VALIDATORS[version], spec)
+        finally:
+            speedups.install()
+        fast = _findings(speedups.VALIDATORS[version], spec)
+        assert fast == stock, spec
+        compared += 1
+    assert compared > 60
+    assert len(_findings(speedups.VALIDATORS["3.0"], broken)) >= 3

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from concurrent.futures import Executor
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,9 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 from jsonschema_path import SchemaPath
-from openapi_spec_validator.validation.validators import (
-    OpenAPIV2SpecValidator,
-    OpenAPIV30SpecValidator,
-    OpenAPIV31SpecValidator,
-)
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
+from generator.validate import speedups
 from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, positions
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
@@ -125,14 +123,19 @@ def _cached(cache_file: Path) -> list[Diagnostic] | None:
         return None
 
 
-def _store(cache_file: Path, files: SpecFiles, problems: list[Diagnostic]) -> None:
-    paths = [unquote(urlsplit(uri).path) for uri in files.texts if uri.startswith("file:")]
-    if len(paths) != len(files.texts):
+def _store(cache_file: Path, uris: list[str], problems: list[Diagnostic]) -> None:
+    paths = [unquote(urlsplit(uri).path) for uri in uris if uri.startswith("file:")]
+    if len(paths) != len(uris):
         return  # remote documents can change without notice: not cached
-    record = {"files": {p: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths},
+    record = {"files": {p: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in sorted(set(paths))},
               "diagnostics": [d.to_json() for d in problems]}
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     cache_file.write_text(json.dumps(record), encoding="utf-8")
+
+
+# openapi-spec-validator checks a spec in two independent halves: the document against the OpenAPI JSON
+# Schema, then its own keyword checks (schemas, parameters, operation ids...). They can run in parallel.
+PARTS = ("schema", "keywords")
 
 
 def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = False,
@@ -149,13 +152,48 @@ def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = Fal
         if cached is not None:
             return cached
     files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
-    problems = _validate(spec_path, files, remote_refs, display)
+    problems = _validate(spec_path, files, remote_refs, display, PARTS)
     if cache_file is not None:
-        _store(cache_file, files, problems)
+        _store(cache_file, list(files.texts), problems)
     return problems
 
 
-def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str) -> list[Diagnostic]:
+def validate_spec_in_background(executor: Executor, spec_path: Path, *, source_root: Path,
+                                remote_refs: bool = False, display_path: str | None = None,
+                                cache_dir: Path | None = None) -> Callable[[], list[Diagnostic]]:
+    """Start :func:`validate_spec` as two jobs on ``executor`` (a process pool); returns the wait for it.
+
+    The problems are the same, in the same order, as :func:`validate_spec` finds."""
+    display = display_path or spec_path.name
+    cache_file = _cache_file(cache_dir, spec_path, remote_refs, display) if cache_dir else None
+    cached = _cached(cache_file) if cache_file is not None else None
+    if cached is not None:
+        return lambda: cached
+    jobs = [executor.submit(_validate_part, spec_path, source_root, remote_refs, display, part) for part in PARTS]
+
+    def result() -> list[Diagnostic]:
+        problems: list[Diagnostic] = []
+        uris: list[str] = []
+        for job in jobs:
+            found, read = job.result()
+            problems += found
+            uris += read
+        if cache_file is not None:
+            _store(cache_file, uris, problems)
+        return problems
+
+    return result
+
+
+def _validate_part(spec_path: Path, source_root: Path, remote_refs: bool, display: str,
+                   part: str) -> tuple[list[Diagnostic], list[str]]:
+    files = SpecFiles(root=source_root, remote_refs=remote_refs)
+    return _validate(spec_path, files, remote_refs, display, (part,)), list(files.texts)
+
+
+def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str,
+              parts: tuple[str, ...]) -> list[Diagnostic]:
+    reports_reading = "keywords" in parts  # the problems of reading the spec are reported once
     uri = files.uri_of(spec_path)
     try:
         document = files.load(uri)
@@ -163,36 +201,48 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
         mark = getattr(exc, "problem_mark", None)
         return [error(display, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", code="spec-yaml",
                       line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-                      hint="quote keys and values that contain `[`, `{`, `:` or `#`")]
+                      hint="quote keys and values that contain `[`, `{`, `:` or `#`")] if reports_reading else []
     except (RefError, OSError) as exc:
-        return [error(display, f"cannot read the spec: {exc}", code="spec-unreadable", hint="check `specs:`")]
+        return [error(display, f"cannot read the spec: {exc}", code="spec-unreadable",
+                      hint="check `specs:`")] if reports_reading else []
     version = spec_version(document)
     if version is None:
         return [error(display, "not an OpenAPI or Swagger document (no `openapi: 3.x` or `swagger: \"2.0\"`)",
-                      code="spec-not-openapi", line=1, hint="remove it from the source's `specs:` globs")]
-    problems = check_refs(files, uri, display)
-    validator_cls = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator,
-                     "3.1": OpenAPIV31SpecValidator}[version]
+                      code="spec-not-openapi", line=1,
+                      hint="remove it from the source's `specs:` globs")] if reports_reading else []
+    speedups.install()
     handlers = {"file": files.handler, "http": files.handler if remote_refs else _refuse,
                 "https": files.handler if remote_refs else _refuse, "<all_urls>": _refuse}
-    locate = _Located(files.texts.get(uri, ""))
-    try:
-        schema_path = SchemaPath.from_dict(document, base_uri=uri, handlers=handlers)
-        for problem in validator_cls(schema_path).iter_errors():
-            pointer = "".join(f"/{pointer_escape(part)}" for part in problem.absolute_path)
-            line, column = locate(pointer)
-            if not pointer:  # a value checked against a schema (an example): find it in the text
-                line, column, pointer = *_find_value(files.texts.get(uri, ""), problem.instance), None
-            problems.append(error(display, _plain(problem.message), code="spec-invalid", line=line, column=column,
-                                  pointer="#" + pointer if pointer is not None else None, hint=_hint(problem)))
-    except Exception as exc:  # noqa: BLE001 - the validator raises many kinds on a broken $ref
-        if not problems:
-            problems.append(error(display, f"validation stopped: {str(exc).splitlines()[0][:300]}",
-                                  code="spec-invalid", line=1, hint="fix the $ref problems first"))
-        else:
-            problems.append(warning(display, "validation stopped at the first unresolvable $ref; fix those first",
-                                    code="spec-invalid-partial"))
+    validator = speedups.VALIDATORS[version](SchemaPath.from_dict(document, base_uri=uri, handlers=handlers))
+    text = files.texts.get(uri, "")
+    locate = _Located(text)
+    problems: list[Diagnostic] = []
+    if "schema" in parts:  # plain JSON Schema validation of the document: reads no $ref target
+        problems += [_diagnostic(problem, display, text, locate)
+                     for problem in validator.schema_validator.iter_errors(validator.schema)]
+    if "keywords" in parts:
+        found = check_refs(files, uri, display)
+        try:
+            for problem in validator.root_validator(validator.schema_path):
+                found.append(_diagnostic(problem, display, text, locate))
+        except Exception as exc:  # noqa: BLE001 - the validator raises many kinds on a broken $ref
+            if not found:
+                found.append(error(display, f"validation stopped: {str(exc).splitlines()[0][:300]}",
+                                   code="spec-invalid", line=1, hint="fix the $ref problems first"))
+            else:
+                found.append(warning(display, "validation stopped at the first unresolvable $ref; fix those first",
+                                     code="spec-invalid-partial"))
+        problems += found
     return problems
+
+
+def _diagnostic(problem, display: str, text: str, locate: _Located) -> Diagnostic:
+    pointer = "".join(f"/{pointer_escape(part)}" for part in problem.absolute_path)
+    line, column = locate(pointer)
+    if not pointer:  # a value checked against a schema (an example): find it in the text
+        line, column, pointer = *_find_value(text, problem.instance), None
+    return error(display, _plain(problem.message), code="spec-invalid", line=line, column=column,
+                 pointer="#" + pointer if pointer is not None else None, hint=_hint(problem))
 
 
 def _find_value(text: str, value: Any) -> tuple[int | None, int | None]:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from generator.diagnostics import Diagnostic, Severity, report, warning
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug
 from generator.render.reference.views import SchemaView, Views, code_samples, pretty_json
-from generator.validate.spec import spec_version, validate_spec
+from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import RefError, SpecFiles
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
@@ -32,7 +32,7 @@ PARALLEL_VALIDATION_BYTES = 300_000
 
 @lru_cache(maxsize=1)
 def _validation_pool() -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=1)
+    return ProcessPoolExecutor(max_workers=2)
 
 
 @dataclass
@@ -94,14 +94,14 @@ class _Renderer:
         self.views = Views(api, files, self.describe, named_depth=2 if len(api.operations) > BIG_SPEC else None)
         self.env = _environment()
         self.schema_template = self.env.get_template("schema.html.j2")
-        self.schema_cache: dict[int, Markup] = {}
+        self.schema_cache: dict[tuple[int, str], Markup] = {}
         self.uid = 0
 
-    def schema_html(self, view: SchemaView) -> Markup:
-        key = id(view)
+    def schema_html(self, view: SchemaView, part: str = "all") -> Markup:
+        key = (id(view), part)
         if key not in self.schema_cache:
-            self.schema_cache[key] = Markup(self.schema_template.render(view=view, schema_html=self.schema_html,
-                                                                        models_link=self.models_link))
+            self.schema_cache[key] = Markup(self.schema_template.render(
+                view=view, part=part, schema_html=self.schema_html, models_link=self.models_link))
         return self.schema_cache[key]
 
     models_link = ""
@@ -204,6 +204,7 @@ class _Renderer:
 
 MODELS_MARK = "@@devportal-models@@"
 FRAGMENTS = "devportal-apiref"
+BANNER_MARK = "<!--devportal:spec-problems-->"
 PAGE_TEMPLATE = "devportal-apiref.html"
 
 
@@ -265,10 +266,13 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     files = SpecFiles(root=source_root, remote_refs=remote_refs)
     pending = None
     if spec_path.stat().st_size > PARALLEL_VALIDATION_BYTES:
-        # openapi-spec-validator takes seconds on a big spec: validate in another process while rendering.
-        pending = _validation_pool().submit(validate_spec, spec_path, source_root=source_root,
-                                            remote_refs=remote_refs, display_path=display, cache_dir=cache_dir)
+        # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
+        # The problems banner is then a fragment of its own, written once they are known.
+        pending = validate_spec_in_background(_validation_pool(), spec_path, source_root=source_root,
+                                              remote_refs=remote_refs, display_path=display, cache_dir=cache_dir)
         problems = []
+        if fragments_dir is None:
+            problems, pending = pending(), None
     else:
         problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
                                  files=files, cache_dir=cache_dir)
@@ -281,7 +285,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     document = files.documents.get(uri)
     version = spec_version(document)
     if version is None:
-        problems = pending.result() if pending else problems
+        problems = pending() if pending else problems
         return ApiReference(title=title or spec_path.stem, version="", description="", nav=[], diagnostics=problems,
                             assets=[])
     api = read_api(files, uri, version)
@@ -300,13 +304,16 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     renderer.models_link = MODELS_MARK
     operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
     env = renderer.env
-    if pending is not None:
-        problems = pending.result()
-    # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
-    problems = [p if p.severity is not Severity.ERROR else warning(
-        p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
-        for p in problems]
-    invalid = [p for p in problems if p.code.startswith("spec-")]
+    banner = f"{FRAGMENTS}/{prefix}/_problems.html"
+
+    def known(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+        # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
+        problems = [p if p.severity is not Severity.ERROR else warning(
+            p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
+            for p in problems]
+        return problems, [p for p in problems if p.code.startswith("spec-")]
+
+    problems, invalid = known(problems)
 
     def write(staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
               schema_names: list[str] = ()) -> None:
@@ -317,14 +324,15 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         target = fragments_dir / fragment
         target.parent.mkdir(parents=True, exist_ok=True)
         html = html.replace(MODELS_MARK, models_link)
-        html = html.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")  # stays literal text
-        target.write_text("{% raw %}" + html + "{% endraw %}", encoding="utf-8")
+        html = _raw(html).replace(BANNER_MARK, f"{{% endraw %}}{{% include '{banner}' %}}{{% raw %}}")
+        target.write_text(html, encoding="utf-8")
         light = renderer.env.get_template("light.md.j2").render(heading=front["title"], views=views,
                                                                   schema_names=schema_names)
         _write(docs_dir / staged, {**front, "template": PAGE_TEMPLATE, "fragment": fragment}, light, models_link)
 
     common = {"api": api, "info": api.info, "title": api_title, "version": str(api.info.get("version", "")),
-              "invalid": invalid, "describe": renderer.describe, "schema_html": renderer.schema_html,
+              "invalid": invalid if fragments_dir is None else BANNER_MARK,
+              "describe": renderer.describe, "schema_html": renderer.schema_html,
               "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
               "tags": api.tags, "operations": operations}
     aliases = {}
@@ -374,7 +382,19 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     (base / f"{spec_slug}.yaml").write_text(yaml.dump(bundled, Dumper=dumper, sort_keys=False, allow_unicode=True),
                                             encoding="utf-8")
     _copy_assets(docs_dir)
+    if fragments_dir is not None:
+        if pending is not None:
+            problems, invalid = known(pending())
+            reference.diagnostics = problems
+        target = fragments_dir / banner
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_raw(str(env.get_template("macros.html.j2").module.banner(invalid))), encoding="utf-8")
     return reference
+
+
+def _raw(html: str) -> str:
+    """``html`` as a Jinja template that outputs it as is, whatever it contains."""
+    return "{% raw %}" + html.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
 
 
 def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
