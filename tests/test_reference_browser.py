@@ -42,6 +42,13 @@ def test_per_tag_pages_of_a_1000_operation_api_load_fast_and_deep_links_land(big
         page.goto(f"{base}/big/#tag/Payment/operation/createPayment", wait_until="load")
         page.wait_for_function("location.hash === '#operation/createPayment'", timeout=10_000)
         assert page.locator("[id='operation/createPayment']").is_visible()
+        # Schema trees: a nested object is collapsed to its one-line label and opens on a click.
+        nested = page.locator("[id='operation/createPayment'] .dp-props details").first
+        label = nested.locator("summary")
+        inner = nested.locator(":scope > .dp-items, :scope > ul.dp-props").first
+        assert label.is_visible() and not inner.is_visible()
+        label.click()
+        assert inner.is_visible()
         browser.close()
     print("\nload times (s):", {k: round(v, 3) for k, v in timings.items()})
     tag_times = sorted(t for name, t in timings.items() if name != "all")
