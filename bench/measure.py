@@ -1,4 +1,10 @@
-"""Wall time and peak memory of one command, measured in a wrapper process of its own."""
+"""Wall time and peak memory of one command and every process it starts, measured from a wrapper process.
+
+Peak memory is the largest *sum* of the resident memory of the command's whole process tree, sampled
+every 50 ms from /proc (a tool that works in several processes at once is charged for all of them), and
+at least the largest single process's peak as the kernel reports it (which catches spikes shorter than
+a sample).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,47 @@ import subprocess
 import sys
 from pathlib import Path
 
-_WRAPPER = ("import resource,subprocess,sys,time;s=time.perf_counter();"
-            "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
-            "w=time.perf_counter()-s;m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
-            "sys.stderr.write(r.stderr[-3000:] if r.returncode else '');"
-            "print(f'{w:.3f} {m:.1f}');sys.exit(r.returncode)")
+_WRAPPER = r'''
+import os, resource, subprocess, sys, time
+
+def tree_rss(root):
+    children = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(pid))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+import threading
+err = []
+reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+reader.start()
+peak = 0
+while proc.poll() is None:
+    peak = max(peak, tree_rss(proc.pid))
+    time.sleep(0.05)
+wall = time.perf_counter() - start
+reader.join()
+single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+sys.stderr.write(err[0][-3000:] if proc.returncode and err else "")
+print(f"{wall:.3f} {max(peak, single) / 2**20:.1f}")
+sys.exit(proc.returncode)
+'''
 
 
 def measure(argv: list[str], cwd: Path) -> tuple[float, float]:

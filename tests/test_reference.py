@@ -327,6 +327,7 @@ components:
     A: {type: object, properties: {a: {type: string, enum: [x], default: y}}}
 """)
     specs = [broken, *_corpus_specs(), *_examples()]
+    stock_validators = speedups.stock_validators()
     compared = 0
     for spec in specs:
         version = spec_version(SpecFiles(root=spec.parent).load(SpecFiles(root=spec.parent).uri_of(spec)))
@@ -334,7 +335,7 @@ components:
             continue
         speedups.uninstall()
         try:
-            stock = _findings(speedups.STOCK_VALIDATORS[version], spec)
+            stock = _findings(stock_validators[version], spec)
         finally:
             speedups.install()
         fast = _findings(speedups.VALIDATORS[version], spec)
@@ -342,3 +343,42 @@ components:
         compared += 1
     assert compared > 60
     assert len(_findings(speedups.VALIDATORS["3.0"], broken)) >= 3
+
+
+def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp_path):
+    import json
+
+    import yaml
+
+    from bench.specgen import write_spec
+    from generator.render.reference.render import PARALLEL_VALIDATION_BYTES, write_downloads
+
+    def external_refs(node) -> list[str]:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            own = [ref] if isinstance(ref, str) and not ref.startswith("#") else []
+            return own + [r for v in node.values() for r in external_refs(v)]
+        return [r for v in node for r in external_refs(v)] if isinstance(node, list) else []
+
+    # Split across two files: both downloads are one file with the same content.
+    payments = Path(__file__).parents[1] / "content/sources/payments"
+    assert external_refs(yaml.safe_load((payments / "openapi/payments.yaml").read_text()))
+    write_downloads(payments / "openapi/payments.yaml", tmp_path / "split" / "payments", source_root=payments)
+    as_json = json.loads((tmp_path / "split/payments.json").read_text())
+    assert not external_refs(as_json) and as_json["paths"]
+    assert yaml.safe_load((tmp_path / "split/payments.yaml").read_text()) == as_json
+
+    # One YAML file: its YAML download is the file as written (comments kept), its JSON the same data.
+    root = oas_examples()
+    petstore = root / "3.0/yaml/petstore.yaml"
+    write_downloads(petstore, tmp_path / "one" / "petstore", source_root=root)
+    assert (tmp_path / "one/petstore.yaml").read_bytes() == petstore.read_bytes()
+    assert json.loads((tmp_path / "one/petstore.json").read_text()) == yaml.safe_load(petstore.read_text())
+
+    # A big JSON spec: written by the validation pool while the pages render.
+    big = write_spec(tmp_path / "big.json", 400)
+    assert big.stat().st_size > PARALLEL_VALIDATION_BYTES
+    render_api_reference(big, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="api/big",
+                         fragments_dir=tmp_path / "overrides")
+    assert (tmp_path / "docs/api/big/big.json").read_bytes() == big.read_bytes()
+    assert yaml.safe_load((tmp_path / "docs/api/big/big.yaml").read_text()) == json.loads(big.read_text())

@@ -242,6 +242,57 @@ def _bundle(files: SpecFiles, node: Any, uri: str, seen: tuple[str, ...] = ()) -
     return node
 
 
+def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None = None, remote_refs: bool = False,
+                    files: SpecFiles | None = None) -> None:
+    """``target``.json and ``target``.yaml: the spec bundled into one file (a spec that is one file already
+    is copied as written, comments included, in its own format)."""
+    files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
+    uri = files.uri_of(spec_path)
+    try:
+        document = files.load(uri)
+    except Exception:  # noqa: BLE001 - validation reports why the spec cannot be read
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    self_contained = not any(isinstance(node, dict) and isinstance(node.get("$ref"), str)
+                             and not node["$ref"].startswith("#") for node in _nodes(document))
+    text = files.texts.get(uri, "")
+    is_json = self_contained and _is_json(text)
+    bundled = None
+    for suffix in (".json", ".yaml"):
+        out = target.with_name(target.name + suffix)
+        if self_contained and (suffix == ".json") == is_json:
+            out.write_text(text, encoding="utf-8")
+            continue
+        if bundled is None:
+            bundled = _bundle(files, document, uri)
+        if suffix == ".json":
+            out.write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        else:
+            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+            out.write_text(yaml.dump(bundled, Dumper=dumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _is_json(text: str) -> bool:
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _nodes(node: Any):
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 def _copy_assets(docs_dir: Path) -> None:
     for asset in ASSETS:
         source = TEMPLATES / "assets" / PurePosixPath(asset).name
@@ -273,7 +324,12 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         problems = []
         if fragments_dir is None:
             problems, pending = pending(), None
+        # The YAML download of a big JSON spec takes seconds to write: one more job for the pool.
+        downloads = _validation_pool().submit(write_downloads, spec_path, docs_dir / url_prefix.strip("/") /
+                                              PurePosixPath(url_prefix.strip("/")).name, source_root=source_root,
+                                              remote_refs=remote_refs)
     else:
+        downloads = None
         problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
                                  files=files, cache_dir=cache_dir)
     uri = files.uri_of(spec_path)
@@ -374,13 +430,10 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                                                   aliases=aliases, page="single"), "../models/", [])
     reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
     reference.nav.append({"Single page": single})
-    bundled = _bundle(files, document, uri)
-    base.mkdir(parents=True, exist_ok=True)
-    (base / f"{spec_slug}.json").write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str),
-                                            encoding="utf-8")
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    (base / f"{spec_slug}.yaml").write_text(yaml.dump(bundled, Dumper=dumper, sort_keys=False, allow_unicode=True),
-                                            encoding="utf-8")
+    if downloads is None:
+        write_downloads(spec_path, base / spec_slug, files=files)
+    else:
+        downloads.result()
     _copy_assets(docs_dir)
     if fragments_dir is not None:
         if pending is not None:
