@@ -382,3 +382,28 @@ def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp
                          fragments_dir=tmp_path / "overrides")
     assert (tmp_path / "docs/api/big/big.json").read_bytes() == big.read_bytes()
     assert yaml.safe_load((tmp_path / "docs/api/big/big.yaml").read_text()) == json.loads(big.read_text())
+
+
+def test_a_big_spec_validated_in_parallel_gets_its_problems_banner_on_every_page(tmp_path):
+    import json
+
+    from bench.specgen import write_spec
+    from generator.render.reference.render import PARALLEL_VALIDATION_BYTES
+
+    spec = write_spec(tmp_path / "big.json", 400)
+    document = json.loads(spec.read_text())
+    parameter = next(p for item in document["paths"].values() for op in item.values() if isinstance(op, dict)
+                     for p in op.get("parameters", []) if p.get("in") == "query")
+    parameter["in"] = "{{ 7*7 }}"  # invalid, and Jinja syntax in the message must stay text
+    spec.write_text(json.dumps(document, indent=1))
+    assert spec.stat().st_size > PARALLEL_VALIDATION_BYTES
+    out = tmp_path / "site"
+    assert main(["render-spec", str(spec), "-o", str(out)]) == 0  # rendered, with the problems shown
+    pages = [out / "big/index.html", out / "big/all/index.html",
+             next(p for p in (out / "big").glob("*/index.html") if p.parent.name not in ("all", "models"))]
+    for page in pages:
+        html = page.read_text()
+        banner = html[html.index('class="admonition warning dp-invalid"'):]
+        assert "{{ 7*7 }}" in banner[:3000] and "/parameters/" in banner[:3000], page
+    assert main(["render-spec", str(spec), "-o", str(tmp_path / "strict"), "--strict"]) == 1
+    assert not (tmp_path / "strict").exists()
