@@ -407,3 +407,44 @@ def test_a_big_spec_validated_in_parallel_gets_its_problems_banner_on_every_page
         assert "{{ 7*7 }}" in banner[:3000] and "/parameters/" in banner[:3000], page
     assert main(["render-spec", str(spec), "-o", str(tmp_path / "strict"), "--strict"]) == 1
     assert not (tmp_path / "strict").exists()
+
+
+TRICKY_YAML_VALUES = [
+    "", " ", "yes", "No", "ON", "off", "y", "n", "null", "Null", "~", "true", "FALSE", "=", "<<", "-", "- x", "? x",
+    "a: b", "a:b", "a:", "#x", "a #b", "a#b", "[x]", "{x}", "x, y", "@x", "`x`", "!x", "&x", "*x", "|x", ">x", "%x",
+    "'x'", '"x"', "1", "1.5", "1e3", "0x1F", "0o17", "017", "1_000", "1:20", ".5", ".inf", "-.inf", ".nan", "+1",
+    "2024-01-01", "2024-01-01T10:00:00Z", " lead", "trail ", "tab\there", "\ttab first", "multi\nline",
+    "multi\nline\n", "two trailing\n\n", "\nleading newline", "inner\n\nblank", "spaces \nbefore break",
+    "after\n  indented", "\u2028", "a\u2029b", "nel\x85", "bom\ufeff", "del\x7f", "\x00nul", "é ø 😀",
+    "https://example.com/a#b", "#/components/schemas/X", "$ref", "x" * 2000, "line\r\nwindows", "---", "...",
+    "--- x\nnext", "key:\n  value",
+]
+
+
+@pytest.mark.slow
+def test_yaml_downloads_read_back_exactly_as_written():
+    import json
+
+    import yaml
+
+    from generator.render.reference import yaml_out
+    from generator.render.yaml12 import load_yaml
+
+    tricky = {"strings": TRICKY_YAML_VALUES, "as keys": {v: i for i, v in enumerate(TRICKY_YAML_VALUES)},
+              "numbers": [0, -1, 10**30, 1.5, -0.0, 1e20, 1e-7, 2.5e-300, float("inf"), float("-inf")],
+              "others": [True, False, None, {}, [], [[]], [{}], [[1, [2]], {"a": [{"b": {}}]}]],
+              200: "int key", True: "bool key", None: "null key", 1.5: "float key",
+              "long key " + "k" * 1100: "explicit", "long " + "l" * 1100: ["x", {"y": 1}], "l" * 1200: {"z": "a\nb"}}
+    documents = [tricky, {"only": "x\n"}, ["top", "list"], "a string alone", 42, None]
+    for spec in [*_corpus_specs(), *_examples()]:
+        text = spec.read_text(encoding="utf-8")
+        documents.append(json.loads(text) if spec.suffix == ".json" else load_yaml(text))
+    for document in documents:
+        written = yaml_out.dump(document)
+        written.encode("utf-8")  # writable as a file
+        assert yaml.load(written, Loader=yaml.SafeLoader) == document
+        assert yaml.load(written, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == document
+        assert load_yaml(written) == document
+    assert yaml.safe_load(yaml_out.dump({"half": "a \ud800"})) == {"half": "a \ufffd"}  # no YAML can hold it
+    assert yaml_out.dump({"a": "b", "m": [1, "two"], "n": 0}) == "a: b\nm:\n- 1\n- two\n\"n\": 0\n"
+    assert yaml_out.dump({"d": "one\ntwo\n"}) == "d: |\n  one\n  two\n"

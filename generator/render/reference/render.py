@@ -19,6 +19,7 @@ import yaml
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, report, warning
+from generator.render.reference import yaml_out
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug
 from generator.render.reference.views import SchemaView, Views, code_samples, pretty_json
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
@@ -268,8 +269,7 @@ def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None =
         if suffix == ".json":
             out.write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
         else:
-            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-            out.write_text(yaml.dump(bundled, Dumper=dumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            out.write_text(yaml_out.dump(bundled), encoding="utf-8")
 
 
 def _is_json(text: str) -> bool:
@@ -416,7 +416,10 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                 reference.operations[view["op"].operation_id] = (staged, view["anchor"])
         reference.pages[staged] = anchors
         reference.nav.append({tag: staged})
-    schema_views = [(name, renderer.views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
+    # Every component schema is on the models page, so in a big API a schema's named children are links there.
+    models_views = renderer.views if renderer.views.named_depth is None else Views(
+        api, files, renderer.describe, named_depth=1)
+    schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
     models = f"{prefix}/models.md"
     write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True},
           env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "", [],
