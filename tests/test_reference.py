@@ -325,6 +325,7 @@ paths:
 components:
   schemas:
     A: {type: object, properties: {a: {type: string, enum: [x], default: y}}}
+    B: {type: object, properties: {p: {type: string, pattern: "(("}, q: {type: string, example: {pattern: "(("}}}}
 """)
     specs = [broken, *_corpus_specs(), *_examples()]
     stock_validators = speedups.stock_validators()
