@@ -449,3 +449,20 @@ def test_yaml_downloads_read_back_exactly_as_written():
     assert yaml.safe_load(yaml_out.dump({"half": "a \ud800"})) == {"half": "a \ufffd"}  # no YAML can hold it
     assert yaml_out.dump({"a": "b", "m": [1, "two"], "n": 0}) == "a: b\nm:\n- 1\n- two\n\"n\": 0\n"
     assert yaml_out.dump({"d": "one\ntwo\n"}) == "d: |\n  one\n  two\n"
+
+
+def test_many_tags_are_grouped_in_the_navigation_and_x_tag_groups_are_honoured():
+    from generator.render.reference.render import NAV_GROUP, tag_nav
+
+    few = [(f"T{i}", f"api/t{i}.md") for i in range(NAV_GROUP)]
+    assert tag_nav(few) == [{tag: page} for tag, page in few]
+    many = [(f"T{i:03}", f"api/t{i}.md") for i in range(165)]
+    groups = tag_nav(many)
+    assert len(groups) == 9 and list(groups[0]) == ["T000 – T019"] and list(groups[-1]) == ["T160 – T164"]
+    assert [entry for group in groups for entries in group.values() for entry in entries] == [
+        {tag: page} for tag, page in many]
+    spec_groups = [{"name": "Money", "tags": ["T001", "T000", "nope"]}, {"name": "Empty", "tags": ["nope"]},
+                   {"name": "Again", "tags": ["T000", "T002"]}, "junk"]
+    assert tag_nav(many[:4], spec_groups) == [
+        {"Money": [{"T001": "api/t1.md"}, {"T000": "api/t0.md"}]}, {"Again": [{"T002": "api/t2.md"}]},
+        {"Other": [{"T003": "api/t3.md"}]}]

@@ -19,10 +19,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import yaml
-from jsonschema_path import SchemaPath
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
-from generator.validate import speedups
 from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, positions
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
@@ -210,6 +208,12 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
         return [error(display, "not an OpenAPI or Swagger document (no `openapi: 3.x` or `swagger: \"2.0\"`)",
                       code="spec-not-openapi", line=1,
                       hint="remove it from the source's `specs:` globs")] if reports_reading else []
+    # Imported here: openapi-spec-validator takes 0.4 s to import, and a big spec is validated in
+    # worker processes while the main one renders.
+    from jsonschema_path import SchemaPath
+
+    from generator.validate import speedups
+
     speedups.install()
     handlers = {"file": files.handler, "http": files.handler if remote_refs else _refuse,
                 "https": files.handler if remote_refs else _refuse, "<all_urls>": _refuse}

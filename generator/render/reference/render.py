@@ -243,6 +243,34 @@ def _bundle(files: SpecFiles, node: Any, uri: str, seen: tuple[str, ...] = ()) -
     return node
 
 
+NAV_GROUP = 20  # tags per navigation group, for APIs with too many tags for one flat list
+
+
+def tag_nav(pages: list[tuple[str, str]], tag_groups: Any = None) -> list[dict[str, Any]]:
+    """The navigation entries of an API's tag pages: flat, or in groups when there are many.
+
+    ``x-tagGroups`` (Redoc's extension) groups them as the spec says; tags it leaves out go to "Other".
+    Otherwise more than 1.5 × NAV_GROUP tags are cut into groups of NAV_GROUP, named by their first and
+    last tag. With Material's ``navigation.prune``, a page then renders its own group's entries only,
+    which also keeps the build fast (every page of a flat 165-tag API listed all 165)."""
+    page_of = dict(pages)
+    if isinstance(tag_groups, list) and tag_groups:
+        grouped, placed = [], set()
+        for group in tag_groups:
+            if not isinstance(group, dict):
+                continue
+            entries = [{tag: page_of[tag]} for tag in group.get("tags") or [] if tag in page_of and tag not in placed]
+            placed.update(next(iter(entry)) for entry in entries)
+            if entries:
+                grouped.append({str(group.get("name") or "Operations"): entries})
+        rest = [{tag: page} for tag, page in pages if tag not in placed]
+        return grouped + ([{"Other": rest}] if rest else [])
+    if len(pages) <= NAV_GROUP * 3 // 2:
+        return [{tag: page} for tag, page in pages]
+    chunks = [pages[i:i + NAV_GROUP] for i in range(0, len(pages), NAV_GROUP)]
+    return [{f"{chunk[0][0]} – {chunk[-1][0]}": [{tag: page} for tag, page in chunk]} for chunk in chunks]
+
+
 def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None = None, remote_refs: bool = False,
                     files: SpecFiles | None = None) -> None:
     """``target``.json and ``target``.yaml: the spec bundled into one file (a spec that is one file already
@@ -415,7 +443,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
             if view["op"].operation_id:
                 reference.operations[view["op"].operation_id] = (staged, view["anchor"])
         reference.pages[staged] = anchors
-        reference.nav.append({tag: staged})
+    reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
+                             api.document.get("x-tagGroups"))
     # Every component schema is on the models page, so in a big API a schema's named children are links there.
     models_views = renderer.views if renderer.views.named_depth is None else Views(
         api, files, renderer.describe, named_depth=1)
@@ -479,7 +508,7 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
         (docs / "index.md").write_text(f"---\ntitle: {reference.title}\n---\n\n# {reference.title}\n\n"
                                        f"[Open the API reference]({slug(spec_path.stem)}/index.md)\n", encoding="utf-8")
         config = {"site_name": reference.title, "docs_dir": "docs", "use_directory_urls": True,
-                  "theme": {"name": "material", "font": False, "features": ["navigation.indexes"],
+                  "theme": {"name": "material", "font": False, "features": ["navigation.indexes", "navigation.prune"],
                             "custom_dir": str(overrides)},
                   "extra_css": [a for a in reference.assets if a.endswith(".css")] +
                   (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file()
