@@ -466,3 +466,21 @@ def test_many_tags_are_grouped_in_the_navigation_and_x_tag_groups_are_honoured()
     assert tag_nav(many[:4], spec_groups) == [
         {"Money": [{"T001": "api/t1.md"}, {"T000": "api/t0.md"}]}, {"Again": [{"T002": "api/t2.md"}]},
         {"Other": [{"T003": "api/t3.md"}]}]
+
+
+def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
+    import markdown
+
+    from generator.render.reference.render import _PLAIN_TEXT, _Describer
+
+    texts = {"A page of results.", "Either 'open' or \"closed\"", "Ids (comma-separated): a, b; max 100%",
+             "1. A list", "- item", "# heading", "Use *bold*", "a < b", "x & y", "line\nbreak", " padded ",
+             "https://example.com/x?y=1", "Trailing two  "}
+    for spec in _corpus_specs():
+        texts.update(re.findall(r"description: ([^\n]+)", spec.read_text(encoding="utf-8")))
+    md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+    describe = _Describer(trusted=True)
+    plain = [text for text in texts if _PLAIN_TEXT.match(text)]
+    assert len(plain) > 50
+    for text in texts:
+        assert describe(text) == md.reset().convert(text), text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -66,6 +67,10 @@ def _code_block(code: str, language: str) -> Markup:
         language, code)
 
 
+# One line starting with a letter, without a character Markdown or HTML gives a meaning to.
+_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"()/?%+=-]*\Z")
+
+
 class _Describer:
     """Markdown descriptions → HTML, sanitized unless the source is trusted; cached per text."""
 
@@ -79,6 +84,9 @@ class _Describer:
             return None
         text = str(text)
         if text not in self.cache:
+            if _PLAIN_TEXT.match(text):  # most descriptions: one line of words, which Markdown leaves as is
+                self.cache[text] = Markup(f"<p>{text}</p>")
+                return self.cache[text]
             html = self.md.reset().convert(text)
             self.cache[text] = Markup(html if self.trusted else nh3.clean(html))
         return self.cache[text]
