@@ -228,10 +228,14 @@ components:
     S:
       type: string
       description: 'Hi <script>alert(1)</script><img src=x onerror="alert(2)"> **bold**'
+      example: '</code></pre><script>alert(3)</script>'
 """)
     render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="x")
     html = (tmp_path / "docs" / "x" / "models.md").read_text()
     assert "<strong>bold</strong>" in html and "<script>" not in html and "onerror" not in html
+    # Examples and samples are text: whatever they hold is shown, never run.
+    tag_page = (tmp_path / "docs" / "x" / "other-operations.md").read_text()
+    assert "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(3)" in tag_page and "<script>" not in tag_page
     render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "trusted", url_prefix="x", trusted=True)
     assert "<script>" in (tmp_path / "trusted" / "x" / "models.md").read_text()
 
