@@ -47,6 +47,16 @@ def test_per_tag_pages_of_a_1000_operation_api_load_fast_and_deep_links_land(big
         page.goto(f"{base}/big/#tag/Payment/operation/createPayment", wait_until="load")
         page.wait_for_function("location.hash === '#operation/createPayment'", timeout=10_000)
         assert page.locator("[id='operation/createPayment']").is_visible()
+        # The models page skips laying out sections far from the viewport; a link to the last model still
+        # lands on it.
+        page.goto(f"{base}/big/models/", wait_until="load")
+        last = page.locator(".dp-model").last.get_attribute("id")
+        page.goto(f"{base}/big/models/#{last}", wait_until="load")
+        page.wait_for_timeout(300)
+        box = page.locator(f"[id='{last}']").bounding_box()
+        assert box is not None and 0 <= box["y"] < page.viewport_size["height"], box
+        page.goto(f"{base}/big/#tag/Payment/operation/createPayment", wait_until="load")
+        page.wait_for_function("location.hash === '#operation/createPayment'", timeout=10_000)
         # Schema trees: a nested object is collapsed to its one-line label and opens on a click.
         nested = page.locator("[id='operation/createPayment'] .dp-props details").first
         label = nested.locator("summary")
