@@ -24,6 +24,7 @@ from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, positions
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
+CACHE_FORMAT = 2  # bump when what a validation reports changes, so cached results are not reused
 
 
 def spec_version(document: Any) -> str | None:
@@ -60,12 +61,25 @@ class _Located:
         self.text = text
         self._positions: dict[str, tuple[int, int]] | None = None
 
-    def __call__(self, pointer: str) -> tuple[int | None, int | None]:
+    @property
+    def known(self) -> dict[str, tuple[int, int]]:
         if self._positions is None:
             self._positions = positions(self.text)
+        return self._positions
+
+    def ending_with(self, pointer: str, document: Any, value: Any) -> str | None:
+        """The document's first pointer that ends with ``pointer`` and holds ``value``: where a problem
+        reported relative to a schema object (a check of that schema alone) is in the whole document."""
+        for candidate in self.known:
+            if candidate.endswith(pointer) and _value_at(document, candidate) == value:
+                return candidate
+        return None
+
+    def __call__(self, pointer: str) -> tuple[int | None, int | None]:
+        known = self.known
         while pointer:
-            if pointer in self._positions:
-                return self._positions[pointer]
+            if pointer in known:
+                return known[pointer]
             pointer = pointer.rsplit("/", 1)[0]
         return (1, 1)
 
@@ -105,7 +119,8 @@ def check_refs(files: SpecFiles, uri: str, display: str) -> list[Diagnostic]:
 
 
 def _cache_file(cache_dir: Path, spec_path: Path, remote_refs: bool, display: str) -> Path:
-    key = hashlib.sha256(f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}".encode()).hexdigest()
+    key = f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}|{CACHE_FORMAT}"
+    key = hashlib.sha256(key.encode()).hexdigest()
     return cache_dir / f"{key[:32]}.json"
 
 
@@ -228,7 +243,7 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
         found = check_refs(files, uri, display)
         try:
             for problem in validator.root_validator(validator.schema_path):
-                found.append(_diagnostic(problem, display, text, locate))
+                found.append(_diagnostic(problem, display, text, locate, document))
         except Exception as exc:  # noqa: BLE001 - the validator raises many kinds on a broken $ref
             if not found:
                 found.append(error(display, f"validation stopped: {str(exc).splitlines()[0][:300]}",
@@ -240,8 +255,26 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
     return problems
 
 
-def _diagnostic(problem, display: str, text: str, locate: _Located) -> Diagnostic:
+def _value_at(document: Any, pointer: str) -> Any:
+    node = document
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+_MISSING = object()
+
+
+def _diagnostic(problem, display: str, text: str, locate: _Located, document: Any = None) -> Diagnostic:
     pointer = "".join(f"/{pointer_escape(part)}" for part in problem.absolute_path)
+    if pointer and pointer not in locate.known and document is not None:
+        pointer = locate.ending_with(pointer, document, problem.instance) or pointer
     line, column = locate(pointer)
     if not pointer:  # a value checked against a schema (an example): find it in the text
         line, column, pointer = *_find_value(text, problem.instance), None
