@@ -89,6 +89,7 @@ class SpecFiles:
     remote_refs: bool = False
     documents: dict[str, Any] = field(default_factory=dict)  # absolute URI → parsed document
     texts: dict[str, str] = field(default_factory=dict)
+    _resolved: dict[tuple[str, str], tuple[Any, str, str]] = field(default_factory=dict, repr=False)
 
     def uri_of(self, path: Path) -> str:
         return path.resolve().as_uri()
@@ -122,6 +123,12 @@ class SpecFiles:
 
     def resolve(self, ref: str, base_uri: str) -> tuple[Any, str, str]:
         """(target, its document URI, its pointer) of ``ref`` relative to ``base_uri``."""
+        key = (ref, base_uri)
+        if key not in self._resolved:  # a big spec's renderer resolves the same refs tens of thousands of times
+            self._resolved[key] = self._resolve(ref, base_uri)
+        return self._resolved[key]
+
+    def _resolve(self, ref: str, base_uri: str) -> tuple[Any, str, str]:
         target_uri = urljoin(base_uri, ref)
         document_uri, _, pointer = target_uri.partition("#")
         node = self.load(document_uri)

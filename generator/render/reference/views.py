@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,6 +63,7 @@ class Views:
     def __init__(self, api: Api, files: SpecFiles, describe, named_depth: int | None = None) -> None:
         self.api, self.files, self.describe = api, files, describe
         self.cache: dict[tuple[str, str, int], SchemaView] = {}
+        self.example_cache: dict[tuple, Any] = {}
         self.named_depth = named_depth  # how many named schemas deep a tree is inlined (None: all the way)
 
     # -- schemas ------------------------------------------------------------------------------------------
@@ -92,9 +94,7 @@ class Views:
         return view
 
     def _absolute(self, ref: str, base_uri: str) -> str:
-        from urllib.parse import urljoin
-
-        return urljoin(base_uri, ref)
+        return _urljoin(base_uri, ref)
 
     def _build(self, schema: dict[str, Any], uri: str, mode: str, stack: tuple[str, ...], depth: int) -> SchemaView:
         if "allOf" in schema:
@@ -173,7 +173,10 @@ class Views:
     # -- examples -----------------------------------------------------------------------------------------
     def example(self, node: Any, base_uri: str, mode: str = "response", stack: tuple[str, ...] = (),
                 depth: int = 0) -> Any:
-        """An example value generated from the schema: formats, enums, defaults and required fields."""
+        """An example value generated from the schema: formats, enums, defaults and required fields.
+
+        Examples of a ``$ref`` are cached (the same response schema under many operations); callers do
+        not change the values they get."""
         if depth > 8:
             return None
         ref = node.get("$ref") if isinstance(node, dict) else None
@@ -181,7 +184,14 @@ class Views:
             absolute = self._absolute(ref, base_uri)
             if absolute in stack:
                 return None
-            stack = stack + (absolute,)
+            key = (absolute, mode, stack, depth)
+            if key not in self.example_cache:
+                self.example_cache[key] = self._example(node, base_uri, mode, stack + (absolute,), depth)
+            return self.example_cache[key]
+        return self._example(node, base_uri, mode, stack, depth)
+
+    def _example(self, node: Any, base_uri: str, mode: str, stack: tuple[str, ...], depth: int) -> Any:
+        ref = node.get("$ref") if isinstance(node, dict) else None
         schema, uri, _ = resolve(self.files, node, base_uri) if ref else (node, base_uri, None)
         if not isinstance(schema, dict):
             return None
@@ -222,6 +232,13 @@ class Views:
         if kind == "boolean":
             return True
         return None
+
+
+@lru_cache(maxsize=65536)
+def _urljoin(base: str, ref: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, ref)
 
 
 def _rebase(value: Any, from_uri: str, to_uri: str) -> Any:
