@@ -34,6 +34,9 @@ PARALLEL_VALIDATION_BYTES = 300_000
 
 @lru_cache(maxsize=1)
 def _validation_pool() -> ProcessPoolExecutor:
+    # Linux's default start method, fork: the workers start with everything imported. forkserver (safer in
+    # a threaded process such as `serve`) cost 0.3-0.6 s per render of a big spec, all of it imports; the
+    # workers only compute, and CPython resets its import and logging locks in a forked child.
     return ProcessPoolExecutor(max_workers=2)
 
 
