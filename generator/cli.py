@@ -166,7 +166,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     diagnostics = run_check(args.config_file, source=args.source, pages=args.pages, specs=args.specs,
                             mode=_mode(args), strict=args.strict, log=_log)
-    return _finish(diagnostics, args, ok_message="check: no problems found")
+    warnings = len(diagnostics.warnings)
+    return _finish(diagnostics, args, ok_message=f"check: no errors, {warnings} warning(s) (`--strict` fails on them)"
+                   if warnings else "check: no problems found")
 
 
 def _cmd_render_spec(args: argparse.Namespace) -> int:
