@@ -81,7 +81,13 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--pages", action="append", metavar="GLOB", help="with --source: page globs")
     check.add_argument("--specs", action="append", metavar="GLOB", help="with --source: spec globs")
 
-    render = sub.add_parser("render-spec", help="render one OpenAPI spec as a standalone reference site")
+    render = sub.add_parser(
+        "render-spec", help="render one OpenAPI spec as a standalone reference site",
+        description="Render one Swagger 2.0 / OpenAPI 3.0 / 3.1 spec (relative $refs to files beside it are "
+                    "followed, never outside its folder) as a site of its own with the portal's theme: overview, "
+                    "a page per tag, models, single page, YAML and JSON downloads. Problems are printed with "
+                    "file:line and JSON pointer; an invalid spec is rendered with a warning banner, or fails "
+                    "with --strict. Exit status: 0 built, 1 errors, 2 no such file.")
     render.add_argument("spec", type=Path, help="the OpenAPI / Swagger file (YAML or JSON)")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="where the site goes")
     render.add_argument("--strict", action="store_true", help="fail when the spec is invalid")
