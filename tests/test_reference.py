@@ -480,16 +480,18 @@ def test_many_tags_are_grouped_in_the_navigation_and_x_tag_groups_are_honoured()
 def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
     import markdown
 
-    from generator.render.reference.render import _PLAIN_TEXT, _Describer
+    from generator.render.reference.render import _PLAIN_TEXT, DESCRIPTION_EXTENSIONS, _Describer
 
     texts = {"A page of results.", "Either 'open' or \"closed\"", "Ids (comma-separated): a, b; max 100%",
              "1. A list", "- item", "# heading", "Use *bold*", "a < b", "x & y", "line\nbreak", " padded ",
-             "https://example.com/x?y=1", "Trailing two  "}
+             "https://example.com/x?y=1", "See www.example.com.", "Trailing two  "}
     for spec in [*_corpus_specs(), *_examples()]:
         texts.update(re.findall(r"description: ([^\n]+)", spec.read_text(encoding="utf-8")))
-    md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+    md = markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)
     describe = _Describer(trusted=True)
     plain = [text for text in texts if _PLAIN_TEXT.match(text)]
     assert len(plain) > 50
     for text in texts:
         assert describe(text) == md.reset().convert(text), text
+    assert describe("See www.example.com.") == (
+        '<p>See <a href="http://www.example.com">www.example.com</a>.</p>')  # linked, as Redoc does

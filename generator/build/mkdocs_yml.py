@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from generator.build.stage import StagedSource
     from generator.render.archive import UpdatesOutput
 
-#: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors).
+#: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors, bare URLs).
 REQUIRED_EXTENSIONS: list[Any] = [
     "abbr",
     "admonition",
@@ -34,6 +34,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "pymdownx.details",
     {"pymdownx.highlight": {"anchor_linenums": True, "guess_lang": False}},
     "pymdownx.inlinehilite",
+    "pymdownx.magiclink",  # bare URLs become links, as on GitHub
     {"pymdownx.superfences": {"custom_fences": [{
         "name": "mermaid", "class": "mermaid",
         "format": Tagged("tag:yaml.org,2002:python/name:pymdownx.superfences.fence_code_format", "")}]}},

@@ -79,6 +79,9 @@ def _code_block(code: str, language: str) -> Markup:
 
 # One line starting with a letter, without a character Markdown or HTML gives a meaning to.
 _PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"()/?%+=-]*\Z")
+_LINKABLE = re.compile(r"://|www\.|ftp\.", re.IGNORECASE)  # what magiclink turns into a link
+#: Descriptions are written for Redoc and GitHub, which both link bare URLs (magiclink does that here).
+DESCRIPTION_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "pymdownx.magiclink"]
 
 
 class _Describer:
@@ -86,7 +89,7 @@ class _Describer:
 
     def __init__(self, trusted: bool) -> None:
         self.trusted = trusted
-        self.md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+        self.md = markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)
         self.cache: dict[str, Markup] = {}
 
     def __call__(self, text: Any) -> Markup | None:
@@ -94,7 +97,7 @@ class _Describer:
             return None
         text = str(text)
         if text not in self.cache:
-            if _PLAIN_TEXT.match(text):  # most descriptions: one line of words, which Markdown leaves as is
+            if _PLAIN_TEXT.match(text) and not _LINKABLE.search(text):  # most: one line of words, left as is
                 self.cache[text] = Markup(f"<p>{text}</p>")
                 return self.cache[text]
             html = self.md.reset().convert(text)
