@@ -225,6 +225,19 @@ def test_circular_schemas_are_links_not_infinite_trees(tmp_path):
     assert len(html) < 5_000_000
 
 
+def test_generated_examples_carry_the_discriminator_value_that_selects_their_schema(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.0/yaml/discriminators.yaml", source_root=root, docs_dir=tmp_path, url_prefix="d")
+    ops = _sections((tmp_path / "d" / "other-operations.md").read_text())
+    # oneOf with a mapping: the mapping's key; without one: the schema's name (what a server would dispatch on)
+    assert '"discrim": "Option One"' in ops["operation/oneOfWithTopLevelDiscriminatorAndMapping"]
+    assert '"discrim": "string"' not in ops["operation/oneOfWithTopLevelDiscriminatorAndMapping"]
+    assert '"discrim": "OptionOneNoDisc"' in ops["operation/oneOfWithTopLevelDiscriminatorNoMapping"]
+    assert '"pet_type": "CatNoDisc"' in ops["paths/~1oneof-allof-top-level-disc/patch"]
+    # a subtype (Cat: allOf [Pet, …]) inherits the parent's discriminator and names itself in it
+    assert '"pet_type": "Cat"' in ops["paths/~1embedded-discriminator/patch"]
+
+
 def test_untrusted_descriptions_are_sanitized(tmp_path):
     spec = tmp_path / "api.yaml"
     spec.write_text(SPEC_WITH_REFS.format(ref="#/components/schemas/S") + """

@@ -196,7 +196,15 @@ class Views:
         if not isinstance(schema, dict):
             return None
         if "allOf" in schema:
+            inherited = "discriminator" not in schema
             schema = self._merge_all_of(schema, uri)
+            if inherited and ref and isinstance(schema.get("discriminator"), dict) and "example" not in schema:
+                # a subtype (Cat: allOf [Pet, …]) says what it is in the parent's discriminator property
+                value = self._example_of(schema, uri, mode, stack, depth)
+                return _tagged(value, schema["discriminator"], ref)
+        return self._example_of(schema, uri, mode, stack, depth)
+
+    def _example_of(self, schema: dict[str, Any], uri: str, mode: str, stack: tuple[str, ...], depth: int) -> Any:
         for key in ("example", "default"):
             if key in schema:
                 return schema[key]
@@ -206,7 +214,11 @@ class Views:
             return schema["enum"][0]
         for kind in ("oneOf", "anyOf"):
             if schema.get(kind):
-                return self.example(schema[kind][0], uri, mode, stack, depth + 1)
+                option = schema[kind][0]
+                value = self.example(option, uri, mode, stack, depth + 1)
+                if isinstance(schema.get("discriminator"), dict) and isinstance(option, dict) and option.get("$ref"):
+                    return _tagged(value, schema["discriminator"], option["$ref"])
+                return value
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((t for t in kind if t != "null"), "null")
@@ -232,6 +244,17 @@ class Views:
         if kind == "boolean":
             return True
         return None
+
+
+def _tagged(value: Any, discriminator: dict[str, Any], ref: str) -> Any:
+    """``value`` (an example of the schema at ``ref``) with the discriminator property set to the value that
+    selects that schema: its key in the mapping, else the schema's name. A copy: examples are shared."""
+    prop, name = discriminator.get("propertyName"), schema_name(ref)
+    if not isinstance(value, dict) or not isinstance(prop, str) or not name:
+        return value
+    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    tag = next((key for key, target in mapping.items() if (schema_name(str(target)) or target) == name), name)
+    return {**value, prop: tag}
 
 
 @lru_cache(maxsize=65536)
