@@ -12,6 +12,8 @@ import pytest
 
 from generator.cli import main
 from generator.render.reference import render_api_reference, validate_spec
+from generator.render.reference.render import _text
+from generator.render.reference.views import pretty_json
 from generator.validate.spec_files import SpecFiles, parse_text
 from tests.conftest import CORPUS
 from tests.fetch_fixtures import oas_examples
@@ -59,13 +61,39 @@ def _param_names(params: list, files: SpecFiles, uri: str) -> set[str]:
     return names
 
 
+def _spec_examples(op: dict, files: SpecFiles, uri: str) -> list:
+    """The example values an operation's spec gives for its request body and responses (not generated ones)."""
+    def resolved(node):
+        try:
+            return files.resolve(node["$ref"], uri)[0] if isinstance(node, dict) and "$ref" in node else node
+        except Exception:  # noqa: BLE001 - reported by validation
+            return None
+
+    values = []
+    bodies = [resolved(op.get("requestBody"))] + [resolved(r) for r in (op.get("responses") or {}).values()]
+    for body in bodies:
+        if not isinstance(body, dict):
+            continue
+        if isinstance(body.get("examples"), dict) and "schema" in body:  # Swagger 2.0: {media type: value}
+            values += list(body["examples"].values())
+        for media in (body.get("content") or {}).values():
+            if isinstance(media, dict):
+                values += [media["example"]] if "example" in media else []
+                examples = [resolved(e) for e in (media.get("examples") or {}).values()]
+                values += [e["value"] for e in examples if isinstance(e, dict) and "value" in e]
+    return values
+
+
 def _sections(html: str) -> dict[str, str]:
-    """Each top-level operation section of a page by its anchor."""
-    starts = [(m.start(), m.group(1)) for m in re.finditer(r'<section class="dp-op[^"]*" id="([^"]+)"', html)]
-    result = {}
-    for index, (start, anchor) in enumerate(starts):
-        end = starts[index + 1][0] if index + 1 < len(starts) else len(html)
-        result.setdefault(anchor, html[start:end])
+    """Each operation section of a page by its anchor, whole: with the callbacks nested in it."""
+    result, open_ = {}, []
+    for m in re.finditer(r'<section\b(?: class="dp-op[^"]*" id="([^"]+)")?|</section>', html):
+        if m.group(0) != "</section>":
+            open_.append((m.start(), m.group(1)))
+        elif open_:
+            start, anchor = open_.pop()
+            if anchor:
+                result.setdefault(anchor, html[start:m.end()])
     return result
 
 
@@ -86,6 +114,9 @@ def _check_every_operation(spec: Path, root: Path, tmp_path: Path) -> None:
             assert f">{_escape(name)}</code>" in section, f"{spec.name}: parameter {name} of {method} {path}"
         for code in (op.get("responses") or {}):
             assert f"<strong>{code}</strong>" in section, f"{spec.name}: response {code} of {method} {path}"
+        for value in _spec_examples(op, files, files.uri_of(spec)):
+            text = value if isinstance(value, str) else pretty_json(value)
+            assert _text(text) in section, f"{spec.name}: an example of {method} {path} is not shown: {text[:80]}"
     assert reference.nav and (docs / "api" / "x" / "all.md").is_file()
 
 

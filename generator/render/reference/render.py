@@ -221,7 +221,28 @@ class _Renderer:
                 "parameters": [(loc, by_location[loc]) for loc in ("path", "query", "header", "cookie")
                                if loc in by_location],
                 "request": request, "responses": responses, "callbacks": callbacks,
-                "samples": [(s.label, _code_block(s.source, s.language)) for s in samples]}
+                "samples": [(s.label, _code_block(s.source, s.language)) for s in samples],
+                "request_examples": _aside_examples([("", m) for m in request["media"]] if request else []),
+                "response_examples": _aside_examples([(r["code"], m) for r in responses for m in r["media"]]),
+                "example_uids": (self.next_uid(), self.next_uid())}
+
+
+def _aside_examples(media: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str, bool]]:
+    """Every example of a request or of all responses, as (tab label, text, generated): the status code, the
+    media type where a code has several, the example's name where a media type has several."""
+    types_per_code: dict[str, int] = {}
+    for code, item in media:
+        types_per_code[code] = types_per_code.get(code, 0) + bool(item["examples"])
+    result = []
+    for code, item in media:
+        for label, text in item["examples"]:
+            parts = [code] if code else []
+            if types_per_code[code] > 1:
+                parts.append(item["type"])
+            if len(item["examples"]) > 1:
+                parts.append(label)
+            result.append((" · ".join(parts) or "Example", text, item["generated"]))
+    return result
 
 
 MODELS_MARK = "@@devportal-models@@"
