@@ -225,14 +225,12 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
                       hint="remove it from the source's `specs:` globs")] if reports_reading else []
     # Imported here: openapi-spec-validator takes 0.4 s to import, and a big spec is validated in
     # worker processes while the main one renders.
-    from jsonschema_path import SchemaPath
-
     from generator.validate import speedups
 
     speedups.install()
     handlers = {"file": files.handler, "http": files.handler if remote_refs else _refuse,
                 "https": files.handler if remote_refs else _refuse, "<all_urls>": _refuse}
-    validator = speedups.VALIDATORS[version](SchemaPath.from_dict(document, base_uri=uri, handlers=handlers))
+    validator = speedups.VALIDATORS[version](speedups.schema_path(document, uri, handlers))
     text = files.texts.get(uri, "")
     locate = _Located(text)
     problems: list[Diagnostic] = []

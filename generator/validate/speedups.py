@@ -12,6 +12,13 @@ Measured on GitHub's REST spec (13 MB, 1,223 operations), its keyword checks too
 
 With both, the keyword checks take ~8 s.
 
+* jsonschema-path 0.5 resolves a path from its root on every access unless given a cache, which
+  ``SchemaPath.from_dict`` leaves off (``resolved_cache_maxsize=0``); the keyword checks ask each schema
+  ten or so questions (``"allOf" in schema``, ``"items" in schema``, …), each a resolution. ``schema_path``
+  turns the cache on: the whole validation of GitHub's spec 9.3 s to 4.8 s. Cached resolutions stay right
+  while the files behind a ``$ref`` do not change during a validation, which ``SpecFiles`` guarantees
+  (it reads each file once).
+
 The other half, the whole document against the OpenAPI JSON Schema, took 7.5 s with jsonschema. jsonschema-rs
 (which openapi-spec-validator can use as its backend) answers "is it valid?" in 0.3 s, but its errors lose
 what the messages here are built from (the failing value, the keyword). So jsonschema-rs only decides
@@ -27,6 +34,7 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 from typing import Any
 
+from jsonschema_path import SchemaPath
 from jsonschema_path.nodes import SchemaNode
 from openapi_schema_validator import OAS30Validator
 from openapi_schema_validator._regex import is_valid_regex
@@ -38,6 +46,14 @@ from openapi_spec_validator.validation.validators import (
     OpenAPIV30SpecValidator,
     OpenAPIV31SpecValidator,
 )
+
+
+RESOLVED_CACHE = 4096  # resolved paths kept; a schema's checks are consecutive, so a few thousand suffice
+
+
+def schema_path(document: Any, uri: str, handlers: dict[str, Any]) -> SchemaPath:
+    """The document as the validators walk it, with jsonschema-path's cache of resolved paths on."""
+    return SchemaPath.from_dict(document, base_uri=uri, handlers=handlers, resolved_cache_maxsize=RESOLVED_CACHE)
 
 
 class _IdRegistry(list):
