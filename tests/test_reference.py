@@ -256,6 +256,14 @@ def test_circular_schemas_are_links_not_infinite_trees(tmp_path):
     assert len(html) < 5_000_000
 
 
+def test_array_items_of_a_plain_type_show_their_allowed_values_and_default(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.0/yaml/petstore.yaml", source_root=root, docs_dir=tmp_path, url_prefix="p")
+    section = _sections((tmp_path / "p" / "pet.md").read_text())["operation/findPetsByStatus"]
+    params = section[section.index('<table class="dp-params">'):section.index("</table>")]
+    assert "Items:" in params and '"pending"' in params and 'Default: <code>"available"</code>' in params
+
+
 def test_generated_examples_carry_the_discriminator_value_that_selects_their_schema(tmp_path):
     root = oas_examples()
     render_api_reference(root / "3.0/yaml/discriminators.yaml", source_root=root, docs_dir=tmp_path, url_prefix="d")

@@ -52,6 +52,12 @@ class SchemaView:
     unresolved: str | None = None
 
     @property
+    def has_facets(self) -> bool:
+        """Says more than its type: shown even where it is an array's items of a plain type."""
+        return bool(self.enum or self.constraints or self.description or self.default is not None or
+                    self.example is not None or self.nullable)
+
+    @property
     def has_children(self) -> bool:
         return bool(self.properties or self.items and self.items.has_children or self.alternatives or
                     isinstance(self.additional, SchemaView))
