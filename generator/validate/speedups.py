@@ -47,7 +47,6 @@ from openapi_spec_validator.validation.validators import (
     OpenAPIV31SpecValidator,
 )
 
-
 RESOLVED_CACHE = 4096  # resolved paths kept; a schema's checks are consecutive, so a few thousand suffice
 
 
