@@ -256,6 +256,62 @@ def test_circular_schemas_are_links_not_infinite_trees(tmp_path):
     assert len(html) < 5_000_000
 
 
+def _code_blocks(section: str) -> list[str]:
+    import html
+
+    return [html.unescape(code) for code in re.findall(r"<code[^>]*>(.*?)</code>", section, re.S)]
+
+
+def test_generated_xml_examples_follow_the_schemas_xml_objects(tmp_path):
+    from xml.etree import ElementTree
+
+    root = oas_examples()
+    render_api_reference(root / "3.0/yaml/petstore.yaml", source_root=root, docs_dir=tmp_path, url_prefix="p")
+    section = _sections((tmp_path / "p" / "pet.md").read_text())["operation/addPet"]
+    xml = next(code for code in _code_blocks(section) if code.startswith("<?xml"))
+    pet = ElementTree.fromstring(xml.split("\n", 1)[1])  # well-formed, and named as the schemas say:
+    assert pet.tag == "Pet" and pet.find("Category/name") is not None and pet.find("id") is None  # id: readOnly
+    assert [e.tag for e in pet.find("photoUrl")] == ["photoUrl"]  # wrapped array
+    assert [e.tag for e in pet.find("tag")] == ["Tag"]
+    assert any(code.startswith("{") for code in _code_blocks(section))  # the JSON one is still JSON
+
+    spec = tmp_path / "attrs.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: X, version: "1"}
+paths:
+  /b:
+    get:
+      operationId: getB
+      responses:
+        "200":
+          description: ok
+          content:
+            application/atom+xml:
+              schema:
+                type: object
+                xml: {name: book, prefix: bk, namespace: "https://example.com/bk"}
+                properties:
+                  id: {type: integer, xml: {attribute: true}}
+                  title: {type: string, example: "Tom & <Jerry>"}
+                  authors: {type: array, items: {type: string}}
+""")
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="a")
+    section = _sections((tmp_path / "docs" / "a" / "other-operations.md").read_text())["operation/getB"]
+    xml = next(code for code in _code_blocks(section) if code.startswith("<?xml"))
+    book = ElementTree.fromstring(xml.split("\n", 1)[1])
+    assert book.tag == "{https://example.com/bk}book" and book.get("id") == "0"
+    assert book.find("title").text == "Tom & <Jerry>" and [e.tag for e in book.findall("authors")] == ["authors"]
+
+
+def test_a_property_refined_by_a_later_allof_part_shows_the_refinement(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.1/yaml/train-travel.yaml", source_root=root, docs_dir=tmp_path, url_prefix="t")
+    section = _sections((tmp_path / "t" / "stations.md").read_text())["operation/get-stations"]
+    xml = next(code for code in _code_blocks(section) if code.startswith("<?xml"))
+    assert "<stations>\n    <station>\n      <id>" in xml  # data: array of object, then of Station
+    assert '<code class="dp-prop">country_code</code>' in section  # and the schema tree shows a station's fields
+
+
 def test_array_items_of_a_plain_type_show_their_allowed_values_and_default(tmp_path):
     root = oas_examples()
     render_api_reference(root / "3.0/yaml/petstore.yaml", source_root=root, docs_dir=tmp_path, url_prefix="p")

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from generator.diagnostics import Diagnostic, Severity, report, warning
 from generator.render.reference import yaml_out
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug
-from generator.render.reference.views import SchemaView, Views, code_samples, pretty_json
+from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import RefError, SpecFiles
 
@@ -114,6 +114,7 @@ class _Renderer:
         # A big API inlines one named schema per tree and links deeper ones to the models page: the same
         # component repeated under every operation is what makes such references too heavy for a browser.
         self.views = Views(api, files, self.describe, named_depth=2 if len(api.operations) > BIG_SPEC else None)
+        self.xml_example = XmlExample(self.views)
         self.env = _environment()
         # One macro call per schema node (a template render each cost twice as much on big APIs)
         self.schema_node = self.env.get_template("schema.html.j2").module.node
@@ -161,7 +162,10 @@ class _Renderer:
                     examples.append((target.get("summary") or name, target["value"]))
             generated = not examples
             if generated and schema:
-                examples.append(("Generated example", self.views.example(schema, uri, mode)))
+                value = self.views.example(schema, uri, mode)
+                if is_xml(media_type):
+                    value = self.xml_example(schema, uri, value)
+                examples.append(("Generated example", value))
             result.append({"type": media_type, "view": self.views.schema(schema, uri, mode) if schema else None,
                            "examples": [(label, pretty_json(value) if not isinstance(value, str) else value)
                                         for label, value in examples], "generated": generated,

@@ -164,10 +164,12 @@ class Views:
             if "allOf" in target and depth < MAX_DEPTH:
                 target = self._merge_all_of(target, target_uri, depth + 1)
             for name, prop in (target.get("properties") or {}).items():
-                properties.setdefault(name, _rebase(prop, target_uri, uri))
+                properties[name] = _both(properties.get(name), _rebase(prop, target_uri, uri))
             required += [r for r in target.get("required") or [] if r not in required]
             for key, value in target.items():
-                if key not in ("properties", "required", "allOf"):
+                if key in ("items", "additionalProperties") and isinstance(merged.get(key), dict):
+                    merged[key] = _both(merged[key], _rebase(value, target_uri, uri))
+                elif key not in ("properties", "required", "allOf"):
                     merged.setdefault(key, _rebase(value, target_uri, uri))
         if properties:
             merged["properties"] = properties
@@ -252,6 +254,98 @@ class Views:
         return None
 
 
+XML_MEDIA = re.compile(r"^(application|text)/(.+\+)?xml\b", re.IGNORECASE)
+
+
+def is_xml(media_type: str | None) -> bool:
+    return bool(media_type and XML_MEDIA.match(media_type))
+
+
+class XmlExample:
+    """A generated example value written as XML, the way the schema's ``xml`` objects say: element names
+    (``xml.name``, else the property's or the component's name), attributes, wrapped arrays, prefixes and
+    namespaces."""
+
+    def __init__(self, views: Views) -> None:
+        self.views = views
+
+    def __call__(self, schema: Any, uri: str, value: Any) -> str:
+        from xml.etree import ElementTree
+
+        target, target_uri, ref = resolve(self.views.files, schema, uri)
+        root_name = self._xml(target).get("name") or schema_name(ref) or "root"
+        elements = self._elements(schema, uri, value, str(root_name), depth=0)
+        parts = []
+        for element in elements:
+            ElementTree.indent(element, space="  ")
+            parts.append(ElementTree.tostring(element, encoding="unicode", short_empty_elements=True))
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(parts)
+
+    @staticmethod
+    def _xml(schema: Any) -> dict[str, Any]:
+        xml = schema.get("xml") if isinstance(schema, dict) else None
+        return xml if isinstance(xml, dict) else {}
+
+    def _schema(self, node: Any, uri: str) -> tuple[dict[str, Any], str]:
+        schema, schema_uri, _ = resolve(self.views.files, node, uri)
+        if not isinstance(schema, dict):
+            return {}, schema_uri
+        if "allOf" in schema:
+            schema = self.views._merge_all_of(schema, schema_uri)
+        return schema, schema_uri
+
+    def _elements(self, node: Any, uri: str, value: Any, name: str, depth: int) -> list[Any]:
+        from xml.etree.ElementTree import Element
+
+        schema, schema_uri = self._schema(node, uri)
+        xml = self._xml(schema)
+        tag = self._tag(xml, name)
+        if isinstance(value, list) and depth < MAX_DEPTH:
+            items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+            item_schema, _ = self._schema(items, schema_uri)
+            # items without a name of their own take the array's (as Swagger UI names them)
+            item_name = self._xml(item_schema).get("name") or xml.get("name") or name
+            children = [e for item in value for e in self._elements(items, schema_uri, item, str(item_name), depth + 1)]
+            if not xml.get("wrapped"):
+                return children
+            wrapper = Element(tag, self._namespace(xml))
+            wrapper.extend(children)
+            return [wrapper]
+        element = Element(tag, self._namespace(xml))
+        if isinstance(value, dict) and depth < MAX_DEPTH:
+            properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            for key, child in value.items():
+                prop = properties.get(key, {})
+                prop_schema, _ = self._schema(prop, schema_uri)
+                prop_xml = self._xml(prop_schema)
+                if prop_xml.get("attribute") and not isinstance(child, (dict, list)):
+                    element.set(self._tag(prop_xml, str(key)), _xml_text(child))
+                else:
+                    element.extend(self._elements(prop, schema_uri, child, str(key), depth + 1))
+        elif value is not None:
+            element.text = _xml_text(value)
+        return [element]
+
+    @staticmethod
+    def _tag(xml: dict[str, Any], name: str) -> str:
+        tag = str(xml.get("name") or name)
+        tag = re.sub(r"[^\w.-]", "_", tag) or "element"
+        if not re.match(r"[A-Za-z_]", tag):
+            tag = "_" + tag
+        return f"{xml['prefix']}:{tag}" if isinstance(xml.get("prefix"), str) and xml["prefix"] else tag
+
+    @staticmethod
+    def _namespace(xml: dict[str, Any]) -> dict[str, str]:
+        if not isinstance(xml.get("namespace"), str):
+            return {}
+        prefix = xml.get("prefix")
+        return {f"xmlns:{prefix}" if isinstance(prefix, str) and prefix else "xmlns": xml["namespace"]}
+
+
+def _xml_text(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
+
+
 def _tagged(value: Any, discriminator: dict[str, Any], ref: str) -> Any:
     """``value`` (an example of the schema at ``ref``) with the discriminator property set to the value that
     selects that schema: its key in the mapping, else the schema's name. A copy: examples are shared."""
@@ -261,6 +355,17 @@ def _tagged(value: Any, discriminator: dict[str, Any], ref: str) -> Any:
     mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
     tag = next((key for key, target in mapping.items() if (schema_name(str(target)) or target) == name), name)
     return {**value, prop: tag}
+
+
+def _both(first: Any, second: Any) -> Any:
+    """A property (or ``items``) that two parts of an ``allOf`` define: it must match both. The parts'
+    own ``allOf`` merge then combines them, so a generic wrapper's ``data: array of object`` refined by a
+    later part to ``array of Station`` shows the stations."""
+    if first is None or first == second or not isinstance(second, dict):
+        return second if first is None else first
+    if not isinstance(first, dict):
+        return second
+    return {"allOf": [first, second]}
 
 
 @lru_cache(maxsize=65536)
@@ -324,8 +429,9 @@ def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]
     if body is not None and media_type:
         headers["Content-Type"] = media_type
     method = operation.method.upper()
-    body_text = pretty_json(body) if body is not None and "json" in (media_type or "") else (
-        urlencode(body) if isinstance(body, dict) else None)
+    json_body = "json" in (media_type or "")
+    body_text = pretty_json(body) if body is not None and json_body else (
+        body if isinstance(body, str) else urlencode(body) if isinstance(body, dict) else None)
     curl = [f"curl -X {method} '{url}'"] + [f"  -H '{k}: {v}'" for k, v in headers.items()]
     if body_text is not None:
         curl.append("  --data '" + body_text.replace("'", "'\\''") + "'")
@@ -335,13 +441,14 @@ def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]
     if headers:
         python.append(f"    headers={json.dumps(headers, ensure_ascii=False)},")
     if body_text is not None:
-        python.append(f"    json={_python_literal(body)}," if "json" in (media_type or "") else f"    data={body!r},")
+        python.append(f"    json={_python_literal(body)}," if json_body else f"    data={body!r},")
     python += ["    timeout=30,", ")", "response.raise_for_status()", "print(response.json())"]
     js_options = [f"  method: {json.dumps(method)},"]
     if headers:
         js_options.append(f"  headers: {json.dumps(headers, ensure_ascii=False)},")
     if body_text is not None:
-        js_options.append(f"  body: JSON.stringify({pretty_json(body)})," if "json" in (media_type or "") else
+        js_options.append(f"  body: JSON.stringify({pretty_json(body)})," if json_body else
+                          f"  body: {json.dumps(body)}," if isinstance(body, str) else
                           f"  body: new URLSearchParams({json.dumps(body)}),")
     js = [f"const response = await fetch({json.dumps(url)}, {{", *js_options, "});",
           "const data = await response.json();"]
