@@ -353,6 +353,43 @@ components:
     assert "<script>" in (tmp_path / "trusted" / "x" / "models.md").read_text()
 
 
+def test_urls_in_a_spec_are_links_only_when_safe(tmp_path):
+    spec = tmp_path / "api.yaml"
+    spec.write_text("""openapi: 3.0.3
+info:
+  title: X
+  version: "1"
+  contact: {name: Team, url: "javascript:alert(1)", email: "team@example.com"}
+  license: {name: MIT, url: " JavaScript:alert(2)"}
+externalDocs: {url: "https://example.com/guide", description: The guide}
+tags:
+  - {name: T, externalDocs: {url: "data:text/html,<script>alert(3)</script>"}}
+paths:
+  /a:
+    get:
+      tags: [T]
+      operationId: getA
+      externalDocs: {url: "../guides/a.md"}
+      responses: {"200": {description: ok}}
+""")
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="x")
+    html = "".join(p.read_text() for p in (tmp_path / "docs" / "x").glob("*.md"))
+    assert '<a href="https://example.com/guide">The guide</a>' in html and '<a href="../guides/a.md">' in html
+    assert '<a href="mailto:team@example.com">' in html
+    assert 'href="javascript' not in html.lower() and 'href=" javascript' not in html.lower()
+    assert 'href="data:' not in html and "<script>" not in html
+    assert "<code>javascript:alert(1)</code>" in html  # still shown, as text
+
+
+def test_response_links_point_at_the_operation_they_feed(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.0/yaml/link-example.yaml", source_root=root, docs_dir=tmp_path, url_prefix="l")
+    page = (tmp_path / "l" / "other-operations.md").read_text()
+    assert ('<code>userRepositories</code> → <a href="../other-operations/#operation/getRepositoriesByOwner">'
+            'getRepositoriesByOwner</a> with <code>username</code> = <code>$response.body#/username</code>') in page
+    assert 'id="operation/getRepositoriesByOwner"' in page
+
+
 def test_render_spec_builds_a_standalone_site(tmp_path, capsys):
     root = oas_examples()
     out = tmp_path / "site"

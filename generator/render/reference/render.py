@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 import markdown
@@ -61,8 +62,23 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.ChainableUndefined)
     env.filters["json"] = lambda value: pretty_json(value)
     env.filters["text"] = _text
+    env.filters["link_url"] = link_url
     env.filters["tojson_compact"] = lambda value: Markup(json.dumps(value, separators=(",", ":")).replace("</", "<\\/"))
     return env
+
+
+_LINK_SCHEMES = {"", "http", "https", "mailto"}
+
+
+def link_url(value: Any) -> str | None:
+    """A URL from the spec (contact, licence, external docs) if it is safe to link: web, mail or relative;
+    ``javascript:`` and other schemes are shown as text, never as a link."""
+    url = str(value or "").strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if url and scheme in _LINK_SCHEMES else None
 
 
 def _text(value: Any) -> Markup:
@@ -120,6 +136,7 @@ class _Renderer:
         self.schema_node = self.env.get_template("schema.html.j2").module.node
         self.schema_cache: dict[tuple[int, str], Markup] = {}
         self.uid = 0
+        self.operation_hrefs: dict[str, str] = {}  # operationId → its place, from a tag or the single page
 
     def schema_html(self, view: SchemaView, part: str = "all") -> Markup:
         key = (id(view), part)
@@ -172,6 +189,22 @@ class _Renderer:
                            "first_example": examples[0][1] if examples else None})
         return result
 
+    def links(self, links: Any, uri: str) -> list[dict[str, Any]]:
+        """A response's OpenAPI links: which operation its values feed, with which parameters."""
+        result = []
+        for name, link in (links or {}).items() if isinstance(links, dict) else []:
+            link, _, _ = resolve(self.files, link, uri)
+            if not isinstance(link, dict):
+                continue
+            operation_id = link.get("operationId")
+            parameters = link.get("parameters") if isinstance(link.get("parameters"), dict) else {}
+            result.append({"name": str(name), "operation": str(operation_id or link.get("operationRef") or ""),
+                           "href": self.operation_hrefs.get(operation_id) if isinstance(operation_id, str) else None,
+                           "parameters": {str(k): v if isinstance(v, str) else pretty_json(v)
+                                          for k, v in parameters.items()},
+                           "description": self.describe(link.get("description"))})
+        return result
+
     def operation(self, op: Operation) -> dict[str, Any]:
         uri = op.base_uri
         data = op.data
@@ -199,7 +232,8 @@ class _Renderer:
                 headers.append({"name": name, "description": self.describe(header_target.get("description")),
                                 "view": self.views.schema(header_target.get("schema") or {}, header_uri)})
             responses.append({"code": str(code), "description": self.describe(target.get("description")),
-                              "headers": headers, "media": self.media(target.get("content"), target_uri, "response")})
+                              "headers": headers, "media": self.media(target.get("content"), target_uri, "response"),
+                              "links": self.links(target.get("links"), target_uri)})
         callbacks = []
         for name, callback in (data.get("callbacks") or {}).items():
             target, target_uri, _ = resolve(self.files, callback, uri)
@@ -218,7 +252,9 @@ class _Renderer:
         media_type = request["media"][0]["type"] if request and request["media"] else None
         samples = [] if op.kind == "callback" else code_samples(self.api, op, parameters, body, media_type)
         uid = self.next_uid()
-        return {"op": op, "uid": uid, "anchor": op.anchor, "aliases": op.redoc_anchors, "method": op.method.upper(),
+        external = data.get("externalDocs") if isinstance(data.get("externalDocs"), dict) else None
+        return {"op": op, "uid": uid, "external_docs": external, "anchor": op.anchor, "aliases": op.redoc_anchors,
+                "method": op.method.upper(),
                 "path": op.path, "kind": op.kind, "summary": data.get("summary") or op.operation_id or
                 f"{op.method.upper()} {op.path}", "description": self.describe(data.get("description")),
                 "deprecated": bool(data.get("deprecated")), "security": security,
@@ -432,6 +468,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
             name += "-operations"
         tag_pages[tag] = f"{name}.md"
     renderer.models_link = MODELS_MARK
+    renderer.operation_hrefs = {op.operation_id: f"../{tag_pages[op.tag][:-3]}/#{op.anchor}" for op in api.operations
+                                if op.operation_id}
     operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
     env = renderer.env
     banner = f"{FRAGMENTS}/{prefix}/_problems.html"
