@@ -381,6 +381,18 @@ paths:
     assert "<code>javascript:alert(1)</code>" in html  # still shown, as text
 
 
+def test_code_samples_call_the_operations_own_server_with_variables_at_their_defaults(tmp_path):
+    root = oas_examples()
+    render_api_reference(root / "3.0/yaml/server-path-level.yaml", source_root=root, docs_dir=tmp_path,
+                         url_prefix="s")
+    html = (tmp_path / "s" / "all.md").read_text()
+    for url in ["/v2/relative-path-server", "/v3/relative-operation-server",
+                "https://operation.example.com/v3/operation-server-variables",  # {version} at its default
+                "https://demo.example.com:443/v2/empty-path-item-servers"]:  # `servers: []`: the API's
+        assert f"curl -X GET '{url}'" in html, url
+    assert "Server for this operation: <code>https://operation.example.com/{version}</code>" in html
+
+
 def test_response_links_point_at_the_operation_they_feed(tmp_path):
     root = oas_examples()
     render_api_reference(root / "3.0/yaml/link-example.yaml", source_root=root, docs_dir=tmp_path, url_prefix="l")

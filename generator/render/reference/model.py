@@ -177,8 +177,10 @@ def read_api(files: SpecFiles, uri: str, version: str) -> Api:
         for method in METHODS:
             op = item.get(method) if isinstance(item, dict) else None
             if isinstance(op, dict):
-                _add(api, Operation(method=method, path=str(path), data=_merge_parameters(files, item, op, item_uri),
-                                    tag="", base_uri=item_uri))
+                data = _merge_parameters(files, item, op, item_uri)
+                if isinstance(item.get("servers"), list) and not data.get("servers"):  # path-level servers apply
+                    data = {**data, "servers": item["servers"]}
+                _add(api, Operation(method=method, path=str(path), data=data, tag="", base_uri=item_uri))
     for name, item in (doc.get("webhooks") or {}).items():
         item, item_uri = _deref_item(files, item, uri)
         for method in METHODS:

@@ -253,7 +253,10 @@ class _Renderer:
         samples = [] if op.kind == "callback" else code_samples(self.api, op, parameters, body, media_type)
         uid = self.next_uid()
         external = data.get("externalDocs") if isinstance(data.get("externalDocs"), dict) else None
-        return {"op": op, "uid": uid, "external_docs": external, "anchor": op.anchor, "aliases": op.redoc_anchors,
+        servers = [s for s in data.get("servers") or [] if isinstance(s, dict) and s.get("url")] if isinstance(
+            data.get("servers"), list) else []
+        return {"op": op, "uid": uid, "external_docs": external, "servers": servers, "anchor": op.anchor,
+                "aliases": op.redoc_anchors,
                 "method": op.method.upper(),
                 "path": op.path, "kind": op.kind, "summary": data.get("summary") or op.operation_id or
                 f"{op.method.upper()} {op.path}", "description": self.describe(data.get("description")),

@@ -401,10 +401,22 @@ class CodeSample:
     source: str
 
 
+def server_url(servers: list[Any]) -> str:
+    """The first server's URL with its variables at their defaults, as a request would use it."""
+    server = servers[0] if servers and isinstance(servers[0], dict) else {}
+    url = str(server.get("url") or "")
+    variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+    for name, variable in variables.items():
+        if isinstance(variable, dict) and "default" in variable:
+            url = url.replace("{" + str(name) + "}", str(variable["default"]))
+    return url
+
+
 def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]], body: Any,
                  media_type: str | None) -> list[CodeSample]:
     """curl, Python (requests) and JavaScript (fetch) for the operation, plus the spec's own samples."""
-    server = (api.servers[0].get("url") if api.servers else "") or ""
+    own = operation.data.get("servers")
+    server = server_url(own if isinstance(own, list) and own else api.servers)  # an empty list: the API's
     path = operation.path
     query, headers = {}, {}
     for param in parameters:
