@@ -393,6 +393,28 @@ def test_code_samples_call_the_operations_own_server_with_variables_at_their_def
     assert "Server for this operation: <code>https://operation.example.com/{version}</code>" in html
 
 
+def test_a_parameter_given_as_content_shows_its_schema(tmp_path):
+    spec = tmp_path / "api.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: X, version: "1"}
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - name: filter
+          in: query
+          content:
+            application/json:
+              schema: {type: object, properties: {color: {type: string, enum: [red, blue]}}}
+      responses: {"200": {description: ok}}
+""")
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="x")
+    section = _sections((tmp_path / "docs" / "x" / "other-operations.md").read_text())["operation/search"]
+    params = section[section.index('<table class="dp-params">'):section.index("</table>")]
+    assert '<code class="dp-prop">color</code>' in params and '"blue"' in params
+
+
 def test_response_links_point_at_the_operation_they_feed(tmp_path):
     root = oas_examples()
     render_api_reference(root / "3.0/yaml/link-example.yaml", source_root=root, docs_dir=tmp_path, url_prefix="l")

@@ -154,6 +154,9 @@ class _Renderer:
         target, target_uri, _ = resolve(self.files, param, uri)
         param = target if isinstance(target, dict) else {}
         schema = param.get("schema") or {}
+        if not schema and isinstance(param.get("content"), dict):  # a parameter serialized as a media type
+            media = next(iter(param["content"].values()), None)
+            schema = media.get("schema") or {} if isinstance(media, dict) else {}
         view = self.views.schema(schema, target_uri, "request")
         example = param.get("example")
         if example is None and isinstance(param.get("examples"), dict) and param["examples"]:
