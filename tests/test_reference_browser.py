@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -70,3 +72,29 @@ def test_per_tag_pages_of_a_1000_operation_api_load_fast_and_deep_links_land(big
     # Measured alone: 0.28-0.64 s. CI runs other tests on the same 2 cores, so one outlier may take longer.
     assert tag_times[len(tag_times) // 2] < 1.0 and max(tag_times) < 2.0, timings
     assert timings["all"] < 5.0, timings
+
+
+def test_a_link_into_the_middle_of_a_long_tag_page_lands_at_the_top_of_the_screen(tmp_path):
+    """Tag pages lay out an operation's left column only near the viewport; a deep link must still land."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    spec = json.loads(write_spec(tmp_path / "gen.json", 150).read_text())
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                operation["tags"] = ["Payment"]  # one page of 150 operations, like GitHub's repos
+    (tmp_path / "long.json").write_text(json.dumps(spec))
+    assert main(["render-spec", str(tmp_path / "long.json"), "-o", str(tmp_path / "site")]) == 0
+    page_html = (tmp_path / "site" / "long" / "payment" / "index.html").read_text()
+    ids = re.findall(r'<section class="dp-op[^"]*" id="([^"]+)"', page_html)
+    assert len(ids) == 150
+    with serve_folder(tmp_path / "site") as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for target in (ids[75], ids[-1]):
+            page.goto(f"{base}/long/", wait_until="load")
+            page.goto(f"{base}/long/payment/#{target}", wait_until="load")
+            page.wait_for_timeout(500)
+            box = page.locator(f"[id='{target}']").bounding_box()
+            assert box is not None and 0 <= box["y"] < 150, (target, box)
+        browser.close()

@@ -1,14 +1,23 @@
 /* Redoc-style deep links: #tag/<Tag>/operation/<id>, #operation/<id> and #tag/<Tag>/paths/<path>/<method>
    land on the operation, on this page or on the page that holds it (map embedded in the overview). */
 (function () {
+  // Sections far from the viewport are laid out only when they come near it (content-visibility), so
+  // the browser's jump to an anchor can land short once the sections around it take their real size:
+  // jump again for a few frames, until they have.
+  function settle(element) {
+    var frames = 0
+    function jump() { element.scrollIntoView(); if (++frames < 4) requestAnimationFrame(jump) }
+    requestAnimationFrame(jump)
+  }
   function land() {
     var hash = decodeURIComponent(location.hash.slice(1))
-    if (!hash || document.getElementById(hash)) return
+    if (!hash) return
+    if (document.getElementById(hash)) { settle(document.getElementById(hash)); return }
     var match = document.querySelector("[data-aliases~='" + hash.replace(/'/g, "\\'") + "']")
-    if (match) { match.scrollIntoView(); return }
-    var op = hash.match(/operation\/([^/]+)$/)
+    if (match) { settle(match); return }
+    var op = hash.match(/operation\/(.+)$/)
     if (op && document.getElementById("operation/" + op[1])) {
-      document.getElementById("operation/" + op[1]).scrollIntoView(); return
+      settle(document.getElementById("operation/" + op[1])); return
     }
     var map = document.getElementById("dp-api-map")
     if (map) {
