@@ -275,7 +275,7 @@ class _Renderer:
 
 def _aside_examples(media: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str, bool]]:
     """Every example of a request or of all responses, as (tab label, text, generated): the status code, the
-    media type where a code has several, the example's name where a media type has several."""
+    media type where a code has several, the example's name where a media type has several ("" if none)."""
     types_per_code: dict[str, int] = {}
     for code, item in media:
         types_per_code[code] = types_per_code.get(code, 0) + bool(item["examples"])
@@ -287,7 +287,7 @@ def _aside_examples(media: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, 
                 parts.append(item["type"])
             if len(item["examples"]) > 1:
                 parts.append(label)
-            result.append((" · ".join(parts) or "Example", text, item["generated"]))
+            result.append((" · ".join(parts), text, item["generated"]))
     return result
 
 

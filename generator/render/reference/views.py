@@ -153,6 +153,13 @@ class Views:
                                               (discriminator.get("mapping") or {}).items()}}
         return view
 
+    def merged(self, node: Any, uri: str) -> tuple[dict[str, Any], str]:
+        """The schema at ``node`` with ``$ref``s followed and ``allOf`` merged, and the URI it was read from."""
+        schema, schema_uri, _ = resolve(self.files, node, uri)
+        if not isinstance(schema, dict):
+            return {}, schema_uri
+        return (self._merge_all_of(schema, schema_uri) if "allOf" in schema else schema), schema_uri
+
     def _merge_all_of(self, schema: dict[str, Any], uri: str, depth: int = 0) -> dict[str, Any]:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         properties = dict(merged.get("properties") or {})
@@ -286,23 +293,15 @@ class XmlExample:
         xml = schema.get("xml") if isinstance(schema, dict) else None
         return xml if isinstance(xml, dict) else {}
 
-    def _schema(self, node: Any, uri: str) -> tuple[dict[str, Any], str]:
-        schema, schema_uri, _ = resolve(self.views.files, node, uri)
-        if not isinstance(schema, dict):
-            return {}, schema_uri
-        if "allOf" in schema:
-            schema = self.views._merge_all_of(schema, schema_uri)
-        return schema, schema_uri
-
     def _elements(self, node: Any, uri: str, value: Any, name: str, depth: int) -> list[Any]:
         from xml.etree.ElementTree import Element
 
-        schema, schema_uri = self._schema(node, uri)
+        schema, schema_uri = self.views.merged(node, uri)
         xml = self._xml(schema)
         tag = self._tag(xml, name)
         if isinstance(value, list) and depth < MAX_DEPTH:
             items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-            item_schema, _ = self._schema(items, schema_uri)
+            item_schema, _ = self.views.merged(items, schema_uri)
             # items without a name of their own take the array's (as Swagger UI names them)
             item_name = self._xml(item_schema).get("name") or xml.get("name") or name
             children = [e for item in value for e in self._elements(items, schema_uri, item, str(item_name), depth + 1)]
@@ -316,7 +315,7 @@ class XmlExample:
             properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
             for key, child in value.items():
                 prop = properties.get(key, {})
-                prop_schema, _ = self._schema(prop, schema_uri)
+                prop_schema, _ = self.views.merged(prop, schema_uri)
                 prop_xml = self._xml(prop_schema)
                 if prop_xml.get("attribute") and not isinstance(child, (dict, list)):
                     element.set(self._tag(prop_xml, str(key)), _xml_text(child))
