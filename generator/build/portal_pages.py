@@ -17,6 +17,7 @@ import jinja2
 
 from generator.config import ProjectConfig
 from generator.diagnostics import Diagnostics, error
+from generator.package_data import templates_dir
 from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 PORTAL = "portal"
 API_OVERVIEW_MARKER = "<!-- devportal:api-overview -->"
 LATEST_UPDATES_MARKER = "<!-- devportal:latest-updates -->"
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "portal"
+TEMPLATES = templates_dir() / "portal"
 
 
 def _templates() -> jinja2.Environment:

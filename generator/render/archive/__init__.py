@@ -24,12 +24,13 @@ import jinja2
 from feedgen.feed import FeedGenerator
 
 from generator.diagnostics import Diagnostic, error, info, warning
+from generator.package_data import templates_dir
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.segments import fenced_lines
 from generator.render.pages.site_index import HEADING, anchors_of, heading_text
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "updates"
+TEMPLATES = templates_dir() / "updates"
 DATE_IN_NAME = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?(?:-(?P<rest>.*))?$")
 SENT_IN = re.compile(r"sent in (?P<month>[A-Z][a-z]+) (?P<year>\d{4})")
 SLUG = re.compile(r"[^a-z0-9]+")

@@ -21,13 +21,14 @@ import yaml
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, report, warning
+from generator.package_data import templates_dir
 from generator.render.reference import yaml_out
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import RefError, SpecFiles
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
+TEMPLATES = templates_dir() / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
 BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
 PARALLEL_VALIDATION_BYTES = 300_000
