@@ -168,6 +168,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
                  problems: Diagnostics) -> StagedSource:
     cfg = checkout.config
     staged = StagedSource(checkout=checkout)
+    problems.extend(checkout.diagnostics)
     exclude = list(cfg.exclude)
     if project.portal.updates.enabled and project.portal.updates.source == cfg.name:
         exclude.append(project.portal.updates.glob)  # published as technical updates, not as guides
@@ -265,7 +266,10 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
         meta = dict(page.meta)
         repo_path = getattr(page, "repo_path", None) or meta.get("source_file")
         meta.update(page_source_meta(checkout, repo_path))
-        write_page(docs_dir / page.staged_path, meta, page.markdown)
+        markdown = page.markdown
+        if checkout.stale:
+            markdown = stale_banner(checkout.stale.notice) + markdown
+        write_page(docs_dir / page.staged_path, meta, markdown)
         for asset in getattr(page, "assets", []) or []:
             _copy_asset(root, asset, docs_dir / checkout.config.name, problems, f"{checkout.config.name}/{repo_path}")
 
@@ -279,7 +283,14 @@ def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[
         if repo_path:
             meta["edit_url"] = f"{checkout.web_url}/edit/{checkout.edit_branch}/{repo_path}"
         meta["issue_url"] = f"{checkout.web_url}/issues/new"
+    if checkout.stale:
+        meta["devportal_stale"] = checkout.stale.notice  # the API reference's template shows it as a banner
     return meta
+
+
+def stale_banner(notice: str) -> str:
+    """A warning admonition opening a page of a source built from its cached commit (``--allow-stale``)."""
+    return f'!!! warning "Possibly out of date"\n\n    {notice}\n\n'
 
 
 def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
