@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 LOGIN_SCHEMES = {"ssh", "git+ssh", "ssh+git"}
 REDACTED = "***"
 
-_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,:;)\]]")  # no closing punctuation
 
 
 def _host_port(netloc: str) -> str:

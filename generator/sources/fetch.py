@@ -245,7 +245,7 @@ def _problem(kind: Callable[..., Diagnostic], config_file: str, index: int, cfg:
 
 def _access_hint(access: _Access, exc: GitError) -> tuple[str, str]:
     """(code, hint) for a remote git could not read, naming the variable to set for a private repo."""
-    if access.in_url:
+    if access.in_url and exc.auth_failed:
         return "source-auth", ("the user/token written in `repo:` was refused; put a valid token in an "
                                "environment variable instead (see `auth:` in README.md)")
     if access.env_name and access.auth is not None:
