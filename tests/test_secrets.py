@@ -14,7 +14,7 @@ import pytest
 
 from generator.cli import main
 from generator.redaction import redact_text, redact_url
-from tests.conftest import write_portal
+from tests.conftest import git, write_portal
 from tests.git_http import ArgvWatch
 
 DOCS = {
@@ -80,6 +80,17 @@ def test_a_token_from_the_environment_reads_a_private_repo_and_goes_nowhere_else
     assert watch.samples > 10 and watch.hits == []
     lock = (portal / "devportal.lock").read_text()
     assert server.url("payments") in lock and upstream.head in lock
+
+    # A force-push is detected over the same authenticated connection, still without showing the token.
+    git("reset", "-q", "--hard", "HEAD", cwd=upstream.work)
+    git("commit", "-q", "--amend", "-m", "Rewritten", cwd=upstream.work)
+    git("push", "-q", "--force", "origin", "main:main", cwd=upstream.work)
+    with ArgvWatch(token) as watch:
+        assert main(["build", "-f", str(config)]) == 0
+    out, err = capfd.readouterr()
+    assert "[source-history-rewritten]" in err
+    _assert_nowhere(token, portal, [out, err], git_argv_log)
+    assert watch.hits == []
 
 
 def test_without_the_token_the_build_fails_naming_the_variable_to_set(tmp_path, private_repo, monkeypatch, capfd):
