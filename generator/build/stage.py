@@ -24,6 +24,7 @@ from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
+from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.reference import ApiReference, render_api_reference
@@ -177,7 +178,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     for pattern in empty:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
                            code="source-glob-empty", pointer=where,
-                           hint=f"check `pages:` against the files of {cfg.repo} at {checkout.ref}"))
+                           hint=f"check `pages:` against the files of {redact_url(cfg.repo)} at {checkout.ref}"))
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
                         github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted)
