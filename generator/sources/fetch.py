@@ -342,16 +342,13 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
 def _rewritten(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, shown: str, locked: str,
                commit: str) -> list[Diagnostic]:
     """A diagnostic when the remote's history no longer contains the locked commit (a force-push)."""
-    ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".history-", dir=ctx.cache_dir))
     try:
-        contained = history_contains(access.git_url, cfg.ref, commit, locked, scratch / "repo", access.auth)
+        with tempfile.TemporaryDirectory(prefix="devportal-history-") as scratch:
+            contained = history_contains(access.git_url, cfg.ref, commit, locked, Path(scratch) / "repo", access.auth)
     except GitError as exc:
         return [_problem(warning, ctx.config_file, index, cfg, f"could not check that {commit[:7]} follows the "
                          f"locked {locked[:7]}: {exc.first_line}", "source-history-unchecked",
                          "rebuild when the remote is reachable again")]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     if contained is not False:
         return []
     where = f"`{cfg.ref}`" if cfg.ref else "the default branch"
