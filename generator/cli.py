@@ -35,6 +35,9 @@ def _common(parser: argparse.ArgumentParser, *, fetch_modes: bool = True) -> Non
                            help="build exactly the commits in devportal.lock; fail if it is missing or stale")
         group.add_argument("--offline", action="store_true",
                            help="contact no remote: use the cached commits pinned in devportal.lock")
+        parser.add_argument("--allow-stale", action="store_true",
+                            help="when a source's remote cannot be reached, build its last locked commit from the "
+                                 "cache (a warning, and a banner on that source's pages) instead of failing")
 
 
 def _mode(args: argparse.Namespace) -> str:
@@ -132,7 +135,8 @@ def _finish(diagnostics: Diagnostics, args: argparse.Namespace, *, ok_message: s
 def _cmd_build(args: argparse.Namespace) -> int:
     from generator.build.portal import build
 
-    result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log)
+    result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log,
+                   allow_stale=args.allow_stale)
     code = _finish(result.diagnostics, args, ok_message=f"site built: {result.site_dir}" if result.built else None)
     if not result.built:
         _log(f"build failed: {result.site_dir} was left as it was")
@@ -143,7 +147,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_stage(args: argparse.Namespace) -> int:
     from generator.build.portal import stage
 
-    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log)
+    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale)
     return _finish(result.diagnostics, args, ok_message=f"staged: {result.staged.mkdocs_yml}")
 
 
@@ -152,9 +156,10 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from generator.config import load_project_config
 
     project = load_project_config(args.config_file)
-    checkouts = fetch(project, mode=_mode(args), log=_log)
+    checkouts = fetch(project, mode=_mode(args), log=_log, allow_stale=args.allow_stale, strict=args.strict)
+    code = _finish(Diagnostics(d for c in checkouts for d in c.diagnostics), args)
     _log(f"fetched {len(checkouts)} source(s); lock: {project.resolve(project.portal.lock_file)}")
-    return EXIT_OK
+    return code
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -171,7 +176,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from generator.validate.check import run_check
 
     diagnostics = run_check(args.config_file, source=args.source, pages=args.pages, specs=args.specs,
-                            mode=_mode(args), strict=args.strict, log=_log)
+                            mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale)
     warnings = len(diagnostics.warnings)
     return _finish(diagnostics, args, ok_message=f"check: no errors, {warnings} warning(s) (`--strict` fails on them)"
                    if warnings else "check: no problems found")

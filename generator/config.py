@@ -21,6 +21,8 @@ from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, erro
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+#: Host → environment variable holding a token for its private repos (``auth:`` adds to or overrides it).
+DEFAULT_AUTH = {"github.com": "GITHUB_TOKEN"}
 
 
 class SourceConfig(base.Config):
@@ -96,6 +98,11 @@ class PortalConfig(base.Config):
     """Never contact remotes; build from the cache and the lock file."""
     jobs = c.Type(int, default=4)
     """How many sources are fetched in parallel."""
+    auth = c.DictOfItems(c.Type(str), default={})
+    """Host (or ``host:port``) → ``[user:]VARIABLE``: the environment variable holding a token for that host's
+    private repos over https, e.g. ``{gitlab.example.com: GITLAB_TOKEN}``. Added to the default
+    ``{github.com: GITHUB_TOKEN}``; an empty value turns a host's token off. ``user`` defaults to
+    ``x-access-token``."""
     updates = c.SubConfig(UpdatesConfig)
     feedback = c.SubConfig(FeedbackConfig)
     redirects = c.DictOfItems(c.Type(str), default={})

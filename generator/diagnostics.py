@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import TextIO
 
+from generator.redaction import redact_text
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -57,11 +59,16 @@ class Diagnostic:
         data["severity"] = self.severity.value
         return data
 
+    def redacted(self) -> Diagnostic:
+        """This diagnostic with any credential in a URL it quotes taken out (see :mod:`generator.redaction`)."""
+        return Diagnostic(**{**self.__dict__, "file": redact_text(self.file), "message": redact_text(self.message),
+                             "hint": redact_text(self.hint) if self.hint else self.hint})
+
     def __str__(self) -> str:
         text = f"{self.location()}: {self.severity.value}: {self.message} [{self.code}]"
         if self.hint:
             text += f"\n    hint: {self.hint}"
-        return text
+        return redact_text(text)
 
 
 def error(file: str, message: str, *, code: str, hint: str | None = None, **where) -> Diagnostic:
@@ -153,7 +160,7 @@ def report(diagnostics: Iterable[Diagnostic], fmt: str = "text", stream: TextIO 
     ``strict`` reports warnings as errors, matching how a strict run judges them.
     """
     stream = stream or sys.stderr
-    items = Diagnostics(diagnostics).sorted()
+    items = [d.redacted() for d in Diagnostics(diagnostics).sorted()]  # no credential is ever printed
     if strict:
         items = [_as_error(d) for d in items]
     if fmt == "json":

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.git_http import GitHttpServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "vipps"
@@ -79,6 +82,34 @@ def make_upstream(tmp_path: Path) -> Callable[..., Upstream]:
         return upstream
 
     return make
+
+
+@pytest.fixture
+def serve_git(tmp_path: Path) -> Iterator[Callable[[str | None], GitHttpServer]]:
+    """Start a Git HTTP server on loopback for the repos of ``make_upstream``; ``token`` is what it requires."""
+    servers: list[GitHttpServer] = []
+
+    def start(token: str | None) -> GitHttpServer:
+        (tmp_path / "upstream").mkdir(exist_ok=True)
+        server = GitHttpServer(tmp_path / "upstream", token).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def git_argv_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put a ``git`` on PATH that logs each call's arguments (one line per call) to the returned file."""
+    shim = tmp_path / "git-shim"
+    shim.mkdir()
+    log = tmp_path / "git-argv.log"
+    (shim / "git").write_text(f'#!/bin/sh\nprintf \'%s\\n\' "$*" >> "{log}"\nexec "{shutil.which("git")}" "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    return log
 
 
 def write_portal(root: Path, sources: list[dict], *, pages: dict[str, str] | None = None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator.build.site import build_site
 from generator.build.stage import StagedPortal, stage_portal
-from generator.config import ProjectConfig, load_project_config
+from generator.config import DEFAULT_AUTH, ProjectConfig, load_project_config
 from generator.diagnostics import Diagnostics
 from generator.sources import CheckedOutSource, fetch_sources
 
@@ -26,31 +26,39 @@ class BuildResult:
 
 
 def fetch(project: ProjectConfig, *, mode: str = "auto", progress: bool | None = None,
-          log: Callable[[str], None] | None = None) -> list[CheckedOutSource]:
-    """Fetch every source of ``project`` into its cache and update the lock file."""
+          log: Callable[[str], None] | None = None, allow_stale: bool = False,
+          strict: bool | None = None) -> list[CheckedOutSource]:
+    """Fetch every source of ``project`` into its cache and update the lock file.
+
+    ``allow_stale`` builds the cached commit of a source whose remote cannot be reached (with a warning).
+    """
     portal = project.portal
     if portal.offline and mode == "auto":
         mode = "offline"
     return fetch_sources(list(portal.sources), project_root=project.root, cache_dir=project.resolve(portal.cache_dir),
                          lock_path=project.resolve(portal.lock_file), mode=mode, jobs=portal.jobs,
-                         progress=progress, log=log, config_file=str(project.path))
+                         progress=progress, log=log, config_file=str(project.path),
+                         auth={**DEFAULT_AUTH, **portal.auth}, allow_stale=allow_stale,
+                         strict=portal.strict if strict is None else strict)
 
 
 def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, today: date | None = None,
-          log: Callable[[str], None] | None = None, progress: bool | None = None) -> BuildResult:
+          log: Callable[[str], None] | None = None, progress: bool | None = None,
+          allow_stale: bool = False) -> BuildResult:
     """Fetch and stage; raises :class:`DiagnosticError` when the config or a source is unusable."""
     project = load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
-    checkouts = fetch(project, mode=mode, progress=progress, log=log)
+    checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale, strict=strict)
     staged = stage_portal(project, checkouts, strict=strict, today=today)
     return BuildResult(diagnostics=Diagnostics(staged.diagnostics), project=project, staged=staged)
 
 
 def build(config_file: Path, *, site_dir: Path | None = None, mode: str = "auto", strict: bool | None = None,
           today: date | None = None, log: Callable[[str], None] | None = None,
-          progress: bool | None = None) -> BuildResult:
+          progress: bool | None = None, allow_stale: bool = False) -> BuildResult:
     """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``)."""
-    result = stage(config_file, mode=mode, strict=strict, today=today, log=log, progress=progress)
+    result = stage(config_file, mode=mode, strict=strict, today=today, log=log, progress=progress,
+                   allow_stale=allow_stale)
     project = result.project
     strict = project.portal.strict if strict is None else strict
     target = site_dir or project.resolve(project.raw.get("site_dir", "site"))

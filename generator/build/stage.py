@@ -24,6 +24,7 @@ from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
+from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.reference import ApiReference, render_api_reference
@@ -168,6 +169,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
                  problems: Diagnostics) -> StagedSource:
     cfg = checkout.config
     staged = StagedSource(checkout=checkout)
+    problems.extend(checkout.diagnostics)
     exclude = list(cfg.exclude)
     if project.portal.updates.enabled and project.portal.updates.source == cfg.name:
         exclude.append(project.portal.updates.glob)  # published as technical updates, not as guides
@@ -176,7 +178,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     for pattern in empty:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
                            code="source-glob-empty", pointer=where,
-                           hint=f"check `pages:` against the files of {cfg.repo} at {checkout.ref}"))
+                           hint=f"check `pages:` against the files of {redact_url(cfg.repo)} at {checkout.ref}"))
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
                         github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted)
@@ -265,7 +267,10 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
         meta = dict(page.meta)
         repo_path = getattr(page, "repo_path", None) or meta.get("source_file")
         meta.update(page_source_meta(checkout, repo_path))
-        write_page(docs_dir / page.staged_path, meta, page.markdown)
+        markdown = page.markdown
+        if checkout.stale:
+            markdown = stale_banner(checkout.stale.notice) + markdown
+        write_page(docs_dir / page.staged_path, meta, markdown)
         for asset in getattr(page, "assets", []) or []:
             _copy_asset(root, asset, docs_dir / checkout.config.name, problems, f"{checkout.config.name}/{repo_path}")
 
@@ -279,7 +284,14 @@ def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[
         if repo_path:
             meta["edit_url"] = f"{checkout.web_url}/edit/{checkout.edit_branch}/{repo_path}"
         meta["issue_url"] = f"{checkout.web_url}/issues/new"
+    if checkout.stale:
+        meta["devportal_stale"] = checkout.stale.notice  # the API reference's template shows it as a banner
     return meta
+
+
+def stale_banner(notice: str) -> str:
+    """A warning admonition opening a page of a source built from its cached commit (``--allow-stale``)."""
+    return f'!!! warning "Possibly out of date"\n\n    {notice}\n\n'
 
 
 def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:

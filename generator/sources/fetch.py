@@ -1,26 +1,51 @@
 """Fetch every source into the cache, in parallel, and pin the commits in the lock file.
 
-Cache layout: ``<cache_dir>/<repo-name>-<hash of URL>/<commit>/`` holds one checked-out commit. A
-commit folder is prepared under a temporary name and renamed into place only when complete, so an
-interrupted fetch never leaves a half tree that a later build would take as good.
+Cache layout: ``<cache_dir>/<repo-name>-<hash of URL>/<commit>/`` holds one checked-out commit, and
+``<commit>.json`` beside it the commit's date. A commit folder is prepared under a temporary name and
+renamed into place only when complete, so an interrupted fetch never leaves a half tree that a later
+build would take as good.
+
+Credentials: the URL shown, locked, hashed and linked is always :func:`redact_url` of the configured one.
+A private ``http(s)`` repo is read with a token from an environment variable per host (``auth:``,
+``GITHUB_TOKEN`` for github.com by default), or with the user/password written into its URL, both
+handed to git in its environment only (:class:`HttpAuth`).
+
+A source whose remote cannot be reached fails the build, unless ``allow_stale`` is set: then its last
+locked commit is built from the cache, with a ``source-stale`` warning and a banner on its pages. A
+remote whose history no longer contains the locked commit (a force-push) gets a
+``source-history-rewritten`` warning (an error with ``strict``, a note with ``mode="update"``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from generator.config import SourceConfig
-from generator.diagnostics import Diagnostic, DiagnosticError, error
-from generator.sources.git import SHA, GitError, fetch_commit, head_commit, ls_remote
+from generator.config import DEFAULT_AUTH, SourceConfig
+from generator.diagnostics import Diagnostic, DiagnosticError, error, info, warning
+from generator.redaction import redact_text, redact_url, url_credentials
+from generator.sources.git import (
+    SHA,
+    GitError,
+    HttpAuth,
+    fetch_commit,
+    head_commit,
+    history_contains,
+    http_prefix,
+    ls_remote,
+)
 from generator.sources.lock import LockEntry, read_lock, write_lock
 
 MODES = ("auto", "frozen", "update", "offline")
@@ -38,6 +63,25 @@ class CheckedOutSource:
     ref: str
     web_url: str | None
     edit_branch: str
+    stale: StaleCopy | None = None
+    """Set when the remote could not be reached and the cached commit was built (``allow_stale``)."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings about this source found while fetching it (staging reports them with the others)."""
+
+
+@dataclass(frozen=True)
+class StaleCopy:
+    """The cached commit built in place of an unreachable remote's current one."""
+
+    commit: str
+    committed: str | None  # the commit's date (ISO 8601), when the cache recorded it
+
+    @property
+    def notice(self) -> str:
+        """One sentence for the source's pages."""
+        when = f" of {self.committed[:10]}" if self.committed else ""
+        return (f"The repository of this section could not be reached when the portal was built: these pages "
+                f"show its cached commit {self.commit[:7]}{when} and may be out of date.")
 
 
 def repo_url(repo: str, project_root: Path) -> tuple[str | None, Path | None]:
@@ -51,15 +95,51 @@ def repo_url(repo: str, project_root: Path) -> tuple[str | None, Path | None]:
 
 
 def web_url_of(cfg: SourceConfig, url: str | None) -> str | None:
+    """The repo's web page (for edit links), never with a credential in it."""
     if cfg.web_url:
-        return cfg.web_url.rstrip("/")
-    match = GITHUB_URL.match(url or "")
+        return redact_url(cfg.web_url).rstrip("/")
+    match = GITHUB_URL.match(redact_url(url or ""))
     return f"https://github.com/{match.group(1)}" if match else None
 
 
 def _cache_folder(cache_dir: Path, url: str) -> Path:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]) or "repo"
+    """The cache folder of a repo, named from its URL without credentials (a new token keeps the cache)."""
+    url = redact_url(url)
+    path = urlsplit(url).path if "://" in url else url
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]) or "repo"
     return cache_dir / f"{name}-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class _Access:
+    """How git reaches a remote: the URL it is given and the credential in its environment."""
+
+    git_url: str
+    auth: HttpAuth | None
+    env_name: str | None  # the variable a token for this host is read from (for hints)
+    in_url: bool  # the configured URL carries a credential itself
+
+
+def _access(url: str, auth_map: Mapping[str, str], environ: Mapping[str, str]) -> _Access:
+    """A credential in an ``http(s)`` URL moves to git's environment; else the host's token variable is read."""
+    parts = urlsplit(url) if "://" in url else None
+    if parts is None or parts.scheme not in ("http", "https"):
+        return _Access(url, None, None, in_url=False)
+    host = parts.hostname or ""
+    port_host = f"{host}:{parts.port}" if parts.port else host
+    setting = auth_map.get(port_host, auth_map.get(host)) or None
+    username, _, env_name = (setting or "").rpartition(":")
+    env_name = env_name or None
+    clean = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
+    written = url_credentials(url)
+    if written is not None:
+        user, password = written
+        return _Access(clean, HttpAuth(http_prefix(clean), user, password), env_name, in_url=True)
+    token = environ.get(env_name) if env_name else None
+    if token:
+        return _Access(clean, HttpAuth(http_prefix(clean), username or "x-access-token", token, env_name), env_name,
+                       in_url=False)
+    return _Access(clean, None, env_name, in_url=False)
 
 
 class _Progress:
@@ -72,6 +152,7 @@ class _Progress:
         self.drawn = False
 
     def update(self, name: str, text: str, final: bool = False) -> None:
+        text = redact_text(text)
         with self.lock:
             self.state[name] = text
             if not self.live:
@@ -89,12 +170,19 @@ class _Progress:
 
 def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir: Path, lock_path: Path,
                   mode: str = "auto", jobs: int = 4, progress: bool | None = None,
-                  log: Callable[[str], None] | None = None, config_file: str = "mkdocs.yml") -> list[CheckedOutSource]:
-    """Check out every source (see the module docstring) and update the lock; raise with ALL problems."""
+                  log: Callable[[str], None] | None = None, config_file: str = "mkdocs.yml",
+                  auth: Mapping[str, str] | None = None, allow_stale: bool = False, strict: bool = False,
+                  environ: Mapping[str, str] | None = None) -> list[CheckedOutSource]:
+    """Check out every source (see the module docstring) and update the lock; raise with ALL problems.
+
+    ``auth`` maps a host (or ``host:port``) to the environment variable holding its token
+    (``[user:]VARIABLE``; default :data:`DEFAULT_AUTH`); ``environ`` is where variables are read
+    (default ``os.environ``).
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     log = log or (lambda message: print(message, file=sys.stderr))
-    live = sys.stderr.isatty() and "CI" not in __import__("os").environ if progress is None else progress
+    live = sys.stderr.isatty() and "CI" not in os.environ if progress is None else progress
     lock = read_lock(lock_path)
     if mode in ("frozen", "offline") and not lock_path.is_file() and any(
             repo_url(s.repo, project_root)[0] for s in sources):
@@ -103,11 +191,13 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
                                                                "and commit devportal.lock")])
     display = _Progress([s.name for s in sources], live, log)
     results: dict[str, CheckedOutSource | Diagnostic] = {}
+    context = _Context(project_root=project_root, cache_dir=cache_dir, lock=lock, mode=mode, display=display,
+                       config_file=config_file, auth=DEFAULT_AUTH if auth is None else auth,
+                       environ=os.environ if environ is None else environ, allow_stale=allow_stale, strict=strict)
 
     def work(index: int, cfg: SourceConfig) -> None:
         try:
-            results[cfg.name] = _fetch_one(index, cfg, project_root=project_root, cache_dir=cache_dir, lock=lock,
-                                           mode=mode, display=display, config_file=config_file)
+            results[cfg.name] = _fetch_one(index, cfg, context)
         except DiagnosticError as exc:
             results[cfg.name] = next(iter(exc.diagnostics))
             display.update(cfg.name, "failed", final=True)
@@ -121,21 +211,58 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
     checkouts = [results[s.name] for s in sources]
     remote = [c for c in checkouts if repo_url(c.config.repo, project_root)[0]]
     if mode in ("auto", "update") and (remote or lock_path.is_file()):
-        # Local folders are built as they are: only fetched sources are pinned.
-        entries = {c.config.name: LockEntry(repo=repo_url(c.config.repo, project_root)[0], ref=c.config.ref,
-                                            commit=c.commit) for c in remote}
+        # Local folders are built as they are: only fetched sources are pinned, by their URL without credentials.
+        entries = {c.config.name: LockEntry(repo=redact_url(repo_url(c.config.repo, project_root)[0]),
+                                            ref=c.config.ref, commit=c.commit) for c in remote}
         write_lock(lock_path, entries)
     return checkouts
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every source's fetch shares."""
+
+    project_root: Path
+    cache_dir: Path
+    lock: dict[str, LockEntry]
+    mode: str
+    display: _Progress
+    config_file: str
+    auth: Mapping[str, str]
+    environ: Mapping[str, str]
+    allow_stale: bool
+    strict: bool
+
+
 def _fail(config_file: str, index: int, cfg: SourceConfig, message: str, code: str, hint: str) -> DiagnosticError:
-    return DiagnosticError([error(config_file, f"source `{cfg.name}`: {message}", code=code,
-                                  pointer=f"sources[{index}]", hint=hint)])
+    return DiagnosticError([_problem(error, config_file, index, cfg, message, code, hint)])
 
 
-def _fetch_one(index: int, cfg: SourceConfig, *, project_root: Path, cache_dir: Path, lock: dict[str, LockEntry],
-               mode: str, display: _Progress, config_file: str) -> CheckedOutSource:
-    url, local = repo_url(cfg.repo, project_root)
+def _problem(kind: Callable[..., Diagnostic], config_file: str, index: int, cfg: SourceConfig, message: str,
+             code: str, hint: str) -> Diagnostic:
+    return kind(config_file, f"source `{cfg.name}`: {message}", code=code, pointer=f"sources[{index}]", hint=hint)
+
+
+def _access_hint(access: _Access, exc: GitError) -> tuple[str, str]:
+    """(code, hint) for a remote git could not read, naming the variable to set for a private repo."""
+    if access.in_url and exc.auth_failed:
+        return "source-auth", ("the user/token written in `repo:` was refused; put a valid token in an "
+                               "environment variable instead (see `auth:` in README.md)")
+    if access.env_name and access.auth is not None:
+        return ("source-auth" if exc.auth_failed else "source-unreachable",
+                f"check the URL, and that the token in ${access.env_name} can read this repo")
+    if access.env_name:
+        return ("source-auth" if exc.auth_failed else "source-unreachable",
+                f"check the URL; for a private repo, set the environment variable {access.env_name} to a token "
+                "that can read it")
+    return ("source-auth" if exc.auth_failed else "source-unreachable",
+            "check the URL and that this machine can read the repo; for a private repo on this host, map the host "
+            "to an environment variable holding a token in `auth:` (see README.md)")
+
+
+def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource:
+    config_file, display, mode = ctx.config_file, ctx.display, ctx.mode
+    url, local = repo_url(cfg.repo, ctx.project_root)
     if local is not None:
         if not local.is_dir():
             raise _fail(config_file, index, cfg, f"the local folder `{cfg.repo}` does not exist", "source-missing",
@@ -145,16 +272,25 @@ def _fetch_one(index: int, cfg: SourceConfig, *, project_root: Path, cache_dir: 
         return CheckedOutSource(config=cfg, root=local.resolve(), commit=commit, ref=cfg.ref or "local",
                                 web_url=web_url_of(cfg, None), edit_branch=cfg.edit_branch or cfg.ref or "main")
 
-    folder = _cache_folder(cache_dir, url)
-    entry = lock.get(cfg.name)
-    ref, commit, edit_branch = cfg.ref, None, cfg.edit_branch
+    shown = redact_url(url)
+    access = _access(url, ctx.auth, ctx.environ)
+    notes: list[Diagnostic] = []
+    if access.in_url:
+        where = f" (set ${access.env_name})" if access.env_name else " (map the host to one in `auth:`)"
+        notes.append(_problem(warning, config_file, index, cfg, "the repo URL carries a credential: it is used but "
+                              "never printed or stored; move it to an environment variable", "source-url-credential",
+                              f"write `repo: {shown}` and put the token in an environment variable{where}"))
+    folder = _cache_folder(ctx.cache_dir, url)
+    entry = ctx.lock.get(cfg.name)
+    locked = entry.commit if entry and entry.repo == shown and entry.ref == cfg.ref else None
+    ref, commit, edit_branch, stale = cfg.ref, None, cfg.edit_branch, None
     if mode in ("frozen", "offline"):
         if entry is None or entry.commit is None:
             raise _fail(config_file, index, cfg, "is not in devportal.lock", "lock-missing" if mode == "frozen"
                         else "source-not-cached", "run `devportal fetch --update` and commit devportal.lock")
-        if entry.repo != url or entry.ref != cfg.ref:
+        if entry.repo != shown or entry.ref != cfg.ref:
             raise _fail(config_file, index, cfg, f"devportal.lock pins {entry.repo} @ {entry.ref}, but mkdocs.yml "
-                        f"asks for {url} @ {cfg.ref}", "lock-stale",
+                        f"asks for {shown} @ {cfg.ref}", "lock-stale",
                         "run `devportal fetch --update` to lock the configured repo and ref")
         commit = entry.commit
         if mode == "offline" and not (folder / commit).is_dir():
@@ -163,28 +299,70 @@ def _fetch_one(index: int, cfg: SourceConfig, *, project_root: Path, cache_dir: 
     elif ref and SHA.match(ref):
         commit = ref
     else:
-        display.update(cfg.name, f"querying {url}")
+        display.update(cfg.name, f"querying {shown}")
         try:
-            remote = ls_remote(url)
+            remote = ls_remote(access.git_url, access.auth)
         except GitError as exc:
-            raise _fail(config_file, index, cfg, f"cannot reach {url}: {exc.first_line}", "source-unreachable",
-                        "check the URL and that this machine can read the repo "
-                        "(for private repos, configure Git credentials)") from exc
-        resolved = remote.resolve(ref)
-        if resolved is None:
-            known = ", ".join(remote.examples()) or "none"
-            raise _fail(config_file, index, cfg, f"the ref `{ref}` does not exist in {url}", "source-ref-missing",
-                        f"use a branch, a tag or a full 40-character commit SHA; existing refs include: {known}")
-        ref, commit = resolved
-        if not edit_branch:
-            edit_branch = cfg.ref if cfg.ref and remote.is_branch(cfg.ref) else (remote.head_branch or "main")
+            code, hint = _access_hint(access, exc)
+            if not (ctx.allow_stale and locked and (folder / locked).is_dir()):
+                if ctx.allow_stale:
+                    hint += "; --allow-stale found no cached commit of this source to build instead"
+                raise _fail(config_file, index, cfg, f"cannot reach {shown}: {exc.first_line}", code, hint) from exc
+            stale = StaleCopy(commit=locked, committed=_commit_date(folder, locked))
+            when = f" of {stale.committed}" if stale.committed else ""
+            notes.append(_problem(warning, config_file, index, cfg,
+                                  f"cannot reach {shown} ({exc.first_line}); built the cached commit {locked[:7]}"
+                                  f"{when} instead (--allow-stale), its pages say so", "source-stale", hint))
+            commit = locked
+        if stale is None:
+            resolved = remote.resolve(ref)
+            if resolved is None:
+                known = ", ".join(remote.examples()) or "none"
+                raise _fail(config_file, index, cfg, f"the ref `{ref}` does not exist in {shown}",
+                            "source-ref-missing",
+                            f"use a branch, a tag or a full 40-character commit SHA; existing refs include: {known}")
+            ref, commit = resolved
+            if not edit_branch:
+                edit_branch = cfg.ref if cfg.ref and remote.is_branch(cfg.ref) else (remote.head_branch or "main")
+            if locked and locked != commit:
+                notes.extend(_rewritten(index, cfg, ctx, access, shown, locked, commit))
     root = folder / commit
-    with _checkout_lock(root):
-        state = _ensure_checkout(url, commit, ref, root, folder, display, cfg, index, config_file)
-    display.update(cfg.name, f"{url} @ {ref or 'HEAD'} -> {commit[:7]} ({state})", final=True)
+    if stale is None:
+        with _checkout_lock(root):
+            state = _ensure_checkout(access, shown, commit, ref, root, folder, display, cfg, index, config_file)
+    else:
+        state = "stale: remote unreachable"
+    display.update(cfg.name, f"{shown} @ {ref or 'HEAD'} -> {commit[:7]} ({state})", final=True)
     return CheckedOutSource(config=cfg, root=root.resolve(), commit=commit, ref=ref or "HEAD",
                             web_url=web_url_of(cfg, url),
-                            edit_branch=edit_branch or (cfg.ref if cfg.ref and not SHA.match(cfg.ref) else "main"))
+                            edit_branch=edit_branch or (cfg.ref if cfg.ref and not SHA.match(cfg.ref) else "main"),
+                            stale=stale, diagnostics=tuple(notes))
+
+
+def _rewritten(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, shown: str, locked: str,
+               commit: str) -> list[Diagnostic]:
+    """A diagnostic when the remote's history no longer contains the locked commit (a force-push)."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="devportal-history-") as scratch:
+            contained = history_contains(access.git_url, cfg.ref, commit, locked, Path(scratch) / "repo", access.auth)
+    except GitError as exc:
+        return [_problem(warning, ctx.config_file, index, cfg, f"could not check that {commit[:7]} follows the "
+                         f"locked {locked[:7]}: {exc.first_line}", "source-history-unchecked",
+                         "rebuild when the remote is reachable again")]
+    if contained is not False:
+        return []
+    where = f"`{cfg.ref}`" if cfg.ref else "the default branch"
+    message = (f"the history of {where} in {shown} was rewritten (force-push): the locked commit {locked[:7]} is no "
+               f"longer in it; now building {commit[:7]}")
+    if ctx.mode == "update":
+        return [_problem(info, ctx.config_file, index, cfg, message, "source-history-rewritten",
+                         "the lock moves to the rewritten history, as `fetch --update` asks")]
+    hint = ("check that the rewrite was intended; run `devportal fetch --update` to accept it and move "
+            "devportal.lock")
+    if ctx.strict:
+        raise _fail(ctx.config_file, index, cfg, message.replace("now building", "the remote is now at"),
+                    "source-history-rewritten", hint)
+    return [_problem(warning, ctx.config_file, index, cfg, message, "source-history-rewritten", hint)]
 
 
 _checkout_locks: dict[Path, threading.Lock] = {}
@@ -197,20 +375,35 @@ def _checkout_lock(root: Path) -> threading.Lock:
         return _checkout_locks.setdefault(root.resolve(), threading.Lock())
 
 
-def _ensure_checkout(url: str, commit: str, ref: str | None, root: Path, folder: Path, display: _Progress,
-                     cfg: SourceConfig, index: int, config_file: str) -> str:
+def _commit_date(folder: Path, commit: str) -> str | None:
+    """The date recorded for a cached commit (its commit date; for an older cache, when it was fetched)."""
+    try:
+        return str(json.loads((folder / f"{commit}.json").read_text(encoding="utf-8"))["committed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        mtime = (folder / commit).stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(mtime, timezone.utc).isoformat(timespec="seconds")
+
+
+def _ensure_checkout(access: _Access, shown: str, commit: str, ref: str | None, root: Path, folder: Path,
+                     display: _Progress, cfg: SourceConfig, index: int, config_file: str) -> str:
     if root.is_dir():
         return "up to date"
-    display.update(cfg.name, f"cloning {url} @ {ref or 'HEAD'}")
+    display.update(cfg.name, f"cloning {shown} @ {ref or 'HEAD'}")
     folder.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}.", dir=folder))
     try:
-        fetch_commit(url, commit, ref, temp)
+        committed = fetch_commit(access.git_url, commit, ref, temp, access.auth)
         shutil.rmtree(temp / ".git", ignore_errors=True)  # the tree is all a build reads
+        (folder / f"{commit}.json").write_text(json.dumps({"committed": committed}) + "\n", encoding="utf-8")
         temp.rename(root)
     except GitError as exc:
-        raise _fail(config_file, index, cfg, f"cannot fetch {commit[:7]} from {url}: {exc.first_line}",
-                    "source-unreachable", "check the URL and the ref; run `devportal fetch --update`") from exc
+        code, hint = _access_hint(access, exc)
+        raise _fail(config_file, index, cfg, f"cannot fetch {commit[:7]} from {shown}: {exc.first_line}",
+                    code, hint + "; run `devportal fetch --update`") from exc
     finally:
         if temp.exists():
             shutil.rmtree(temp, ignore_errors=True)

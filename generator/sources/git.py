@@ -1,15 +1,21 @@
 """Git plumbing for fetching sources: every call goes through :func:`run_git`, which never prompts,
-never runs a hook or filter from the fetched repo, and counts what it did (tests assert on the counts)."""
+never runs a hook or filter from the fetched repo, never shows a credential, and counts what it did
+(tests assert on the counts)."""
 
 from __future__ import annotations
 
+import base64
 import collections
 import os
 import re
 import subprocess
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from generator.redaction import redact_text
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -28,12 +34,59 @@ operations: collections.Counter[str] = collections.Counter()
 _lock = threading.Lock()
 
 
-class GitError(Exception):
-    """A git command failed; ``stderr`` is what git said."""
+@dataclass(frozen=True)
+class HttpAuth:
+    """A credential for an ``http(s)`` remote, handed to git through its environment only.
 
-    def __init__(self, args: list[str], stderr: str) -> None:
-        self.stderr = stderr.strip()
-        super().__init__(f"git {' '.join(args)}: {self.first_line}")
+    Git reads it as ``http.<scheme://host/>.extraHeader`` from ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``
+    (as actions/checkout does): it never appears in a URL, a process's argv, ``.git/config``, the lock or
+    the cache. ``env_name`` is the variable it came from (for hints), ``None`` for a URL's own userinfo.
+    """
+
+    prefix: str  # scheme://host[:port]/ the header is sent to
+    username: str
+    password: str
+    env_name: str | None = None
+
+    @property
+    def header(self) -> str:
+        pair = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return f"Authorization: Basic {pair}"
+
+    def secrets(self) -> list[str]:
+        """Every string that would give the credential away in git's output."""
+        return [value for value in (self.password, self.header.split()[-1]) if value]
+
+    def git_env(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """Environment entries adding the header to whatever ``GIT_CONFIG_COUNT`` config is already set."""
+        try:
+            count = int(environ.get("GIT_CONFIG_COUNT", "0"))
+        except ValueError:
+            count = 0
+        return {"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": f"http.{self.prefix}.extraHeader",
+                f"GIT_CONFIG_VALUE_{count}": self.header}
+
+
+def http_prefix(url: str) -> str:
+    """``scheme://host[:port]/`` of an http(s) URL: where a credential for it may be sent."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/"
+
+
+class GitError(Exception):
+    """A git command failed; ``stderr`` is what git said, with any credential taken out."""
+
+    def __init__(self, args: list[str], stderr: str, secrets: list[str] | None = None) -> None:
+        self.stderr = redact_text(stderr.strip(), secrets or [])
+        super().__init__(redact_text(f"git {' '.join(args)}: {self.first_line}", secrets or []))
+
+    @property
+    def auth_failed(self) -> bool:
+        """True when the server refused the credential or asked for one."""
+        text = self.stderr.lower()
+        return any(mark in text for mark in ("authentication failed", "could not read username", "error: 401",
+                                             "error: 403", "terminal prompts disabled", "access denied",
+                                             "permission denied"))
 
     @property
     def first_line(self) -> str:
@@ -44,12 +97,17 @@ class GitError(Exception):
         return lines[0] if lines else "git failed"
 
 
-def run_git(args: list[str], *, cwd: Path | None = None, remote: str | None = None, timeout: float = 600) -> str:
-    """Run git safely and return its stdout; ``remote`` names the counted remote operation."""
+def run_git(args: list[str], *, cwd: Path | None = None, remote: str | None = None, timeout: float = 600,
+            auth: HttpAuth | None = None) -> str:
+    """Run git safely and return its stdout; ``remote`` names the counted remote operation, ``auth`` is
+    the credential for it (in git's environment only)."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
            "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
+    secrets = auth.secrets() if auth else []
+    if auth:
+        env.update(auth.git_env(env))
     if remote:
         with _lock:
             operations[remote] += 1
@@ -57,9 +115,9 @@ def run_git(args: list[str], *, cwd: Path | None = None, remote: str | None = No
         proc = subprocess.run(["git", *SAFE_CONFIG, *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
-        raise GitError(args, f"fatal: timed out after {timeout:.0f} s") from exc
+        raise GitError(args, f"fatal: timed out after {timeout:.0f} s", secrets) from exc
     if proc.returncode != 0:
-        raise GitError(args, proc.stderr or proc.stdout)
+        raise GitError(args, proc.stderr or proc.stdout, secrets)
     return proc.stdout
 
 
@@ -89,9 +147,9 @@ class RemoteRefs:
         return sorted(set(names))[:limit]
 
 
-def ls_remote(url: str) -> RemoteRefs:
+def ls_remote(url: str, auth: HttpAuth | None = None) -> RemoteRefs:
     """One cheap query: every branch and tag of the remote and where HEAD points."""
-    output = run_git(["ls-remote", "--symref", url], remote="ls-remote", timeout=120)
+    output = run_git(["ls-remote", "--symref", url], remote="ls-remote", timeout=120, auth=auth)
     refs: dict[str, str] = {}
     head_branch = None
     for line in output.splitlines():
@@ -104,18 +162,42 @@ def ls_remote(url: str) -> RemoteRefs:
     return RemoteRefs(refs=refs, head_branch=head_branch)
 
 
-def fetch_commit(url: str, commit: str, ref: str | None, target: Path) -> None:
-    """Check out ``commit`` of ``url`` into the empty folder ``target``, shallow when the server allows."""
+def fetch_commit(url: str, commit: str, ref: str | None, target: Path, auth: HttpAuth | None = None) -> str:
+    """Check out ``commit`` of ``url`` into the empty folder ``target``, shallow when the server allows;
+    return the commit's date (ISO 8601)."""
     run_git(["init", "-q", str(target)])
     run_git(["remote", "add", "origin", url], cwd=target)
     try:
         run_git(["-c", "protocol.version=2", "fetch", "-q", "--depth", "1", "--no-tags", "origin", commit],
-                cwd=target, remote="fetch")
+                cwd=target, remote="fetch", auth=auth)
     except GitError:
         # Servers that refuse fetching by SHA: fetch the ref itself (deepening until the commit is there).
         spec = ref or "HEAD"
-        run_git(["fetch", "-q", "--no-tags", "origin", spec], cwd=target, remote="fetch")
+        run_git(["fetch", "-q", "--no-tags", "origin", spec], cwd=target, remote="fetch", auth=auth)
     run_git(["checkout", "-q", "--detach", commit], cwd=target)
+    return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
+
+
+def history_contains(url: str, ref: str | None, head: str, old: str, scratch: Path,
+                     auth: HttpAuth | None = None) -> bool | None:
+    """Whether ``old`` is ``head`` or one of its ancestors on the remote (``False`` after a force-push that
+    dropped it); ``None`` when the remote moved again meanwhile and it cannot be told.
+
+    Fetches the commit graph of ``ref`` only (``--filter=tree:0``: no trees or files where the server
+    supports partial clone) into the empty folder ``scratch``.
+    """
+    branch = ["--branch", ref] if ref else []
+    run_git(["clone", "-q", "--bare", "--filter=tree:0", "--single-branch", "--no-tags", *branch, url, str(scratch)],
+            remote="history", auth=auth)
+    try:
+        run_git(["cat-file", "-e", f"{head}^{{commit}}"], cwd=scratch)
+    except GitError:
+        return None
+    try:
+        run_git(["merge-base", "--is-ancestor", old, head], cwd=scratch)
+    except GitError:
+        return False
+    return True
 
 
 def head_commit(folder: Path) -> str | None:

@@ -23,7 +23,7 @@ DEFAULT_SPEC_GLOBS = ["**/openapi*.yaml", "**/openapi*.yml", "**/openapi*.json",
 
 def run_check(config_file: Path, *, source: Path | None = None, pages: list[str] | None = None,
               specs: list[str] | None = None, mode: str = "auto", strict: bool | None = None,
-              log: Callable[[str], None] | None = None) -> Diagnostics:
+              log: Callable[[str], None] | None = None, allow_stale: bool = False) -> Diagnostics:
     """Run every validator; return all problems (config, fetch, Markdown, links, specs, nav, redirects)."""
     from generator.build.portal import fetch
 
@@ -31,7 +31,7 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
     # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
     project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
-    checkouts = fetch(project, mode="auto" if source else mode, log=log)
+    checkouts = fetch(project, mode="auto" if source else mode, log=log, allow_stale=allow_stale, strict=strict)
     with tempfile.TemporaryDirectory(prefix="devportal-check-") as tmp:
         staged = stage_portal(project, checkouts, strict=bool(strict), stage_dir=Path(tmp) / "stage")
         problems.extend(staged.diagnostics)
