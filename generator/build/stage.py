@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -22,6 +21,7 @@ import yaml
 from generator.build import portal_pages
 from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
+from generator.build.swap import recover, release, work_dir
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.render.archive import UpdatesOutput, write_archive
@@ -109,8 +109,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
     """Write the staged docs tree and ``mkdocs.yml`` for ``project`` from the fetched sources."""
     portal = project.portal
     final_dir = stage_dir or project.resolve(portal.stage_dir)
-    final_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.staging-", dir=final_dir.parent))
+    recover(final_dir)  # work folders of killed runs
+    work = work_dir(final_dir, "staging")
     try:
         docs_dir = work / "docs"
         docs_dir.mkdir()
@@ -154,8 +154,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
                             config=config, sources=staged_sources, diagnostics=problems)
     finally:
-        if work is not None and work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        release(work)
 
 
 def _convert(plan, index: SiteIndex, problems: Diagnostics) -> ConvertedPage:
