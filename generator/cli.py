@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from generator.build.project_lock import DEFAULT_WAIT
 from generator.diagnostics import FORMATS, DiagnosticError, Diagnostics, report
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_TOOL = 0, 1, 2
@@ -35,6 +36,9 @@ def _common(parser: argparse.ArgumentParser, *, fetch_modes: bool = True) -> Non
                            help="build exactly the commits in devportal.lock; fail if it is missing or stale")
         group.add_argument("--offline", action="store_true",
                            help="contact no remote: use the cached commits pinned in devportal.lock")
+        parser.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                            help="one build at a time per folder: wait this long for another build, stage, "
+                                 f"fetch or check in progress there (default {DEFAULT_WAIT:g}; 0 refuses at once)")
 
 
 def _mode(args: argparse.Namespace) -> str:
@@ -132,7 +136,8 @@ def _finish(diagnostics: Diagnostics, args: argparse.Namespace, *, ok_message: s
 def _cmd_build(args: argparse.Namespace) -> int:
     from generator.build.portal import build
 
-    result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log)
+    result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log,
+                   wait=args.wait)
     code = _finish(result.diagnostics, args, ok_message=f"site built: {result.site_dir}" if result.built else None)
     if not result.built:
         _log(f"build failed: {result.site_dir} was left as it was")
@@ -143,7 +148,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_stage(args: argparse.Namespace) -> int:
     from generator.build.portal import stage
 
-    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log)
+    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log, wait=args.wait)
     return _finish(result.diagnostics, args, ok_message=f"staged: {result.staged.mkdocs_yml}")
 
 
@@ -152,7 +157,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from generator.config import load_project_config
 
     project = load_project_config(args.config_file)
-    checkouts = fetch(project, mode=_mode(args), log=_log)
+    checkouts = fetch(project, mode=_mode(args), log=_log, wait=args.wait)
     _log(f"fetched {len(checkouts)} source(s); lock: {project.resolve(project.portal.lock_file)}")
     return EXIT_OK
 
@@ -171,7 +176,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from generator.validate.check import run_check
 
     diagnostics = run_check(args.config_file, source=args.source, pages=args.pages, specs=args.specs,
-                            mode=_mode(args), strict=args.strict, log=_log)
+                            mode=_mode(args), strict=args.strict, log=_log, wait=args.wait)
     warnings = len(diagnostics.warnings)
     return _finish(diagnostics, args, ok_message=f"check: no errors, {warnings} warning(s) (`--strict` fails on them)"
                    if warnings else "check: no problems found")

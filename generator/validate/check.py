@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator.build.project_lock import DEFAULT_WAIT
 from generator.build.stage import StagedPortal, stage_portal
 from generator.config import ProjectConfig, load_project_config, validate_portal_config
 from generator.diagnostics import DiagnosticError, Diagnostics, error, warning
@@ -23,7 +24,7 @@ DEFAULT_SPEC_GLOBS = ["**/openapi*.yaml", "**/openapi*.yml", "**/openapi*.json",
 
 def run_check(config_file: Path, *, source: Path | None = None, pages: list[str] | None = None,
               specs: list[str] | None = None, mode: str = "auto", strict: bool | None = None,
-              log: Callable[[str], None] | None = None) -> Diagnostics:
+              log: Callable[[str], None] | None = None, wait: float | None = DEFAULT_WAIT) -> Diagnostics:
     """Run every validator; return all problems (config, fetch, Markdown, links, specs, nav, redirects)."""
     from generator.build.portal import fetch
 
@@ -31,7 +32,7 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
     # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
     project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
-    checkouts = fetch(project, mode="auto" if source else mode, log=log)
+    checkouts = fetch(project, mode="auto" if source else mode, log=log, wait=wait)
     with tempfile.TemporaryDirectory(prefix="devportal-check-") as tmp:
         staged = stage_portal(project, checkouts, strict=bool(strict), stage_dir=Path(tmp) / "stage")
         problems.extend(staged.diagnostics)
