@@ -174,7 +174,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     where = _source_pointer(project, cfg)
     for pattern in empty:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
-                           code="source-glob-empty", pointer=where,
+                           code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "pages"),
                            hint=f"check `pages:` against the files of {cfg.repo} at {checkout.ref}"))
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
@@ -183,7 +183,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs))
     for pattern in empty_specs:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the spec glob `{pattern}` matches no file",
-                           code="source-glob-empty", pointer=where,
+                           code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "specs"),
                            hint="check `specs:`; spec paths are relative to the repo root"))
     return staged
 
@@ -216,6 +216,11 @@ def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource]) -> lis
 def _source_pointer(project: ProjectConfig, cfg: SourceConfig) -> str:
     names = [s.name for s in project.portal.sources]
     return f"sources[{names.index(cfg.name)}]" if cfg.name in names else "sources"
+
+
+def _setting_line(project: ProjectConfig, cfg: SourceConfig, key: str) -> dict[str, int]:
+    names = [s.name for s in project.portal.sources]
+    return project.where("sources", names.index(cfg.name), key) if cfg.name in names else {}
 
 
 def _github_repo(web_url: str | None) -> str | None:

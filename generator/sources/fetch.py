@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import SourceConfig
+from generator.config import SourceConfig, settings_positions
 from generator.diagnostics import Diagnostic, DiagnosticError, error
 from generator.sources.git import SHA, GitError, fetch_commit, head_commit, ls_remote
 from generator.sources.lock import LockEntry, read_lock, write_lock
@@ -129,8 +129,10 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
 
 
 def _fail(config_file: str, index: int, cfg: SourceConfig, message: str, code: str, hint: str) -> DiagnosticError:
+    text = Path(config_file).read_text(encoding="utf-8") if Path(config_file).is_file() else ""
+    where = settings_positions(text)("sources", index)  # the line of this source in mkdocs.yml
     return DiagnosticError([error(config_file, f"source `{cfg.name}`: {message}", code=code,
-                                  pointer=f"sources[{index}]", hint=hint)])
+                                  pointer=f"sources[{index}]", hint=hint, **where)])
 
 
 def _fetch_one(index: int, cfg: SourceConfig, *, project_root: Path, cache_dir: Path, lock: dict[str, LockEntry],

@@ -114,17 +114,16 @@ def _generated(path: str, staged: StagedPortal) -> bool:
 def check_redirects(staged: StagedPortal, project: ProjectConfig) -> list:
     """A redirect whose target page does not exist would publish a redirect into nothing."""
     problems = []
-    text = project.path.read_text(encoding="utf-8") if project.path.is_file() else ""
     for old, new in sorted(project.portal.redirects.items()):
         if "://" in new:
             continue
         target = new.split("#", 1)[0]
         if not (staged.docs_dir / target).is_file():
-            line = next((i + 1 for i, row in enumerate(text.splitlines()) if old in row), None)
             problems.append(error(str(project.path), f"redirect `{old}` → `{new}`: the target page does not exist",
-                                  code="redirect-missing-target", line=line,
+                                  code="redirect-missing-target", **project.where("redirects", old),
                                   hint="point it at a staged page path such as `payments/index.md`"))
         if (staged.docs_dir / old).is_file():
             problems.append(error(str(project.path), f"redirect `{old}` would hide an existing page",
-                                  code="redirect-shadows-page", hint="remove the redirect or the page"))
+                                  code="redirect-shadows-page", **project.where("redirects", old),
+                                  hint="remove the redirect or the page"))
     return problems
