@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from pathlib import Path
 
 from generator.cli import main
+from generator.positions import Positions
 from tests.conftest import REPO_ROOT
 
 
@@ -184,3 +186,14 @@ def test_nav_file_problems_are_on_the_line_of_their_entry(tmp_path, capsys):
     assert missing == {"docs/missing.md": 3, "docs/also-missing.md": 6}
     invalid = next(p for p in problems if p["code"] == "nav-invalid")
     assert invalid["line"] == 7 and invalid["file"] == "payments/.devportal-nav.yml"
+
+
+def test_the_line_mapping_stays_small_for_alias_bombs_and_survives_deep_nesting():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 9)}]\n" for level in range(8))
+    started = time.monotonic()
+    located = Positions(bomb)
+    assert located("/i/3/5/0") == (8, 4)  # 9^9 paths through aliases: reported where the aliased list is
+    assert len(located.known) < 200 and time.monotonic() - started < 2
+    deep = "[" * 1_000 + "]" * 1_000  # deeper than the YAML composer can recurse
+    assert Positions(deep, first_line=4)("/0/0/0") == (4, 1)
