@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from generator.build.project_lock import DEFAULT_WAIT
 from generator.diagnostics import FORMATS, DiagnosticError, Diagnostics, report
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_TOOL = 0, 1, 2
@@ -38,6 +39,9 @@ def _common(parser: argparse.ArgumentParser, *, fetch_modes: bool = True) -> Non
         parser.add_argument("--allow-stale", action="store_true",
                             help="when a source's remote cannot be reached, build its last locked commit from the "
                                  "cache (a warning, and a banner on that source's pages) instead of failing")
+        parser.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                            help="one build at a time per folder: wait this long for another build, stage, "
+                                 f"fetch or check in progress there (default {DEFAULT_WAIT:g}; 0 refuses at once)")
 
 
 def _mode(args: argparse.Namespace) -> str:
@@ -136,7 +140,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from generator.build.portal import build
 
     result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log,
-                   allow_stale=args.allow_stale)
+                   allow_stale=args.allow_stale, wait=args.wait)
     code = _finish(result.diagnostics, args, ok_message=f"site built: {result.site_dir}" if result.built else None)
     if not result.built:
         _log(f"build failed: {result.site_dir} was left as it was")
@@ -147,7 +151,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_stage(args: argparse.Namespace) -> int:
     from generator.build.portal import stage
 
-    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale)
+    result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale,
+                   wait=args.wait)
     return _finish(result.diagnostics, args, ok_message=f"staged: {result.staged.mkdocs_yml}")
 
 
@@ -156,7 +161,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from generator.config import load_project_config
 
     project = load_project_config(args.config_file)
-    checkouts = fetch(project, mode=_mode(args), log=_log, allow_stale=args.allow_stale, strict=args.strict)
+    checkouts = fetch(project, mode=_mode(args), log=_log, allow_stale=args.allow_stale, strict=args.strict,
+                      wait=args.wait)
     code = _finish(Diagnostics(d for c in checkouts for d in c.diagnostics), args)
     _log(f"fetched {len(checkouts)} source(s); lock: {project.resolve(project.portal.lock_file)}")
     return code
@@ -176,7 +182,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from generator.validate.check import run_check
 
     diagnostics = run_check(args.config_file, source=args.source, pages=args.pages, specs=args.specs,
-                            mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale)
+                            mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale,
+                            wait=args.wait)
     warnings = len(diagnostics.warnings)
     return _finish(diagnostics, args, ok_message=f"check: no errors, {warnings} warning(s) (`--strict` fails on them)"
                    if warnings else "check: no problems found")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, warning
+from generator.positions import Positions, json_pointer
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -127,6 +130,14 @@ class ProjectConfig:
         """A path from the config, relative to the folder of ``mkdocs.yml``."""
         return (self.root / relative).resolve()
 
+    def where(self, *parts: str | int) -> dict[str, int]:
+        """``line=``/``column=`` in ``mkdocs.yml`` of a plugin setting, e.g. ``where("sources", 2, "pages")``."""
+        return self._positions(*parts)
+
+    @cached_property
+    def _positions(self) -> Callable[..., dict[str, int]]:
+        return settings_positions(self.path.read_text(encoding="utf-8") if self.path.is_file() else "")
+
 
 class _TaggedLoader(yaml.SafeLoader):
     """Loads ``mkdocs.yml`` without running anything: unknown tags (``!!python/name:...``,
@@ -205,9 +216,22 @@ def plugin_settings(raw: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _line_of_key(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*-?\s*{re.escape(key)}\s*:", text, re.MULTILINE)
-    return text[: match.start()].count("\n") + 1 + (1 if text[match.start()] == "\n" else 0) if match else None
+def settings_positions(text: str) -> Callable[..., dict[str, int]]:
+    """``where(*key_path)`` → ``{"line": …, "column": …}`` of a key inside the devportal plugin's settings
+    in the text of ``mkdocs.yml`` (``where("sources", 2, "name")``); ``{}`` when there is no text."""
+    found = Positions(text)
+    base = found.find(r"/plugins(/\d+)?/devportal") if text else None
+    if base is None:
+        return lambda *parts: {}
+    return lambda *parts: dict(zip(("line", "column"), found(base + json_pointer(*parts)), strict=True))
+
+
+def _dotted(path: tuple) -> str:
+    """``("sources", 2, "name")`` → ``sources[2].name``, as the messages name a setting."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
 
 
 def _did_you_mean(key: str, known: list[str]) -> str | None:
@@ -217,36 +241,86 @@ def _did_you_mean(key: str, known: list[str]) -> str | None:
 
 def validate_portal_config(settings: dict[str, Any], file: str, text: str = "") -> tuple[PortalConfig,
                                                                                         Diagnostics]:
-    """Validate the plugin settings; unknown keys get a "did you mean" hint, errors name the key."""
+    """Validate the plugin settings; unknown keys get a "did you mean" hint, every problem names its key and,
+    given the text of ``mkdocs.yml``, the line of that key."""
     problems = Diagnostics()
+    where = settings_positions(text)
     # Unknown keys first, with hints: MkDocs only warns about them.
-    scopes = [("", settings, PortalConfig)]
-    for index, src in enumerate(settings.get("sources") or []):
+    scopes: list[tuple[tuple, dict, type[base.Config]]] = [((), settings, PortalConfig)]
+    sources = settings.get("sources")
+    for index, src in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(src, dict):
-            scopes.append((f"sources[{index}].", src, SourceConfig))
+            scopes.append((("sources", index), src, SourceConfig))
     for key in ("updates", "feedback"):
         if isinstance(settings.get(key), dict):
-            scopes.append((f"{key}.", settings[key], UpdatesConfig if key == "updates" else FeedbackConfig))
-    for prefix, data, schema in scopes:
+            scopes.append(((key,), settings[key], UpdatesConfig if key == "updates" else FeedbackConfig))
+    for path, data, schema in scopes:
         known = [name for name, _ in schema._schema]
         for key in data:
             if key not in known:
-                problems.add(error(file, f"unknown setting `{prefix}{key}` in the devportal plugin",
-                                   code="config-unknown-key", line=_line_of_key(text, str(key)),
+                problems.add(error(file, f"unknown setting `{_dotted((*path, key))}` in the devportal plugin",
+                                   code="config-unknown-key", **where(*path, key),
                                    hint=_did_you_mean(str(key), known) or f"known settings: {', '.join(known)}"))
     clean = _without_unknown(settings)
     cfg = PortalConfig(config_file_path=file)
     cfg.load_dict(clean)
     failed, warns = cfg.validate()
-    for key, exc in failed:
-        problems.add(error(file, f"`{key}`: {exc}", code="config-invalid", line=_line_of_key(text, key.split(".")[0]),
+    for path, message in _each_failure(clean, failed):
+        problems.add(error(file, f"`{_dotted(path)}`: {message}", code="config-invalid", **where(*path),
                            hint="see the source configuration reference in README.md"))
     for key, message in warns:
         if "Unrecognised" not in str(message):
-            problems.add(warning(file, f"`{key}`: {message}", code="config-warning"))
+            problems.add(warning(file, f"`{key}`: {message}", code="config-warning", **where(*key.split("."))))
     if not failed:
-        problems.extend(_check_sources(cfg, file, text))
+        problems.extend(_check_sources(cfg, file, where))
     return cfg, problems
+
+
+_SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig}
+
+
+def _each_failure(clean: dict[str, Any], failed: list[tuple[str, Exception]]) -> Iterator[tuple[tuple, str]]:
+    """MkDocs stops at the first bad setting and names only ``sources`` for a bad source: find every bad
+    setting, in each source and sub-config too, so each problem is reported with its own key, e.g.
+    ``sources[2].name``."""
+    if not failed:
+        return
+    for key, exc in _every_failure(PortalConfig, clean):
+        value = clean.get(key)
+        if key == "sources" and isinstance(value, list):
+            parts = [(("sources", index), SourceConfig, item) for index, item in enumerate(value)]
+        elif key in _SUB_CONFIGS and isinstance(value, dict):
+            parts = [((key,), _SUB_CONFIGS[key], value)]
+        else:
+            yield (key,), str(exc)
+            continue
+        found = False
+        for path, schema, item in parts:
+            if not isinstance(item, dict):
+                found = True
+                yield path, f"expected a mapping of settings, got {type(item).__name__}"
+                continue
+            for sub_key, sub_exc in _every_failure(schema, item):
+                found = True
+                yield (*path, sub_key), str(sub_exc)
+        if not found:
+            yield (key,), str(exc)
+
+
+def _every_failure(schema: type[base.Config], data: dict[str, Any]) -> list[tuple[str, Exception]]:
+    """Every failing option of ``data`` (MkDocs' ``validate()`` stops at the first): validate again
+    without the options already found bad."""
+    failures: list[tuple[str, Exception]] = []
+    data = dict(data)
+    while True:
+        config = schema()
+        config.load_dict(data)
+        failed = [(key, exc) for key, exc in config.validate()[0] if key not in {k for k, _ in failures}]
+        failures += failed
+        if not any(key in data for key, _ in failed):
+            return failures
+        for key, _ in failed:
+            data.pop(key, None)
 
 
 def _without_unknown(settings: dict[str, Any]) -> dict[str, Any]:
@@ -263,30 +337,33 @@ def _without_unknown(settings: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _check_sources(cfg: PortalConfig, file: str, text: str) -> list[Diagnostic]:
+def _check_sources(cfg: PortalConfig, file: str, where: Callable[..., dict[str, int]]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     seen: dict[str, int] = {}
     for index, src in enumerate(cfg.sources):
-        where = f"sources[{index}]"
+        label = f"sources[{index}]"
         if not src.name:
-            problems.append(error(file, f"{where} has no `name`", code="config-source-name",
+            problems.append(error(file, f"{label} has no `name`", code="config-source-name",
+                                  **where("sources", index),
                                   hint="give every source a short URL-safe name, e.g. `name: payments`"))
             continue
         if not NAME_PATTERN.match(src.name):
             problems.append(error(file, f"source name `{src.name}` is not URL-safe", code="config-source-name",
-                                  line=_line_of_key(text, "name"),
+                                  **where("sources", index, "name"),
                                   hint="use lower-case letters, digits, `-`, `_` or `.`, e.g. `payments-api`"))
         if src.name in seen:
             problems.append(error(file, f"source name `{src.name}` is used twice (sources[{seen[src.name]}] and "
-                                        f"{where})", code="config-source-duplicate",
+                                        f"{label})", code="config-source-duplicate", **where("sources", index, "name"),
                                   hint="each source needs its own name: it is the URL prefix of its section"))
         seen.setdefault(src.name, index)
         if not src.repo:
             problems.append(error(file, f"source `{src.name}` has no `repo`", code="config-source-repo",
+                                  **where("sources", index),
                                   hint="set `repo:` to owner/repo, a Git URL or a local folder"))
     if cfg.updates.source and cfg.updates.source not in seen:
         problems.append(error(file, f"`updates.source` names `{cfg.updates.source}`, which is not a source",
-                              code="config-updates-source", hint=_did_you_mean(cfg.updates.source, list(seen))))
+                              code="config-updates-source", **where("updates", "source"),
+                              hint=_did_you_mean(cfg.updates.source, list(seen))))
     return problems
 
 

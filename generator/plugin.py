@@ -16,6 +16,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
+from generator.build.project_lock import acquire as acquire_build_lock
+from generator.build.project_lock import release as release_build_lock
 from generator.config import PortalConfig, ProjectConfig, Tagged, read_mkdocs_yml, validate_portal_config
 from generator.diagnostics import DiagnosticError, Severity
 
@@ -43,12 +45,26 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         super().__init__()
         self._fetched = False
         self._watch: list[Path] = []
+        self._lock: Path | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        path = Path(config.config_file_path).resolve()
+        # Held until on_post_build: no `devportal build` or other `mkdocs build` mixes into this one.
+        self._release()
+        try:
+            self._lock = acquire_build_lock(path.parent, log=log.info)
+        except DiagnosticError as exc:
+            raise PluginError("devportal:\n" + "\n".join(str(d) for d in exc.diagnostics)) from exc
+        try:
+            return self._configure(config, path)
+        except BaseException:
+            self._release()
+            raise
+
+    def _configure(self, config: MkDocsConfig, path: Path) -> MkDocsConfig:
         from generator.build.portal import fetch
         from generator.build.stage import stage_portal
 
-        path = Path(config.config_file_path).resolve()
         raw = read_mkdocs_yml(path)
         _, config_problems = validate_portal_config(
             (raw.get("plugins") and next((e["devportal"] for e in raw["plugins"]
@@ -89,6 +105,20 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         if self.config.updates.enabled and not self.config.updates.source:
             self._watch.append(project.resolve(self.config.updates.dir))
         return config
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._release()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._release()
+
+    def on_shutdown(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            release_build_lock(self._lock)
+            self._lock = None
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         for path in self._watch:

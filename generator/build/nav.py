@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
+from generator.positions import Positions
 
 NavEntry = Any  # str | dict[str, str | list]
 
@@ -120,25 +121,27 @@ def nav_from_file(text: str, pages: list[NavPage], file: str) -> tuple[list[NavE
                                                  line=1, hint="e.g. `- README.md` then `- Guide: docs/guide.md`")]
     by_repo = {page.repo_path: page for page in pages}
     used: set[str] = set()
+    positions = Positions(text)
 
-    def convert(items: list) -> list[NavEntry]:
+    def convert(items: list, path: tuple = ()) -> list[NavEntry]:
         result: list[NavEntry] = []
-        for item in items:
+        for index, item in enumerate(items):
+            where = positions.where(*path, index)
             if isinstance(item, str):
                 title, target = None, item
             elif isinstance(item, dict) and len(item) == 1:
                 title, target = next(iter(item.items()))
                 if isinstance(target, list):
-                    result.append({str(title): convert(target)})
+                    result.append({str(title): convert(target, (*path, index, title))})
                     continue
             else:
                 problems.append(error(file, f"nav entry {item!r} is neither a path nor `Title: path`",
-                                      code="nav-invalid", hint="write `- path.md` or `- Title: path.md`"))
+                                      code="nav-invalid", hint="write `- path.md` or `- Title: path.md`", **where))
                 continue
             page = by_repo.get(str(target).lstrip("./"))
             if page is None:
                 problems.append(error(file, f"nav entry `{target}` is not a published page of this source",
-                                      code="nav-missing-page",
+                                      code="nav-missing-page", **where,
                                       hint="use a repo-relative path matched by the source's `pages` globs"))
                 continue
             used.add(page.repo_path)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.build.project_lock import DEFAULT_WAIT, build_lock
 from generator.build.site import build_site
 from generator.build.stage import StagedPortal, stage_portal
 from generator.config import DEFAULT_AUTH, ProjectConfig, load_project_config
@@ -27,36 +28,50 @@ class BuildResult:
 
 def fetch(project: ProjectConfig, *, mode: str = "auto", progress: bool | None = None,
           log: Callable[[str], None] | None = None, allow_stale: bool = False,
-          strict: bool | None = None) -> list[CheckedOutSource]:
+          strict: bool | None = None, wait: float | None = DEFAULT_WAIT) -> list[CheckedOutSource]:
     """Fetch every source of ``project`` into its cache and update the lock file.
 
     ``allow_stale`` builds the cached commit of a source whose remote cannot be reached (with a warning).
-    """
+    Holds the project's build lock (waiting up to ``wait`` seconds for another build in the folder)."""
     portal = project.portal
     if portal.offline and mode == "auto":
         mode = "offline"
-    return fetch_sources(list(portal.sources), project_root=project.root, cache_dir=project.resolve(portal.cache_dir),
-                         lock_path=project.resolve(portal.lock_file), mode=mode, jobs=portal.jobs,
-                         progress=progress, log=log, config_file=str(project.path),
-                         auth={**DEFAULT_AUTH, **portal.auth}, allow_stale=allow_stale,
-                         strict=portal.strict if strict is None else strict)
+    with build_lock(project.root, wait=wait, log=log):
+        return fetch_sources(list(portal.sources), project_root=project.root,
+                             cache_dir=project.resolve(portal.cache_dir), lock_path=project.resolve(portal.lock_file),
+                             mode=mode, jobs=portal.jobs, progress=progress, log=log, config_file=str(project.path),
+                             auth={**DEFAULT_AUTH, **portal.auth}, allow_stale=allow_stale,
+                             strict=portal.strict if strict is None else strict)
 
 
 def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, today: date | None = None,
           log: Callable[[str], None] | None = None, progress: bool | None = None,
-          allow_stale: bool = False) -> BuildResult:
+          allow_stale: bool = False, wait: float | None = DEFAULT_WAIT) -> BuildResult:
     """Fetch and stage; raises :class:`DiagnosticError` when the config or a source is unusable."""
     project = load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
-    checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale, strict=strict)
-    staged = stage_portal(project, checkouts, strict=strict, today=today)
+    with build_lock(project.root, wait=wait, log=log):
+        checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale, strict=strict)
+        staged = stage_portal(project, checkouts, strict=strict, today=today)
     return BuildResult(diagnostics=Diagnostics(staged.diagnostics), project=project, staged=staged)
 
 
 def build(config_file: Path, *, site_dir: Path | None = None, mode: str = "auto", strict: bool | None = None,
           today: date | None = None, log: Callable[[str], None] | None = None,
-          progress: bool | None = None, allow_stale: bool = False) -> BuildResult:
-    """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``)."""
+          progress: bool | None = None, allow_stale: bool = False, wait: float | None = DEFAULT_WAIT) -> BuildResult:
+    """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``).
+
+    One build at a time per project folder: another one there is waited for up to ``wait`` seconds."""
+    if not Path(config_file).is_file():  # nothing to lock: stage() reports the missing config
+        return _build(config_file, site_dir=site_dir, mode=mode, strict=strict, today=today, log=log,
+                      progress=progress, allow_stale=allow_stale)
+    with build_lock(Path(config_file).resolve().parent, wait=wait, log=log):
+        return _build(config_file, site_dir=site_dir, mode=mode, strict=strict, today=today, log=log,
+                      progress=progress, allow_stale=allow_stale)
+
+
+def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool | None, today: date | None,
+           log: Callable[[str], None] | None, progress: bool | None, allow_stale: bool) -> BuildResult:
     result = stage(config_file, mode=mode, strict=strict, today=today, log=log, progress=progress,
                    allow_stale=allow_stale)
     project = result.project

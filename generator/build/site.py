@@ -7,13 +7,11 @@ interrupted build leaves the previous ``site/`` untouched.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.build.swap import recover, release, swap_into_place, work_dir
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
 
 
@@ -59,8 +57,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Dia
 
     problems = Diagnostics()
     site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    recover(site_dir)  # what a killed build left: restore the last good site, delete its work folders
+    work = work_dir(site_dir)
     try:
         with _collect_mkdocs_warnings() as collected:
             try:
@@ -80,18 +78,6 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Dia
         work = None
         return problems
     finally:
-        if work is not None and work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            release(work)
 
-
-def swap_into_place(new: Path, target: Path) -> None:
-    """Replace ``target`` with ``new`` using renames, so readers see the old or the new tree, never half."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -22,6 +21,7 @@ import yaml
 from generator.build import portal_pages
 from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
+from generator.build.swap import recover, release, work_dir
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
@@ -110,8 +110,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
     """Write the staged docs tree and ``mkdocs.yml`` for ``project`` from the fetched sources."""
     portal = project.portal
     final_dir = stage_dir or project.resolve(portal.stage_dir)
-    final_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.staging-", dir=final_dir.parent))
+    recover(final_dir)  # work folders of killed runs
+    work = work_dir(final_dir, "staging")
     try:
         docs_dir = work / "docs"
         docs_dir.mkdir()
@@ -155,8 +155,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
                             config=config, sources=staged_sources, diagnostics=problems)
     finally:
-        if work is not None and work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        release(work)
 
 
 def _convert(plan, index: SiteIndex, problems: Diagnostics) -> ConvertedPage:
@@ -177,7 +176,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     where = _source_pointer(project, cfg)
     for pattern in empty:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
-                           code="source-glob-empty", pointer=where,
+                           code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "pages"),
                            hint=f"check `pages:` against the files of {redact_url(cfg.repo)} at {checkout.ref}"))
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
@@ -186,7 +185,7 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs))
     for pattern in empty_specs:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the spec glob `{pattern}` matches no file",
-                           code="source-glob-empty", pointer=where,
+                           code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "specs"),
                            hint="check `specs:`; spec paths are relative to the repo root"))
     return staged
 
@@ -219,6 +218,11 @@ def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource]) -> lis
 def _source_pointer(project: ProjectConfig, cfg: SourceConfig) -> str:
     names = [s.name for s in project.portal.sources]
     return f"sources[{names.index(cfg.name)}]" if cfg.name in names else "sources"
+
+
+def _setting_line(project: ProjectConfig, cfg: SourceConfig, key: str) -> dict[str, int]:
+    names = [s.name for s in project.portal.sources]
+    return project.where("sources", names.index(cfg.name), key) if cfg.name in names else {}
 
 
 def _github_repo(web_url: str | None) -> str | None:

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from generator.config import DEFAULT_AUTH, SourceConfig
+from generator.config import DEFAULT_AUTH, SourceConfig, settings_positions
 from generator.diagnostics import Diagnostic, DiagnosticError, error, info, warning
 from generator.redaction import redact_text, redact_url, url_credentials
 from generator.sources.git import (
@@ -240,7 +240,10 @@ def _fail(config_file: str, index: int, cfg: SourceConfig, message: str, code: s
 
 def _problem(kind: Callable[..., Diagnostic], config_file: str, index: int, cfg: SourceConfig, message: str,
              code: str, hint: str) -> Diagnostic:
-    return kind(config_file, f"source `{cfg.name}`: {message}", code=code, pointer=f"sources[{index}]", hint=hint)
+    text = Path(config_file).read_text(encoding="utf-8") if Path(config_file).is_file() else ""
+    where = settings_positions(text)("sources", index)  # the line of this source in mkdocs.yml
+    return kind(config_file, f"source `{cfg.name}`: {message}", code=code, pointer=f"sources[{index}]", hint=hint,
+                **where)
 
 
 def _access_hint(access: _Access, exc: GitError) -> tuple[str, str]:

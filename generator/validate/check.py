@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator.build.project_lock import DEFAULT_WAIT
 from generator.build.stage import StagedPortal, stage_portal
 from generator.config import ProjectConfig, load_project_config, validate_portal_config
 from generator.diagnostics import DiagnosticError, Diagnostics, error, warning
@@ -23,7 +24,8 @@ DEFAULT_SPEC_GLOBS = ["**/openapi*.yaml", "**/openapi*.yml", "**/openapi*.json",
 
 def run_check(config_file: Path, *, source: Path | None = None, pages: list[str] | None = None,
               specs: list[str] | None = None, mode: str = "auto", strict: bool | None = None,
-              log: Callable[[str], None] | None = None, allow_stale: bool = False) -> Diagnostics:
+              log: Callable[[str], None] | None = None, allow_stale: bool = False,
+              wait: float | None = DEFAULT_WAIT) -> Diagnostics:
     """Run every validator; return all problems (config, fetch, Markdown, links, specs, nav, redirects)."""
     from generator.build.portal import fetch
 
@@ -31,7 +33,8 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
     # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
     project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
-    checkouts = fetch(project, mode="auto" if source else mode, log=log, allow_stale=allow_stale, strict=strict)
+    checkouts = fetch(project, mode="auto" if source else mode, log=log, allow_stale=allow_stale, strict=strict,
+                      wait=wait)
     with tempfile.TemporaryDirectory(prefix="devportal-check-") as tmp:
         staged = stage_portal(project, checkouts, strict=bool(strict), stage_dir=Path(tmp) / "stage")
         problems.extend(staged.diagnostics)
@@ -113,17 +116,16 @@ def _generated(path: str, staged: StagedPortal) -> bool:
 def check_redirects(staged: StagedPortal, project: ProjectConfig) -> list:
     """A redirect whose target page does not exist would publish a redirect into nothing."""
     problems = []
-    text = project.path.read_text(encoding="utf-8") if project.path.is_file() else ""
     for old, new in sorted(project.portal.redirects.items()):
         if "://" in new:
             continue
         target = new.split("#", 1)[0]
         if not (staged.docs_dir / target).is_file():
-            line = next((i + 1 for i, row in enumerate(text.splitlines()) if old in row), None)
             problems.append(error(str(project.path), f"redirect `{old}` → `{new}`: the target page does not exist",
-                                  code="redirect-missing-target", line=line,
+                                  code="redirect-missing-target", **project.where("redirects", old),
                                   hint="point it at a staged page path such as `payments/index.md`"))
         if (staged.docs_dir / old).is_file():
             problems.append(error(str(project.path), f"redirect `{old}` would hide an existing page",
-                                  code="redirect-shadows-page", hint="remove the redirect or the page"))
+                                  code="redirect-shadows-page", **project.where("redirects", old),
+                                  hint="remove the redirect or the page"))
     return problems

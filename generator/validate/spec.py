@@ -21,7 +21,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
-from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, positions
+from generator.positions import Positions, pointer_escape
+from generator.validate.spec_files import RefError, SpecFiles
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
 CACHE_FORMAT = 2  # bump when what a validation reports changes, so cached results are not reused
@@ -54,18 +55,8 @@ def _walk_refs(node: Any, pointer: str = ""):
             yield from _walk_refs(value, f"{pointer}/{index}")
 
 
-class _Located:
+class _Located(Positions):
     """Pointer → line:column in one document's text, computed on first use."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._positions: dict[str, tuple[int, int]] | None = None
-
-    @property
-    def known(self) -> dict[str, tuple[int, int]]:
-        if self._positions is None:
-            self._positions = positions(self.text)
-        return self._positions
 
     def ending_with(self, pointer: str, document: Any, value: Any) -> str | None:
         """The document's first pointer that ends with ``pointer`` and holds ``value``: where a problem
@@ -74,14 +65,6 @@ class _Located:
             if candidate.endswith(pointer) and _value_at(document, candidate) == value:
                 return candidate
         return None
-
-    def __call__(self, pointer: str) -> tuple[int | None, int | None]:
-        known = self.known
-        while pointer:
-            if pointer in known:
-                return known[pointer]
-            pointer = pointer.rsplit("/", 1)[0]
-        return (1, 1)
 
 
 def check_refs(files: SpecFiles, uri: str, display: str) -> list[Diagnostic]:

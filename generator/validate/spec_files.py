@@ -3,7 +3,7 @@
 * YAML is read with YAML 1.2 booleans, so ``NO`` (Norway's country code) stays a string.
 * ``$ref`` targets are read only from files inside the source repo; ``http(s)`` only when the source
   allows remote refs; every other scheme is refused.
-* Line numbers are computed only when a problem needs them (cheap for big valid specs).
+* Line numbers (:class:`generator.positions.Positions`) are computed only when a problem needs them.
 """
 
 from __future__ import annotations
@@ -45,40 +45,11 @@ def string_keys(node: Any) -> Any:
     return node
 
 
-def pointer_escape(part: str) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
 def pointer_parts(pointer: str) -> list[str]:
     pointer = unquote(pointer.lstrip("#"))
     if not pointer or pointer == "/":
         return []
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
-
-
-def positions(text: str) -> dict[str, tuple[int, int]]:
-    """JSON pointer → (line, column), 1-based, of every node of a YAML or JSON document."""
-    found: dict[str, tuple[int, int]] = {}
-    try:
-        root = yaml.compose(text, Loader=SpecLoader)  # noqa: S506
-    except yaml.YAMLError:
-        return found
-
-    def walk(node, pointer: str) -> None:
-        found[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = f"{pointer}/{pointer_escape(key.value)}"
-                found[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
-                walk(value, child)
-                found[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, value in enumerate(node.value):
-                walk(value, f"{pointer}/{index}")
-
-    if root is not None:
-        walk(root, "")
-    return found
 
 
 @dataclass

@@ -26,7 +26,7 @@ from feedgen.feed import FeedGenerator
 from generator.diagnostics import Diagnostic, error, info, warning
 from generator.package_data import templates_dir
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
-from generator.render.pages.frontmatter import split_front_matter
+from generator.render.pages.frontmatter import FrontMatter, split_front_matter
 from generator.render.pages.segments import fenced_lines
 from generator.render.pages.site_index import HEADING, anchors_of, heading_text
 
@@ -86,11 +86,6 @@ def slugify(text: str) -> str:
     return SLUG.sub("-", text.lower()).strip("-") or "update"
 
 
-def _line_of_key(text: str, key: str) -> int | None:
-    match = re.search(rf"^{key}\s*:", text, re.MULTILINE)
-    return text[: match.start()].count("\n") + 1 if match else None
-
-
 def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -105,14 +100,15 @@ def _parse_date(value: Any) -> dt.date | None:
     return None
 
 
-def _date_of(meta: dict[str, Any], text: str, name: str, file: str) -> tuple[dt.date | None, Diagnostic | None]:
+def _date_of(front: FrontMatter, text: str, name: str, file: str) -> tuple[dt.date | None, Diagnostic | None]:
     """The update's date: front matter ``date``, else the file name, else "sent in <Month YYYY>"."""
+    meta = front.raw
     if "date" in meta:
         parsed = _parse_date(meta["date"])
         if parsed:
             return parsed, None
         return None, error(file, f"`date: {meta['date']}` is not a date", code="update-date",
-                           line=_line_of_key(text, "date"), hint="write it as `date: 2026-03-01` (YYYY-MM-DD)")
+                           **front.positions.where("date"), hint="write it as `date: 2026-03-01` (YYYY-MM-DD)")
     match = DATE_IN_NAME.match(PurePosixPath(name).stem)
     if match:
         day = int(match.group("d") or 1)
@@ -144,14 +140,14 @@ def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url
         front = split_front_matter(text, file)
         problems.extend(front.problems)
         meta = front.raw
-        date, date_problem = _date_of(meta, text, repo_path, file)
+        date, date_problem = _date_of(front, text, repo_path, file)
         if date_problem:
             problems.append(date_problem)
         if date is None:
             continue
         if date > today:
             problems.append(warning(file, f"the update is dated in the future ({date.isoformat()})",
-                                    code="update-future", line=_line_of_key(text, "date"),
+                                    code="update-future", **front.positions.where("date"),
                                     hint="fix the date, or merge the update on the day it is published"))
         title = str(meta.get("title") or "") or _first_heading(front.body) or PurePosixPath(repo_path).stem
         stem = PurePosixPath(repo_path).stem
@@ -162,14 +158,14 @@ def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url
         if staged in seen:
             problems.append(error(file, f"this update and {seen[staged]} would both be published at "
                                         f"/{staged[:-3]}/", code="update-duplicate-slug",
-                                  line=_line_of_key(text, "slug") or _line_of_key(text, "title"),
+                                  **front.positions.where("slug" if "slug" in meta else "title"),
                                   hint="give one of them another `slug:` (or title) in its front matter"))
             continue
         seen[staged] = file
         tags = [str(t) for t in (meta.get("tags") or []) if t is not None] if isinstance(meta.get("tags"),
                                                                                         list) else []
-        for tag in tags:
-            problems.extend(_check_tag(tag, api_names, file, text))
+        for position, tag in enumerate(tags):
+            problems.extend(_check_tag(tag, api_names, file, front.positions.where("tags", position)))
         authors = meta.get("authors") or []
         body_meta = {k: v for k, v in front.meta.items() if k not in ("date", "tags", "authors", "slug", "summary")}
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=front.body,
@@ -196,22 +192,21 @@ def _first_heading(body: str) -> str | None:
     return None
 
 
-def _check_tag(tag: str, api_names: set[str], file: str, text: str) -> list[Diagnostic]:
+def _check_tag(tag: str, api_names: set[str], file: str, where: dict[str, int]) -> list[Diagnostic]:
     """``api:<name>`` must name an API of the portal; a plain tag close to an API name is likely a typo."""
-    line = _line_of_key(text, "tags")
     if tag.startswith("api:"):
         name = tag[4:]
         if name not in api_names:
             close = difflib.get_close_matches(name, sorted(api_names), n=1)
             return [error(file, f"tag `{tag}` names an API that is not in the portal", code="update-unknown-api",
-                          line=line, hint=f"did you mean `api:{close[0]}`?" if close else
+                          **where, hint=f"did you mean `api:{close[0]}`?" if close else
                           f"APIs of the portal: {', '.join(sorted(api_names))}")]
         return []
     if tag not in api_names:
         close = difflib.get_close_matches(tag, sorted(api_names), n=1, cutoff=0.8)
         if close:
             return [warning(file, f"tag `{tag}` looks like the API `{close[0]}` but does not name it",
-                            code="update-unknown-api", line=line, hint=f"did you mean `{close[0]}`?")]
+                            code="update-unknown-api", **where, hint=f"did you mean `{close[0]}`?")]
     return []
 
 

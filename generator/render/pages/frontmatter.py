@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic, error
+from generator.positions import Positions
 from generator.render.yaml12 import load_yaml
 
 HIDDEN = re.compile(r"\A\s*<!--\s*START_METADATA\s*\n(?P<inner>.*?)\n\s*END_METADATA\s*-->[ \t]*\n?", re.DOTALL)
@@ -30,6 +31,7 @@ class FrontMatter:
     body_line: int = 1  # line number of the body's first line in the original file
     raw: dict[str, Any] = field(default_factory=dict)  # every key as written (id, sidebar_position...)
     problems: list[Diagnostic] = field(default_factory=list)
+    positions: Positions = field(default_factory=lambda: Positions(""))  # key path → line in the original file
 
 
 def split_front_matter(text: str, file: str) -> FrontMatter:
@@ -55,6 +57,7 @@ def split_front_matter(text: str, file: str) -> FrontMatter:
     result = FrontMatter(body=body, body_line=text[: match.end()].count("\n") + 1)
     if yaml_text is None:
         return result
+    result.positions = Positions(yaml_text, first_line=yaml_line)
     try:
         data = load_yaml(yaml_text) or {}
     except yaml.YAMLError as exc:

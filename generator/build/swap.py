@@ -1,0 +1,140 @@
+"""Replace a directory with a freshly built one so that a kill at any instant leaves a complete tree.
+
+A new tree is written into a work folder beside the target (``.site.building-<pid>-…``) and swapped in
+when it is complete:
+
+* On Linux the two folders are exchanged in one step with ``renameat2(RENAME_EXCHANGE)``; the work folder
+  then holds the previous tree and is deleted. There is no instant without ``site/``.
+* Elsewhere (or on a file system without ``RENAME_EXCHANGE``) the target is renamed aside
+  (``.site.old-<pid>-…``) and the new tree renamed in. A kill between the two renames leaves no target;
+  :func:`recover` (run by the next build) renames the complete previous tree back.
+
+Work and old folders carry the pid of the process that made them, so :func:`recover` removes only the
+leftovers of processes that are gone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>building|old|staging)-(?:(?P<pid>\d+)-)?[^-]*$")
+
+_active: set[Path] = set()  # work folders this process is using right now
+
+
+def _renameat2():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Atomically swap two existing paths (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False when the OS or the file system cannot do it; raises ``OSError`` on any other failure.
+    """
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def work_dir(target: Path, kind: str = "building") -> Path:
+    """A fresh folder beside ``target`` for building its next version (``.<name>.<kind>-<pid>-…``)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-{os.getpid()}-", dir=target.parent))
+    _active.add(path)
+    return path
+
+
+def release(work: Path) -> None:
+    """Delete a work folder that was not swapped in (a failed build)."""
+    _active.discard(work)
+    if work.exists():
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def swap_into_place(new: Path, target: Path) -> None:
+    """Replace ``target`` with the complete tree ``new``: readers see the old or the new tree, never half,
+    and a kill at any instant leaves one of them at ``target`` (after :func:`recover` on the fallback path)."""
+    _active.discard(new)
+    if not target.exists():
+        os.replace(new, target)
+        return
+    if exchange_paths(new, target):
+        _remove(new)  # now holds the previous tree
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{new.name.rsplit('-', 1)[-1]}")
+    if old.exists():
+        _remove(old)
+    os.replace(target, old)
+    os.replace(new, target)
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    """Delete a leftover tree. It is renamed to a ``building`` name first, so that a kill while deleting
+    leaves nothing :func:`recover` would mistake for a complete previous tree."""
+    if ".old-" in path.name:
+        doomed = path.with_name(path.name.replace(".old-", ".building-", 1))
+        os.replace(path, doomed)
+        path = doomed
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def recover(target: Path) -> None:
+    """Undo what a killed run left beside ``target``: restore ``target`` from a complete previous tree when
+    a kill came between the two renames, and delete work folders of processes that are gone."""
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    stale: list[tuple[str, Path]] = []
+    for path in parent.iterdir():
+        match = _LEFTOVER.match(path.name)
+        if not match or match.group("name") != target.name or not _is_stale(path, match.group("pid")):
+            continue
+        stale.append((match.group("kind"), path))
+    olds = sorted((path for kind, path in stale if kind == "old"), key=lambda p: p.stat().st_mtime)
+    if not target.exists() and olds:
+        os.replace(olds.pop(), target)
+    for _, path in stale:
+        if path.is_dir() and not path.is_symlink():
+            _remove(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def _is_stale(path: Path, pid: str | None) -> bool:
+    if pid is None:
+        return True  # made by a version that did not record its pid
+    if int(pid) == os.getpid():
+        return path not in _active
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -1,0 +1,97 @@
+"""Where each key and item of a YAML or JSON text is: JSON pointer → line and column.
+
+The one mapping from a key path to its exact line, for every file a user edits: ``mkdocs.yml`` (the
+plugin's settings), front matter, nav files and OpenAPI specs. It reads the text with ``yaml.compose``
+(a node graph with marks, nothing constructed), so a problem found in the parsed data is reported on the
+line of its own key even when the same key name occurs many times in the file.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+
+def pointer_escape(part: object) -> str:
+    """One JSON pointer token (RFC 6901): ``~`` → ``~0``, ``/`` → ``~1``."""
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(*parts: object) -> str:
+    """``("sources", 2, "name")`` → ``/sources/2/name``."""
+    return "".join(f"/{pointer_escape(part)}" for part in parts)
+
+
+def positions(text: str) -> dict[str, tuple[int, int]]:
+    """JSON pointer → (line, column), 1-based, of every node of a YAML or JSON document.
+
+    A mapping entry's pointer is at its key. A node reached again through a YAML alias is not walked
+    again (its pointers fall back to the alias' key), so the map stays as small as the text.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return found
+    if root is None:
+        return found
+    walked: set[int] = set()
+    # Depth first in file order, without recursion (a deeply nested text must not overflow the stack).
+    pending: list[tuple[yaml.Node, str, yaml.Mark]] = [(root, "", root.start_mark)]
+    while pending:
+        node, pointer, mark = pending.pop()
+        found[pointer] = (mark.line + 1, mark.column + 1)
+        if id(node) in walked:
+            continue
+        walked.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [(value, f"{pointer}/{pointer_escape(key.value)}", key.start_mark)
+                        for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(value, f"{pointer}/{index}", value.start_mark) for index, value in enumerate(node.value)]
+        else:
+            continue
+        pending.extend(reversed(children))
+    return found
+
+
+class Positions:
+    """The positions of one YAML or JSON text, computed on first use (cheap when nothing is wrong).
+
+    ``first_line`` is the line of the text's first line in its file (front matter starts on line 2).
+    """
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self.text = text
+        self.first_line = first_line
+        self._known: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def known(self) -> dict[str, tuple[int, int]]:
+        """Every pointer of the text → (line, column) in the file."""
+        if self._known is None:
+            shift = self.first_line - 1
+            self._known = {pointer: (line + shift, column) for pointer, (line, column) in positions(self.text).items()}
+        return self._known
+
+    def __call__(self, pointer: str) -> tuple[int, int]:
+        """(line, column) of ``pointer``, or of its nearest ancestor the text has (a missing key is
+        reported where its parent is)."""
+        known = self.known
+        while pointer:
+            if pointer in known:
+                return known[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return (self.first_line, 1)
+
+    def where(self, *parts: object) -> dict[str, int]:
+        """``line=`` and ``column=`` of the key path ``parts``, ready for a :class:`Diagnostic`."""
+        line, column = self(json_pointer(*parts))
+        return {"line": line, "column": column}
+
+    def find(self, pattern: str) -> str | None:
+        """The first pointer (in file order) matching the regular expression ``pattern``."""
+        regex = re.compile(pattern)
+        matches = [pointer for pointer in self.known if regex.fullmatch(pointer)]
+        return min(matches, key=lambda p: self.known[p]) if matches else None
