@@ -8,6 +8,7 @@ the files' own URLs with a tripwire.
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import zlib
@@ -17,6 +18,7 @@ import pytest
 from lxml import etree, html
 
 from generator.cli import main
+from generator.render.published_files import judge_file
 from tests.conftest import write_portal
 from tests.test_example_portal import CHROMIUM, serve_folder
 
@@ -88,6 +90,40 @@ HOSTILE_FILES: dict[str, str | bytes] = {
 }
 REFUSED = ["docs/evil.html", "docs/disguised.png", "docs/clip.mp4", "docs/app.js", "docs/theme.css",
            "docs/notes.txt"]
+
+
+GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+AVIF_HEAD = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"
+ICO = (b"\x00\x00\x01\x00\x01\x00\x01\x01\x00\x00\x01\x00\x20\x00" + struct.pack("<II", len(png_bytes()), 22)
+       + png_bytes())
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+HTML_PAGE = b"<!DOCTYPE html><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("name, data, kind", [
+    ("a.png", png_bytes(), "image"), ("a.gif", GIF, "image"), ("a.webp", WEBP, "image"),
+    ("a.jpg", JPEG_HEAD, "image"), ("a.jpeg", JPEG_HEAD, "image"), ("a.avif", AVIF_HEAD, "image"),
+    ("a.ico", ICO, "image"), ("a.png", GIF, "image"),  # another raster format under an image name: still a picture
+    ("a.gif", HTML_PAGE, None), ("a.png", SVG_NAMED_PNG.encode(), None), ("a.webp", b"RIFF\0\0\0\0WAVE", None),
+    ("a.svg", HOSTILE_SVG.encode(), "svg"), ("a.svg", png_bytes(), None), ("a.svg", HTML_PAGE, None),
+    ("a.svg", b"<html xmlns='http://www.w3.org/1999/xhtml'><script>alert(1)</script></html>", None),
+    ("a.mp4", MP4_HEAD, "video"), ("a.mp4", HTML_PAGE, None), ("a.pdf", b"%PDF-1.7\n", "download"),
+    ("a.pdf", HTML_PAGE, None), ("a.zip", b"PK\x03\x04" + b"\0" * 26, "download"),
+    ("a.json", b'{"a": 1}', "download"), ("a.yaml", b"a: 1\n", "download"), ("a.csv", b"a,b\n1,2\n", "download"),
+    ("a.json", b"\xef\xbb\xbf  <script>alert(1)</script>", None), ("a.txt", b"\n<HTML><body>", None),
+    ("a.txt", b"<?xml version='1.0'?><x/>", None), ("a.csv", "caf\xe9".encode("latin-1"), None),
+    ("a.html", b"hello", None), ("a.htm", b"hello", None), ("a.xhtml", b"hello", None), ("a.xml", b"<a/>", None),
+    ("a.js", b"1", None), ("a.mjs", b"1", None), ("a.css", b"a{}", None), ("a.svgz", b"x", None),
+    ("Makefile", b"x", None),
+])
+def test_each_file_is_judged_by_its_name_and_its_content(tmp_path, name, data, kind):
+    (tmp_path / name).write_bytes(data)
+    verdict = judge_file(tmp_path, name, trusted=False)
+    assert verdict.kind == kind, verdict
+    assert verdict.published or verdict.reason
+    assert judge_file(tmp_path, name, trusted=True).published
 
 
 def _build(config: Path, capsys) -> tuple[int, list[dict]]:

@@ -25,7 +25,7 @@ INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?
 DEFINITION = re.compile(r"^(?P<lead>[ ]{0,3}\[(?P<id>[^\]]+)\]:[ \t]*)(?P<url><[^>]*>|\S+)", re.MULTILINE)
 HTML_TAG = re.compile(r"<(?P<tag>a|img|source|video)\b(?P<attrs>[^>]*)>", re.IGNORECASE)
 HTML_ATTR = re.compile(r"""(?<![\w-])(?P<attr>href|src|srcset|poster)\s*=\s*"""
-                       r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""", re.IGNORECASE)
+                       r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`{}]+))""", re.IGNORECASE)
 GITHUB = re.compile(r"^https?://github\.com/(?P<repo>[^/]+/[^/#?]+)/(?P<kind>blob|tree|raw)/(?P<ref>[^/]+)/?"
                     r"(?P<path>[^#?]*)")
 BARE_URL = re.compile(r"(?<![(<\[\"'=/])https?://[^\s)<>\]\"'`]+[^\s)<>\]\"'`.,;:!?_*]")
@@ -131,7 +131,7 @@ def _html_attribute_edits(text: str, tag: str, attr: re.Match, ctx: LinkContext,
     if name == "srcset":
         kept, changed = [], False
         for candidate in (c.strip() for c in value.split(",")):
-            url, _, descriptor = candidate.partition(" ")
+            url, descriptor = (candidate.split(None, 1) + [""])[:2] if candidate else ("", "")
             new = _resolve(url, ctx, index, line, image=True) if url else None
             if isinstance(new, RefusedFile):
                 _refused(ctx, line, new, "it was left out of the `srcset`")
