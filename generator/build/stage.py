@@ -26,7 +26,7 @@ from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
-from generator.render.published_files import publish_file
+from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import ApiReference, render_api_reference
 from generator.render.reference.render import install_page_template
 from generator.sources import CheckedOutSource
@@ -309,8 +309,7 @@ def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnost
     verdict = publish_file(root, asset, target, trusted=trusted)
     if not verdict.published:
         problems.add(warning(page_file, f"`{asset}` is not published: {verdict.reason}", code="file-refused",
-                             hint="link or embed an image or a plain download instead, or set `trusted: true` on "
-                                  "the source"))
+                             hint=REFUSED_HINT))
 
 
 def _source_nav(staged: StagedSource, problems: Diagnostics) -> list:

@@ -42,8 +42,13 @@ TEXT_DOWNLOADS = frozenset({".txt", ".csv", ".json", ".yaml", ".yml"})
 MARKUP_START = re.compile(rb"^[\t\n\x0c\r ]*<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|"
                           rb"title|b|body|br|p|!--|\?xml|svg)(?:[\s>/]|$)", re.IGNORECASE)
 SNIFF_BYTES = 512
-ACCEPTED = ("images (PNG, JPEG, GIF, WebP, AVIF, ICO, BMP), SVG (sanitized), MP4/WebM video, and downloads "
-            "(PDF, ZIP, gzip, TXT, CSV, JSON, YAML)")
+ACTIVE = frozenset({".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".js", ".mjs", ".svgz",
+                    ".mht", ".mhtml", ".swf"})
+#: How to fix a refusal, for every diagnostic that reports one.
+REFUSED_HINT = ("link or embed an image (PNG, JPEG, GIF, WebP, AVIF, ICO, BMP, SVG), a video (MP4, WebM) or a plain "
+                "download (PDF, ZIP, gzip, TXT, CSV, JSON, YAML) instead, or set `trusted: true` on the source in the "
+                "portal config if its files are reviewed like the portal's own")
+DESCRIBED = {"image": "a PNG, JPEG, GIF, WebP, AVIF, ICO or BMP image", "video": "{} video", "download": "a {} file"}
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,19 @@ def judge_file(root: Path, repo_path: str, *, trusted: bool) -> FileVerdict:
             allowed = RASTER if kind == "image" else types[suffix]
             if found in allowed:
                 return FileVerdict(repo_path, kind)
-            what = f"{found.upper()} data" if found else "none of " + ("the image formats" if kind == "image" else
-                                                                     f"`{suffix}`")
-            return FileVerdict(repo_path, None, f"its name says `{suffix}` but its content is {what}")
+            expected = DESCRIBED[kind].format(suffix[1:].upper())
+            found_text = f" ({found.upper()} data)" if found else ""
+            return FileVerdict(repo_path, None, f"its name says `{suffix}` but its content is not {expected}"
+                                                f"{found_text}")
     if suffix in TEXT_DOWNLOADS:
         return _judge_text(path, repo_path)
-    what = f"a `{suffix}` file" if suffix else "a file without an extension"
-    return FileVerdict(repo_path, None, f"{what} from an untrusted source could run script on the portal "
-                                        f"(published are only {ACCEPTED})")
+    if suffix in ACTIVE:
+        return FileVerdict(repo_path, None, f"a browser runs a `{suffix}` file as a page or script, on the portal's "
+                                            "origin")
+    if suffix == ".css":
+        return FileVerdict(repo_path, None, "a style sheet can restyle the portal and send out what its pages show")
+    what = f"`{suffix}` files" if suffix else "files without an extension"
+    return FileVerdict(repo_path, None, f"{what} are not among the inert kinds an untrusted source may publish")
 
 
 def _content_type(path: Path) -> str | None:

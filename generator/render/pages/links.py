@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 from generator.diagnostics import Diagnostic, error, warning
 from generator.render.pages.segments import code_mask, line_of
 from generator.render.pages.site_index import SiteIndex
-from generator.render.published_files import judge_file
+from generator.render.published_files import REFUSED_HINT, judge_file
 
 INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?P<url><[^>]*>|[^)\s]+)"
                     r"(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
@@ -158,9 +158,7 @@ def _html_attribute_edits(text: str, tag: str, attr: re.Match, ctx: LinkContext,
 
 def _refused(ctx: LinkContext, line: int, refused: RefusedFile, outcome: str) -> None:
     _problem(ctx, line, warning, f"`{refused.repo_path}` is not published: {refused.reason}; {outcome}",
-             "file-refused", "link or embed an image (PNG, JPEG, GIF, WebP, AVIF, ICO, SVG) or a plain download "
-             "(PDF, ZIP, TXT, CSV, JSON, YAML) instead, or set `trusted: true` on the source in the portal config "
-             "if its files are reviewed like the portal's own")
+             "file-refused", REFUSED_HINT)
 
 
 def _relative(ctx: LinkContext, target: str, fragment: str) -> str:
