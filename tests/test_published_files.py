@@ -257,3 +257,32 @@ def test_a_reader_opening_the_pages_and_the_files_runs_no_script_of_an_untrusted
         assert fired(f"{base}/friendly/docs/evil.html") > 0
         browser.close()
     assert not dialogs
+
+
+def test_the_files_technical_updates_of_a_source_link_are_published_by_the_same_rule(tmp_path, make_upstream,
+                                                                                       capsys):
+    upstream = make_upstream("news", {
+        "README.md": "# News\n",
+        "updates/2024-05-02-charts.md": """
+            ---
+            title: New charts
+            date: 2024-05-02
+            ---
+            ![chart](images/chart.png)
+
+            The [raw numbers](images/numbers.html).
+            """,
+        "updates/images/chart.png": png_bytes(),
+        "updates/images/numbers.html": HOSTILE_FILES["docs/evil.html"],
+    })
+    config = write_portal(tmp_path / "portal", [{"name": "news", "repo": upstream.url, "pages": ["README.md"]}],
+                          extra={"updates": {"source": "news", "glob": "updates/*.md"}})
+    code, problems = _build(config, capsys)
+    assert code == 0, problems
+    site = config.parent / "site"
+    update = site / "updates" / "2024" / "05" / "charts" / "index.html"
+    image = html.fromstring(update.read_bytes()).xpath("//article//img")[0].get("src")
+    assert (update.parent / image).resolve().read_bytes() == png_bytes()
+    assert not list(site.rglob("numbers.html"))
+    assert [(p["file"], p["line"]) for p in problems if p["code"] == "file-refused"] == \
+        [("news/updates/2024-05-02-charts.md", 7)]

@@ -142,6 +142,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         for staged in staged_sources:
             _write_source(staged, docs_dir, problems)
             staged.nav = _source_nav(staged, problems)
+            if archive is not None and staged.config.name == project.portal.updates.source:
+                _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir)
 
         nav = portal_pages.portal_nav(project, portal_plan)
@@ -272,6 +274,16 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
         for asset in getattr(page, "assets", []) or []:
             _publish_asset(root, asset, docs_dir / checkout.config.name, problems,
                            f"{checkout.config.name}/{repo_path}", trusted=checkout.config.trusted)
+
+
+def _publish_update_assets(staged: StagedSource, updates: list[ConvertedPage], docs_dir: Path,
+                           problems: Diagnostics) -> None:
+    """The files the technical updates of a source link (their links point into the source's folder)."""
+    root = staged.checkout.root.resolve()
+    for page in updates:
+        for asset in page.assets:
+            _publish_asset(root, asset, docs_dir / staged.config.name, problems,
+                           f"{staged.config.name}/{page.repo_path}", trusted=staged.config.trusted)
 
 
 def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
