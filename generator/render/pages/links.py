@@ -254,7 +254,9 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
     # Not a page: an image or another file of the repo, copied next to the staged page.
     if root is not None and (root / repo_path).is_file() and _inside(root, repo_path):
         if source == ctx.source:
-            verdict = judge_file(root, repo_path, trusted=ctx.trusted)
+            verdict = source_pages.file_verdicts.get(repo_path)
+            if verdict is None:
+                verdict = source_pages.file_verdicts[repo_path] = judge_file(root, repo_path, trusted=ctx.trusted)
             if not verdict.published:
                 base = source_pages.file_web_url
                 return RefusedFile(repo_path, verdict.reason or "", f"{base}/{quote(repo_path)}" if base else None)
