@@ -19,7 +19,7 @@ import pytest
 from lxml import etree, html
 
 from generator.cli import main
-from generator.render.published_files import judge_file
+from generator.render.published_files import judge_file, publish_file
 from tests.conftest import write_portal
 from tests.test_example_portal import CHROMIUM, serve_folder
 
@@ -125,6 +125,21 @@ def test_each_file_is_judged_by_its_name_and_its_content(tmp_path, name, data, k
     assert verdict.kind == kind, verdict
     assert verdict.published or verdict.reason
     assert judge_file(tmp_path, name, trusted=True).published
+
+
+def test_an_svg_reads_no_file_outside_itself_and_expands_no_entity_bomb(tmp_path):
+    (tmp_path / "secret.txt").write_text("TOP-SECRET\n")
+    (tmp_path / "xxe.svg").write_text(
+        f'<!DOCTYPE svg [<!ENTITY x SYSTEM "{(tmp_path / "secret.txt").as_uri()}">'
+        f'<!ENTITY % p SYSTEM "{(tmp_path / "secret.txt").as_uri()}"> %p;]>'
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>')
+    assert publish_file(tmp_path, "xxe.svg", tmp_path / "out" / "xxe.svg", trusted=False).kind == "svg"
+    assert b"TOP-SECRET" not in (tmp_path / "out" / "xxe.svg").read_bytes()
+    entities = "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    (tmp_path / "laughs.svg").write_text(f'<!DOCTYPE svg [<!ENTITY a0 "lol">{entities}]>'
+                                         '<svg xmlns="http://www.w3.org/2000/svg"><text>&a9;</text></svg>')
+    verdict = judge_file(tmp_path, "laughs.svg", trusted=False)
+    assert not verdict.published and "not well-formed XML" in verdict.reason
 
 
 def _build(config: Path, capsys) -> tuple[int, list[dict]]:

@@ -65,8 +65,8 @@ def sanitize_svg(data: bytes) -> bytes:
                              huge_tree=False, remove_pis=True, remove_comments=True, strip_cdata=True)
     try:
         root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise UnsafeSvg(f"it is not well-formed XML ({exc.msg})") from exc
+    except etree.LxmlError as exc:  # a syntax error, or an entity bomb that libxml2 stops
+        raise UnsafeSvg(f"it is not well-formed XML ({getattr(exc, 'msg', None) or exc})") from exc
     if root.tag != f"{SVG_PREFIX}svg":
         raise UnsafeSvg("its root element is not an SVG `<svg>` element")
     for element in list(root.iter()):
