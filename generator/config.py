@@ -54,7 +54,8 @@ class SourceConfig(base.Config):
     edit_branch = c.Optional(c.Type(str))
     """Branch the edit links point at. Default: ``ref``, else ``main``."""
     trusted = c.Type(bool, default=False)
-    """Let raw HTML in this source's Markdown and spec descriptions through unsanitized."""
+    """Let raw HTML in this source's Markdown and spec descriptions through unsanitized, and publish any
+    file its pages link (untrusted: only images, sanitized SVG, video and plain downloads)."""
     remote_refs = c.Type(bool, default=False)
     """Allow ``$ref`` to ``http(s)://`` URLs in this source's specs."""
     published_urls = c.ListOfItems(c.Type(str), default=[])

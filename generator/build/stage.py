@@ -27,6 +27,7 @@ from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
+from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import ApiReference, render_api_reference
 from generator.render.reference.render import install_page_template
 from generator.sources import CheckedOutSource
@@ -142,6 +143,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         for staged in staged_sources:
             _write_source(staged, docs_dir, problems)
             staged.nav = _source_nav(staged, problems)
+            if archive is not None and staged.config.name == project.portal.updates.source:
+                _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir)
 
         nav = portal_pages.portal_nav(project, portal_plan)
@@ -180,7 +183,9 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
                            hint=f"check `pages:` against the files of {redact_url(cfg.repo)} at {checkout.ref}"))
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
-                        github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted)
+                        github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted,
+                        file_web_url=f"{checkout.web_url}/blob/{checkout.commit or checkout.ref}"
+                        if checkout.web_url else None)
     staged.plans = plan_source(pages, index)
     staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs))
     for pattern in empty_specs:
@@ -276,7 +281,18 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
             markdown = stale_banner(checkout.stale.notice) + markdown
         write_page(docs_dir / page.staged_path, meta, markdown)
         for asset in getattr(page, "assets", []) or []:
-            _copy_asset(root, asset, docs_dir / checkout.config.name, problems, f"{checkout.config.name}/{repo_path}")
+            _publish_asset(root, asset, docs_dir / checkout.config.name, problems,
+                           f"{checkout.config.name}/{repo_path}", trusted=checkout.config.trusted)
+
+
+def _publish_update_assets(staged: StagedSource, updates: list[ConvertedPage], docs_dir: Path,
+                           problems: Diagnostics) -> None:
+    """The files the technical updates of a source link (their links point into the source's folder)."""
+    root = staged.checkout.root.resolve()
+    for page in updates:
+        for asset in page.assets:
+            _publish_asset(root, asset, docs_dir / staged.config.name, problems,
+                           f"{staged.config.name}/{page.repo_path}", trusted=staged.config.trusted)
 
 
 def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
@@ -306,7 +322,10 @@ def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
-def _copy_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics, page_file: str) -> None:
+def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics, page_file: str, *,
+                   trusted: bool) -> None:
+    """Publish a file a page links or embeds, as :func:`publish_file` allows (the links were judged
+    by the same rule, so a refusal here means the file changed in between)."""
     source = (root / asset)
     if not _inside(source, root) or not source.is_file():
         problems.add(warning(page_file, f"referenced file `{asset}` is not in the repo and was not copied",
@@ -315,8 +334,10 @@ def _copy_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics
     target = target_root / asset
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    verdict = publish_file(root, asset, target, trusted=trusted)
+    if not verdict.published:
+        problems.add(warning(page_file, f"`{asset}` is not published: {verdict.reason}", code="file-refused",
+                             hint=REFUSED_HINT))
 
 
 def _source_nav(staged: StagedSource, problems: Diagnostics) -> list:

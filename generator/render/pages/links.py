@@ -13,17 +13,19 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.render.pages.segments import code_mask, line_of
 from generator.render.pages.site_index import SiteIndex
+from generator.render.published_files import REFUSED_HINT, judge_file
 
 INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?P<url><[^>]*>|[^)\s]+)"
                     r"(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 DEFINITION = re.compile(r"^(?P<lead>[ ]{0,3}\[(?P<id>[^\]]+)\]:[ \t]*)(?P<url><[^>]*>|\S+)", re.MULTILINE)
-HTML_URL = re.compile(r"(?P<lead><(?P<tag>a|img|source)\b[^>]*?\b(?P<attr>href|src)=[\"'])(?P<url>[^\"']*)",
-                      re.IGNORECASE)
+HTML_TAG = re.compile(r"<(?P<tag>a|img|source|video)\b(?P<attrs>[^>]*)>", re.IGNORECASE)
+HTML_ATTR = re.compile(r"""(?<![\w-])(?P<attr>href|src|srcset|poster)\s*=\s*"""
+                       r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`{}]+))""", re.IGNORECASE)
 GITHUB = re.compile(r"^https?://github\.com/(?P<repo>[^/]+/[^/#?]+)/(?P<kind>blob|tree|raw)/(?P<ref>[^/]+)/?"
                     r"(?P<path>[^#?]*)")
 BARE_URL = re.compile(r"(?<![(<\[\"'=/])https?://[^\s)<>\]\"'`]+[^\s)<>\]\"'`.,;:!?_*]")
@@ -45,6 +47,15 @@ class LinkContext:
     problems: list[Diagnostic] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RefusedFile:
+    """A link to a repo file that :func:`judge_file` does not let the source publish."""
+
+    repo_path: str
+    reason: str
+    web_url: str | None  # the file on the repo's web page, when the source has one
+
+
 def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
     """Rewrite every link of ``text`` (outside code) to its portal target and record problems."""
     mask = code_mask(text)
@@ -52,40 +63,102 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
     for match in INLINE.finditer(mask):
         url = text[match.start("url"): match.end("url")]
         is_image = bool(match.group("bang"))
-        new = _resolve(url.strip("<>"), ctx, index, line_of(text, match.start()), image=is_image)
-        if new is not None and new != url:
-            edits.append((match.start("url"), match.end("url"), new))
+        line = line_of(text, match.start())
+        new = _resolve(url.strip("<>"), ctx, index, line, image=is_image)
+        edits += _inline_edits(match, 0, url, new, ctx, line)
         inner = text[match.start("text"): match.end("text")]
         if "](" in inner:  # an image inside a link: [![alt](img.png)](target)
             for inner_match in INLINE.finditer(inner):
                 inner_url = inner_match.group("url")
-                inner_new = _resolve(inner_url.strip("<>"), ctx, index, line_of(text, match.start()),
-                                     image=bool(inner_match.group("bang")))
-                if inner_new is not None and inner_new != inner_url:
-                    offset = match.start("text") + inner_match.start("url")
-                    edits.append((offset, offset + len(inner_url), inner_new))
+                inner_new = _resolve(inner_url.strip("<>"), ctx, index, line, image=bool(inner_match.group("bang")))
+                edits += _inline_edits(inner_match, match.start("text"), inner_url, inner_new, ctx, line)
     for match in DEFINITION.finditer(mask):
         url = text[match.start("url"): match.end("url")]
-        new = _resolve(url.strip("<>"), ctx, index, line_of(text, match.start()),
-                       image=url.lower().endswith(IMAGE_SUFFIXES))
-        if new is not None and new != url:
+        line = line_of(text, match.start())
+        new = _resolve(url.strip("<>"), ctx, index, line, image=url.lower().endswith(IMAGE_SUFFIXES))
+        if isinstance(new, RefusedFile):
+            if new.web_url:
+                _refused(ctx, line, new, "the link goes to the file on the repo's web page instead")
+                edits.append((match.start("url"), match.end("url"), new.web_url))
+            else:
+                _refused(ctx, line, new, "the link definition was removed, so links using it show as plain text")
+                end = text.find("\n", match.end())
+                edits.append((match.start(), len(text) if end < 0 else end, ""))
+        elif new is not None and new != url:
             edits.append((match.start("url"), match.end("url"), new))
-    for match in HTML_URL.finditer(mask):
-        url = text[match.start("url"): match.end("url")]
-        new = _resolve(url, ctx, index, line_of(text, match.start()), image=match.group("tag").lower() != "a")
-        if new is not None and new != url:
-            edits.append((match.start("url"), match.end("url"), new))
-    taken = [(m.start(), m.end()) for pattern in (INLINE, DEFINITION, HTML_URL) for m in pattern.finditer(mask)]
+    for tag in HTML_TAG.finditer(mask):
+        for attr in HTML_ATTR.finditer(mask, tag.start("attrs"), tag.end("attrs")):
+            edits += _html_attribute_edits(text, tag.group("tag").lower(), attr, ctx, index)
+    taken = [(m.start(), m.end()) for pattern in (INLINE, DEFINITION, HTML_TAG) for m in pattern.finditer(mask)]
     for match in BARE_URL.finditer(mask):
         if any(start <= match.start() < end for start, end in taken):
             continue
         url = match.group(0)
         new = _resolve(url, ctx, index, line_of(text, match.start()), image=False)
-        if new is not None and new != url:  # a bare URL of a portal page becomes a link to it
+        if isinstance(new, str) and new != url:  # a bare URL of a portal page becomes a link to it
             edits.append((match.start(), match.end(), f"[{url}]({new})"))
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text
+
+
+def _inline_edits(match: re.Match, offset: int, url: str, new, ctx: LinkContext,
+                  line: int) -> list[tuple[int, int, str]]:
+    """Edits of one ``[text](url)`` / ``![alt](url)`` (``offset``: where the text ``match`` ran on starts)."""
+    if isinstance(new, RefusedFile):
+        if new.web_url:  # an image becomes a link to the file's web page: [alt](web page)
+            _refused(ctx, line, new, "the link goes to the file on the repo's web page instead")
+            return [(offset + match.start("bang"), offset + match.end("bang"), ""),
+                    (offset + match.start("url"), offset + match.end("url"), new.web_url)]
+        _refused(ctx, line, new, "its text is shown without a link")
+        return [(offset + match.start(), offset + match.start("text"), ""),
+                (offset + match.end("text"), offset + match.end(), "")]
+    if new is not None and new != url:
+        return [(offset + match.start("url"), offset + match.end("url"), new)]
+    return []
+
+
+def _html_attribute_edits(text: str, tag: str, attr: re.Match, ctx: LinkContext,
+                          index: SiteIndex) -> list[tuple[int, int, str]]:
+    """Edits of one ``href``/``src``/``srcset``/``poster`` of a raw ``<a>``, ``<img>``, ``<source>``,
+    ``<video>``; a refused file's attribute is removed (an ``<a>`` goes to the file's web page instead)."""
+    group = next(g for g in ("dq", "sq", "bare") if attr.group(g) is not None)
+    start, end = attr.span(group)
+    value = text[start:end]
+    line = line_of(text, attr.start())
+    name = attr.group("attr").lower()
+    link = tag == "a" and name == "href"
+    if name == "srcset":
+        kept, changed = [], False
+        for candidate in (c.strip() for c in value.split(",")):
+            url, descriptor = (candidate.split(None, 1) + [""])[:2] if candidate else ("", "")
+            new = _resolve(url, ctx, index, line, image=True) if url else None
+            if isinstance(new, RefusedFile):
+                _refused(ctx, line, new, "it was left out of the `srcset`")
+                changed = True
+                continue
+            changed |= new is not None and new != url
+            kept.append(f"{new if isinstance(new, str) else url} {descriptor}".strip() if url else candidate)
+        if not changed:
+            return []
+        if not [k for k in kept if k]:
+            return [(attr.start(), attr.end(), "")]
+        return [(start, end, ", ".join(k for k in kept if k))]
+    new = _resolve(value, ctx, index, line, image=not link)
+    if isinstance(new, RefusedFile):
+        if link and new.web_url:
+            _refused(ctx, line, new, "the link goes to the file on the repo's web page instead")
+            return [(start, end, new.web_url)]
+        _refused(ctx, line, new, f"the `{attr.group('attr')}` attribute was removed")
+        return [(attr.start(), attr.end(), "")]
+    if new is not None and new != value:
+        return [(start, end, new)]
+    return []
+
+
+def _refused(ctx: LinkContext, line: int, refused: RefusedFile, outcome: str) -> None:
+    _problem(ctx, line, warning, f"`{refused.repo_path}` is not published: {refused.reason}; {outcome}",
+             "file-refused", REFUSED_HINT)
 
 
 def _relative(ctx: LinkContext, target: str, fragment: str) -> str:
@@ -97,8 +170,8 @@ def _problem(ctx: LinkContext, line: int, make, message: str, code: str, hint: s
     ctx.problems.append(make(ctx.file, message, code=code, hint=hint, line=ctx.line_offset + line - 1))
 
 
-def _resolve(url: str, ctx: LinkContext, index: SiteIndex, line: int, *, image: bool) -> str | None:
-    """The rewritten URL (None: leave it as written)."""
+def _resolve(url: str, ctx: LinkContext, index: SiteIndex, line: int, *, image: bool) -> str | RefusedFile | None:
+    """The rewritten URL (None: leave it as written; :class:`RefusedFile`: a file the source may not publish)."""
     if not url:
         return None
     if UNSAFE_SCHEME.match(url):
@@ -123,7 +196,7 @@ def _resolve(url: str, ctx: LinkContext, index: SiteIndex, line: int, *, image: 
 
 
 def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
-                      image: bool) -> str | None:
+                      image: bool) -> str | RefusedFile | None:
     base = posixpath.dirname(ctx.repo_path)
     joined = posixpath.normpath(posixpath.join(base, path)) if path else ctx.repo_path
     if joined.startswith("../") or joined == "..":
@@ -158,7 +231,7 @@ def _portal_path(joined: str, path: str, ctx: LinkContext, index: SiteIndex) -> 
 
 
 def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
-                       image: bool, trailing: bool = False, source: str | None = None) -> str | None:
+                       image: bool, trailing: bool = False, source: str | None = None) -> str | RefusedFile | None:
     source = ctx.source if source is None else source
     source_pages = index.sources.get(source)
     root = source_pages.root if source_pages else None
@@ -181,6 +254,12 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
     # Not a page: an image or another file of the repo, copied next to the staged page.
     if root is not None and (root / repo_path).is_file() and _inside(root, repo_path):
         if source == ctx.source:
+            verdict = source_pages.file_verdicts.get(repo_path)
+            if verdict is None:
+                verdict = source_pages.file_verdicts[repo_path] = judge_file(root, repo_path, trusted=ctx.trusted)
+            if not verdict.published:
+                base = source_pages.file_web_url
+                return RefusedFile(repo_path, verdict.reason or "", f"{base}/{quote(repo_path)}" if base else None)
             ctx.assets.add(repo_path)
             staged = f"{source}/{repo_path}" if source else repo_path
             return _relative(ctx, staged, fragment)
@@ -227,7 +306,7 @@ def _page_by_url(url: str, ctx: LinkContext, index: SiteIndex) -> str | None:
 
 
 def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
-                           image: bool) -> str | None:
+                           image: bool) -> str | RefusedFile | None:
     source_pages = index.sources.get(ctx.source)
     repo_path = path.lstrip("/")
     if source_pages and (source_pages.root / repo_path).exists():

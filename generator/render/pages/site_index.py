@@ -27,6 +27,8 @@ class SourcePages:
     github_repo: str | None = None  # "owner/repo"
     published_urls: list[str] = field(default_factory=list)
     trusted: bool = False
+    file_web_url: str | None = None  # a repo file's web page is this + "/" + its path (".../blob/<commit>")
+    file_verdicts: dict = field(default_factory=dict)  # repo path → FileVerdict: each linked file judged once
 
 
 @dataclass
