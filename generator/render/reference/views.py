@@ -91,6 +91,11 @@ class Views:
                                   model=model, cycle=True)
             if key in self.cache:
                 return self.cache[key]
+        else:
+            cycle = self._all_of_cycle(node, base_uri, stack)
+            if cycle or depth > MAX_DEPTH:
+                return cycle or SchemaView(type_label=str(node.get("type") or "object") if isinstance(
+                    node, dict) else "any")
         target, target_uri, followed = resolve(self.files, node, base_uri) if ref else (node, base_uri, None)
         if isinstance(target, dict) and "x-unresolved" in target:
             return SchemaView(type_label="unresolved", unresolved=target["x-unresolved"])
@@ -104,6 +109,19 @@ class Views:
         if key:
             self.cache[key] = view
         return view
+
+    def _all_of_cycle(self, node: Any, base_uri: str, stack: tuple[str, ...]) -> SchemaView | None:
+        """A property that is its own ancestor with a description of its own (Jira's
+        ``templateEvent: {allOf: [$ref: NotificationEvent], description: …}`` inside NotificationEvent):
+        a link, as any cycle is, instead of the ancestor merged into itself without end."""
+        parts = node.get("allOf") if isinstance(node, dict) else None
+        for part in parts if isinstance(parts, list) else []:
+            ref = part.get("$ref") if isinstance(part, dict) else None
+            if isinstance(ref, str) and self._absolute(ref, base_uri) in stack:
+                model = self.api.model_name(self._absolute(ref, base_uri))
+                return SchemaView(type_label=model or schema_name(ref) or "object", name=model or schema_name(ref),
+                                  model=model, cycle=True, description=self.describe(node.get("description")))
+        return None
 
     def _absolute(self, ref: str, base_uri: str) -> str:
         return _urljoin(base_uri, ref)
