@@ -14,7 +14,7 @@ from generator.cli import main
 from generator.render.reference import render_api_reference
 from generator.render.reference.render import write_downloads
 from generator.validate.spec_files import parse_text
-from tests.conftest import CORPUS, REPO_ROOT
+from tests.conftest import CORPUS, REPO_ROOT, write_portal
 from tests.oracles import SITE_INTEGRITY, site_integrity, spec_errors, standalone_spec_errors
 from tests.test_example_portal import copy_example
 
@@ -218,3 +218,45 @@ def test_every_corpus_download_is_one_file_as_valid_as_its_source(spec: Path, tm
     assert {message.split(":")[0] for message in after} == kinds, (before[:3], after[:3])
     if not before:
         assert after == []
+
+
+def test_guide_links_to_a_tag_and_to_a_schema_of_the_api_reference_land_on_their_pages(tmp_path: Path):
+    """Written for the published Redoc site and for Redocusaurus: ``…/api/shop#tag/Orders`` and
+    ``<ApiSchema pointer="#/components/schemas/Order" />`` go to the tag's page and the models page."""
+    repo = tmp_path / "shop"
+    _write(repo, {
+        "README.md": """
+            # Shop API
+
+            See [the orders](https://docs.example.com/api/shop#tag/Orders) and
+            [creating one](https://docs.example.com/api/shop#tag/Orders/operation/createOrder).
+
+            <ApiSchema id="shop" pointer="#/components/schemas/Order" />
+            """,
+        "openapi.yaml": """
+            openapi: 3.0.3
+            info: {title: Shop API, version: "1"}
+            paths:
+              /orders:
+                post:
+                  operationId: createOrder
+                  tags: [Orders]
+                  responses:
+                    "201":
+                      description: Created
+                      content: {application/json: {schema: {$ref: "schemas.yaml#/Order"}}}
+            """,
+        "schemas.yaml": "Order: {type: object, properties: {id: {type: string}}}\n",
+    })
+    config = write_portal(tmp_path, [{"name": "shop", "repo": str(repo), "pages": ["README.md"],
+                                      "specs": ["openapi.yaml"],
+                                      "published_urls": ["https://docs.example.com/shop/",
+                                                         "https://docs.example.com/api/shop"]}])
+    assert main(["build", "-f", str(config), "--strict"]) == 0
+    site = tmp_path / "site"
+    guide = (site / "shop" / "index.html").read_text()
+    assert 'href="api/openapi/orders/">the orders' in guide
+    assert 'href="api/openapi/orders/#operation/createOrder">creating one' in guide
+    assert 'href="api/openapi/models/#schema-Order"' in guide
+    assert 'id="schema-Order"' in (site / "shop/api/openapi/models/index.html").read_text()
+    assert 'id="operation/createOrder"' in (site / "shop/api/openapi/orders/index.html").read_text()

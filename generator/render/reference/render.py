@@ -527,7 +527,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         write(staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
               env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
                                                     ops=operations[tag], page="tag"), "../models/", operations[tag])
-        anchors = set()
+        anchors = set(tag_anchors(tag))  # Redoc-style links to the tag land on its page (by the page's script)
         for view in operations[tag]:
             anchors.add(view["anchor"])
             if view["op"].operation_id:
