@@ -14,7 +14,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, pointer_parts
+from generator.positions import pointer_escape
+from generator.validate.spec_files import RefError, SpecFiles, pointer_parts
 
 #: Where a schema holds schemas: maps of them, single ones, lists of them (JSON Schema / OpenAPI 3.1).
 SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.positions import pointer_escape
 from generator.render.reference.bundle import Location, SpecBundle, location
-from generator.validate.spec_files import RefError, SpecFiles, pointer_escape, pointer_parts
+from generator.validate.spec_files import RefError, SpecFiles, pointer_parts
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SLUG = re.compile(r"[^a-z0-9]+")
