@@ -123,6 +123,10 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     feedback = project.portal.feedback
     if feedback.endpoint:
         devportal_extra["feedback_endpoint"] = feedback.endpoint
+    if updates and updates.feeds:
+        # The whole archive's RSS and Atom feeds, advertised in every page's <head>.
+        devportal_extra["feeds"] = {"title": f"{raw.get('site_name', '')}: technical updates".lstrip(": "),
+                                    "rss": updates.feeds[0], "atom": updates.feeds[1]}
     devportal_extra["sources"] = [
         {"name": s.config.name, "title": s.title, "repo": s.checkout.web_url, "commit": s.checkout.commit}
         for s in staged_sources]

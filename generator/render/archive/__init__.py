@@ -278,7 +278,11 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
     for tag in tags:
         tagged = [u for u in updates if tag in u.tags]
         path = f"{url}/tags/{slugify(tag)}.md"
-        write_page(docs_dir / path, {"title": f"Updates tagged {tag}"}, env.get_template("tag.md.j2").render(
+        # The tag's own feeds, advertised in the page's <head> (templates/overrides/main.html).
+        tag_feeds = {"title": f"{site_name}: updates tagged {tag}", "rss": f"{url}/tags/{slugify(tag)}.xml",
+                     "atom": f"{url}/tags/{slugify(tag)}.atom.xml"}
+        write_page(docs_dir / path, {"title": f"Updates tagged {tag}", "feeds": tag_feeds},
+                   env.get_template("tag.md.j2").render(
             tag=tag, entries=[_entry(u, path) for u in tagged], archive=_link(path, index_page),
             feed=f"{slugify(tag)}.xml", atom=f"{slugify(tag)}.atom.xml"))
         output_pages[path] = set()
@@ -321,10 +325,10 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
             for tag in tags]:
         generator = FeedGenerator()
         archive_url = _page_url(site_url, f"{url}/index.md")
+        page_url = _page_url(site_url, f"{url}/{name}.md") if name != "feed" else archive_url
+        feed_url = site_url.rstrip("/") + f"/{url}/{name}"
         generator.id(archive_url + (name if name != "feed" else ""))
         generator.title(title)
-        generator.link(href=archive_url, rel="alternate")
-        generator.link(href=site_url.rstrip("/") + f"/{url}/{name}.atom.xml", rel="self")
         generator.description(title)
         generator.language("en")
         # The feed changes when an update does, not on every build: deterministic output, no rebuild loop.
@@ -348,7 +352,13 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
                 entry.category(term=tag)
         target = docs_dir / url / f"{name}.xml"
         target.parent.mkdir(parents=True, exist_ok=True)
+        # feedgen makes the last link the RSS <link> (the page a reader opens) and the "self" link each
+        # file's own URL: set them per format, the page last.
+        generator.link([{"href": f"{feed_url}.xml", "rel": "self"}, {"href": page_url, "rel": "alternate"}],
+                       replace=True)
         generator.rss_file(str(target), pretty=True)
+        generator.link([{"href": f"{feed_url}.atom.xml", "rel": "self"}, {"href": page_url, "rel": "alternate"}],
+                       replace=True)
         generator.atom_file(str(docs_dir / url / f"{name}.atom.xml"), pretty=True)
         written += [f"{url}/{name}.xml", f"{url}/{name}.atom.xml"]
     return written
