@@ -17,7 +17,7 @@ import yaml
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, warning
+from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, info, warning
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -75,8 +75,8 @@ class FeedbackConfig(base.Config):
 
     enabled = c.Type(bool, default=True)
     endpoint = c.Optional(c.Type(str))
-    """URL that receives ``POST {page, url, rating}`` as JSON. Default: Google Analytics event if
-    ``extra.analytics`` is configured, else only the browser console."""
+    """URL that receives ``POST {page, title, rating, source}`` as JSON. Without it (or with
+    ``enabled: false``) the widget is hidden, and ``devportal check`` reports that."""
 
 
 class PortalConfig(base.Config):
@@ -201,6 +201,22 @@ def plugin_settings(raw: dict[str, Any]) -> dict[str, Any] | None:
 def _line_of_key(text: str, key: str) -> int | None:
     match = re.search(rf"^\s*-?\s*{re.escape(key)}\s*:", text, re.MULTILINE)
     return text[: match.start()].count("\n") + 1 + (1 if text[match.start()] == "\n" else 0) if match else None
+
+
+def feedback_diagnostics(project: ProjectConfig) -> list[Diagnostic]:
+    """Material's feedback widget is configured (``extra.analytics.feedback``) but no endpoint receives its
+    answers: the widget is hidden (an answer nobody receives would be lost while the reader is thanked)."""
+    analytics = (project.raw.get("extra") or {}).get("analytics") or {}
+    feedback = project.portal.feedback
+    if not isinstance(analytics, dict) or not analytics.get("feedback") or (feedback.enabled and feedback.endpoint):
+        return []
+    text = project.path.read_text(encoding="utf-8") if project.path.is_file() else ""
+    reason = "`feedback: {enabled: false}`" if not feedback.enabled else "no `feedback: {endpoint: URL}`"
+    return [info(str(project.path), f"the feedback widget (extra.analytics.feedback) is hidden: {reason} in the "
+                 "devportal plugin's settings receives the readers' answers", code="feedback-hidden",
+                 line=_line_of_key(text, "feedback"),
+                 hint="set `feedback: {endpoint: https://...}` under `- devportal:` (it receives a JSON POST of "
+                      "page, title, rating and source), or remove `feedback:` from `extra.analytics`")]
 
 
 def _did_you_mean(key: str, known: list[str]) -> str | None:

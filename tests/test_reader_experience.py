@@ -4,13 +4,39 @@ samples that follow the server the reader picks."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import json
+import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+import yaml
 
-from tests.test_example_portal import example_site  # noqa: F401  (module fixture: the built example portal)
+from generator.cli import main
+from tests.test_example_portal import (
+    CHROMIUM,
+    copy_example,
+    example_site,  # noqa: F401  (module fixture: the built example portal)
+    )
+
+
+def _browser_marks(test):
+    for mark in (pytest.mark.slow, pytest.mark.browser,
+                 pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")):
+        test = mark(test)
+    return test
+
+
+browser = _browser_marks
+
+
+def _launch(p):
+    return p.chromium.launch(executable_path=str(CHROMIUM),
+                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
 
 SITE_URL = "https://developer.northwind-pay.example/"
 
@@ -66,3 +92,74 @@ def test_every_page_advertises_the_feeds_and_each_feed_links_to_its_page(example
     home_feeds = _feeds_of(example_site / "index.html")
     assert sorted(urljoin(SITE_URL, href) for href in home_feeds.values()) == [
         SITE_URL + "updates/feed.atom.xml", SITE_URL + "updates/feed.xml"]
+
+
+def test_check_says_the_feedback_widget_is_hidden_without_an_endpoint(tmp_path: Path, capsys):
+    config = copy_example(tmp_path / "example")
+    assert main(["check", "-f", str(config), "--format", "json"]) == 0
+    found = [d for d in json.loads(capsys.readouterr().out) if d["code"] == "feedback-hidden"]
+    assert len(found) == 1 and found[0]["severity"] == "info", found
+    assert "feedback" in found[0]["message"] and "endpoint" in found[0]["hint"]
+    assert config.read_text().splitlines()[found[0]["line"] - 1].strip() == "feedback:"
+    _set_feedback_endpoint(config, "/feedback")
+    assert main(["check", "-f", str(config), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert "feedback-hidden" not in out, out
+
+
+def _set_feedback_endpoint(config: Path, endpoint: str) -> None:
+    data = yaml.safe_load(config.read_text())
+    for entry in data["plugins"]:
+        if isinstance(entry, dict) and "devportal" in entry:
+            entry["devportal"]["feedback"] = {"endpoint": endpoint}
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@contextlib.contextmanager
+def _serve_with_feedback(folder: Path, received: list[dict]):
+    """The built site, plus ``POST /feedback`` that records what the widget sends."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/feedback":
+                received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@browser
+def test_with_an_endpoint_the_feedback_widget_shows_and_the_answer_reaches_it(tmp_path: Path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    config = copy_example(tmp_path / "example")
+    _set_feedback_endpoint(config, "/feedback")
+    assert main(["build", "-f", str(config)]) == 0
+    received: list[dict] = []
+    with _serve_with_feedback(config.parent / "site", received) as base, playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page()
+        page.goto(f"{base}/payments/docs/quick-start/", wait_until="load")
+        form = page.locator("form.md-feedback")
+        assert form.is_visible()
+        form.locator("button[data-md-value='0']").click()
+        assert form.locator(".md-feedback__note [data-md-value='0']").is_visible()
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        browser.close()
+    assert received == [{"page": "/payments/docs/quick-start/", "title": received[0]["title"], "rating": 0,
+                         "source": "payments"}], received

@@ -121,7 +121,7 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     extra = dict(config.get("extra") or {})
     devportal_extra = dict(extra.get("devportal") or {})
     feedback = project.portal.feedback
-    if feedback.endpoint:
+    if feedback.enabled and feedback.endpoint:
         devportal_extra["feedback_endpoint"] = feedback.endpoint
     if updates and updates.feeds:
         # The whole archive's RSS and Atom feeds, advertised in every page's <head>.
