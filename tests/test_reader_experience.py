@@ -21,7 +21,8 @@ from tests.test_example_portal import (
     CHROMIUM,
     copy_example,
     example_site,  # noqa: F401  (module fixture: the built example portal)
-    )
+    serve_folder,
+)
 
 
 def _browser_marks(test):
@@ -163,3 +164,62 @@ def test_with_an_endpoint_the_feedback_widget_shows_and_the_answer_reaches_it(tm
         browser.close()
     assert received == [{"page": "/payments/docs/quick-start/", "title": received[0]["title"], "rating": 0,
                          "source": "payments"}], received
+
+
+@contextlib.contextmanager
+def _reader(site: Path, **context):
+    """Chromium on the built site served over HTTP (search's worker and fetches need it)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with serve_folder(site) as base, playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_context(**context).new_page()
+        page.base = base
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def _search(page, query: str) -> list[str]:
+    """Type ``query`` in Material's search box; the result links in the order shown (path#fragment)."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    box.type(query, delay=10)
+    page.wait_for_function("q => { const meta = document.querySelector('.md-search-result__meta');"
+                           " return meta && /matching|No matching/.test(meta.textContent) &&"
+                           " document.querySelector('input.md-search__input').value === q }", arg=query)
+    page.wait_for_timeout(300)  # the worker answers as the reader types; let the last answer render
+    links = page.eval_on_selector_all(".md-search-result__list a.md-search-result__link",
+                                      "links => links.map(a => { const u = new URL(a.href);"
+                                      " return u.pathname + u.hash })")
+    page.keyboard.press("Escape")
+    return links
+
+
+SEARCHES = [  # what a reader types → where it must lead (in the first three results)
+    ("Create a payment", "/payments/api/payments/payments/#operation/createPayment"),
+    ("Refund a payment", "/payments/api/payments/modifications/#operation/refundPayment"),
+    ("createPayment", "/payments/api/payments/payments/#operation/createPayment"),
+    ("refundPayment", "/payments/api/payments/modifications/#operation/refundPayment"),
+    ("POST /payments/{reference}/refunds", "/payments/api/payments/modifications/#operation/refundPayment"),
+    ("GET /payments/{reference}", "/payments/api/payments/payments/#operation/getPayment"),
+    ("Get the customer's profile", "/login/api/swagger/openid-connect/#operation/userinfo"),
+    ("DELETE /webhooks/{id}", "/webhooks/api/events/webhooks/#operation/deleteWebhook"),
+    ("TokenResponse", "/login/api/swagger/models/#schema-TokenResponse"),
+    ("EventType", "/webhooks/api/events/models/#schema-EventType"),
+]
+
+
+@browser
+def test_search_finds_operations_and_schemas_in_the_first_three_results(example_site: Path):  # noqa: F811
+    found = {}
+    with _reader(example_site) as page:
+        page.goto(f"{page.base}/", wait_until="load")
+        for query, _target in SEARCHES:
+            found[query] = _search(page, query)
+    for query, target in SEARCHES:
+        top = found[query][:3]
+        assert target in top, (query, found[query][:6])
+        # Technical updates (tagged api:payments, ...) no longer outrank the reference.
+        assert not [link for link in top if link.startswith("/updates/")], (query, top)

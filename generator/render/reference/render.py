@@ -30,6 +30,9 @@ from generator.validate.spec_files import RefError, SpecFiles
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
 BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
+#: Material's search weight of reference pages: a reader who types an operation's summary, operationId,
+#: method or path, or a schema's name, gets the reference before guides that mention the same words.
+REFERENCE_SEARCH = {"boost": 3}
 PARALLEL_VALIDATION_BYTES = 300_000
 
 
@@ -307,6 +310,7 @@ RESERVED_PAGES = {"index", "models", "all"}
 def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> None:
     """A staged reference page: front matter, then the HTML (schema links made relative to this page)."""
     body = body.replace(MODELS_MARK, models_link)
+    front = {"search": REFERENCE_SEARCH, **front}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body.strip()
                     + "\n", encoding="utf-8")
