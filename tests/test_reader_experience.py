@@ -223,3 +223,50 @@ def test_search_finds_operations_and_schemas_in_the_first_three_results(example_
         assert target in top, (query, found[query][:6])
         # Technical updates (tagged api:payments, ...) no longer outrank the reference.
         assert not [link for link in top if link.startswith("/updates/")], (query, top)
+
+
+#: In the page: the document's overflow, every word of an h1/h2 that the browser broke across lines, and
+#: content past the right edge that no scrollable box holds (clipped, out of the reader's reach).
+PHONE_LAYOUT = """() => {
+  const width = document.documentElement.clientWidth
+  const broken = []
+  for (const heading of document.querySelectorAll(".md-content h1, .md-content h2")) {
+    if (!heading.offsetParent) continue
+    const walker = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT)
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest(".headerlink")) continue
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange()
+        range.setStart(node, word.index)
+        range.setEnd(node, word.index + word[0].length)
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)))
+        if (lines.size > 1) broken.push(heading.tagName + " " + heading.textContent.trim() + ": " + word[0])
+      }
+    }
+  }
+  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+    const style = getComputedStyle(a)
+    if (["auto", "scroll"].includes(style.overflowX) && a.getBoundingClientRect().right <= width + 1) return true
+  } return false }
+  const clipped = []
+  for (const el of document.querySelectorAll(".md-content *")) {
+    if (!el.offsetParent || el.getBoundingClientRect().right <= width + 1 || scrolls(el)) continue
+    clipped.push(el.tagName + "." + el.className)
+  }
+  return {overflow: document.documentElement.scrollWidth - width, broken, clipped: clipped.slice(0, 5)}
+}"""
+
+
+@browser
+def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(example_site: Path):  # noqa: F811
+    pages = sorted("" if p.parent == example_site else p.parent.relative_to(example_site).as_posix() + "/"
+                   for p in example_site.rglob("index.html"))
+    assert len(pages) > 50
+    problems = {}
+    with _reader(example_site, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True) as page:
+        for rel in pages:
+            page.goto(f"{page.base}/{rel}", wait_until="load")
+            layout = page.evaluate(PHONE_LAYOUT)
+            if layout["overflow"] > 0 or layout["broken"] or layout["clipped"]:
+                problems[rel] = layout
+    assert problems == {}, problems
