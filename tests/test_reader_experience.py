@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from generator.cli import main
+from tests.fetch_fixtures import axe_core
 from tests.test_example_portal import (
     CHROMIUM,
     copy_example,
@@ -270,3 +271,49 @@ def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(exa
             if layout["overflow"] > 0 or layout["broken"] or layout["clipped"]:
                 problems[rel] = layout
     assert problems == {}, problems
+
+
+AXE_PAGES = {"home": "", "guide": "payments/docs/quick-start/", "API overview": "payments/api/payments/",
+             "tag page": "payments/api/payments/payments/", "models page": "webhooks/api/events/models/",
+             "single page": "payments/api/payments/all/", "updates archive": "updates/",
+             "update": "updates/2026/09/metadata-and-webhooks-ga/", "update tag": "updates/tags/api-payments/"}
+
+#: Violations that come from Material for MkDocs' own markup, each (rule, selector of the node) with why.
+MATERIAL_OWN = {
+    # partials/search.html: the search overlay is `<div class="md-search" role="dialog">` without a name.
+    ("aria-dialog-name", ".md-search"),
+}
+
+
+@browser
+@pytest.mark.parametrize("scheme", ["default", "slate"], ids=["light", "dark"])
+def test_axe_finds_no_serious_violation_from_the_portal_in_light_and_dark_mode(example_site: Path,  # noqa: F811
+                                                                               scheme: str):
+    try:
+        axe = axe_core()
+    except RuntimeError as exc:  # no npm, or the registry cannot be reached
+        pytest.skip(f"axe-core from the npm registry: {exc}")
+    found: dict[str, list] = {}
+    excluded: set[tuple[str, str]] = set()
+    with _reader(example_site, viewport={"width": 1280, "height": 900}) as page:
+        page.goto(f"{page.base}/", wait_until="load")
+        # The reader's choice, as Material's palette toggle stores it (the scheme that matches the index).
+        index = page.evaluate("s => [...document.querySelectorAll('[name=__palette]')]"
+                              ".findIndex(i => i.dataset.mdColorScheme === s)", scheme)
+        assert index >= 0
+        page.evaluate("([i, s]) => __md_set('__palette', {index: i, color: {media: '', scheme: s,"
+                      " primary: 'custom', accent: 'custom'}})", [index, scheme])
+        for name, rel in AXE_PAGES.items():
+            page.goto(f"{page.base}/{rel}", wait_until="load")
+            assert page.evaluate("document.body.dataset.mdColorScheme") == scheme
+            page.add_script_tag(path=str(axe))
+            violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                .violations.filter(v => ["serious", "critical"].includes(v.impact))
+                .flatMap(v => v.nodes.map(n => [v.id, n.target.join(" "), n.failureSummary]))""")
+            for rule, target, summary in violations:
+                if (rule, target) in MATERIAL_OWN:
+                    excluded.add((rule, target))
+                else:
+                    found.setdefault(name, []).append((rule, target, summary.splitlines()[-1][:200]))
+    assert found == {}, found
+    assert excluded <= MATERIAL_OWN
