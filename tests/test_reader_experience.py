@@ -317,3 +317,98 @@ def test_axe_finds_no_serious_violation_from_the_portal_in_light_and_dark_mode(e
                     found.setdefault(name, []).append((rule, target, summary.splitlines()[-1][:200]))
     assert found == {}, found
     assert excluded <= MATERIAL_OWN
+
+
+def _samples(page) -> list[str]:
+    """The text of every code sample that follows the API's servers, on the page as shown."""
+    return page.eval_on_selector_all("[data-dp-follow-server] pre > code", "codes => codes.map(c => c.textContent)")
+
+
+@browser
+def test_switching_the_server_changes_every_sample_and_the_choice_follows_the_reader(example_site: Path):  # noqa: F811
+    production, test = "https://api.northwind-pay.example/payments/v1", "https://apitest.northwind-pay.example/payments/v1"
+    with _reader(example_site) as page:
+        page.goto(f"{page.base}/payments/api/payments/payments/", wait_until="load")
+        picker = page.locator("form.dp-servers select.dp-servers__select")
+        assert picker.is_visible()
+        before = _samples(page)
+        assert len(before) >= 12 and all(production in text for text in before)  # curl, Python, JS × 4
+        # Keyboard: focus the list and move to the next server.
+        picker.focus()
+        page.keyboard.press("ArrowDown")
+        assert picker.input_value() == "1"
+        after = _samples(page)
+        assert all(test in text and production not in text for text in after), after[:3]
+        assert [text.replace(test, production) for text in after] == before
+        assert page.locator(".dp-servers__url").text_content() == test
+        # The choice holds on the API's other pages, for this session.
+        page.goto(f"{page.base}/payments/api/payments/modifications/", wait_until="load")
+        assert page.locator("form.dp-servers select.dp-servers__select").input_value() == "1"
+        assert all(test in text for text in _samples(page))
+        page.goto(f"{page.base}/payments/api/payments/all/", wait_until="load")
+        assert all(test in text for text in _samples(page))
+        # Another API keeps its own server.
+        page.goto(f"{page.base}/webhooks/api/events/webhooks/", wait_until="load")
+        assert all("https://api.northwind-pay.example/events/v1" in text for text in _samples(page))
+
+
+HOSTILE = "https://evil.example/it's\\\"><img src=x onerror=window.__xss=1>"
+VARIABLES_SPEC = f"""
+openapi: 3.0.3
+info: {{title: Regions API, version: 1.0.0}}
+servers:
+  - url: https://{{region}}.api.example.com/{{basePath}}
+    variables:
+      region: {{default: eu, enum: [eu, us, ap]}}
+      basePath: {{default: v1}}
+  - url: "{HOSTILE}"
+    description: "<b>bold</b>"
+paths:
+  /things/{{id}}:
+    get:
+      operationId: getThing
+      summary: Get a thing
+      tags: [Things]
+      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}, example: t1}}]
+      responses: {{'200': {{description: OK}}}}
+  /local:
+    get:
+      operationId: getLocal
+      summary: Local only
+      tags: [Things]
+      servers: [{{url: https://local.example.com}}]
+      responses: {{'200': {{description: OK}}}}
+"""
+
+
+@browser
+def test_server_variables_are_fields_and_a_hostile_server_url_stays_text(tmp_path: Path):
+    (tmp_path / "regions.yaml").write_text(VARIABLES_SPEC)
+    assert main(["render-spec", str(tmp_path / "regions.yaml"), "-o", str(tmp_path / "site")]) == 0
+    with _reader(tmp_path / "site", viewport={"width": 390, "height": 844}, color_scheme="dark") as page:
+        page.goto(f"{page.base}/regions/things/", wait_until="load")
+        form = page.locator("form.dp-servers")
+        region, base_path = form.locator("select[data-variable=region]"), form.locator("input[data-variable=basePath]")
+        assert region.input_value() == "eu" and base_path.input_value() == "v1"  # defaults prefilled
+        [sample] = [t for t in _samples(page) if t.startswith("curl")]
+        assert "https://eu.api.example.com/v1/things/t1" in sample
+        region.select_option("us")
+        base_path.fill("v2")
+        assert all("https://us.api.example.com/v2/things/t1" in text for text in _samples(page))
+        # The operation with servers of its own keeps them.
+        own = page.locator("[id='operation/getLocal'] pre > code").first.text_content()
+        assert "https://local.example.com/local" in own
+        # A server URL from the spec is text in the list, in the samples and in the shown URL: nothing runs.
+        form.locator("select.dp-servers__select").select_option("1")
+        assert not form.locator("fieldset.dp-servers__vars").first.is_visible()
+        curl, python, javascript = _samples(page)[:3]
+        assert "https://evil.example/it'\\''s\"><img src=x onerror=window.__xss=1>/things/t1" in curl
+        assert "'https://evil.example/it\\'s\"><img src=x onerror=window.__xss=1>/things/t1'" in python
+        assert '"https://evil.example/it\'s\\"><img src=x onerror=window.__xss=1>/things/t1"' in javascript
+        assert page.locator(".dp-servers__url").text_content() == HOSTILE.replace("\\", "")
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(".md-content img").count() == 0
+        # At 390 px the picker fits the screen.
+        box = form.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -28,7 +28,7 @@ from generator.validate.spec import spec_version, validate_spec, validate_spec_i
 from generator.validate.spec_files import RefError, SpecFiles
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "apiref"
-ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
+ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js", "assets/apiref/servers.js")
 BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
 #: Material's search weight of reference pages: a reader who types an operation's summary, operationId,
 #: method or path, or a schema's name, gets the reference before guides that mention the same words.
