@@ -2,7 +2,6 @@
 
 * ``@readme/oas-examples``: OpenAPI 2.0 / 3.0 / 3.1 examples, including the OpenAPI Initiative's petstore,
   uspto, callbacks, links and webhooks examples.
-* ``axe-core``: Deque's accessibility engine, injected into the example portal's pages by the browser tests.
 
 Usage: python tests/fetch_fixtures.py   (the tests call :func:`oas_examples` themselves)
 """
@@ -18,7 +17,6 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / ".fixtures"
 OAS_EXAMPLES = "@readme/oas-examples@8.2.2"
-AXE_CORE = "axe-core@4.10.3"
 
 
 def npm_package(spec: str, target: Path) -> Path:
@@ -49,11 +47,5 @@ def oas_examples() -> Path:
     return npm_package(OAS_EXAMPLES, FIXTURES / "oas-examples")
 
 
-def axe_core() -> Path:
-    """axe-core's browser build, ``axe.min.js``."""
-    return npm_package(AXE_CORE, FIXTURES / "axe-core") / "axe.min.js"
-
-
 if __name__ == "__main__":
     print(oas_examples())
-    print(axe_core())

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from tests.fetch_fixtures import axe_core
+from tests.fetch_fixtures import FIXTURES, npm_package
 from tests.test_example_portal import (
     CHROMIUM,
     copy_example,
@@ -271,6 +271,14 @@ def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(exa
             if layout["overflow"] > 0 or layout["broken"] or layout["clipped"]:
                 problems[rel] = layout
     assert problems == {}, problems
+
+
+AXE_CORE = "axe-core@4.10.3"  # Deque's accessibility engine, from the npm registry (tests/.fixtures, not committed)
+
+
+def axe_core() -> Path:
+    """axe-core's browser build, ``axe.min.js``, unpacked once like the other npm fixtures."""
+    return npm_package(AXE_CORE, FIXTURES / "axe-core") / "axe.min.js"
 
 
 AXE_PAGES = {"home": "", "guide": "payments/docs/quick-start/", "API overview": "payments/api/payments/",
