@@ -33,6 +33,7 @@ BIG_SPEC = 150  # operations; above this the single page collapses everything an
 #: Material's search weight of reference pages: a reader who types an operation's summary, operationId,
 #: method or path, or a schema's name, gets the reference before guides that mention the same words.
 REFERENCE_SEARCH = {"boost": 3}
+MODELS_SEARCH = {"boost": 2}  # below operations: "createPayment" finds the operation before CreatePaymentRequest
 PARALLEL_VALIDATION_BYTES = 300_000
 
 
@@ -544,7 +545,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         api, files, renderer.describe, named_depth=1)
     schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True},
+    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True, "search": MODELS_SEARCH},
           env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "", [],
           [name for name, _ in schema_views])
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
