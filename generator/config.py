@@ -19,7 +19,7 @@ import yaml
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, warning
+from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, info, warning
 from generator.positions import Positions, json_pointer
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
@@ -81,8 +81,8 @@ class FeedbackConfig(base.Config):
 
     enabled = c.Type(bool, default=True)
     endpoint = c.Optional(c.Type(str))
-    """URL that receives ``POST {page, url, rating}`` as JSON. Default: Google Analytics event if
-    ``extra.analytics`` is configured, else only the browser console."""
+    """URL that receives ``POST {page, title, rating, source}`` as JSON. Without it (or with
+    ``enabled: false``) the widget is hidden, and ``devportal check`` reports that."""
 
 
 class PortalConfig(base.Config):
@@ -233,6 +233,22 @@ def _dotted(path: tuple) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
     return text
+
+
+def feedback_diagnostics(project: ProjectConfig) -> list[Diagnostic]:
+    """Material's feedback widget is configured (``extra.analytics.feedback``) but no endpoint receives its
+    answers: the widget is hidden (an answer nobody receives would be lost while the reader is thanked)."""
+    analytics = (project.raw.get("extra") or {}).get("analytics") or {}
+    feedback = project.portal.feedback
+    if not isinstance(analytics, dict) or not analytics.get("feedback") or (feedback.enabled and feedback.endpoint):
+        return []
+    text = project.path.read_text(encoding="utf-8") if project.path.is_file() else ""
+    reason = "`feedback: {enabled: false}`" if not feedback.enabled else "no `feedback: {endpoint: URL}`"
+    return [info(str(project.path), f"the feedback widget (extra.analytics.feedback) is hidden: {reason} in the "
+                 "devportal plugin's settings receives the readers' answers", code="feedback-hidden",
+                 **settings_positions(text)("feedback"),
+                 hint="set `feedback: {endpoint: https://...}` under `- devportal:` (it receives a JSON POST of "
+                      "page, title, rating and source), or remove `feedback:` from `extra.analytics`")]
 
 
 def _did_you_mean(key: str, known: list[str]) -> str | None:

@@ -58,12 +58,49 @@ def _merge_extensions(user: list[Any]) -> list[Any]:
     return merged
 
 
-def _plugins(user: list[Any], updates: UpdatesOutput | None, redirects: dict[str, str]) -> list[Any]:
+#: Material's search weighs a match in a page's ``tags`` a thousand times a title match: every technical
+#: update (tagged ``api:payments``, ...) outranked the API reference for any query with a word starting like
+#: a tag ("a" of "Create a payment" matched ``api:payments``). A tag counts like a title word here.
+SEARCH_FIELDS = {"title": {"boost": 1000}, "text": {"boost": 1}, "tags": {"boost": 100}}
+
+#: lunr.js's English stop words (``lunr.stopWordFilter``) but "get", an HTTP method readers search for.
+STOP_WORDS = (
+    "a able about across after all almost also am among an and any are as at be because been but by can cannot "
+    "could dear did do does either else ever every for from got had has have he her hers him his how however i if "
+    "in into is it its just least let like likely may me might most must my neither no nor not of off often on "
+    "only or other our own rather said say says she should since so some than that the their them then there "
+    "these they this tis to too twas us wants was we were what when where which while who whom why will with "
+    "would yet you your").split()
+
+
+def _search_separator() -> str:
+    """Material splits both the indexed text and the query with this expression, and then matches every query
+    word as a prefix (``a*``). Stop words were dropped from the index only, so a query's "a" or "the" matched
+    every indexed word that starts with it and buried what the reader asked for; as separators they are dropped
+    from both sides. Paths are split before each ``/``, so ``/payments/{reference}/refunds`` is found by its
+    segments."""
+    words = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in STOP_WORDS)
+    return rf"[\s\-]+|(?=/)|\b(?:{words})\b"
+
+
+def _search_plugin(entry: Any, lang: str) -> Any:
+    """The search plugin's entry with devportal's field weights and (for English) separator, unless the
+    project sets its own."""
+    settings = dict(entry.get("search") or {}) if isinstance(entry, dict) else {}
+    settings.setdefault("fields", copy.deepcopy(SEARCH_FIELDS))
+    if lang == "en" and settings.get("lang") in (None, "en", ["en"]) and "separator" not in settings:
+        settings["separator"] = _search_separator()
+        settings.setdefault("pipeline", [])  # the separator drops stop words ("get" kept)
+    return {"search": settings}
+
+
+def _plugins(user: list[Any], updates: UpdatesOutput | None, redirects: dict[str, str], lang: str) -> list[Any]:
     plugins = [entry for entry in (user or [])
                if entry != "devportal" and not (isinstance(entry, dict) and "devportal" in entry)]
+    plugins = [_search_plugin(entry, lang) if _extension_name(entry) == "search" else entry for entry in plugins]
     names = {_extension_name(e) for e in plugins}
     if "search" not in names:
-        plugins.insert(0, "search")
+        plugins.insert(0, _search_plugin("search", lang))
     for entry in (updates.plugins if updates else []):
         if _extension_name(entry) not in names:
             plugins.append(entry)
@@ -102,7 +139,8 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     config["theme"] = theme
     config["nav"] = nav
     config["markdown_extensions"] = _merge_extensions(raw.get("markdown_extensions"))
-    config["plugins"] = _plugins(raw.get("plugins"), updates, project.portal.redirects)
+    config["plugins"] = _plugins(raw.get("plugins"), updates, project.portal.redirects,
+                                 str(theme.get("language") or "en"))
     for extension in (updates.markdown_extensions if updates else []):
         if _extension_name(extension) not in {_extension_name(e) for e in config["markdown_extensions"]}:
             config["markdown_extensions"].append(extension)
@@ -121,8 +159,12 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     extra = dict(config.get("extra") or {})
     devportal_extra = dict(extra.get("devportal") or {})
     feedback = project.portal.feedback
-    if feedback.endpoint:
+    if feedback.enabled and feedback.endpoint:
         devportal_extra["feedback_endpoint"] = feedback.endpoint
+    if updates and updates.feeds:
+        # The whole archive's RSS and Atom feeds, advertised in every page's <head>.
+        devportal_extra["feeds"] = {"title": f"{raw.get('site_name', '')}: technical updates".lstrip(": "),
+                                    "rss": updates.feeds[0], "atom": updates.feeds[1]}
     devportal_extra["sources"] = [
         {"name": s.config.name, "title": s.title, "repo": s.checkout.web_url, "commit": s.checkout.commit}
         for s in staged_sources]

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.build.project_lock import DEFAULT_WAIT
 from generator.build.stage import StagedPortal, stage_portal
-from generator.config import ProjectConfig, load_project_config, validate_portal_config
+from generator.config import ProjectConfig, feedback_diagnostics, load_project_config, validate_portal_config
 from generator.diagnostics import DiagnosticError, Diagnostics, error, warning
 
 DEFAULT_SPEC_GLOBS = ["**/openapi*.yaml", "**/openapi*.yml", "**/openapi*.json", "**/swagger*.yaml",
@@ -33,6 +33,7 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
     # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
     project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
+    problems.extend(feedback_diagnostics(project))
     checkouts = fetch(project, mode="auto" if source else mode, log=log, allow_stale=allow_stale, strict=strict,
                       wait=wait)
     with tempfile.TemporaryDirectory(prefix="devportal-check-") as tmp:

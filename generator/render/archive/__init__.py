@@ -35,6 +35,10 @@ DATE_IN_NAME = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?(?:-(?P<
 SENT_IN = re.compile(r"sent in (?P<month>[A-Z][a-z]+) (?P<year>\d{4})")
 SLUG = re.compile(r"[^a-z0-9]+")
 MONTHS = {name: index for index, name in enumerate(calendar.month_name) if name}
+#: Material's search weight of an update page and of the lists that repeat updates' titles and summaries
+#: (archive, tag pages): news about an API must not outrank the API's guides and reference.
+UPDATE_SEARCH = {"boost": 0.5}
+LIST_SEARCH = {"boost": 0.2}
 
 
 @dataclass
@@ -252,8 +256,8 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
             newer=newer and {"title": newer.title, "link": _link(update.staged_path, newer.staged_path)},
             older=older and {"title": older.title, "link": _link(update.staged_path, older.staged_path)})
         header = env.get_template("post-header.md.j2").render(update=update)
-        meta = {**page.meta, **(page_meta or {}).get(update.staged_path, {}), "title": update.title,
-                "date": update.date.isoformat(), "tags": update.tags}
+        meta = {"search": UPDATE_SEARCH, **page.meta, **(page_meta or {}).get(update.staged_path, {}),
+                "title": update.title, "date": update.date.isoformat(), "tags": update.tags}
         if update.summary:
             meta["description"] = update.summary
         write_page(docs_dir / update.staged_path, meta, header + page.markdown.rstrip() + "\n" + footer)
@@ -264,7 +268,8 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
                      for month, items in sorted(months.items(), reverse=True)])
              for year, months in sorted(by_month.items(), reverse=True)]
     tags = sorted({tag for update in updates for tag in update.tags})
-    write_page(docs_dir / index_page, {"title": "Technical updates"}, env.get_template("archive.md.j2").render(
+    write_page(docs_dir / index_page, {"title": "Technical updates", "search": LIST_SEARCH},
+               env.get_template("archive.md.j2").render(
         years=years, tags=[(t, f"tags/{slugify(t)}.md") for t in tags], feeds=True))
     output_pages = {index_page: {str(year) for year, _ in years}}
     nav = [{"Technical updates": [index_page] + [
@@ -274,7 +279,11 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
     for tag in tags:
         tagged = [u for u in updates if tag in u.tags]
         path = f"{url}/tags/{slugify(tag)}.md"
-        write_page(docs_dir / path, {"title": f"Updates tagged {tag}"}, env.get_template("tag.md.j2").render(
+        # The tag's own feeds, advertised in the page's <head> (templates/overrides/main.html).
+        tag_feeds = {"title": f"{site_name}: updates tagged {tag}", "rss": f"{url}/tags/{slugify(tag)}.xml",
+                     "atom": f"{url}/tags/{slugify(tag)}.atom.xml"}
+        write_page(docs_dir / path, {"title": f"Updates tagged {tag}", "feeds": tag_feeds, "search": LIST_SEARCH},
+                   env.get_template("tag.md.j2").render(
             tag=tag, entries=[_entry(u, path) for u in tagged], archive=_link(path, index_page),
             feed=f"{slugify(tag)}.xml", atom=f"{slugify(tag)}.atom.xml"))
         output_pages[path] = set()
@@ -317,10 +326,10 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
             for tag in tags]:
         generator = FeedGenerator()
         archive_url = _page_url(site_url, f"{url}/index.md")
+        page_url = _page_url(site_url, f"{url}/{name}.md") if name != "feed" else archive_url
+        feed_url = site_url.rstrip("/") + f"/{url}/{name}"
         generator.id(archive_url + (name if name != "feed" else ""))
         generator.title(title)
-        generator.link(href=archive_url, rel="alternate")
-        generator.link(href=site_url.rstrip("/") + f"/{url}/{name}.atom.xml", rel="self")
         generator.description(title)
         generator.language("en")
         # The feed changes when an update does, not on every build: deterministic output, no rebuild loop.
@@ -344,7 +353,13 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
                 entry.category(term=tag)
         target = docs_dir / url / f"{name}.xml"
         target.parent.mkdir(parents=True, exist_ok=True)
+        # feedgen makes the last link the RSS <link> (the page a reader opens) and the "self" link each
+        # file's own URL: set them per format, the page last.
+        generator.link([{"href": f"{feed_url}.xml", "rel": "self"}, {"href": page_url, "rel": "alternate"}],
+                       replace=True)
         generator.rss_file(str(target), pretty=True)
+        generator.link([{"href": f"{feed_url}.atom.xml", "rel": "self"}, {"href": page_url, "rel": "alternate"}],
+                       replace=True)
         generator.atom_file(str(docs_dir / url / f"{name}.atom.xml"), pretty=True)
         written += [f"{url}/{name}.xml", f"{url}/{name}.atom.xml"]
     return written

@@ -30,8 +30,12 @@ from generator.validate.spec import spec_version, validate_spec, validate_spec_i
 from generator.validate.spec_files import SpecFiles
 
 TEMPLATES = templates_dir() / "apiref"
-ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js")
+ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js", "assets/apiref/servers.js")
 BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
+#: Material's search weight of reference pages: a reader who types an operation's summary, operationId,
+#: method or path, or a schema's name, gets the reference before guides that mention the same words.
+REFERENCE_SEARCH = {"boost": 3}
+MODELS_SEARCH = {"boost": 2}  # below operations: "createPayment" finds the operation before CreatePaymentRequest
 PARALLEL_VALIDATION_BYTES = 300_000
 
 
@@ -334,6 +338,7 @@ RESERVED_PAGES = {"index", "models", "all"}
 def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> None:
     """A staged reference page: front matter, then the HTML (schema links made relative to this page)."""
     body = body.replace(MODELS_MARK, models_link)
+    front = {"search": REFERENCE_SEARCH, **front}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body.strip()
                     + "\n", encoding="utf-8")
@@ -541,7 +546,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         api, files, renderer.describe, named_depth=1)
     schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True},
+    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True, "search": MODELS_SEARCH},
           env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "", [],
           [name for name, _ in schema_views])
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
