@@ -246,7 +246,7 @@ def feedback_diagnostics(project: ProjectConfig) -> list[Diagnostic]:
     reason = "`feedback: {enabled: false}`" if not feedback.enabled else "no `feedback: {endpoint: URL}`"
     return [info(str(project.path), f"the feedback widget (extra.analytics.feedback) is hidden: {reason} in the "
                  "devportal plugin's settings receives the readers' answers", code="feedback-hidden",
-                 **settings_positions(text)("feedback"),
+                 **Positions(text).where("extra", "analytics", "feedback"),
                  hint="set `feedback: {endpoint: https://...}` under `- devportal:` (it receives a JSON POST of "
                       "page, title, rating and source), or remove `feedback:` from `extra.analytics`")]
 
