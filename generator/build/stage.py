@@ -25,6 +25,7 @@ from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.render.archive import UpdatesOutput, write_archive
+from generator.render.escaping import html_meta
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.reference import ApiReference, render_api_reference
 from generator.render.reference.render import install_page_template
@@ -283,9 +284,11 @@ def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[
 
 
 def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
-    """Write a staged page: YAML front matter, then the Markdown body."""
+    """Write a staged page: YAML front matter (its text escaped as HTML, see :mod:`generator.render.escaping`),
+    then the Markdown body."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    front = yaml.safe_dump(meta, sort_keys=True, allow_unicode=True, default_flow_style=False) if meta else ""
+    front = yaml.safe_dump(html_meta(meta), sort_keys=True, allow_unicode=True,
+                           default_flow_style=False) if meta else ""
     text = f"---\n{front}---\n\n{markdown}" if front else markdown
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 

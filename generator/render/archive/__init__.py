@@ -24,6 +24,7 @@ import jinja2
 from feedgen.feed import FeedGenerator
 
 from generator.diagnostics import Diagnostic, error, info, warning
+from generator.render.escaping import markdown_templates
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.segments import fenced_lines
@@ -77,8 +78,7 @@ class UpdatesOutput:
 
 
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    return markdown_templates(TEMPLATES)
 
 
 def slugify(text: str) -> str:

@@ -131,13 +131,22 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     if not plan.source.trusted:
         body = sanitize_html(body)
     meta = dict(plan.meta)
-    if plan.title and "title" not in meta:
-        meta["title"] = plan.title
+    # Every page gets its title in the front matter: the theme then prints it (escaped when written) in the
+    # navigation and in <title>, never one MkDocs derives from a file name or heading and Material unescapes.
+    meta["title"] = plan.title or _file_title(plan.staged_path)
     problems = plan.problems + ctx.problems + [
         Diagnostic(**{**p.__dict__, "line": None, "message": p.message + " (in an included partial)"})
         for p in partial_ctx.problems if p.severity is not Severity.INFO]
     return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=body, meta=meta,
                          title=plan.title, diagnostics=problems, assets=sorted(ctx.assets | partial_ctx.assets))
+
+
+def _file_title(staged_path: str) -> str:
+    """The title MkDocs gives a page without one: its file name, words capitalized."""
+    path = PurePosixPath(staged_path)
+    name = path.parent.name if path.stem == "index" and path.parent.name else path.stem
+    title = name.replace("-", " ").replace("_", " ")
+    return title.capitalize() if title.lower() == title else title
 
 
 def _api_schema_links(body: str, plan: PagePlan, index: SiteIndex) -> str:
