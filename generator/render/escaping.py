@@ -26,8 +26,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-#: Characters with a meaning in Python-Markdown or its extensions (tables' ``|``, attr_list's ``{}``).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=:<>])")
+#: Characters with a meaning in Python-Markdown or the staged extensions (tables' ``|``, attr_list's ``{}``,
+#: caret, tilde and mark's ``^~=``) that it lets a backslash escape; ``<``, ``>`` and ``&`` are HTML-escaped.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=])")
 
 
 def html_text(value: Any) -> str:
