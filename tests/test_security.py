@@ -73,6 +73,8 @@ def hostile_repo(payloads: Payloads) -> dict[str, str]:
         "docs/guide.md": markdown_body(payloads, "docs/guide.md")
                          + "\n[html](evil.html) [svg](evil.svg) ![svg](evil.svg)\n",
         guide_pages[2]: "No heading and no front matter: the title comes from the file name.\n",
+        # Not in the nav file: appended in a section titled by its folder's name.
+        f"docs/{payloads.key('folder name')}/page.md": "# In a folder\n",
         "docs/evil.html": f"<script>__pwned={payloads._number(NEEDS_FILE_POLICY[0])}</script>\n",
         "docs/evil.svg": f'<svg xmlns="http://www.w3.org/2000/svg"><script>__pwned={payloads._number(NEEDS_FILE_POLICY[1])}'
                          "</script></svg>\n",

@@ -3,7 +3,8 @@
 It is the user's ``mkdocs.yml`` with the devportal plugin taken out and the generated parts put in:
 ``docs_dir``, ``nav``, the Markdown extensions the staged pages need, the API reference's assets, the
 updates archive's plugins, redirects, and paths made relative to the stage folder. Any engine that reads
-``mkdocs.yml`` (MkDocs with mkdocs-material, or Zensical) builds it without devportal installed.
+``mkdocs.yml`` (MkDocs with mkdocs-material, or Zensical) builds it without the devportal plugin; only the
+Markdown extension that keeps script out of Markdown-generated elements (``safe_attributes``) is imported.
 """
 
 from __future__ import annotations
