@@ -73,6 +73,10 @@ def hostile_repo(payloads: Payloads) -> dict[str, str]:
         "docs/guide.md": markdown_body(payloads, "docs/guide.md")
                          + "\n[html](evil.html) [svg](evil.svg) ![svg](evil.svg)\n",
         guide_pages[2]: "No heading and no front matter: the title comes from the file name.\n",
+        # Material's redirect template puts `location` in a script: a source must not pick theme templates.
+        "docs/redirect.md": "---\n" + yaml.safe_dump({"template": "redirect.html",
+                                                      "location": payloads.url("front matter template+location")})
+                            + "---\n# Redirect\n",
         # Not in the nav file: appended in a section titled by its folder's name.
         f"docs/{payloads.key('folder name')}/page.md": "# In a folder\n",
         "docs/evil.html": f"<script>__pwned={payloads._number(NEEDS_FILE_POLICY[0])}</script>\n",
@@ -254,3 +258,15 @@ def test_raw_html_and_spec_descriptions_share_one_policy():
     assert "onerror" not in sanitize_html('<img src="x" onerror="alert(1)">')
     assert "javascript" not in sanitize_html('<a href="jav&#x61;script:alert(1)">x</a>')
     assert clean_html('<a href="javascript:alert(1)" onclick="x()">a</a><script>x</script>') == "<a>a</a>"
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_only_a_trusted_source_picks_its_page_template(tmp_path, capsys, trusted):
+    """Material's redirect template runs ``location`` as a script URL: an untrusted page's choice is dropped."""
+    upstream = new_upstream(tmp_path, "s", {"README.md": "---\ntemplate: redirect.html\nlocation: javascript:alert(1)\n"
+                                                        "---\n# Moved\n"})
+    config = write_portal(tmp_path, [{"name": "s", "repo": upstream.url, "pages": ["README.md"], "trusted": trusted}])
+    main(["stage", "-f", str(config)])
+    staged = yaml.safe_load((tmp_path / ".devportal/stage/docs/s/index.md").read_text().split("---")[1])
+    assert ("template" in staged) is trusted, staged
+    assert ("front matter `template` is ignored" in capsys.readouterr().err) is not trusted
