@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -34,9 +35,18 @@ REFERENCE_KEYWORDS = {"$ref", "$dynamicRef", "$recursiveRef", "$id", "$schema", 
                       "$recursiveAnchor", "$vocabulary", "id"}
 #: Source settings the build needs to find the source at all (a repo URL, globs, the section's URL name).
 STRUCTURAL_SETTINGS = {"name", "repo", "ref", "pages", "exclude", "specs", "nav_file", "trusted", "remote_refs"}
-#: Front matter keys the portal, Docusaurus or Material read (Material prints several of them as HTML).
-FRONT_MATTER_KEYS = ["title", "description", "sidebar_label", "subtitle", "status", "summary", "authors", "tags",
-                     "date", "slug", "x-unknown", *sorted(DROPPED_KEYS)]
+#: Front matter keys the portal or Docusaurus read, plus one nobody reads; the theme's come from its templates.
+PORTAL_FRONT_MATTER = ["title", "description", "sidebar_label", "summary", "authors", "tags", "date", "slug",
+                       "x-unknown", *sorted(DROPPED_KEYS)]
+_META_KEY = re.compile(r"\bmeta\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def front_matter_keys(theme_dirs: list[Path]) -> list[str]:
+    """Every front matter key a page may set: the portal's, and every ``page.meta.<key>`` the theme's
+    templates (Material's and the portal's overrides) read."""
+    found = {key for folder in theme_dirs for template in folder.rglob("*.html")
+             for key in _META_KEY.findall(template.read_text(encoding="utf-8"))}
+    return sorted(set(PORTAL_FRONT_MATTER) | found)
 
 
 def payload(number: int) -> str:
@@ -277,10 +287,12 @@ def source_settings(payloads: Payloads) -> dict[str, Any]:
     return settings
 
 
-def front_matter(payloads: Payloads, where: str) -> dict[str, Any]:
+def front_matter(payloads: Payloads, where: str, keys: list[str]) -> dict[str, Any]:
+    """A payload under every key (a ``javascript:`` URL under the keys holding a URL)."""
     meta: dict[str, Any] = {}
-    for key in FRONT_MATTER_KEYS:
-        text = payloads.text(f"{where}:front matter {key}")
+    for key in keys:
+        label = f"{where}:front matter {key}"
+        text = payloads.url(label) if key.endswith("url") or key == "location" else payloads.text(label)
         meta[key] = [text] if key in ("tags", "authors", "keywords") else text
     meta["date"] = "2025-06-01"
     meta["sidebar_position"] = 1

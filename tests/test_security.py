@@ -15,6 +15,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import material
 import pytest
 import yaml
 
@@ -23,8 +24,17 @@ from generator.cli import main
 from generator.render.escaping import html_meta, html_nav, html_text, markdown_text
 from generator.render.pages.safe_attributes import EXTENSION
 from generator.render.pages.sanitize import clean_html, is_safe_url, sanitize_html
-from tests.conftest import new_upstream, write_portal
-from tests.hostile_source import Payloads, front_matter, hostile_spec, markdown_body, nav_file, payload, source_settings
+from tests.conftest import REPO_ROOT, new_upstream, write_portal
+from tests.hostile_source import (
+    Payloads,
+    front_matter,
+    front_matter_keys,
+    hostile_spec,
+    markdown_body,
+    nav_file,
+    payload,
+    source_settings,
+)
 from tests.test_example_portal import CHROMIUM, serve_folder
 
 #: Linked files whose publishing is decided by the file policy (another change): until it is merged, a
@@ -62,13 +72,20 @@ FINDINGS = """
 """
 
 
+#: The theme's templates: Material's, the portal's overrides and the API reference's page template.
+THEME_DIRS = [Path(material.__file__).parent / "templates", REPO_ROOT / "templates" / "overrides",
+              REPO_ROOT / "templates" / "apiref"]
+
+
 def hostile_repo(payloads: Payloads) -> dict[str, str]:
     """The files of the hostile source's repo."""
+    keys = front_matter_keys(THEME_DIRS)
     guide_pages = ["README.md", "docs/guide.md", f"docs/{payloads.key('file name')}.md"]
-    update = {**front_matter(payloads, "update"), "tags": [payloads.text("update: front matter tags"), "api:hostile"],
+    update = {**front_matter(payloads, "update", keys),
+              "tags": [payloads.text("update: front matter tags"), "api:hostile"],
               "authors": [payloads.text("update: front matter authors")]}
     files = {
-        "README.md": "---\n" + yaml.safe_dump(front_matter(payloads, "README.md")) + "---\n"
+        "README.md": "---\n" + yaml.safe_dump(front_matter(payloads, "README.md", keys)) + "---\n"
                      + markdown_body(payloads, "README.md"),
         "docs/guide.md": markdown_body(payloads, "docs/guide.md")
                          + "\n[html](evil.html) [svg](evil.svg) ![svg](evil.svg)\n",
@@ -101,7 +118,12 @@ def build_portal(root: Path, *, trusted: bool) -> tuple[Path, Payloads]:
     upstream = new_upstream(root, "hostile", hostile_repo(payloads))
     source = {"name": "hostile", "repo": upstream.url, "specs": ["specs/*.json"],
               "pages": ["README.md", "docs/**/*.md"], "trusted": trusted, **source_settings(payloads)}
-    config = write_portal(root, [source], extra={"updates": {"source": "hostile", "glob": "updates/*.md"}})
+    # A second source with no settings at all: no web_url, so no edit links of the portal's own.
+    bare = new_upstream(root, "bare", {"README.md": "---\n" + yaml.safe_dump(
+        front_matter(payloads, "bare", front_matter_keys(THEME_DIRS))) + "---\n# Bare\n"})
+    config = write_portal(root, [source, {"name": "bare", "repo": bare.url, "pages": ["README.md"],
+                                          "trusted": trusted}],
+                          extra={"updates": {"source": "hostile", "glob": "updates/*.md"}})
     main(["build", "-f", str(config), "-d", str(root / "site")])
     assert (root / "site" / "hostile").is_dir(), "the hostile source's pages were not built"
     return root / "site", payloads
@@ -261,12 +283,24 @@ def test_raw_html_and_spec_descriptions_share_one_policy():
 
 
 @pytest.mark.parametrize("trusted", [False, True])
-def test_only_a_trusted_source_picks_its_page_template(tmp_path, capsys, trusted):
-    """Material's redirect template runs ``location`` as a script URL: an untrusted page's choice is dropped."""
+def test_only_a_trusted_source_sets_what_the_portal_sets(tmp_path, capsys, trusted):
+    """Material's redirect template runs ``location`` as a script URL, and the edit and issue links are the
+    portal's: an untrusted page's values are dropped with a warning."""
     upstream = new_upstream(tmp_path, "s", {"README.md": "---\ntemplate: redirect.html\nlocation: javascript:alert(1)\n"
-                                                        "---\n# Moved\n"})
+                                                        "edit_url: javascript:alert(2)\n---\n# Moved\n"})
     config = write_portal(tmp_path, [{"name": "s", "repo": upstream.url, "pages": ["README.md"], "trusted": trusted}])
     main(["stage", "-f", str(config)])
     staged = yaml.safe_load((tmp_path / ".devportal/stage/docs/s/index.md").read_text().split("---")[1])
-    assert ("template" in staged) is trusted, staged
-    assert ("front matter `template` is ignored" in capsys.readouterr().err) is not trusted
+    assert ("template" in staged) is trusted and ("edit_url" in staged) is trusted, staged
+    err = capsys.readouterr().err
+    assert ("front matter `template` is ignored" in err and "front matter `edit_url` is ignored" in err) is not trusted
+
+
+def test_an_unknown_icon_is_dropped_instead_of_failing_the_portal(tmp_path, capsys):
+    upstream = new_upstream(tmp_path, "s", {"README.md": "---\nicon: nope/nope\n---\n# A\n",
+                                            "docs/b.md": "---\nicon: material/rocket-launch\n---\n# B\n"})
+    config = write_portal(tmp_path, [{"name": "s", "repo": upstream.url, "pages": ["README.md", "docs/*.md"]}])
+    assert main(["build", "-f", str(config), "-d", str(tmp_path / "site")]) == 0
+    assert "`icon: nope/nope` names no icon of the theme" in capsys.readouterr().err
+    staged = tmp_path / ".devportal/stage/docs/s"
+    assert "icon" not in (staged / "index.md").read_text() and "rocket-launch" in (staged / "docs/b.md").read_text()

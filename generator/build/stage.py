@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import material
 import yaml
 
 from generator.build import portal_pages
@@ -32,6 +33,7 @@ from generator.render.reference.render import install_page_template
 from generator.sources import CheckedOutSource
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
+MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
 
 @dataclass
@@ -130,9 +132,13 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
             staged.pages = [_convert(plan, index, problems) for plan in staged.plans]
+        converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates or []}
+        _drop_unknown_icons([(p.repo_path, p) for p in portal_converted]
+                            + [(f"{s.config.name}/{p.repo_path}", p) for s in staged_sources for p in s.pages]
+                            + [(u.plan.file, converted_updates[u.staged_path]) for u in updates or []],
+                            [overrides / ".icons", MATERIAL_ICONS], problems)
         archive: UpdatesOutput | None = None
         if updates is not None:
-            converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates}
             archive = write_archive(updates, converted_updates, docs_dir, url=project.portal.updates.url,
                                     page_meta=portal_pages.updates_meta(project, checkouts, updates),
                                     site_url=project.raw.get("site_url"), site_name=str(project.raw.get("site_name")),
@@ -269,6 +275,22 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
         write_page(docs_dir / page.staged_path, meta, page.markdown)
         for asset in getattr(page, "assets", []) or []:
             _copy_asset(root, asset, docs_dir / checkout.config.name, problems, f"{checkout.config.name}/{repo_path}")
+
+
+def _drop_unknown_icons(pages: list[tuple[str, ConvertedPage]], icon_dirs: list[Path], problems: Diagnostics) -> None:
+    """The theme includes ``.icons/<icon>.svg`` for a page's ``icon``: an unknown one would fail the whole
+    portal's build, so it is dropped with a warning naming the page (``pages`` are (file, page) pairs)."""
+    for file, page in pages:
+        icon = page.meta.get("icon")
+        if icon is None:
+            continue
+        parts = PurePosixPath(str(icon)).parts
+        if parts and ".." not in parts and not str(icon).startswith("/") and \
+                any((folder / f"{icon}.svg").is_file() for folder in icon_dirs):
+            continue
+        del page.meta["icon"]
+        problems.add(warning(file, f"front matter `icon: {icon}` names no icon of the theme and was ignored",
+                             code="frontmatter-icon", hint="use an icon of the theme, e.g. `material/rocket-launch`"))
 
 
 def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:

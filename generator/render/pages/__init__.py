@@ -57,9 +57,11 @@ class ConvertedPage:
     assets: list[str]  # repo files the page references (images...), to copy beside it
 
 
-#: Front matter that picks the theme's template or what it includes (Material's ``redirect.html`` runs
-#: ``location`` as a script URL): the portal decides these, an untrusted page's are dropped.
-THEME_KEYS = {"template", "fragment"}
+#: Front matter the portal writes itself (the edit and issue links, the source) or that picks the theme's
+#: template or what it includes (Material's ``redirect.html`` runs ``location`` as a script URL): an
+#: untrusted page's own values are dropped.
+PORTAL_KEYS = {"template", "fragment", "edit_url", "issue_url", "source", "source_file", "source_title",
+               "api_reference"}
 
 
 def staged_path_of(source: str, repo_path: str, siblings: set[str]) -> str:
@@ -136,8 +138,8 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     body = docusaurus.normalize_fences(body)
     if not plan.source.trusted:
         body = sanitize_html(body)
-    meta = {key: value for key, value in plan.meta.items() if plan.source.trusted or key not in THEME_KEYS}
-    ignored = [warning(plan.file, f"front matter `{key}` is ignored: only a trusted source chooses its page template",
+    meta = {key: value for key, value in plan.meta.items() if plan.source.trusted or key not in PORTAL_KEYS}
+    ignored = [warning(plan.file, f"front matter `{key}` is ignored: the portal sets it (a trusted source may)",
                        code="frontmatter-ignored", line=_line_of_key(plan.text, key),
                        hint=f"remove `{key}`, or mark the source `trusted: true` in the portal's config")
                for key in sorted(plan.meta.keys() - meta.keys())]
