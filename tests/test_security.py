@@ -304,3 +304,12 @@ def test_an_unknown_icon_is_dropped_instead_of_failing_the_portal(tmp_path, caps
     assert "`icon: nope/nope` names no icon of the theme" in capsys.readouterr().err
     staged = tmp_path / ".devportal/stage/docs/s"
     assert "icon" not in (staged / "index.md").read_text() and "rocket-launch" in (staged / "docs/b.md").read_text()
+
+
+def test_a_disguised_script_link_is_reported_at_its_line(tmp_path, capsys):
+    upstream = new_upstream(tmp_path, "s", {"README.md": "# A\n\n[x](jav&#x61;script:alert(1))\n[y](java&#9;script:x)\n"})
+    config = write_portal(tmp_path, [{"name": "s", "repo": upstream.url, "pages": ["README.md"]}])
+    main(["stage", "-f", str(config)])
+    err = capsys.readouterr().err
+    assert err.count("URL was removed") == 2 and "jav&#x61;script:` URL was removed" in err, err
+    assert "[x](#)" in (tmp_path / ".devportal/stage/docs/s/index.md").read_text()
