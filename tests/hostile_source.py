@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -92,6 +93,8 @@ _OAS31_DIALECT = files("openapi_schema_validator") / "schemas" / "oas3.1" / "met
 META_SCHEMAS = {"2.0": "v2.0/schema.json", "3.0": "v3.0/schema.json", "3.1": "v3.1/schema.json"}
 #: Version strings the meta-schemas' patterns accept, with text after a ``-`` (a pre-release suffix).
 _VERSION_PREFIXES = ("3.0.3-", "3.1.0-")
+#: How many times one definition is filled in (each time with all its fields).
+EXPANSIONS = 12
 _KEY_CANDIDATES = ("/", "x-", "200", "default", "application/json", "Name")
 
 
@@ -106,6 +109,7 @@ class SpecWriter:
         self.external = {dialect["$id"]: dialect}
         self.unresolved: set[str] = set()
         self.loaded: dict[str, dict] = {}
+        self.expanded: Counter[str] = Counter()
 
     def document(self) -> dict[str, Any]:
         return self.instance(self.root, self.root, "", ())
@@ -143,11 +147,14 @@ class SpecWriter:
             ref = self.external and next(iter(self.external))  # a Schema Object of the OAS 3.1 dialect
         if ref:
             target, target_doc = self._resolve(ref, doc)
-            if ref in seen:  # a definition inside itself (a schema's properties): its fields are covered once
+            if ref in seen or self.expanded[ref] >= EXPANSIONS:
+                # A definition inside itself (a schema's properties), or one already filled in a few places:
+                # its fields are covered, the document stays small.
                 return {"type": "object", "__recursive__": True}, doc, seen
             # Only definitions with fields of their own can nest; mix-ins (extensions) are folded every time.
-            inner_seen = seen + (ref,) if isinstance(target, dict) and ("properties" in target or
-                                                                        "$dynamicAnchor" in target) else seen
+            nests = isinstance(target, dict) and ("properties" in target or "$dynamicAnchor" in target)
+            inner_seen = seen + (ref,) if nests else seen
+            self.expanded[ref] += nests
             sub, _, seen = self._merged(target, target_doc, inner_seen)
             merged = _join(sub, merged)
             doc = target_doc
@@ -160,6 +167,8 @@ class SpecWriter:
         merged, doc, seen = self._merged(schema, doc, seen)
         if merged.get("__recursive__"):
             return {}
+        if (merged.get("if") or {}).get("required") == ["$ref"] and "else" in merged:  # 3.1's "X or Reference"
+            return self.instance(merged["else"], doc, where, seen)
         branches = [b for b in (merged.get("oneOf") or []) + (merged.get("anyOf") or []) if not _is_reference(b, doc)]
         if branches and not merged.get("properties"):
             return self.instance(branches[0], doc, where, seen)

@@ -307,7 +307,8 @@ def test_an_unknown_icon_is_dropped_instead_of_failing_the_portal(tmp_path, caps
 
 
 def test_a_disguised_script_link_is_reported_at_its_line(tmp_path, capsys):
-    upstream = new_upstream(tmp_path, "s", {"README.md": "# A\n\n[x](jav&#x61;script:alert(1))\n[y](java&#9;script:x)\n"})
+    upstream = new_upstream(tmp_path, "s", {"README.md": "# A\n\n[x](jav&#x61;script:alert(1))\n"
+                                                        "[y](java&#9;script:x)\n"})
     config = write_portal(tmp_path, [{"name": "s", "repo": upstream.url, "pages": ["README.md"]}])
     main(["stage", "-f", str(config)])
     err = capsys.readouterr().err
