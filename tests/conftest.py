@@ -65,23 +65,24 @@ class Upstream:
         git("push", "-q", "origin", name, cwd=self.work)
 
 
+def new_upstream(root: Path, name: str, files: dict[str, str | bytes]) -> Upstream:
+    """A bare Git repo under ``root`` with a first commit of ``files`` on ``main``."""
+    bare = root / "upstream" / f"{name}.git"
+    work = root / "work" / name
+    bare.mkdir(parents=True)
+    work.mkdir(parents=True)
+    git("init", "-q", "--bare", "-b", "main", cwd=bare)
+    git("init", "-q", "-b", "main", cwd=work)
+    git("remote", "add", "origin", str(bare), cwd=work)
+    upstream = Upstream(work=work, bare=bare)
+    upstream.commit(files, "Initial docs")
+    return upstream
+
+
 @pytest.fixture
 def make_upstream(tmp_path: Path) -> Callable[..., Upstream]:
     """Make a bare Git repo with a first commit of ``files`` on ``main``."""
-
-    def make(name: str, files: dict[str, str | bytes]) -> Upstream:
-        bare = tmp_path / "upstream" / f"{name}.git"
-        work = tmp_path / "work" / name
-        bare.mkdir(parents=True)
-        work.mkdir(parents=True)
-        git("init", "-q", "--bare", "-b", "main", cwd=bare)
-        git("init", "-q", "-b", "main", cwd=work)
-        git("remote", "add", "origin", str(bare), cwd=work)
-        upstream = Upstream(work=work, bare=bare)
-        upstream.commit(files, "Initial docs")
-        return upstream
-
-    return make
+    return lambda name, files: new_upstream(tmp_path, name, files)
 
 
 @pytest.fixture

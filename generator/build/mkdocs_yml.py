@@ -3,7 +3,8 @@
 It is the user's ``mkdocs.yml`` with the devportal plugin taken out and the generated parts put in:
 ``docs_dir``, ``nav``, the Markdown extensions the staged pages need, the API reference's assets, the
 updates archive's plugins, redirects, and paths made relative to the stage folder. Any engine that reads
-``mkdocs.yml`` (MkDocs with mkdocs-material, or Zensical) builds it without devportal installed.
+``mkdocs.yml`` (MkDocs with mkdocs-material, or Zensical) builds it without the devportal plugin; only the
+Markdown extension that keeps script out of Markdown-generated elements (``safe_attributes``) is imported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from generator.config import ProjectConfig, Tagged, TaggedDumper
+from generator.render.escaping import html_nav
+from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 
 if TYPE_CHECKING:
     from generator.build.stage import StagedSource
@@ -43,6 +46,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "pymdownx.caret",
     "pymdownx.mark",
     "pymdownx.tilde",
+    SAFE_ATTRIBUTES,  # no event handler or javascript: URL on what the Markdown generates (attr_list, links)
 ]
 
 def _extension_name(entry: Any) -> str:
@@ -137,7 +141,7 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
         theme = {"name": theme}
     theme["custom_dir"] = "overrides"  # a copy of the project's custom_dir plus the API reference's template
     config["theme"] = theme
-    config["nav"] = nav
+    config["nav"] = html_nav(nav)  # MkDocs prints nav titles as HTML
     config["markdown_extensions"] = _merge_extensions(raw.get("markdown_extensions"))
     config["plugins"] = _plugins(raw.get("plugins"), updates, project.portal.redirects,
                                  str(theme.get("language") or "en"))

@@ -14,12 +14,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator.config import ProjectConfig
 from generator.diagnostics import Diagnostics, error
 from generator.package_data import templates_dir
 from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
+from generator.render.escaping import markdown_templates
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
 from generator.sources import CheckedOutSource
 
@@ -33,8 +35,7 @@ TEMPLATES = templates_dir() / "portal"
 
 
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
-                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return markdown_templates(TEMPLATES)
 
 
 def content_dir(project: ProjectConfig) -> Path:
@@ -180,7 +181,7 @@ def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: li
             continue
         target = docs_dir / index_page
         text = target.read_text(encoding="utf-8")
-        target.write_text(text + template.render(updates=render_latest(items, from_page=index_page)),
+        target.write_text(text + template.render(updates=Markup(render_latest(items, from_page=index_page))),
                           encoding="utf-8")
 
 

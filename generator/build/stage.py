@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import material
 import yaml
 
 from generator.build import portal_pages
@@ -26,6 +27,7 @@ from generator.config import ProjectConfig, SourceConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
+from generator.render.escaping import html_meta
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import ApiReference, render_api_reference
@@ -33,6 +35,7 @@ from generator.render.reference.render import install_page_template
 from generator.sources import CheckedOutSource
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
+MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
 
 @dataclass
@@ -131,9 +134,13 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
             staged.pages = [_convert(plan, index, problems) for plan in staged.plans]
+        converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates or []}
+        _drop_unknown_icons([(p.repo_path, p) for p in portal_converted]
+                            + [(f"{s.config.name}/{p.repo_path}", p) for s in staged_sources for p in s.pages]
+                            + [(u.plan.file, converted_updates[u.staged_path]) for u in updates or []],
+                            [overrides / ".icons", MATERIAL_ICONS], problems)
         archive: UpdatesOutput | None = None
         if updates is not None:
-            converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates}
             archive = write_archive(updates, converted_updates, docs_dir, url=project.portal.updates.url,
                                     page_meta=portal_pages.updates_meta(project, checkouts, updates),
                                     site_url=project.raw.get("site_url"), site_name=str(project.raw.get("site_name")),
@@ -295,6 +302,22 @@ def _publish_update_assets(staged: StagedSource, updates: list[ConvertedPage], d
                            f"{staged.config.name}/{page.repo_path}", trusted=staged.config.trusted)
 
 
+def _drop_unknown_icons(pages: list[tuple[str, ConvertedPage]], icon_dirs: list[Path], problems: Diagnostics) -> None:
+    """The theme includes ``.icons/<icon>.svg`` for a page's ``icon``: an unknown one would fail the whole
+    portal's build, so it is dropped with a warning naming the page (``pages`` are (file, page) pairs)."""
+    for file, page in pages:
+        icon = page.meta.get("icon")
+        if icon is None:
+            continue
+        parts = PurePosixPath(str(icon)).parts
+        if parts and ".." not in parts and not str(icon).startswith("/") and \
+                any((folder / f"{icon}.svg").is_file() for folder in icon_dirs):
+            continue
+        del page.meta["icon"]
+        problems.add(warning(file, f"front matter `icon: {icon}` names no icon of the theme and was ignored",
+                             code="frontmatter-icon", hint="use an icon of the theme, e.g. `material/rocket-launch`"))
+
+
 def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
     """Front matter the theme uses for "Edit on GitHub" and "Report a problem"."""
     meta = {"source": checkout.config.name, "source_title": checkout.config.title or checkout.config.name}
@@ -315,9 +338,11 @@ def stale_banner(notice: str) -> str:
 
 
 def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
-    """Write a staged page: YAML front matter, then the Markdown body."""
+    """Write a staged page: YAML front matter (its text escaped as HTML, see :mod:`generator.render.escaping`),
+    then the Markdown body."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    front = yaml.safe_dump(meta, sort_keys=True, allow_unicode=True, default_flow_style=False) if meta else ""
+    front = yaml.safe_dump(html_meta(meta), sort_keys=True, allow_unicode=True,
+                           default_flow_style=False) if meta else ""
     text = f"---\n{front}---\n\n{markdown}" if front else markdown
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 

@@ -25,6 +25,7 @@ from feedgen.feed import FeedGenerator
 
 from generator.diagnostics import Diagnostic, error, info, warning
 from generator.package_data import templates_dir
+from generator.render.escaping import markdown_templates
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
 from generator.render.pages.frontmatter import FrontMatter, split_front_matter
 from generator.render.pages.segments import fenced_lines
@@ -82,8 +83,7 @@ class UpdatesOutput:
 
 
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    return markdown_templates(TEMPLATES)
 
 
 def slugify(text: str) -> str:

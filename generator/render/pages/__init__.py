@@ -8,11 +8,12 @@ Diagnostics carry the line numbers of the original file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from generator.diagnostics import Diagnostic, Severity
+from generator.diagnostics import Diagnostic, Severity, warning
 from generator.render.pages import docusaurus
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
@@ -54,6 +55,13 @@ class ConvertedPage:
     title: str | None
     diagnostics: list[Diagnostic]
     assets: list[str]  # repo files the page references (images...), to copy beside it
+
+
+#: Front matter the portal writes itself (the edit and issue links, the source) or that picks the theme's
+#: template or what it includes (Material's ``redirect.html`` runs ``location`` as a script URL): an
+#: untrusted page's own values are dropped.
+PORTAL_KEYS = {"template", "fragment", "edit_url", "issue_url", "source", "source_file", "source_title",
+               "api_reference"}
 
 
 def staged_path_of(source: str, repo_path: str, siblings: set[str]) -> str:
@@ -130,20 +138,37 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     body = docusaurus.normalize_fences(body)
     if not plan.source.trusted:
         body = sanitize_html(body)
-    meta = dict(plan.meta)
-    if plan.title and "title" not in meta:
-        meta["title"] = plan.title
-    problems = plan.problems + ctx.problems + [
+    meta = {key: value for key, value in plan.meta.items() if plan.source.trusted or key not in PORTAL_KEYS}
+    ignored = [warning(plan.file, f"front matter `{key}` is ignored: the portal sets it (a trusted source may)",
+                       code="frontmatter-ignored", line=_line_of_key(plan.text, key),
+                       hint=f"remove `{key}`, or mark the source `trusted: true` in the portal's config")
+               for key in sorted(plan.meta.keys() - meta.keys())]
+    # Every page gets its title in the front matter: the theme then prints it (escaped when written) in the
+    # navigation and in <title>, never one MkDocs derives from a file name or heading and Material unescapes.
+    meta["title"] = plan.title or _file_title(plan.staged_path)
+    problems = plan.problems + ignored + ctx.problems + [
         Diagnostic(**{**p.__dict__, "line": None, "message": p.message + " (in an included partial)"})
         for p in partial_ctx.problems if p.severity is not Severity.INFO]
     return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=body, meta=meta,
                          title=plan.title, diagnostics=problems, assets=sorted(ctx.assets | partial_ctx.assets))
 
 
+def _line_of_key(text: str, key: str) -> int | None:
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
+    return text[: match.start()].count("\n") + 1 if match else None
+
+
+def _file_title(staged_path: str) -> str:
+    """The title MkDocs gives a page without one: its file name, words capitalized."""
+    path = PurePosixPath(staged_path)
+    name = path.parent.name if path.stem == "index" and path.parent.name else path.stem
+    title = name.replace("-", " ").replace("_", " ")
+    return title.capitalize() if title.lower() == title else title
+
+
 def _api_schema_links(body: str, plan: PagePlan, index: SiteIndex) -> str:
     """Redocusaurus ``<ApiSchema pointer="#/components/schemas/X" />`` → a link to the source's API reference."""
     import posixpath
-    import re
 
     def replace(match: re.Match) -> str:
         name = match.group("name")

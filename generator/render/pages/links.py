@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.diagnostics import Diagnostic, error, warning
+from generator.render.pages.sanitize import is_safe_url
 from generator.render.pages.segments import code_mask, line_of
 from generator.render.pages.site_index import SiteIndex
 from generator.render.published_files import REFUSED_HINT, judge_file
@@ -29,7 +30,6 @@ HTML_ATTR = re.compile(r"""(?<![\w-])(?P<attr>href|src|srcset|poster)\s*=\s*"""
 GITHUB = re.compile(r"^https?://github\.com/(?P<repo>[^/]+/[^/#?]+)/(?P<kind>blob|tree|raw)/(?P<ref>[^/]+)/?"
                     r"(?P<path>[^#?]*)")
 BARE_URL = re.compile(r"(?<![(<\[\"'=/])https?://[^\s)<>\]\"'`]+[^\s)<>\]\"'`.,;:!?_*]")
-UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp")
 
 
@@ -174,11 +174,11 @@ def _resolve(url: str, ctx: LinkContext, index: SiteIndex, line: int, *, image: 
     """The rewritten URL (None: leave it as written; :class:`RefusedFile`: a file the source may not publish)."""
     if not url:
         return None
-    if UNSAFE_SCHEME.match(url):
+    if not is_safe_url(url):  # the sanitizer's policy, read as a browser reads the URL
         if ctx.trusted:
             return None
         _problem(ctx, line, warning, f"link with a `{url.split(':', 1)[0]}:` URL was removed", "link-unsafe",
-                 "use an http(s) link")
+                 "use an http(s), mailto or relative link")
         return "#"
     if url.startswith("#"):
         _check_anchor(ctx, index, ctx.staged_path, unquote(url[1:]), line, url)

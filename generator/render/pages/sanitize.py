@@ -1,13 +1,22 @@
-"""Raw HTML in Markdown from untrusted repos: keep the harmless tags, defuse the rest.
+"""The one HTML policy for what a source controls: which tags, attributes and URL schemes may reach a page.
 
-Each tag outside code is judged on its own: allowed tags are cleaned by nh3 (no event handlers, no
-``javascript:`` URLs, only listed attributes); ``script``/``style`` blocks are dropped; an ``iframe``
-becomes a link to what it embedded; any other tag-like text (``<JWT access token>``, ``<snip>``) is
-escaped so it shows as the literal text the writer meant instead of vanishing.
+Three places apply it:
+
+- raw HTML in Markdown from untrusted repos (:func:`sanitize_html`, at staging): each tag outside code is
+  judged on its own: allowed tags are cleaned by nh3 (no event handlers, no ``javascript:`` URLs, only
+  listed attributes); ``script``/``style`` blocks are dropped; an ``iframe`` becomes a link to what it
+  embedded; any other tag-like text (``<JWT access token>``, ``<snip>``) is escaped so it shows as the
+  literal text the writer meant instead of vanishing;
+- HTML rendered from an untrusted spec's Markdown descriptions (:func:`clean_html`);
+- elements the Markdown itself generates, at build time, by the ``generator.render.pages.safe_attributes``
+  Markdown extension: ``attr_list`` lets a page set any attribute (``{ onerror=... }``) and a link's URL is
+  whatever the page wrote (``jav&#x61;script:``); the extension removes event handlers and URLs whose
+  scheme :func:`is_safe_url` rejects.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -29,6 +38,42 @@ ATTRIBUTES = {
     "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
     "details": {"open"}, "ol": {"start", "type"},
 }
+#: URL schemes a link or embed may use; relative URLs (no scheme) are always allowed.
+URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
+#: Attributes holding a URL (``srcset`` holds several).
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "data", "cite", "background",
+                  "longdesc", "lowsrc", "dynsrc", "ping", "xlink:href", "codebase", "manifest", "icon"}
+#: Attributes that run or embed code whatever their value, besides every ``on*`` event handler.
+SCRIPT_ATTRIBUTES = {"srcdoc"}
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_IGNORED = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL
+
+
+def is_safe_url(value: str) -> bool:
+    """Whether a URL attribute's value, read as a browser reads it (entities decoded, tabs and newlines
+    removed, leading spaces and control characters stripped), is relative or uses an allowed scheme."""
+    url = _URL_IGNORED.sub("", html.unescape(value)).lstrip("".join(map(chr, range(0x21))))
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return ":" not in url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return scheme.group(1).lower() in URL_SCHEMES
+
+
+def is_safe_attribute(name: str, value: str) -> bool:
+    """Whether an attribute may stay on an element a page's Markdown generated."""
+    name = name.lower()
+    if name.startswith("on") or name in SCRIPT_ATTRIBUTES:
+        return False
+    if name == "srcset":
+        return all(is_safe_url(candidate.strip().split(" ")[0]) for candidate in value.split(",") if candidate.strip())
+    return name not in URL_ATTRIBUTES or is_safe_url(value)
+
+
+def clean_html(fragment: str) -> str:
+    """An HTML fragment (an untrusted spec's rendered description) with only the allowed tags and attributes."""
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ATTRIBUTES, link_rel=None, url_schemes=URL_SCHEMES)
+
+
 DROPPED_BLOCKS = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 TAG = re.compile(r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:\s[^<>]*?)?)(?P<self>/?)>")
 IFRAME_SRC = re.compile(r"""\bsrc\s*=\s*["']?(?P<src>[^"'\s>]+)""", re.IGNORECASE)
@@ -38,8 +83,7 @@ VOID = {"br", "hr", "img", "source"}
 def _clean_tag(tag: str, name: str) -> str:
     """An allowed opening tag with only safe attributes (nh3 decides what is safe)."""
     probe = tag if name in VOID else f"{tag}</{name}>"
-    cleaned = nh3.clean(probe, tags=ALLOWED_TAGS, attributes=ATTRIBUTES, link_rel=None,
-                        url_schemes={"http", "https", "mailto", "tel"})
+    cleaned = clean_html(probe)
     end = cleaned.find(">")
     return cleaned[: end + 1] if cleaned.startswith(f"<{name}") and end >= 0 else ""
 

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import jinja2
 import markdown
-import nh3
 import yaml
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, report, warning
 from generator.package_data import templates_dir
+from generator.render.escaping import html_meta, html_nav, html_text, markdown_text
+from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
@@ -148,7 +149,7 @@ class _Describer:
                 self.cache[text] = Markup(f"<p>{text}</p>")
                 return self.cache[text]
             html = self.md.reset().convert(text)
-            self.cache[text] = Markup(html if self.trusted else nh3.clean(html))
+            self.cache[text] = Markup(html if self.trusted else clean_html(html))
         return self.cache[text]
 
 
@@ -340,8 +341,8 @@ def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> No
     body = body.replace(MODELS_MARK, models_link)
     front = {"search": REFERENCE_SEARCH, **front}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body.strip()
-                    + "\n", encoding="utf-8")
+    front_matter = yaml.safe_dump(html_meta(front), sort_keys=True, allow_unicode=True)
+    path.write_text(f"---\n{front_matter}---\n\n{body.strip()}\n", encoding="utf-8")
 
 
 NAV_GROUP = 20  # tags per navigation group, for APIs with too many tags for one flat list
@@ -601,9 +602,9 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
         if not reference.nav:
             report(problems, strict=strict)
             return 1
-        (docs / "index.md").write_text(f"---\ntitle: {reference.title}\n---\n\n# {reference.title}\n\n"
-                                       f"[Open the API reference]({slug(spec_path.stem)}/index.md)\n", encoding="utf-8")
-        config = {"site_name": reference.title, "docs_dir": "docs", "use_directory_urls": True,
+        _write(docs / "index.md", {"title": reference.title}, f"# {markdown_text(reference.title)}\n\n"
+               f"[Open the API reference]({slug(spec_path.stem)}/index.md)", "")
+        config = {"site_name": html_text(reference.title), "docs_dir": "docs", "use_directory_urls": True,
                   "theme": {"name": "material", "font": False, "features": ["navigation.indexes", "navigation.prune"],
                             "custom_dir": str(overrides)},
                   "extra_css": [a for a in reference.assets if a.endswith(".css")] +
@@ -611,7 +612,7 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
                    else []),
                   "extra_javascript": [a for a in reference.assets if a.endswith(".js")],
                   "markdown_extensions": ["attr_list", "md_in_html", "tables"],
-                  "plugins": ["search"], "nav": [{"Home": "index.md"}, {reference.title: reference.nav}]}
+                  "plugins": ["search"], "nav": html_nav([{"Home": "index.md"}, {reference.title: reference.nav}])}
         config_path = Path(tmp) / "mkdocs.yml"
         config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         if problems.has_errors(strict=strict):
