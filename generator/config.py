@@ -18,9 +18,24 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, warning
+from generator.repo_files import MB, ContentLimits, glob_problem
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class RepoGlob(c.Type):
+    """A glob (or path) inside a repo: relative, and never reaching out of it with ``..``."""
+
+    def __init__(self, default: str | None = None) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        value = super().run_validation(value)
+        problem = glob_problem(value)
+        if problem:
+            raise c.ValidationError(f"`{value}` {problem}")
+        return value
 
 
 class SourceConfig(base.Config):
@@ -32,11 +47,11 @@ class SourceConfig(base.Config):
     """``owner/repo`` on GitHub, any Git URL (``https://``, ``ssh``, ``file://``) or a local folder."""
     ref = c.Optional(c.Type(str))
     """Branch, tag or commit. Default: the remote's default branch (HEAD)."""
-    pages = c.ListOfItems(c.Type(str), default=list(DEFAULT_PAGES))
-    """Globs (relative to the repo root) of the Markdown pages to publish."""
-    exclude = c.ListOfItems(c.Type(str), default=[])
+    pages = c.ListOfItems(RepoGlob(), default=list(DEFAULT_PAGES))
+    """Globs (relative to the repo root) of the Markdown pages (``.md``, ``.mdx``, ``.markdown``) to publish."""
+    exclude = c.ListOfItems(RepoGlob(), default=[])
     """Globs of Markdown files not to publish (partials, templates, changelogs...)."""
-    specs = c.ListOfItems(c.Type(str), default=[])
+    specs = c.ListOfItems(RepoGlob(), default=[])
     """Globs of the OpenAPI / Swagger specs to render as API reference."""
     title = c.Optional(c.Type(str))
     """Section title in the navigation and the API overview. Default: the name."""
@@ -64,7 +79,7 @@ class UpdatesConfig(base.Config):
     """Folder of update files, inside ``content_dir`` (used when ``source`` is not set)."""
     source = c.Optional(c.Type(str))
     """Name of a source whose repo holds the updates."""
-    glob = c.Type(str, default="*.md")
+    glob = RepoGlob(default="*.md")
     """Glob of update files inside ``dir`` or inside the ``source``'s repo."""
     url = c.Type(str, default="updates")
     """URL prefix of the archive in the portal."""
@@ -77,6 +92,23 @@ class FeedbackConfig(base.Config):
     endpoint = c.Optional(c.Type(str))
     """URL that receives ``POST {page, url, rating}`` as JSON. Default: Google Analytics event if
     ``extra.analytics`` is configured, else only the browser console."""
+
+
+class LimitsConfig(base.Config):
+    """How much of a source the build reads: a bigger file or repo is an error naming it, never a hang."""
+
+    page_mb = c.Type((int, float), default=5)
+    """Largest Markdown page (also partials, nav and update files), in MB."""
+    spec_mb = c.Type((int, float), default=25)
+    """Largest spec file (and each file its ``$ref``s reach), in MB; checked before the file is read."""
+    pages = c.Type(int, default=5000)
+    """Most Markdown pages one source may publish."""
+    walked_files = c.Type(int, default=200_000)
+    """Most files and folders one source's globs may look at."""
+
+    def content_limits(self) -> ContentLimits:
+        return ContentLimits(page_bytes=int(self.page_mb * MB), spec_bytes=int(self.spec_mb * MB), pages=self.pages,
+                             walked_files=self.walked_files)
 
 
 class PortalConfig(base.Config):
@@ -102,6 +134,11 @@ class PortalConfig(base.Config):
     """Old portal path → new portal path; each becomes a redirect page."""
     published_url = c.Optional(c.Type(str))
     """URL of the published portal; absolute links to it are checked and made relative."""
+    limits = c.SubConfig(LimitsConfig)
+    """Size limits on what sources provide (see :class:`LimitsConfig`)."""
+
+
+SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig}
 
 
 @dataclass
@@ -217,9 +254,9 @@ def validate_portal_config(settings: dict[str, Any], file: str, text: str = "") 
     for index, src in enumerate(settings.get("sources") or []):
         if isinstance(src, dict):
             scopes.append((f"sources[{index}].", src, SourceConfig))
-    for key in ("updates", "feedback"):
+    for key, schema in SUB_CONFIGS.items():
         if isinstance(settings.get(key), dict):
-            scopes.append((f"{key}.", settings[key], UpdatesConfig if key == "updates" else FeedbackConfig))
+            scopes.append((f"{key}.", settings[key], schema))
     for prefix, data, schema in scopes:
         known = [name for name, _ in schema._schema]
         for key in data:
@@ -249,7 +286,7 @@ def _without_unknown(settings: dict[str, Any]) -> dict[str, Any]:
         src_known = {name for name, _ in SourceConfig._schema}
         clean["sources"] = [{k: v for k, v in s.items() if k in src_known} if isinstance(s, dict) else s
                             for s in clean["sources"]]
-    for key, schema in (("updates", UpdatesConfig), ("feedback", FeedbackConfig)):
+    for key, schema in SUB_CONFIGS.items():
         if isinstance(clean.get(key), dict):
             sub_known = {name for name, _ in schema._schema}
             clean[key] = {k: v for k, v in clean[key].items() if k in sub_known}

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from generator.diagnostics import Diagnostic, Severity
+from generator.diagnostics import Diagnostic, Diagnostics, Severity, error
 from generator.render.pages import docusaurus
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
 from generator.render.pages.segments import fenced_lines
 from generator.render.pages.site_index import HEADING, SiteIndex, SourcePages, anchors_of, heading_text
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
 
 __all__ = ["ConvertedPage", "PagePlan", "SiteIndex", "SourcePages", "convert_page", "plan_source"]
 
@@ -75,14 +76,24 @@ def _title(body: str, meta: dict[str, Any]) -> str | None:
     return None
 
 
-def plan_source(source: SourcePages, index: SiteIndex) -> list[PagePlan]:
-    """Read every page of ``source``, give it a staged path and register it (with anchors) in ``index``."""
+def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits = DEFAULT_LIMITS,
+                problems: list[Diagnostic] | Diagnostics | None = None) -> list[PagePlan]:
+    """Read every page of ``source``, give it a staged path and register it (with anchors) in ``index``.
+
+    A page that cannot be read safely (over ``limits.page_bytes``, binary, not UTF-8) is left out, with an
+    error added to ``problems``."""
     index.add_source(source)
     plans = []
     siblings = set(source.files)
     for repo_path in source.files:
         file = f"{source.name}/{repo_path}" if source.name else repo_path
-        text = (source.root / repo_path).read_text(encoding="utf-8", errors="replace")
+        try:
+            text = read_text(source.root / repo_path, max_bytes=limits.page_bytes, setting="page_mb")
+        except SourceFileError as exc:
+            if problems is not None:
+                problems.extend([error(file, f"page left out: {exc}", code="page-refused", line=exc.line,
+                                       hint=exc.hint)])
+            continue
         front = split_front_matter(text, file)
         body = docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body))
         draft = front.raw.get("draft") is True
@@ -112,7 +123,11 @@ def _load_partial(plan: PagePlan, path: str) -> str | None:
         return None
     if not target.is_file():
         return None
-    return split_front_matter(target.read_text(encoding="utf-8", errors="replace"), path).body
+    try:
+        text = read_text(target, max_bytes=DEFAULT_LIMITS.page_bytes, setting="page_mb")
+    except SourceFileError:
+        return None  # reported as a partial that cannot be found
+    return split_front_matter(text, path).body
 
 
 def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
