@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -35,9 +36,25 @@ def code_mask(text: str) -> str:
     lines = text.split("\n")
     masked = [(" " * len(line) if code else line) for line, code in zip(lines, fenced_lines(lines), strict=True)]
     result = "\n".join(masked)
-    return INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), result)
+    return INLINE_CODE.sub(_blank, result)
+
+
+def _blank(match: re.Match) -> str:
+    code = match.group(0)
+    return " " * len(code) if "\n" not in code else re.sub(r"[^\n]", " ", code)
+
+
+class LineIndex:
+    """1-based line numbers of offsets in one text: the line starts are found once (O(size)), then each
+    offset's line is a binary search, so numbering every link of a big page stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
 
 
 def line_of(text: str, offset: int) -> int:
-    """1-based line number of ``offset`` in ``text``."""
+    """1-based line number of ``offset`` in ``text`` (one lookup; use :class:`LineIndex` for many)."""
     return text.count("\n", 0, offset) + 1
