@@ -49,14 +49,18 @@ def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, 
 def build(config_file: Path, *, site_dir: Path | None = None, mode: str = "auto", strict: bool | None = None,
           today: date | None = None, log: Callable[[str], None] | None = None,
           progress: bool | None = None) -> BuildResult:
-    """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``)."""
+    """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``).
+
+    Errors in a source's files do not stop a non-strict build (see :meth:`StagedPortal.blocking`): the site
+    is built without what failed, and the errors are in the result (``devportal build`` exits 1)."""
     result = stage(config_file, mode=mode, strict=strict, today=today, log=log, progress=progress)
     project = result.project
     strict = project.portal.strict if strict is None else strict
     target = site_dir or project.resolve(project.raw.get("site_dir", "site"))
     result.site_dir = target
-    if result.diagnostics.has_errors(strict=strict):
+    if result.staged.blocking(strict):
         return result
-    result.diagnostics.extend(build_site(result.staged.mkdocs_yml, target, strict=strict))
-    result.built = not result.diagnostics.has_errors(strict=strict)
+    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict)
+    result.diagnostics.extend(site_problems)
+    result.built = not Diagnostics(site_problems).has_errors(strict=strict)
     return result

@@ -23,7 +23,7 @@ from generator.build import portal_pages
 from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.config import ProjectConfig, SourceConfig
-from generator.diagnostics import Diagnostics, error, warning
+from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.reference import ApiReference, render_api_reference
@@ -72,6 +72,19 @@ class StagedPortal:
     config: dict[str, Any]
     sources: list[StagedSource]
     diagnostics: Diagnostics
+
+    def blocking(self, strict: bool = False) -> list[Diagnostic]:
+        """The problems that stop the site from being built.
+
+        With ``strict``, every error and warning. Otherwise only errors outside the sources' files (the
+        config, the portal's own pages): a source's file that fails (too big, not UTF-8, an alias bomb, a
+        page with broken front matter...) is left out or published with its error reported, and the rest of
+        the portal builds, so one careless or hostile repo cannot take the whole portal down."""
+        if strict:
+            return [d for d in self.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
+        names = {staged.config.name for staged in self.sources}
+        return [d for d in self.diagnostics.errors
+                if not (d.source in names or d.file.split("/", 1)[0] in names and "/" in d.file)]
 
 
 def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
