@@ -47,7 +47,9 @@ def read_text(path: Path, *, max_bytes: int, setting: str) -> str:
     ``setting`` in the message), and refused when it is not UTF-8 text (a NUL byte, an invalid sequence)."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise SourceFileError(f"the file is {_size(size)}, over the limit of {_size(max_bytes)}",
+        shown, limit = (_size(size), _size(max_bytes)) if _size(size) != _size(max_bytes) else \
+            (f"{size:,} bytes", f"{max_bytes:,} bytes")
+        raise SourceFileError(f"the file is {shown}, over the limit of {limit}",
                               hint=f"split the file, or raise `limits: {{{setting}: ...}}` in the portal's "
                                    "config if it really is that big")
     with path.open("rb") as stream:
