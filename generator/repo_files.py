@@ -53,7 +53,9 @@ def read_text(path: Path, *, max_bytes: int, setting: str) -> str:
                               hint=f"split the file, or raise `limits: {{{setting}: ...}}` in the portal's "
                                    "config if it really is that big")
     with path.open("rb") as stream:
-        data = stream.read(max_bytes + 1)  # the file may have grown since stat()
+        data = stream.read(size + 1)  # (read(n) allocates n bytes up front: not the limit, the size)
+        if len(data) > size:  # the file grew since stat()
+            data += stream.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise SourceFileError(f"the file is over the limit of {_size(max_bytes)}",
                               hint=f"split the file, or raise `limits: {{{setting}: ...}}`")

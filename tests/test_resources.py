@@ -169,9 +169,9 @@ def test_page_conversion_is_linear_in_page_size(tmp_path, make_upstream):
             int(mb * 1024 * 1024))})
         config = write_portal(tmp_path / f"portal-{mb}", [{"name": "big", "repo": upstream.url,
                                                             "pages": ["docs/**/*.md"]}])
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time of this process: what the page step costs, on a busy machine too
         assert main(["stage", "-f", str(config)]) == 0
-        timings[mb] = time.perf_counter() - start
+        timings[mb] = time.process_time() - start
         assert (config.parent / ".devportal" / "stage" / "docs" / "big" / "docs" / "big.md").is_file()
     assert timings[2] < 30, timings
     assert timings[2] < 8 * timings[0.5] + 2, timings  # linear: ~4x; quadratic was 16x
