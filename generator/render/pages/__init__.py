@@ -17,9 +17,12 @@ from generator.render.pages import docusaurus
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
-from generator.render.pages.segments import fenced_lines
+from generator.render.pages.segments import fenced_lines, longest_paragraph
 from generator.render.pages.site_index import HEADING, SiteIndex, SourcePages, anchors_of, heading_text
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+
+MAX_PARAGRAPH_CHARS = 64 * 1024
+REFUSED_PAGE = "This page could not be published: the build reported why. Please read it in its repository.\n"
 
 __all__ = ["ConvertedPage", "PagePlan", "SiteIndex", "SourcePages", "convert_page", "plan_source"]
 
@@ -38,6 +41,7 @@ class PagePlan:
     title: str | None
     draft: bool
     problems: list[Diagnostic] = field(default_factory=list)
+    source_limits: ContentLimits = DEFAULT_LIMITS
 
     @property
     def file(self) -> str:
@@ -102,7 +106,7 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
         staged = staged_path_of(source.name, repo_path, siblings)
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
                         body_line=front.body_line, meta=front.meta, title=_title(body, front.meta), draft=draft,
-                        problems=list(front.problems))
+                        problems=list(front.problems), source_limits=limits)
         lines = body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
@@ -123,10 +127,7 @@ def _load_partial(plan: PagePlan, path: str) -> str | None:
         return None
     if not target.is_file():
         return None
-    try:
-        text = read_text(target, max_bytes=DEFAULT_LIMITS.page_bytes, setting="page_mb")
-    except SourceFileError:
-        return None  # reported as a partial that cannot be found
+    text = read_text(target, max_bytes=plan.source_limits.page_bytes, setting="page_mb")  # SourceFileError
     return split_front_matter(text, path).body
 
 
@@ -137,8 +138,23 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     body = rewrite_links(plan.body, ctx, index)
     partial_ctx = LinkContext(source=plan.source.name, repo_path=plan.repo_path, staged_path=plan.staged_path,
                               file=plan.file, trusted=plan.source.trusted, line_offset=plan.body_line)
-    body = docusaurus.inline_partials(body, lambda p: rewrite_links(_load_partial(plan, p) or "", partial_ctx, index)
-                                      if _load_partial(plan, p) is not None else None)
+    partials: dict[str, str | None] = {}
+
+    refused: list[str] = []
+    unread: list[Diagnostic] = []
+
+    def load(path: str) -> str | None:
+        if path not in partials:
+            try:
+                partial = _load_partial(plan, path)
+            except SourceFileError as exc:
+                unread.append(error(plan.file, f"partial `{path}` is not included: {exc}", code="page-refused",
+                                    hint=exc.hint))
+                partial = None
+            partials[path] = rewrite_links(partial, partial_ctx, index) if partial is not None else None
+        return partials[path]
+
+    body = docusaurus.inline_partials(body, load, max_chars=plan.source_limits.page_bytes, refused=refused)
     body = _api_schema_links(body, plan, index)
     body = docusaurus.strip_jsx(body)
     body = docusaurus.convert_blocks(body)
@@ -148,7 +164,19 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     meta = dict(plan.meta)
     if plan.title and "title" not in meta:
         meta["title"] = plan.title
-    problems = plan.problems + ctx.problems + [
+    lines = body.split("\n")
+    line, chars = longest_paragraph(lines, fenced_lines(lines))
+    if chars > MAX_PARAGRAPH_CHARS:  # Python-Markdown would take minutes: publish a notice instead
+        refusal = error(plan.file, f"page not published: a paragraph of {chars:,} characters (over "
+                        f"{MAX_PARAGRAPH_CHARS:,} once partials are included) takes Markdown minutes to render",
+                        code="page-refused", line=plan.body_line + line - 1 if line <= plan.body.count("\n") + 1
+                        else None, hint="split the paragraph with blank lines")
+        return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=REFUSED_PAGE,
+                             meta=meta, title=plan.title, diagnostics=plan.problems + [refusal], assets=[])
+    problems = plan.problems + ctx.problems + unread + [
+        error(plan.file, f"partial `{path}` is not included: its uses would make the page larger than the page "
+              f"limit of {plan.source_limits.page_bytes:,} bytes", code="page-refused",
+              hint="include big partials once, or raise `limits: {page_mb: ...}`") for path in refused] + [
         Diagnostic(**{**p.__dict__, "line": None, "message": p.message + " (in an included partial)"})
         for p in partial_ctx.problems if p.severity is not Severity.INFO]
     return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=body, meta=meta,

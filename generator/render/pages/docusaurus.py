@@ -57,12 +57,22 @@ def partial_imports(text: str) -> dict[str, str]:
             if m.group("path").replace("\\_", "_").endswith((".md", ".mdx"))}
 
 
-def inline_partials(text: str, load: Callable[[str], str | None]) -> str:
-    """Replace ``<X />`` by the partial's text (``load`` reads it, or returns None when it may not)."""
+def inline_partials(text: str, load: Callable[[str], str | None], *, max_chars: int | None = None,
+                    refused: list[str] | None = None) -> str:
+    """Replace ``<X />`` by the partial's text (``load`` reads it, or returns None when it may not).
+
+    With ``max_chars``, a partial whose uses would grow the page beyond it is not inlined (a 5 MB partial
+    used 100,000 times is a half-terabyte page) and its path is added to ``refused``."""
     for name, path in partial_imports(text).items():
         content = load(path)
-        if content is not None:
-            text = re.sub(rf"^[ \t]*<{name}\s*/>[ \t]*$", lambda _m, c=content: c.strip("\n"), text, flags=re.MULTILINE)
+        if content is None:
+            continue
+        use = re.compile(rf"^[ \t]*<{name}\s*/>[ \t]*$", re.MULTILINE)
+        if max_chars is not None and len(text) + len(content) * sum(1 for _ in use.finditer(text)) > max_chars:
+            if refused is not None:
+                refused.append(path)
+            continue
+        text = use.sub(lambda _m, c=content: c.strip("\n"), text)
     return ANY_IMPORT.sub(_blank_out_line, text)
 
 

@@ -28,6 +28,27 @@ def fenced_lines(lines: list[str]) -> list[bool]:
     return inside
 
 
+BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,9}[.)]\s|#|\||:::|=== |!!! )")
+
+
+def longest_paragraph(lines: list[str], code: list[bool]) -> tuple[int, int]:
+    """(1-based first line, characters) of the longest run of text lines that Markdown renders as one
+    paragraph: consecutive non-blank lines outside code, where list items, headings, table rows and
+    admonitions each start a new run. Python-Markdown's inline processing of one paragraph grows with
+    the square of its length (40,000 entities in one paragraph: 30 s), so pages bound it."""
+    best, best_line, length, start = 0, 1, 0, 0
+    for index, (line, in_code) in enumerate(zip(lines, code, strict=True)):
+        if in_code or not line.strip() or BLOCK_START.match(line):
+            length, start = (len(line), index) if (not in_code and line.strip()) else (0, index + 1)
+        else:
+            if length == 0:
+                start = index
+            length += len(line) + 1
+        if length > best:
+            best, best_line = length, start + 1
+    return best_line, best
+
+
 def code_mask(text: str) -> str:
     """``text`` with every character of code (fences, inline code spans) replaced by a space.
 
