@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import itertools
 import posixpath
 import re
@@ -123,8 +124,14 @@ class _Spans:
 
 
 def _relative(ctx: LinkContext, target: str, fragment: str) -> str:
-    rel = posixpath.relpath(target, posixpath.dirname(ctx.staged_path) or ".")
+    rel = _relpath(target, posixpath.dirname(ctx.staged_path) or ".")
     return rel + (f"#{fragment}" if fragment else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _relpath(target: str, start: str) -> str:
+    """``posixpath.relpath`` (it looks up the working folder on every call: a page links to few targets)."""
+    return posixpath.relpath(target, start)
 
 
 def _problem(ctx: LinkContext, line: int, make, message: str, code: str, hint: str | None) -> None:
