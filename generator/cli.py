@@ -29,7 +29,8 @@ def _common(parser: argparse.ArgumentParser, *, fetch_modes: bool = True) -> Non
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="how problems are printed: text for people, json or github (annotations) for CI")
     parser.add_argument("--strict", action="store_true", default=None,
-                        help="treat warnings (broken links, invalid specs...) as errors")
+                        help="treat warnings (broken links, invalid specs...) as errors; any error, also in one "
+                             "source's files, fails the build")
     if fetch_modes:
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--frozen", action="store_true",
@@ -62,7 +63,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="fetch the sources, stage them and build the site atomically",
                            description="Fetch every source, stage the docs tree and build the site with "
-                                       "MkDocs into a folder beside site/, swapped in only on success.")
+                                       "MkDocs into a folder beside site/, swapped in only on success. Errors in "
+                                       "a source's files (too big, not UTF-8, unreadable YAML...) leave those "
+                                       "files out and the rest of the portal is built (exit status 1); with "
+                                       "--strict they fail the build.")
     _common(build)
     build.add_argument("-d", "--site-dir", type=Path, help="where the site goes (default: site_dir of mkdocs.yml)")
 
@@ -145,6 +149,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if not result.built:
         _log(f"build failed: {result.site_dir} was left as it was")
         return EXIT_PROBLEMS
+    if code != EXIT_OK:
+        _log(f"site built: {result.site_dir}, without the sources' files in error above; fix them "
+             "(a --strict build refuses to publish)")
     return code
 
 

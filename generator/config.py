@@ -21,11 +21,26 @@ from mkdocs.config import config_options as c
 
 from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, info, warning
 from generator.positions import Positions, json_pointer
+from generator.repo_files import MB, ContentLimits, glob_problem
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 #: Host → environment variable holding a token for its private repos (``auth:`` adds to or overrides it).
 DEFAULT_AUTH = {"github.com": "GITHUB_TOKEN"}
+
+
+class RepoGlob(c.Type):
+    """A glob (or path) inside a repo: relative, and never reaching out of it with ``..``."""
+
+    def __init__(self, default: str | None = None) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        value = super().run_validation(value)
+        problem = glob_problem(value)
+        if problem:
+            raise c.ValidationError(f"`{value}` {problem}")
+        return value
 
 
 class SourceConfig(base.Config):
@@ -37,11 +52,11 @@ class SourceConfig(base.Config):
     """``owner/repo`` on GitHub, any Git URL (``https://``, ``ssh``, ``file://``) or a local folder."""
     ref = c.Optional(c.Type(str))
     """Branch, tag or commit. Default: the remote's default branch (HEAD)."""
-    pages = c.ListOfItems(c.Type(str), default=list(DEFAULT_PAGES))
-    """Globs (relative to the repo root) of the Markdown pages to publish."""
-    exclude = c.ListOfItems(c.Type(str), default=[])
+    pages = c.ListOfItems(RepoGlob(), default=list(DEFAULT_PAGES))
+    """Globs (relative to the repo root) of the Markdown pages (``.md``, ``.mdx``, ``.markdown``) to publish."""
+    exclude = c.ListOfItems(RepoGlob(), default=[])
     """Globs of Markdown files not to publish (partials, templates, changelogs...)."""
-    specs = c.ListOfItems(c.Type(str), default=[])
+    specs = c.ListOfItems(RepoGlob(), default=[])
     """Globs of the OpenAPI / Swagger specs to render as API reference."""
     title = c.Optional(c.Type(str))
     """Section title in the navigation and the API overview. Default: the name."""
@@ -70,7 +85,7 @@ class UpdatesConfig(base.Config):
     """Folder of update files, inside ``content_dir`` (used when ``source`` is not set)."""
     source = c.Optional(c.Type(str))
     """Name of a source whose repo holds the updates."""
-    glob = c.Type(str, default="*.md")
+    glob = RepoGlob(default="*.md")
     """Glob of update files inside ``dir`` or inside the ``source``'s repo."""
     url = c.Type(str, default="updates")
     """URL prefix of the archive in the portal."""
@@ -83,6 +98,23 @@ class FeedbackConfig(base.Config):
     endpoint = c.Optional(c.Type(str))
     """URL that receives ``POST {page, title, rating, source}`` as JSON. Without it (or with
     ``enabled: false``) the widget is hidden, and ``devportal check`` reports that."""
+
+
+class LimitsConfig(base.Config):
+    """How much of a source the build reads: a bigger file or repo is an error naming it, never a hang."""
+
+    page_mb = c.Type((int, float), default=5)
+    """Largest Markdown page (also partials, nav and update files), in MB."""
+    spec_mb = c.Type((int, float), default=25)
+    """Largest spec file (and each file its ``$ref``s reach), in MB; checked before the file is read."""
+    pages = c.Type(int, default=5000)
+    """Most Markdown pages one source may publish."""
+    walked_files = c.Type(int, default=200_000)
+    """Most files and folders one source's globs may look at."""
+
+    def content_limits(self) -> ContentLimits:
+        return ContentLimits(page_bytes=int(self.page_mb * MB), spec_bytes=int(self.spec_mb * MB), pages=self.pages,
+                             walked_files=self.walked_files)
 
 
 class PortalConfig(base.Config):
@@ -113,6 +145,11 @@ class PortalConfig(base.Config):
     """Old portal path → new portal path; each becomes a redirect page."""
     published_url = c.Optional(c.Type(str))
     """URL of the published portal; absolute links to it are checked and made relative."""
+    limits = c.SubConfig(LimitsConfig)
+    """Size limits on what sources provide (see :class:`LimitsConfig`)."""
+
+
+SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig}
 
 
 @dataclass
@@ -268,9 +305,9 @@ def validate_portal_config(settings: dict[str, Any], file: str, text: str = "") 
     for index, src in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(src, dict):
             scopes.append((("sources", index), src, SourceConfig))
-    for key in ("updates", "feedback"):
+    for key, schema in SUB_CONFIGS.items():
         if isinstance(settings.get(key), dict):
-            scopes.append(((key,), settings[key], UpdatesConfig if key == "updates" else FeedbackConfig))
+            scopes.append(((key,), settings[key], schema))
     for path, data, schema in scopes:
         known = [name for name, _ in schema._schema]
         for key in data:
@@ -293,9 +330,6 @@ def validate_portal_config(settings: dict[str, Any], file: str, text: str = "") 
     return cfg, problems
 
 
-_SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig}
-
-
 def _each_failure(clean: dict[str, Any], failed: list[tuple[str, Exception]]) -> Iterator[tuple[tuple, str]]:
     """MkDocs stops at the first bad setting and names only ``sources`` for a bad source: find every bad
     setting, in each source and sub-config too, so each problem is reported with its own key, e.g.
@@ -306,8 +340,8 @@ def _each_failure(clean: dict[str, Any], failed: list[tuple[str, Exception]]) ->
         value = clean.get(key)
         if key == "sources" and isinstance(value, list):
             parts = [(("sources", index), SourceConfig, item) for index, item in enumerate(value)]
-        elif key in _SUB_CONFIGS and isinstance(value, dict):
-            parts = [((key,), _SUB_CONFIGS[key], value)]
+        elif key in SUB_CONFIGS and isinstance(value, dict):
+            parts = [((key,), SUB_CONFIGS[key], value)]
         else:
             yield (key,), str(exc)
             continue
@@ -347,7 +381,7 @@ def _without_unknown(settings: dict[str, Any]) -> dict[str, Any]:
         src_known = {name for name, _ in SourceConfig._schema}
         clean["sources"] = [{k: v for k, v in s.items() if k in src_known} if isinstance(s, dict) else s
                             for s in clean["sources"]]
-    for key, schema in (("updates", UpdatesConfig), ("feedback", FeedbackConfig)):
+    for key, schema in SUB_CONFIGS.items():
         if isinstance(clean.get(key), dict):
             sub_known = {name for name, _ in schema._schema}
             clean[key] = {k: v for k, v in clean[key].items() if k in sub_known}

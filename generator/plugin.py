@@ -82,9 +82,10 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         for diagnostic in problems:
             (log.error if diagnostic.severity is Severity.ERROR else
              log.warning if diagnostic.severity is Severity.WARNING else log.debug)(str(diagnostic))
-        if any(d.severity is Severity.ERROR for d in problems):
-            raise PluginError(f"devportal: {sum(d.severity is Severity.ERROR for d in problems)} error(s), "
-                              "see above")
+        blocking = [d for d in config_problems if d.severity is Severity.ERROR] + \
+            staged.blocking(self.config.strict)
+        if blocking:
+            raise PluginError(f"devportal: {len(blocking)} error(s), see above")
         generated = _untag(staged.config)
         config.docs_dir = str(staged.docs_dir)
         # The staged custom_dir: the project's overrides plus the API reference's page template and fragments.

@@ -21,3 +21,13 @@ def test_reference_benchmark_runs_and_prints_figures():
     wall, peak = map(float, row.split()[1:3])
     assert wall > 0 and peak > 0
     assert "40 operations" in result.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.slow
+def test_page_size_benchmark_runs_and_prints_figures():
+    result = subprocess.run([sys.executable, "bench/page_size.py", "--sizes", "0.1", "0.2"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [row[0] for row in rows] == ["0.1", "0.2"] and all(float(row[2]) > 0 for row in rows)

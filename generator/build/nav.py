@@ -25,6 +25,7 @@ import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.positions import Positions
+from generator.render.yaml12 import YamlLimitError, load_yaml
 
 NavEntry = Any  # str | dict[str, str | list]
 
@@ -110,10 +111,12 @@ def nav_from_file(text: str, pages: list[NavPage], file: str) -> tuple[list[NavE
     """Apply a source's nav file; unknown paths are reported, unlisted pages appended."""
     problems: list[Diagnostic] = []
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return default_source_nav(pages), [error(file, f"nav file is not valid YAML: {exc}", code="nav-yaml",
+        what = "refused" if isinstance(exc, YamlLimitError) else "not valid YAML"
+        return default_source_nav(pages), [error(file, f"nav file is {what}: {getattr(exc, 'problem', None) or exc}",
+                                                 code="nav-yaml", column=mark.column + 1 if mark else None,
                                                  line=mark.line + 1 if mark else None,
                                                  hint="the nav file is a YAML list of paths")]
     if not isinstance(data, list):

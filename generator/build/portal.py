@@ -61,7 +61,9 @@ def build(config_file: Path, *, site_dir: Path | None = None, mode: str = "auto"
           progress: bool | None = None, allow_stale: bool = False, wait: float | None = DEFAULT_WAIT) -> BuildResult:
     """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``).
 
-    One build at a time per project folder: another one there is waited for up to ``wait`` seconds."""
+    One build at a time per project folder: another one there is waited for up to ``wait`` seconds. Errors in
+    a source's files do not stop a non-strict build (see :meth:`StagedPortal.blocking`): the site is built
+    without what failed, and the errors are in the result (``devportal build`` exits 1)."""
     if not Path(config_file).is_file():  # nothing to lock: stage() reports the missing config
         return _build(config_file, site_dir=site_dir, mode=mode, strict=strict, today=today, log=log,
                       progress=progress, allow_stale=allow_stale)
@@ -78,8 +80,9 @@ def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool 
     strict = project.portal.strict if strict is None else strict
     target = site_dir or project.resolve(project.raw.get("site_dir", "site"))
     result.site_dir = target
-    if result.diagnostics.has_errors(strict=strict):
+    if result.staged.blocking(strict):
         return result
-    result.diagnostics.extend(build_site(result.staged.mkdocs_yml, target, strict=strict))
-    result.built = not result.diagnostics.has_errors(strict=strict)
+    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict)
+    result.diagnostics.extend(site_problems)
+    result.built = not Diagnostics(site_problems).has_errors(strict=strict)
     return result

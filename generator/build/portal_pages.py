@@ -23,6 +23,7 @@ from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
 from generator.render.escaping import markdown_templates
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
+from generator.repo_files import GlobLimitError, is_markdown, walk_glob
 from generator.sources import CheckedOutSource
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def plan(project: ProjectConfig, index: SiteIndex, problems: Diagnostics) -> lis
     published = [url for url in (project.portal.published_url, project.raw.get("site_url")) if url]
     pages = SourcePages(name="", root=root, files=files, web_url=None, github_repo=None, published_urls=published,
                         trusted=True)
-    return plan_source(pages, index)
+    return plan_source(pages, index, problems=problems)
 
 
 def _updates_dir(project: ProjectConfig) -> Path | None:
@@ -108,9 +109,20 @@ def plan_updates(project: ProjectConfig, checkouts: list[CheckedOutSource], inde
         source = index.sources.get("")
         prefix = folder.relative_to(root.resolve()).as_posix() + "/"
         root = folder
-    files = sorted(prefix + p.relative_to(root).as_posix() for p in root.glob(cfg.glob)
-                   if p.is_file() and p.name.lower() not in ("readme.md", "index.md"))
-    updates, found = plan_archive(source, files, index, url=cfg.url, api_names=api_names, today=today)
+    limits = project.portal.limits.content_limits()
+    try:
+        matched = walk_glob(root, [cfg.glob], max_walked=limits.walked_files)[cfg.glob]
+    except GlobLimitError as exc:
+        problems.add(error(str(project.path), f"`updates.glob`: {exc}; no update is published",
+                           code="source-too-many-files", pointer="updates.glob", source=cfg.source,
+                           hint="narrow `updates.glob`, or raise `limits: {walked_files: ...}`"))
+        matched = set()
+    inside = root.resolve()
+    files = sorted(prefix + rel for rel in matched
+                   if is_markdown(rel) and PurePosixPath(rel).name.lower() not in ("readme.md", "index.md")
+                   and (root / rel).resolve().is_relative_to(inside))
+    updates, found = plan_archive(source, files, index, url=cfg.url, api_names=api_names, today=today,
+                                  limits=limits)
     problems.extend(found)
     return updates
 

@@ -24,7 +24,7 @@ from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.build.swap import recover, release, work_dir
 from generator.config import ProjectConfig, SourceConfig
-from generator.diagnostics import Diagnostics, error, warning
+from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.escaping import html_meta
@@ -32,6 +32,15 @@ from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, conver
 from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import ApiReference, render_api_reference
 from generator.render.reference.render import install_page_template
+from generator.repo_files import (
+    DEFAULT_LIMITS,
+    ContentLimits,
+    GlobLimitError,
+    SourceFileError,
+    is_markdown,
+    read_text,
+    walk_glob,
+)
 from generator.sources import CheckedOutSource
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
@@ -69,30 +78,37 @@ class StagedPortal:
     sources: list[StagedSource]
     diagnostics: Diagnostics
 
+    def blocking(self, strict: bool = False) -> list[Diagnostic]:
+        """The problems that stop the site from being built.
 
-def glob_files(root: Path, patterns: list[str], exclude: list[str] = ()) -> tuple[list[str], list[str]]:
+        With ``strict``, every error and warning. Otherwise only errors outside the sources' files (the
+        config, the portal's own pages): a source's file that fails (too big, not UTF-8, an alias bomb, a
+        page with broken front matter...) is left out or published with its error reported, and the rest of
+        the portal builds, so one careless or hostile repo cannot take the whole portal down."""
+        if strict:
+            return [d for d in self.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
+        names = {staged.config.name for staged in self.sources}
+        return [d for d in self.diagnostics.errors
+                if not (d.source in names or d.file.split("/", 1)[0] in names and "/" in d.file)]
+
+
+def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
+               max_walked: int = DEFAULT_LIMITS.walked_files) -> tuple[list[str], list[str]]:
     """Repo-relative posix paths matched by ``patterns`` minus ``exclude``, and the patterns that
-    matched nothing. Files reached through a symlink that leaves ``root`` are never returned."""
+    matched nothing. Files reached through a symlink that leaves ``root`` are never returned; the walk of
+    the repo is bounded (:class:`~generator.repo_files.GlobLimitError` beyond ``max_walked`` entries)."""
     root_resolved = root.resolve()
+    matched = walk_glob(root, [*patterns, *exclude], max_walked=max_walked)
     found: set[str] = set()
     empty: list[str] = []
     for pattern in patterns:
-        matched = {rel for rel in _glob(root, pattern) if _inside(root / rel, root_resolved)}
-        if not matched:
+        inside = {rel for rel in matched[pattern] if _inside(root / rel, root_resolved)}
+        if not inside:
             empty.append(pattern)
-        found |= matched
+        found |= inside
     for pattern in exclude:
-        found -= set(_glob(root, pattern))
+        found -= matched[pattern]
     return sorted(found), empty
-
-
-def _glob(root: Path, pattern: str) -> list[str]:
-    result = []
-    for path in root.glob(pattern):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not any(part.startswith(".") for part in PurePosixPath(rel).parts[:-1]):
-            result.append(rel)
-    return result
 
 
 def _inside(path: Path, root_resolved: Path) -> bool:
@@ -129,7 +145,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         problems.extend(duplicate_urls(portal_plan, staged_sources))
         for staged in staged_sources:
             _render_references(staged, docs_dir, index, problems, overrides,
-                               project.resolve(portal.cache_dir) / "validation")
+                               project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits())
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -149,7 +165,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
 
         for staged in staged_sources:
             _write_source(staged, docs_dir, problems)
-            staged.nav = _source_nav(staged, problems)
+            staged.nav = _source_nav(staged, problems, portal.limits.content_limits())
             if archive is not None and staged.config.name == project.portal.updates.source:
                 _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir)
@@ -182,19 +198,48 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     exclude = list(cfg.exclude)
     if project.portal.updates.enabled and project.portal.updates.source == cfg.name:
         exclude.append(project.portal.updates.glob)  # published as technical updates, not as guides
-    files, empty = glob_files(checkout.root, list(cfg.pages), exclude)
+    limits = project.portal.limits.content_limits()
     where = _source_pointer(project, cfg)
+    try:
+        files, empty = glob_files(checkout.root, list(cfg.pages), exclude, max_walked=limits.walked_files)
+    except GlobLimitError as exc:
+        problems.add(error(str(project.path), f"source `{cfg.name}`: {exc}; none of its pages are published",
+                           code="source-too-many-files", pointer=f"{where}.pages", source=cfg.name,
+                           hint="narrow the `pages:` globs to the docs folder (e.g. `docs/**/*.md`), or raise "
+                                "`limits: {walked_files: ...}`"))
+        files, empty = [], []
+    markdown = [rel for rel in files if is_markdown(rel)]
     for pattern in empty:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the page glob `{pattern}` matches no file",
                            code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "pages"),
                            hint=f"check `pages:` against the files of {redact_url(cfg.repo)} at {checkout.ref}"))
+    if files and not markdown:
+        problems.add(error(str(project.path), f"source `{cfg.name}`: the page globs match no Markdown file "
+                           f"(`.md`, `.mdx`, `.markdown`); only Markdown files are published as pages",
+                           code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "pages"),
+                           hint="point `pages:` at the Markdown files"))
+    if len(markdown) > limits.pages:
+        problems.add(error(str(project.path), f"source `{cfg.name}`: the page globs match {len(markdown):,} Markdown "
+                           f"files, over the limit of {limits.pages:,}; none of its pages are published",
+                           code="source-too-many-pages", pointer=f"{where}.pages", source=cfg.name,
+                           **_setting_line(project, cfg, "pages"),
+                           hint="narrow the `pages:` globs (or use `exclude:`), or raise `limits: {pages: ...}`"))
+        markdown = []
+    files = markdown
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
                         github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted,
                         file_web_url=f"{checkout.web_url}/blob/{checkout.commit or checkout.ref}"
                         if checkout.web_url else None)
-    staged.plans = plan_source(pages, index)
-    staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs))
+    staged.plans = plan_source(pages, index, limits=limits, problems=problems)
+    try:
+        staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs), max_walked=limits.walked_files)
+    except GlobLimitError as exc:
+        problems.add(error(str(project.path), f"source `{cfg.name}`: {exc}; none of its specs are published",
+                           code="source-too-many-files", pointer=f"{where}.specs", source=cfg.name,
+                           **_setting_line(project, cfg, "specs"),
+                           hint="narrow the `specs:` globs, or raise `limits: {walked_files: ...}`"))
+        staged.spec_files, empty_specs = [], []
     for pattern in empty_specs:
         problems.add(error(str(project.path), f"source `{cfg.name}`: the spec glob `{pattern}` matches no file",
                            code="source-glob-empty", pointer=where, **_setting_line(project, cfg, "specs"),
@@ -254,7 +299,7 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
 
 
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path, validation_cache: Path) -> None:
+                       overrides: Path, validation_cache: Path, limits: ContentLimits = DEFAULT_LIMITS) -> None:
     cfg = staged.config
     slugs: set[str] = set()
     for repo_path in staged.spec_files:
@@ -266,7 +311,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
-            fragments_dir=overrides, cache_dir=validation_cache)
+            fragments_dir=overrides, cache_dir=validation_cache, limits=limits)
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():
@@ -365,7 +410,7 @@ def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnost
                              hint=REFUSED_HINT))
 
 
-def _source_nav(staged: StagedSource, problems: Diagnostics) -> list:
+def _source_nav(staged: StagedSource, problems: Diagnostics, limits: ContentLimits = DEFAULT_LIMITS) -> list:
     cfg = staged.config
     nav_pages = [NavPage(staged_path=p.staged_path, repo_path=getattr(p, "repo_path", None) or
                          p.meta.get("source_file") or p.staged_path.split("/", 1)[-1],
@@ -373,9 +418,15 @@ def _source_nav(staged: StagedSource, problems: Diagnostics) -> list:
                          label=p.meta.get("sidebar_label"))
                  for p in staged.pages]
     nav_file = staged.checkout.root / cfg.nav_file
+    text = None
     if cfg.nav_file and nav_file.is_file() and _inside(nav_file, staged.checkout.root.resolve()):
-        entries, nav_problems = nav_from_file(nav_file.read_text(encoding="utf-8"), nav_pages,
-                                              f"{cfg.name}/{cfg.nav_file}")
+        try:
+            text = read_text(nav_file, max_bytes=limits.page_bytes, setting="page_mb")
+        except SourceFileError as exc:
+            problems.add(error(f"{cfg.name}/{cfg.nav_file}", f"nav file not read: {exc}", code="source-file-refused",
+                               line=exc.line, hint=exc.hint))
+    if text is not None:
+        entries, nav_problems = nav_from_file(text, nav_pages, f"{cfg.name}/{cfg.nav_file}")
         problems.extend(nav_problems)
     else:
         entries = default_source_nav(nav_pages)

@@ -1,9 +1,17 @@
-"""A YAML loader for content from repos: YAML 1.2 booleans and no implicit timestamps.
+"""The one YAML loader for content from repos: YAML 1.2 booleans, no implicit timestamps, bounded size.
 
 PyYAML implements YAML 1.1, where ``NO`` (Norway's country code) is ``false`` and ``2025-13-45`` is a
-timestamp that raises ``ValueError`` instead of a YAML error. Front matter and specs are read with
-:class:`Yaml12Loader`: only ``true``/``false`` are booleans and dates stay strings, parsed (and reported)
-by the code that needs them.
+timestamp that raises ``ValueError`` instead of a YAML error. Front matter, nav files, update files and
+specs are read with :class:`Yaml12Loader`: only ``true``/``false`` are booleans and dates stay strings,
+parsed (and reported) by the code that needs them.
+
+Repos may be hostile, so the loader also refuses, with a :class:`YamlLimitError` at the offending line:
+
+* documents nested more than :data:`MAX_DEPTH` levels (PyYAML's composer, and every walk of the data
+  after it, recurses per level: 10,000 levels crash with ``RecursionError``);
+* aliases that expand the document by more than :data:`MAX_ALIAS_GROWTH` nodes beyond its own size
+  (a "billion laughs" alias bomb of a few hundred bytes expands to gigabytes when the data is walked),
+  and aliases to a collection that contains them (an endless document).
 """
 
 from __future__ import annotations
@@ -12,9 +20,96 @@ import re
 
 import yaml
 
+MAX_DEPTH = 100
+"""Deepest nesting of mappings and sequences read (real specs nest a few dozen levels at most)."""
+MAX_ALIAS_GROWTH = 100_000
+"""Nodes aliases may add to a document beyond its own number of nodes (at most doubling a bigger one)."""
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A document refused for its shape (too deep, or an alias bomb), at the line where it goes wrong."""
+
 
 class Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and dates left as strings."""
+    """SafeLoader with YAML 1.2 booleans, dates left as strings, and bounded depth and alias expansion."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+        elif self.check_event(yaml.CollectionStartEvent):
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    raise YamlLimitError(None, None, f"the document is nested more than {MAX_DEPTH} levels deep",
+                                         self.peek_event().start_mark)
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
+
+    def compose_document(self):
+        node = super().compose_document()
+        if self._aliases:
+            check_expansion(node)
+        return node
+
+
+def check_expansion(root: yaml.Node | None) -> None:
+    """Refuse a node graph whose aliases expand it by more than :data:`MAX_ALIAS_GROWTH` nodes beyond its
+    own size, or that contains itself. Linear in the number of distinct nodes (each is sized once)."""
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        if key in sizes:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise YamlLimitError(None, None, "an alias refers to a collection that contains it (an endless "
+                                     "document)", child.start_mark)
+            if id(child) not in sizes:
+                stack.append((child, False))
+    distinct = len(sizes)
+    if sizes[id(root)] > distinct + max(MAX_ALIAS_GROWTH, distinct):
+        raise YamlLimitError(None, None, f"aliases expand the document to {sizes[id(root)]:,} nodes (it has "
+                             f"{distinct:,}): refused as an alias bomb", _first_alias_mark(root))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _first_alias_mark(root: yaml.Node):
+    """Where the first node reached twice is written (an anchor the bomb expands)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node.start_mark
+        seen.add(id(node))
+        stack.extend(reversed(_children(node)))
+    return root.start_mark
 
 
 Yaml12Loader.yaml_implicit_resolvers = {

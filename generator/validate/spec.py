@@ -22,6 +22,8 @@ import yaml
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.positions import Positions, pointer_escape
+from generator.render.yaml12 import YamlLimitError
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError
 from generator.validate.spec_files import RefError, SpecFiles
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
@@ -101,8 +103,9 @@ def check_refs(files: SpecFiles, uri: str, display: str) -> list[Diagnostic]:
     return problems
 
 
-def _cache_file(cache_dir: Path, spec_path: Path, remote_refs: bool, display: str) -> Path:
-    key = f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}|{CACHE_FORMAT}"
+def _cache_file(cache_dir: Path, spec_path: Path, remote_refs: bool, display: str,
+                limits: ContentLimits = DEFAULT_LIMITS) -> Path:
+    key = f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}|{CACHE_FORMAT}|{limits.spec_bytes}"
     key = hashlib.sha256(key.encode()).hexdigest()
     return cache_dir / f"{key[:32]}.json"
 
@@ -136,18 +139,18 @@ PARTS = ("schema", "keywords")
 
 def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = False,
                   display_path: str | None = None, files: SpecFiles | None = None,
-                  cache_dir: Path | None = None) -> list[Diagnostic]:
+                  cache_dir: Path | None = None, limits: ContentLimits = DEFAULT_LIMITS) -> list[Diagnostic]:
     """All problems of one spec: YAML errors, unresolvable ``$ref``s and schema violations, with lines.
 
     With ``cache_dir``, the result is reused while no file the spec reaches has changed (validating a
     big spec takes tens of seconds, and most builds do not change it)."""
     display = display_path or spec_path.name
-    cache_file = _cache_file(cache_dir, spec_path, remote_refs, display) if cache_dir else None
+    cache_file = _cache_file(cache_dir, spec_path, remote_refs, display, limits) if cache_dir else None
     if cache_file is not None:
         cached = _cached(cache_file)
         if cached is not None:
             return cached
-    files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
+    files = files or SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
     problems = _validate(spec_path, files, remote_refs, display, PARTS)
     if cache_file is not None:
         _store(cache_file, list(files.texts), problems)
@@ -156,16 +159,18 @@ def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = Fal
 
 def validate_spec_in_background(executor: Executor, spec_path: Path, *, source_root: Path,
                                 remote_refs: bool = False, display_path: str | None = None,
-                                cache_dir: Path | None = None) -> Callable[[], list[Diagnostic]]:
+                                cache_dir: Path | None = None,
+                                limits: ContentLimits = DEFAULT_LIMITS) -> Callable[[], list[Diagnostic]]:
     """Start :func:`validate_spec` as two jobs on ``executor`` (a process pool); returns the wait for it.
 
     The problems are the same, in the same order, as :func:`validate_spec` finds."""
     display = display_path or spec_path.name
-    cache_file = _cache_file(cache_dir, spec_path, remote_refs, display) if cache_dir else None
+    cache_file = _cache_file(cache_dir, spec_path, remote_refs, display, limits) if cache_dir else None
     cached = _cached(cache_file) if cache_file is not None else None
     if cached is not None:
         return lambda: cached
-    jobs = [executor.submit(_validate_part, spec_path, source_root, remote_refs, display, part) for part in PARTS]
+    jobs = [executor.submit(_validate_part, spec_path, source_root, remote_refs, display, part, limits)
+            for part in PARTS]
 
     def result() -> list[Diagnostic]:
         problems: list[Diagnostic] = []
@@ -182,8 +187,8 @@ def validate_spec_in_background(executor: Executor, spec_path: Path, *, source_r
 
 
 def _validate_part(spec_path: Path, source_root: Path, remote_refs: bool, display: str,
-                   part: str) -> tuple[list[Diagnostic], list[str]]:
-    files = SpecFiles(root=source_root, remote_refs=remote_refs)
+                   part: str, limits: ContentLimits = DEFAULT_LIMITS) -> tuple[list[Diagnostic], list[str]]:
+    files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
     return _validate(spec_path, files, remote_refs, display, (part,)), list(files.texts)
 
 
@@ -193,14 +198,21 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
     uri = files.uri_of(spec_path)
     try:
         document = files.load(uri)
+    except YamlLimitError as exc:
+        mark = exc.problem_mark
+        return [error(display, f"the spec is refused: {exc.problem}", code="spec-refused",
+                      line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+                      hint="write the spec without deep nesting or repeated aliases ($ref a component instead); "
+                           "the rest of the portal is built without this API reference")] if reports_reading else []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [error(display, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", code="spec-yaml",
                       line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
                       hint="quote keys and values that contain `[`, `{`, `:` or `#`")] if reports_reading else []
     except (RefError, OSError) as exc:
-        return [error(display, f"cannot read the spec: {exc}", code="spec-unreadable",
-                      hint="check `specs:`")] if reports_reading else []
+        cause = exc.__cause__ if isinstance(exc.__cause__, SourceFileError) else None
+        return [error(display, f"cannot read the spec: {exc}", code="spec-unreadable", line=cause and cause.line,
+                      hint=cause.hint if cause else "check `specs:`")] if reports_reading else []
     version = spec_version(document)
     if version is None:
         return [error(display, "not an OpenAPI or Swagger document (no `openapi: 3.x` or `swagger: \"2.0\"`)",

@@ -4,6 +4,8 @@
 * ``$ref`` targets are read only from files inside the source repo; ``http(s)`` only when the source
   allows remote refs; every other scheme is refused.
 * Line numbers (:class:`generator.positions.Positions`) are computed only when a problem needs them.
+* Files are read within the source's size limit, as strict UTF-8, and a document may nest at most
+  :data:`~generator.render.yaml12.MAX_DEPTH` levels (YAML aliases are bounded by the same loader).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from generator.render.yaml12 import Yaml12Loader
+from generator.render.yaml12 import MAX_DEPTH, Yaml12Loader
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
 
 SpecLoader = Yaml12Loader
 
@@ -27,12 +30,32 @@ class RefError(Exception):
 
 
 def parse_text(text: str, name: str) -> Any:
+    """The document in ``text`` (JSON or YAML); a :class:`yaml.YAMLError` with its line when it cannot be
+    read or nests deeper than :data:`MAX_DEPTH` levels."""
     if name.endswith(".json"):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass  # some ".json" files are YAML; let the YAML reader say what is wrong
+            document = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            pass  # some ".json" files are YAML, and the YAML reader says where a too deep document goes wrong
+        else:
+            if _depth(document) <= MAX_DEPTH:
+                return document
     return string_keys(yaml.load(text, Loader=SpecLoader))  # noqa: S506 - a SafeLoader subclass
+
+
+def _depth(document: Any) -> int:
+    """How deep mappings and sequences nest in ``document`` (without recursion: it may be very deep)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def string_keys(node: Any) -> Any:
@@ -58,6 +81,7 @@ class SpecFiles:
 
     root: Path  # the source repo
     remote_refs: bool = False
+    limits: ContentLimits = DEFAULT_LIMITS
     documents: dict[str, Any] = field(default_factory=dict)  # absolute URI → parsed document
     texts: dict[str, str] = field(default_factory=dict)
     _resolved: dict[tuple[str, str], tuple[Any, str, str]] = field(default_factory=dict, repr=False)
@@ -79,12 +103,18 @@ class SpecFiles:
                 raise RefError(f"`{uri}` is outside the source repo; $ref may only reach files in the repo") from exc
             if not path.is_file():
                 raise RefError(f"`{path.relative_to(self.root.resolve())}` does not exist in the repo")
-            text = path.read_text(encoding="utf-8", errors="replace")
+            try:
+                text = read_text(path, max_bytes=self.limits.spec_bytes, setting="spec_mb")
+            except SourceFileError as exc:
+                raise RefError(f"`{path.relative_to(self.root.resolve()).as_posix()}`: {exc}") from exc
         elif parts.scheme in ("http", "https"):
             if not self.remote_refs:
                 raise RefError(f"`{uri}` is a remote $ref; set `remote_refs: true` on the source to allow it")
             with urllib.request.urlopen(uri, timeout=20) as response:  # noqa: S310 - http(s) only, opt-in
-                text = response.read(20_000_000).decode("utf-8", "replace")
+                data = response.read(self.limits.spec_bytes + 1)
+            if len(data) > self.limits.spec_bytes:
+                raise RefError(f"`{uri}` is over the spec size limit of {self.limits.spec_bytes:,} bytes")
+            text = data.decode("utf-8", "replace")
         else:
             raise RefError(f"`{uri}`: the `{parts.scheme}:` scheme is not allowed in $ref")
         document = parse_text(text, parts.path)

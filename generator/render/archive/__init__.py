@@ -30,6 +30,7 @@ from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePag
 from generator.render.pages.frontmatter import FrontMatter, split_front_matter
 from generator.render.pages.segments import fenced_lines
 from generator.render.pages.site_index import HEADING, anchors_of, heading_text
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
 
 TEMPLATES = templates_dir() / "updates"
 DATE_IN_NAME = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?(?:-(?P<rest>.*))?$")
@@ -133,14 +134,19 @@ def _date_of(front: FrontMatter, text: str, name: str, file: str) -> tuple[dt.da
 
 
 def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url: str, api_names: set[str],
-                 today: dt.date) -> tuple[list[Update], list[Diagnostic]]:
+                 today: dt.date, limits: ContentLimits = DEFAULT_LIMITS) -> tuple[list[Update], list[Diagnostic]]:
     """Read every update file, give it its permanent URL (``<url>/YYYY/MM/<slug>/``) and register it."""
     problems: list[Diagnostic] = []
     updates: list[Update] = []
     seen: dict[str, str] = {}
     for repo_path in files:
         file = f"{source.name}/{repo_path}" if source.name else repo_path
-        text = (source.root / repo_path).read_text(encoding="utf-8", errors="replace")
+        try:
+            text = read_text(source.root / repo_path, max_bytes=limits.page_bytes, setting="page_mb")
+        except SourceFileError as exc:
+            problems.append(error(file, f"update left out: {exc}", code="page-refused", line=exc.line,
+                                  hint=exc.hint))
+            continue
         front = split_front_matter(text, file)
         problems.extend(front.problems)
         meta = front.raw

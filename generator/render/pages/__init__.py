@@ -13,13 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from generator.diagnostics import Diagnostic, Severity, warning
+from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
+from generator.positions import Positions
 from generator.render.pages import docusaurus
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
-from generator.render.pages.segments import fenced_lines
+from generator.render.pages.segments import fenced_lines, longest_paragraph
 from generator.render.pages.site_index import HEADING, SiteIndex, SourcePages, anchors_of, heading_text
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+
+MAX_PARAGRAPH_CHARS = 64 * 1024
+REFUSED_PAGE = "This page could not be published: the build reported why. Please read it in its repository.\n"
 
 __all__ = ["ConvertedPage", "PagePlan", "SiteIndex", "SourcePages", "convert_page", "plan_source"]
 
@@ -38,6 +43,8 @@ class PagePlan:
     title: str | None
     draft: bool
     problems: list[Diagnostic] = field(default_factory=list)
+    source_limits: ContentLimits = DEFAULT_LIMITS
+    meta_positions: Positions = field(default_factory=lambda: Positions(""))  # front matter key → line
 
     @property
     def file(self) -> str:
@@ -83,14 +90,24 @@ def _title(body: str, meta: dict[str, Any]) -> str | None:
     return None
 
 
-def plan_source(source: SourcePages, index: SiteIndex) -> list[PagePlan]:
-    """Read every page of ``source``, give it a staged path and register it (with anchors) in ``index``."""
+def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits = DEFAULT_LIMITS,
+                problems: list[Diagnostic] | Diagnostics | None = None) -> list[PagePlan]:
+    """Read every page of ``source``, give it a staged path and register it (with anchors) in ``index``.
+
+    A page that cannot be read safely (over ``limits.page_bytes``, binary, not UTF-8) is left out, with an
+    error added to ``problems``."""
     index.add_source(source)
     plans = []
     siblings = set(source.files)
     for repo_path in source.files:
         file = f"{source.name}/{repo_path}" if source.name else repo_path
-        text = (source.root / repo_path).read_text(encoding="utf-8", errors="replace")
+        try:
+            text = read_text(source.root / repo_path, max_bytes=limits.page_bytes, setting="page_mb")
+        except SourceFileError as exc:
+            if problems is not None:
+                problems.extend([error(file, f"page left out: {exc}", code="page-refused", line=exc.line,
+                                       hint=exc.hint)])
+            continue
         front = split_front_matter(text, file)
         body = docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body))
         draft = front.raw.get("draft") is True
@@ -99,7 +116,7 @@ def plan_source(source: SourcePages, index: SiteIndex) -> list[PagePlan]:
         staged = staged_path_of(source.name, repo_path, siblings)
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
                         body_line=front.body_line, meta=front.meta, title=_title(body, front.meta), draft=draft,
-                        problems=list(front.problems))
+                        problems=list(front.problems), source_limits=limits, meta_positions=front.positions)
         lines = body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
@@ -120,7 +137,8 @@ def _load_partial(plan: PagePlan, path: str) -> str | None:
         return None
     if not target.is_file():
         return None
-    return split_front_matter(target.read_text(encoding="utf-8", errors="replace"), path).body
+    text = read_text(target, max_bytes=plan.source_limits.page_bytes, setting="page_mb")  # SourceFileError
+    return split_front_matter(text, path).body
 
 
 def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
@@ -130,8 +148,23 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     body = rewrite_links(plan.body, ctx, index)
     partial_ctx = LinkContext(source=plan.source.name, repo_path=plan.repo_path, staged_path=plan.staged_path,
                               file=plan.file, trusted=plan.source.trusted, line_offset=plan.body_line)
-    body = docusaurus.inline_partials(body, lambda p: rewrite_links(_load_partial(plan, p) or "", partial_ctx, index)
-                                      if _load_partial(plan, p) is not None else None)
+    partials: dict[str, str | None] = {}
+
+    refused: list[str] = []
+    unread: list[Diagnostic] = []
+
+    def load(path: str) -> str | None:
+        if path not in partials:
+            try:
+                partial = _load_partial(plan, path)
+            except SourceFileError as exc:
+                unread.append(error(plan.file, f"partial `{path}` is not included: {exc}", code="page-refused",
+                                    hint=exc.hint))
+                partial = None
+            partials[path] = rewrite_links(partial, partial_ctx, index) if partial is not None else None
+        return partials[path]
+
+    body = docusaurus.inline_partials(body, load, max_chars=plan.source_limits.page_bytes, refused=refused)
     body = _api_schema_links(body, plan, index)
     body = docusaurus.strip_jsx(body)
     body = docusaurus.convert_blocks(body)
@@ -140,22 +173,29 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
         body = sanitize_html(body)
     meta = {key: value for key, value in plan.meta.items() if plan.source.trusted or key not in PORTAL_KEYS}
     ignored = [warning(plan.file, f"front matter `{key}` is ignored: the portal sets it (a trusted source may)",
-                       code="frontmatter-ignored", line=_line_of_key(plan.text, key),
+                       code="frontmatter-ignored", **plan.meta_positions.where(key),
                        hint=f"remove `{key}`, or mark the source `trusted: true` in the portal's config")
                for key in sorted(plan.meta.keys() - meta.keys())]
     # Every page gets its title in the front matter: the theme then prints it (escaped when written) in the
     # navigation and in <title>, never one MkDocs derives from a file name or heading and Material unescapes.
     meta["title"] = plan.title or _file_title(plan.staged_path)
-    problems = plan.problems + ignored + ctx.problems + [
+    lines = body.split("\n")
+    line, chars = longest_paragraph(lines, fenced_lines(lines))
+    if chars > MAX_PARAGRAPH_CHARS:  # Python-Markdown would take minutes: publish a notice instead
+        refusal = error(plan.file, f"page not published: a paragraph of {chars:,} characters (over "
+                        f"{MAX_PARAGRAPH_CHARS:,} once partials are included) takes Markdown minutes to render",
+                        code="page-refused", line=plan.body_line + line - 1 if line <= plan.body.count("\n") + 1
+                        else None, hint="split the paragraph with blank lines")
+        return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=REFUSED_PAGE,
+                             meta=meta, title=plan.title, diagnostics=plan.problems + ignored + [refusal], assets=[])
+    problems = plan.problems + ignored + ctx.problems + unread + [
+        error(plan.file, f"partial `{path}` is not included: its uses would make the page larger than the page "
+              f"limit of {plan.source_limits.page_bytes:,} bytes", code="page-refused",
+              hint="include big partials once, or raise `limits: {page_mb: ...}`") for path in refused] + [
         Diagnostic(**{**p.__dict__, "line": None, "message": p.message + " (in an included partial)"})
         for p in partial_ctx.problems if p.severity is not Severity.INFO]
     return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=body, meta=meta,
                          title=plan.title, diagnostics=problems, assets=sorted(ctx.assets | partial_ctx.assets))
-
-
-def _line_of_key(text: str, key: str) -> int | None:
-    match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
-    return text[: match.start()].count("\n") + 1 if match else None
 
 
 def _file_title(staged_path: str) -> str:

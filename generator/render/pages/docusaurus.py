@@ -57,12 +57,22 @@ def partial_imports(text: str) -> dict[str, str]:
             if m.group("path").replace("\\_", "_").endswith((".md", ".mdx"))}
 
 
-def inline_partials(text: str, load: Callable[[str], str | None]) -> str:
-    """Replace ``<X />`` by the partial's text (``load`` reads it, or returns None when it may not)."""
+def inline_partials(text: str, load: Callable[[str], str | None], *, max_chars: int | None = None,
+                    refused: list[str] | None = None) -> str:
+    """Replace ``<X />`` by the partial's text (``load`` reads it, or returns None when it may not).
+
+    With ``max_chars``, a partial whose uses would grow the page beyond it is not inlined (a 5 MB partial
+    used 100,000 times is a half-terabyte page) and its path is added to ``refused``."""
     for name, path in partial_imports(text).items():
         content = load(path)
-        if content is not None:
-            text = re.sub(rf"^[ \t]*<{name}\s*/>[ \t]*$", lambda _m, c=content: c.strip("\n"), text, flags=re.MULTILINE)
+        if content is None:
+            continue
+        use = re.compile(rf"^[ \t]*<{name}\s*/>[ \t]*$", re.MULTILINE)
+        if max_chars is not None and len(text) + len(content) * sum(1 for _ in use.finditer(text)) > max_chars:
+            if refused is not None:
+                refused.append(path)
+            continue
+        text = use.sub(lambda _m, c=content: c.strip("\n"), text)
     return ANY_IMPORT.sub(_blank_out_line, text)
 
 
@@ -86,8 +96,14 @@ def convert_blocks(text: str) -> str:
     return "\n".join(out)
 
 
+MAX_NESTING = 8
+"""Admonitions and tabs nested deeper are left as written: each level re-indents its whole body, and the
+conversion recurses per level (a hostile page of 10,000 nested ``:::note`` would crash it)."""
+MAX_TABS_HEADER = 50  # lines a ``<Tabs ...>`` opening tag may span
+
+
 def _convert(lines: list[str], start: int, code: list[bool],
-             stop: Callable[[str], bool] | None) -> tuple[list[str], int]:
+             stop: Callable[[str], bool] | None, depth: int = 0) -> tuple[list[str], int]:
     out: list[str] = []
     i = start
     while i < len(lines):
@@ -98,9 +114,13 @@ def _convert(lines: list[str], start: int, code: list[bool],
             continue
         if stop and stop(line):
             return out, i
+        if depth >= MAX_NESTING:
+            out.append(line)
+            i += 1
+            continue
         admonition = ADMONITION_OPEN.match(line)
         if admonition:
-            body, end = _convert(lines, i + 1, code, stop=ADMONITION_CLOSE.match)
+            body, end = _convert(lines, i + 1, code, stop=ADMONITION_CLOSE.match, depth=depth + 1)
             kind = ADMONITION_KINDS.get(admonition.group("kind").lower(), "note")
             title = (admonition.group("title") or "").strip().replace('"', "'")
             out.append(f'!!! {kind} "{title}"' if title else f"!!! {kind}")
@@ -110,11 +130,11 @@ def _convert(lines: list[str], start: int, code: list[bool],
             continue
         if TABS_OPEN.match(line):
             header = [line]
-            while ">" not in _strip_js(" ".join(header)) and i + 1 < len(lines):
+            while ">" not in _strip_js(" ".join(header)) and i + 1 < len(lines) and len(header) < MAX_TABS_HEADER:
                 i += 1
                 header.append(lines[i])
             labels = _tab_labels(" ".join(header))
-            body, end = _convert(lines, i + 1, code, stop=TABS_CLOSE.match)
+            body, end = _convert(lines, i + 1, code, stop=TABS_CLOSE.match, depth=depth + 1)
             out.extend(_tabs(body, labels))
             i = end + 1
             continue
@@ -173,11 +193,13 @@ def _tabs(body: list[str], labels: dict[str, str]) -> list[str]:
 
 
 def _trim(lines: list[str]) -> list[str]:
-    while lines and not lines[0].strip():
-        lines = lines[1:]
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    return lines
+    """``lines`` without leading and trailing blank lines."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
 
 
 def _dedent(lines: list[str]) -> list[str]:

@@ -8,16 +8,20 @@ fragment) and is checked: the page, the anchor, the image must exist.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
+import itertools
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.render.pages.sanitize import is_safe_url
-from generator.render.pages.segments import code_mask, line_of
+from generator.render.pages.segments import LineIndex, code_mask
 from generator.render.pages.site_index import SiteIndex
 from generator.render.published_files import REFUSED_HINT, judge_file
 
@@ -30,6 +34,7 @@ HTML_ATTR = re.compile(r"""(?<![\w-])(?P<attr>href|src|srcset|poster)\s*=\s*"""
 GITHUB = re.compile(r"^https?://github\.com/(?P<repo>[^/]+/[^/#?]+)/(?P<kind>blob|tree|raw)/(?P<ref>[^/]+)/?"
                     r"(?P<path>[^#?]*)")
 BARE_URL = re.compile(r"(?<![(<\[\"'=/])https?://[^\s)<>\]\"'`]+[^\s)<>\]\"'`.,;:!?_*]")
+SUGGESTION_BUDGET = 20_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp")
 
 
@@ -45,6 +50,15 @@ class LinkContext:
     line_offset: int  # original line of the text's first line
     assets: set[str] = field(default_factory=set)
     problems: list[Diagnostic] = field(default_factory=list)
+    suggestions: int = 0  # candidates compared for "did you mean" hints so far
+    lowered_anchors: dict[str, dict[str, str]] = field(default_factory=dict)  # target page → lower-case → anchor
+
+    def suggest(self, candidates: int) -> bool:
+        """Whether to look for a "did you mean" among ``candidates`` more names: each search compares the
+        wrong name with every candidate, so a page gets :data:`SUGGESTION_BUDGET` comparisons in all (a page
+        with thousands of broken links to a page of thousands of headings stays linear)."""
+        self.suggestions += candidates
+        return self.suggestions <= SUGGESTION_BUDGET
 
 
 @dataclass(frozen=True)
@@ -57,13 +71,17 @@ class RefusedFile:
 
 
 def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
-    """Rewrite every link of ``text`` (outside code) to its portal target and record problems."""
+    """Rewrite every link of ``text`` (outside code) to its portal target and record problems.
+
+    Linear in the size of ``text``: line numbers come from one :class:`LineIndex`, and the edits are
+    joined once at the end."""
     mask = code_mask(text)
+    line_at = LineIndex(text).line
     edits: list[tuple[int, int, str]] = []
     for match in INLINE.finditer(mask):
         url = text[match.start("url"): match.end("url")]
         is_image = bool(match.group("bang"))
-        line = line_of(text, match.start())
+        line = line_at(match.start())
         new = _resolve(url.strip("<>"), ctx, index, line, image=is_image)
         edits += _inline_edits(match, 0, url, new, ctx, line)
         inner = text[match.start("text"): match.end("text")]
@@ -74,7 +92,7 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
                 edits += _inline_edits(inner_match, match.start("text"), inner_url, inner_new, ctx, line)
     for match in DEFINITION.finditer(mask):
         url = text[match.start("url"): match.end("url")]
-        line = line_of(text, match.start())
+        line = line_at(match.start())
         new = _resolve(url.strip("<>"), ctx, index, line, image=url.lower().endswith(IMAGE_SUFFIXES))
         if isinstance(new, RefusedFile):
             if new.web_url:
@@ -88,18 +106,36 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
             edits.append((match.start("url"), match.end("url"), new))
     for tag in HTML_TAG.finditer(mask):
         for attr in HTML_ATTR.finditer(mask, tag.start("attrs"), tag.end("attrs")):
-            edits += _html_attribute_edits(text, tag.group("tag").lower(), attr, ctx, index)
-    taken = [(m.start(), m.end()) for pattern in (INLINE, DEFINITION, HTML_TAG) for m in pattern.finditer(mask)]
+            edits += _html_attribute_edits(text, tag.group("tag").lower(), attr, ctx, index, line_at)
+    taken = _Spans((m.start(), m.end()) for pattern in (INLINE, DEFINITION, HTML_TAG) for m in pattern.finditer(mask))
     for match in BARE_URL.finditer(mask):
-        if any(start <= match.start() < end for start, end in taken):
+        if match.start() in taken:
             continue
         url = match.group(0)
-        new = _resolve(url, ctx, index, line_of(text, match.start()), image=False)
+        new = _resolve(url, ctx, index, line_at(match.start()), image=False)
         if isinstance(new, str) and new != url:  # a bare URL of a portal page becomes a link to it
             edits.append((match.start(), match.end(), f"[{url}]({new})"))
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
+    pieces, last = [], 0
+    for start, end, new in sorted(edits):
+        if start < last:
+            continue  # an edit inside one already made (cannot happen with the patterns above)
+        pieces += [text[last:start], new]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+class _Spans:
+    """Sorted ``(start, end)`` spans; ``offset in spans`` when a span holds it (binary search)."""
+
+    def __init__(self, spans) -> None:
+        self.spans = sorted(spans)
+        self.starts = [start for start, _ in self.spans]
+        self.reach = list(itertools.accumulate((end for _, end in self.spans), max))
+
+    def __contains__(self, offset: int) -> bool:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and self.reach[i] > offset
 
 
 def _inline_edits(match: re.Match, offset: int, url: str, new, ctx: LinkContext,
@@ -118,14 +154,14 @@ def _inline_edits(match: re.Match, offset: int, url: str, new, ctx: LinkContext,
     return []
 
 
-def _html_attribute_edits(text: str, tag: str, attr: re.Match, ctx: LinkContext,
-                          index: SiteIndex) -> list[tuple[int, int, str]]:
+def _html_attribute_edits(text: str, tag: str, attr: re.Match, ctx: LinkContext, index: SiteIndex,
+                          line_at: Callable[[int], int]) -> list[tuple[int, int, str]]:
     """Edits of one ``href``/``src``/``srcset``/``poster`` of a raw ``<a>``, ``<img>``, ``<source>``,
     ``<video>``; a refused file's attribute is removed (an ``<a>`` goes to the file's web page instead)."""
     group = next(g for g in ("dq", "sq", "bare") if attr.group(g) is not None)
     start, end = attr.span(group)
     value = text[start:end]
-    line = line_of(text, attr.start())
+    line = line_at(attr.start())
     name = attr.group("attr").lower()
     link = tag == "a" and name == "href"
     if name == "srcset":
@@ -162,8 +198,14 @@ def _refused(ctx: LinkContext, line: int, refused: RefusedFile, outcome: str) ->
 
 
 def _relative(ctx: LinkContext, target: str, fragment: str) -> str:
-    rel = posixpath.relpath(target, posixpath.dirname(ctx.staged_path) or ".")
+    rel = _relpath(target, posixpath.dirname(ctx.staged_path) or ".")
     return rel + (f"#{fragment}" if fragment else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _relpath(target: str, start: str) -> str:
+    """``posixpath.relpath`` (it looks up the working folder on every call: a page links to few targets)."""
+    return posixpath.relpath(target, start)
 
 
 def _problem(ctx: LinkContext, line: int, make, message: str, code: str, hint: str | None) -> None:
@@ -209,7 +251,7 @@ def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, inde
             if target:
                 return _check_and_link(ctx, index, target, fragment, line, url)
             _problem(ctx, line, warning, f"link `{url}` points to no page of the portal", "link-missing-page",
-                     _did_you_mean_page(index, joined))
+                     _did_you_mean_page(ctx, index, joined))
         return None
     if not PurePosixPath(path).suffix or path.endswith("/"):
         # Written for Docusaurus: resolved against the page URL (/operations/cancel/), where the file-path
@@ -248,7 +290,7 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
                          "link-unpublished-file", "add the file to the source's `pages:` globs, or link elsewhere")
             else:
                 _problem(ctx, line, warning, f"link `{url}` points to a page that does not exist", "link-missing-page",
-                         _did_you_mean_page(index, f"{source}/{repo_path}" if source else repo_path))
+                         _did_you_mean_page(ctx, index, f"{source}/{repo_path}" if source else repo_path))
             return None
         return _check_and_link(ctx, index, target, fragment, line, url)
     # Not a page: an image or another file of the repo, copied next to the staged page.
@@ -352,7 +394,7 @@ def _resolve_absolute(url: str, parts, ctx: LinkContext, index: SiteIndex, line:
                      f"add it to the `pages:` globs of source `{source}`, or link to a published page")
         elif repo_path.endswith(".md") or github.group("kind") == "tree":
             _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}`, which is not in source `{source}`",
-                     "link-missing-page", _did_you_mean_page(index, f"{source}/{repo_path}"))
+                     "link-missing-page", _did_you_mean_page(ctx, index, f"{source}/{repo_path}"))
         return None
     plain = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
     for prefix, source in index.published_prefixes():
@@ -406,15 +448,19 @@ def _check_anchor(ctx: LinkContext, index: SiteIndex, target: str, anchor: str, 
     fixed = index.github_slugs.get(target, {}).get(anchor) or index.github_slugs.get(target, {}).get(anchor.lower())
     if fixed:
         return fixed
-    lowered = {a.lower(): a for a in entry.anchors}
+    if target not in ctx.lowered_anchors:
+        ctx.lowered_anchors[target] = {a.lower(): a for a in entry.anchors}
+    lowered = ctx.lowered_anchors[target]
     if anchor.lower() in lowered:
         return lowered[anchor.lower()]
-    close = difflib.get_close_matches(anchor, sorted(entry.anchors), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(anchor, sorted(entry.anchors), n=1, cutoff=0.6) \
+        if ctx.suggest(len(entry.anchors)) else []
     _problem(ctx, line, warning, f"link `{url}`: `#{anchor}` is not a heading of {target}", "link-missing-anchor",
              f"did you mean `#{close[0]}`?" if close else "link to an existing heading, or remove the fragment")
     return None
 
 
-def _did_you_mean_page(index: SiteIndex, wanted: str) -> str:
-    close = difflib.get_close_matches(wanted, sorted(index.pages), n=1, cutoff=0.6)
+def _did_you_mean_page(ctx: LinkContext, index: SiteIndex, wanted: str) -> str:
+    close = difflib.get_close_matches(wanted, sorted(index.pages), n=1, cutoff=0.6) \
+        if ctx.suggest(len(index.pages)) else []
     return f"did you mean `{close[0]}`?" if close else "check the path; links are relative to this page's file"

@@ -75,6 +75,7 @@ def clean_html(fragment: str) -> str:
 
 
 DROPPED_BLOCKS = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+BLOCK_OPEN = re.compile(r"<(script|style|noscript|template)\b[^>]*>", re.IGNORECASE)
 TAG = re.compile(r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:\s[^<>]*?)?)(?P<self>/?)>")
 IFRAME_SRC = re.compile(r"""\bsrc\s*=\s*["']?(?P<src>[^"'\s>]+)""", re.IGNORECASE)
 VOID = {"br", "hr", "img", "source"}
@@ -91,7 +92,7 @@ def _clean_tag(tag: str, name: str) -> str:
 def sanitize_html(text: str) -> str:
     """Defuse raw HTML in a Markdown text, leaving code spans and fences alone."""
     mask = code_mask(text)
-    text = _replace_outside_code(text, mask, DROPPED_BLOCKS, lambda m: "\n" * m.group(0).count("\n"))
+    text = _drop_blocks(text, mask)
     mask = code_mask(text)
 
     def judge(match: re.Match) -> str:
@@ -107,6 +108,29 @@ def sanitize_html(text: str) -> str:
         return _clean_tag(match.group(0), name)
 
     return _replace_outside_code(text, mask, TAG, judge)
+
+
+def _drop_blocks(text: str, mask: str) -> str:
+    """Remove :data:`DROPPED_BLOCKS` outside code (keeping their line breaks), in one pass: an opening tag
+    whose closing tag is missing makes every later one of its name open-ended too, instead of each
+    scanning to the end of the page again (quadratic on a page of unclosed ``<script>`` tags)."""
+    pieces, last = [], 0
+    unclosed: set[str] = set()
+    for opening in BLOCK_OPEN.finditer(mask):
+        name = opening.group(1).lower()
+        if opening.start() < last or name in unclosed:
+            continue
+        closing = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(mask, opening.end())
+        if closing is None:
+            unclosed.add(name)
+            continue
+        block = DROPPED_BLOCKS.fullmatch(text, opening.start(), closing.end())
+        if block is None:  # the tags are not the same in the text (one of them is inside code)
+            continue
+        pieces += [text[last: opening.start()], "\n" * block.group(0).count("\n")]
+        last = closing.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _replace_outside_code(text: str, mask: str, pattern: re.Pattern, replace) -> str:

@@ -27,6 +27,7 @@ from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import SpecFiles
 
@@ -374,11 +375,11 @@ def tag_nav(pages: list[tuple[str, str]], tag_groups: Any = None) -> list[dict[s
 
 
 def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None = None, remote_refs: bool = False,
-                    files: SpecFiles | None = None) -> None:
+                    files: SpecFiles | None = None, limits: ContentLimits = DEFAULT_LIMITS) -> None:
     """``target``.json and ``target``.yaml: the spec bundled into one file, as ``redocly bundle`` makes it
     (:class:`SpecBundle`); a spec that is one file already is copied as written, comments included, in its
     own format."""
-    files = files or SpecFiles(root=source_root, remote_refs=remote_refs)
+    files = files or SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
     uri = files.uri_of(spec_path)
     try:
         document = files.load(uri)
@@ -424,7 +425,8 @@ def _copy_assets(docs_dir: Path) -> None:
 def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, url_prefix: str,
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
-                         fragments_dir: Path | None = None, cache_dir: Path | None = None) -> ApiReference:
+                         fragments_dir: Path | None = None, cache_dir: Path | None = None,
+                         limits: ContentLimits = DEFAULT_LIMITS) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
@@ -433,24 +435,25 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     tokenizes the reference's HTML, which is most of a big API's build time."""
     display = display_path or spec_path.name
     meta = dict(page_meta or {})
-    files = SpecFiles(root=source_root, remote_refs=remote_refs)
+    files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
     pending = None
-    if spec_path.stat().st_size > PARALLEL_VALIDATION_BYTES:
+    if PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
         # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
         # The problems banner is then a fragment of its own, written once they are known.
         pending = validate_spec_in_background(_validation_pool(), spec_path, source_root=source_root,
-                                              remote_refs=remote_refs, display_path=display, cache_dir=cache_dir)
+                                              remote_refs=remote_refs, display_path=display, cache_dir=cache_dir,
+                                              limits=limits)
         problems = []
         if fragments_dir is None:
             problems, pending = pending(), None
         # The YAML download of a big JSON spec takes seconds to write: one more job for the pool.
         downloads = _validation_pool().submit(write_downloads, spec_path, docs_dir / url_prefix.strip("/") /
                                               PurePosixPath(url_prefix.strip("/")).name, source_root=source_root,
-                                              remote_refs=remote_refs)
+                                              remote_refs=remote_refs, limits=limits)
     else:
         downloads = None
         problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
-                                 files=files, cache_dir=cache_dir)
+                                 files=files, cache_dir=cache_dir, limits=limits)
     uri = files.uri_of(spec_path)
     if uri not in files.documents:  # a cached validation read nothing: read the spec now
         try:

@@ -1,0 +1,82 @@
+"""Benchmark: converting one big Markdown page grows linearly with its size.
+
+Writes a page of a link, an image, a bare URL, inline code, raw HTML, a reference link, a fence and an
+admonition every few lines (``--hostile``: misspelled anchors, unclosed ``<script>`` and backticks
+instead), at each size, and times the page step of the pipeline (read and plan, then convert: links
+rewritten and checked, Docusaurus blocks, sanitizing) and its peak Python memory (tracemalloc). A quadratic
+step shows as a time per MB that grows with the size.
+
+Usage: python bench/page_size.py [--sizes 0.5 1 2 4] [--hostile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generator.render.pages import SiteIndex, SourcePages, convert_page, plan_source  # noqa: E402
+from generator.repo_files import ContentLimits  # noqa: E402
+
+BLOCK = ("## Section {i}\n\nText with a [link](guide.md#section-{i}), an ![image](missing-{i}.png), `code {i}`, "
+         "https://example.com/{i}, <b>bold</b> and a [reference][r{i}].\n\n[r{i}]: https://example.com/r/{i}\n\n"
+         "```python\nprint({i})\n```\n\n:::note\nA note {i}\n:::\n\n")
+HOSTILE = ("## Heading {i}\n\n[a](#headnig-{i}) [b](nope-{i}.md) `` unclosed ` x <script> <b x [c](#Heading-{i}) "
+           "![i](x{i}.png) https://github.com/o/r/blob/main/{i}.md\n\n   \n")
+
+
+def page(size: int, block: str) -> str:
+    parts, total, i = ["# Big page\n\n"], 0, 0
+    while total < size:
+        parts.append(block.format(i=i))
+        total += len(parts[-1])
+        i += 1
+    return "".join(parts)
+
+
+def convert(root: Path) -> tuple[float, float, float]:
+    """Wall and CPU seconds (untraced) and peak MB (a second, traced run) of planning and converting the pages
+    of ``root`` (CPU time is what to compare on a busy machine)."""
+    source = SourcePages(name="big", root=root, files=["big.md", "guide.md"], web_url=None, github_repo=None,
+                         published_urls=[], trusted=False)
+
+    def run() -> None:
+        index = SiteIndex()
+        for plan in plan_source(source, index, limits=ContentLimits(page_bytes=1 << 30)):
+            convert_page(plan, index)
+
+    start, cpu = time.perf_counter(), time.process_time()
+    run()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    tracemalloc.start()
+    run()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, cpu, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=float, nargs="+", default=[0.5, 1, 2, 4], help="page sizes in MB")
+    parser.add_argument("--hostile", action="store_true", help="broken anchors, unclosed tags and code spans")
+    args = parser.parse_args()
+    kind = "hostile" if args.hostile else "link-heavy"
+    print(f"{'MB':>6} {'wall s':>7} {'CPU s':>6} {'CPU s/MB':>8} {'peak MB':>8}   ({kind} page)")
+    with tempfile.TemporaryDirectory(prefix="devportal-bench-page-") as tmp:
+        for mb in args.sizes:
+            root = Path(tmp) / str(mb)
+            root.mkdir()
+            (root / "guide.md").write_text("# Guide\n\n## Section 1\n", encoding="utf-8")
+            (root / "big.md").write_text(page(int(mb * 2**20), HOSTILE if args.hostile else BLOCK), encoding="utf-8")
+            seconds, cpu, peak = convert(root)
+            print(f"{mb:>6} {seconds:>7.2f} {cpu:>6.2f} {cpu / mb:>8.2f} {peak:>8.0f}")
+
+
+if __name__ == "__main__":
+    main()
