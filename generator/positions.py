@@ -12,6 +12,8 @@ import re
 
 import yaml
 
+from generator.yaml12 import DepthBoundedLoader
+
 
 def pointer_escape(part: object) -> str:
     """One JSON pointer token (RFC 6901): ``~`` → ``~0``, ``/`` → ``~1``."""
@@ -31,7 +33,7 @@ def positions(text: str) -> dict[str, tuple[int, int]]:
     """
     found: dict[str, tuple[int, int]] = {}
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=DepthBoundedLoader)  # never at the mercy of the stack
     except (yaml.YAMLError, RecursionError):
         return found
     if root is None:

@@ -651,7 +651,7 @@ def test_yaml_downloads_read_back_exactly_as_written():
     import yaml
 
     from generator.render.reference import yaml_out
-    from generator.render.yaml12 import load_yaml
+    from generator.yaml12 import load_yaml
 
     tricky = {"strings": TRICKY_YAML_VALUES, "as keys": {v: i for i, v in enumerate(TRICKY_YAML_VALUES)},
               "numbers": [0, -1, 10**30, 1.5, -0.0, 1e20, 1e-7, 2.5e-300, float("inf"), float("-inf")],

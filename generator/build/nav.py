@@ -25,7 +25,7 @@ import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.positions import Positions
-from generator.render.yaml12 import YamlLimitError, load_yaml
+from generator.yaml12 import YamlLimitError, load_yaml
 
 NavEntry = Any  # str | dict[str, str | list]
 

@@ -22,9 +22,9 @@ import yaml
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.positions import Positions, pointer_escape
-from generator.render.yaml12 import YamlLimitError
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError
 from generator.validate.spec_files import RefError, SpecFiles
+from generator.yaml12 import YamlLimitError
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
 CACHE_FORMAT = 2  # bump when what a validation reports changes, so cached results are not reused

@@ -5,7 +5,7 @@
   allows remote refs; every other scheme is refused.
 * Line numbers (:class:`generator.positions.Positions`) are computed only when a problem needs them.
 * Files are read within the source's size limit, as strict UTF-8, and a document may nest at most
-  :data:`~generator.render.yaml12.MAX_DEPTH` levels (YAML aliases are bounded by the same loader).
+  :data:`~generator.yaml12.MAX_DEPTH` levels (YAML aliases are bounded by the same loader).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from generator.render.yaml12 import MAX_DEPTH, Yaml12Loader
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+from generator.yaml12 import MAX_DEPTH, Yaml12Loader
 
 SpecLoader = Yaml12Loader
 

@@ -11,7 +11,7 @@ import yaml
 
 from generator.diagnostics import Diagnostic, error
 from generator.positions import Positions
-from generator.render.yaml12 import YamlLimitError, load_yaml
+from generator.yaml12 import YamlLimitError, load_yaml
 
 HIDDEN = re.compile(r"\A\s*<!--\s*START_METADATA\s*\n(?P<inner>.*?)\n\s*END_METADATA\s*-->[ \t]*\n?", re.DOTALL)
 LEADING = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)

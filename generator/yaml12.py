@@ -30,26 +30,37 @@ class YamlLimitError(yaml.MarkedYAMLError):
     """A document refused for its shape (too deep, or an alias bomb), at the line where it goes wrong."""
 
 
-class Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans, dates left as strings, and bounded depth and alias expansion."""
+class DepthBoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents nested more than :data:`MAX_DEPTH` levels, whatever the
+    interpreter's recursion limit (a raised limit would let a deep document overflow the C stack)."""
 
     def __init__(self, stream) -> None:
         super().__init__(stream)
         self._depth = 0
+
+    def compose_node(self, parent, index):
+        if not self.check_event(yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise YamlLimitError(None, None, f"the document is nested more than {MAX_DEPTH} levels deep",
+                                     self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class Yaml12Loader(DepthBoundedLoader):
+    """SafeLoader with YAML 1.2 booleans, dates left as strings, and bounded depth and alias expansion."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
         self._aliases = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
-        elif self.check_event(yaml.CollectionStartEvent):
-            self._depth += 1
-            try:
-                if self._depth > MAX_DEPTH:
-                    raise YamlLimitError(None, None, f"the document is nested more than {MAX_DEPTH} levels deep",
-                                         self.peek_event().start_mark)
-                return super().compose_node(parent, index)
-            finally:
-                self._depth -= 1
         return super().compose_node(parent, index)
 
     def compose_document(self):
