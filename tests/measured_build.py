@@ -22,8 +22,10 @@ import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
 from generator.cli import main
 code = main(sys.argv[1:])
-usage = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-peak_kb = max(usage)
+# This process's own high-water mark from /proc (ru_maxrss of RUSAGE_SELF keeps the pytest worker's size from
+# before exec), and the largest of its children (validation workers, git).
+own_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+peak_kb = max(own_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({{"exit": code, "peak_mb": peak_kb / 1024}}), file=sys.stderr)
 """
 
