@@ -13,9 +13,15 @@ from pathlib import Path
 
 @lru_cache(maxsize=1)
 def templates_dir() -> Path:
-    """The folder holding ``apiref/``, ``overrides/``, ``portal/`` and ``updates/``."""
-    try:
-        import generator.templates as templates
-    except ModuleNotFoundError:  # a source checkout run without installing (PYTHONPATH=.)
-        return Path(__file__).resolve().parents[1] / "templates"
+    """The folder holding ``apiref/``, ``overrides/``, ``portal/`` and ``updates/``.
+
+    In a source checkout (editable install or ``PYTHONPATH``) that is the checkout's own ``templates/``
+    beside ``generator/``: another checkout's editable install must not lend its templates. Installed from
+    a wheel, it is the package ``generator.templates``.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "templates" / "__init__.py").is_file():
+        return checkout / "templates"
+    import generator.templates as templates
+
     return Path(templates.__file__).resolve().parent
