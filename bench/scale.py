@@ -24,6 +24,7 @@ import functools
 import hashlib
 import http.server
 import json
+import math
 import os
 import resource
 import shutil
@@ -254,7 +255,9 @@ def run_measured(argv: list[str], cwd: Path, timeout: float) -> tuple[float, flo
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            start_new_session=True,
+                            # one build date for every build, so a rebuild with nothing changed can equal the last
+                            env={"SOURCE_DATE_EPOCH": "1767225600", **os.environ, "PYTHONPATH": str(ROOT)})
     try:
         output, _ = proc.communicate(timeout=max(timeout, 1))
     except subprocess.TimeoutExpired:
@@ -409,7 +412,6 @@ class Planner:
             return None
         if len(known) >= 2:
             (c1, w1), (c2, w2) = known[-2:]
-            import math
             exponent = max(1.0, math.log(w2 / w1) / math.log(c2 / c1)) if w1 > 0 and c2 != c1 else 1.0
         else:
             exponent = 1.0
