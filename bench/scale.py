@@ -246,6 +246,28 @@ def push_change(repo: Repo, what: str) -> None:
 
 # --- measuring ----------------------------------------------------------------------------------------------
 
+# Runs ``python -m MODULE ARGS`` from ROOT: this checkout's ``generator`` and its ``templates/`` (which ship as
+# ``generator.templates`` and live outside the package folder, so an editable install of another checkout
+# would otherwise supply them).
+_FROM_CHECKOUT = """
+import importlib.util, runpy, sys
+root, module = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
+sys.path.insert(0, root)
+spec = importlib.util.spec_from_file_location("generator.templates", root + "/templates/__init__.py",
+                                              submodule_search_locations=[root + "/templates"])
+templates = importlib.util.module_from_spec(spec)
+sys.modules["generator.templates"] = templates
+spec.loader.exec_module(templates)
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def from_checkout(module: str, *args: str) -> list[str]:
+    """The argv of ``python -m module args`` running this checkout's code."""
+    return [sys.executable, "-c", _FROM_CHECKOUT, str(ROOT), module, *args]
+
+
 class OverBudget(Exception):
     """A step was stopped because it ran past the time left in the budget."""
 
@@ -267,7 +289,7 @@ def run_measured(argv: list[str], cwd: Path, timeout: float) -> tuple[float, flo
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[2:5])} failed ({proc.returncode}):\n{output[-3000:]}")
+        raise RuntimeError(f"{' '.join(argv[4:7])} failed ({proc.returncode}):\n{output[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, wall
 
@@ -434,7 +456,6 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
     skipped: dict[str, str] = {}
     planner.scale[size.name] = size.pages + sum(size.spec_operations())
     budget = planner.budget
-    devportal = [sys.executable, "-m", "generator.cli"]
 
     def step(name: str, action):
         try:
@@ -457,7 +478,8 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
     portal = config.parent
     site = portal / "site"
     log(f"  {size.name}: cold build")
-    cold = step("cold", lambda: run_measured([*devportal, "build", "-f", str(config)], portal, budget.left()))
+    build = from_checkout("generator.cli", "build", "-f", str(config))
+    cold = step("cold", lambda: run_measured(build, portal, budget.left()))
     if cold is None:
         return figures, skipped
     figures["build_cpu"], figures["build_wall"] = cold
@@ -465,8 +487,8 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
     stage_yml = portal / ".devportal" / "stage" / "mkdocs.yml"
     plain_site = work / "plain-site"
     log(f"  {size.name}: plain mkdocs build of the staged tree")
-    plain = step("mkdocs", lambda: run_measured([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(stage_yml),
-                                                 "-d", str(plain_site)], portal, budget.left()))
+    plain = step("mkdocs", lambda: run_measured(from_checkout("mkdocs", "build", "-q", "-f", str(stage_yml),
+                                                              "-d", str(plain_site)), portal, budget.left()))
     if plain:
         figures["mkdocs_cpu"], figures["mkdocs_wall"] = plain
         figures["build_vs_mkdocs"] = figures["build_cpu"] / figures["mkdocs_cpu"]
@@ -496,7 +518,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
         if change:
             push_change(api_repo if change == "spec" else repos[-1], change)
         log(f"  {size.name}: rebuild ({what})")
-        rebuilt = step(what, lambda: run_measured([*devportal, "build", "-f", str(config)], portal, budget.left()))
+        rebuilt = step(what, lambda: run_measured(build, portal, budget.left()))
         if rebuilt is None:
             continue
         figures[f"{what}_cpu_ratio"] = rebuilt[0] / figures["build_cpu"]
