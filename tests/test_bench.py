@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,39 @@ def test_page_size_benchmark_runs_and_prints_figures():
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line.split() for line in result.stdout.splitlines()[1:]]
     assert [row[0] for row in rows] == ["0.1", "0.2"] and all(float(row[2]) > 0 for row in rows)
+
+
+@pytest.mark.bench
+@pytest.mark.slow
+@pytest.mark.browser
+def test_scale_benchmark_prints_every_figure_for_two_tiny_sizes(tmp_path):
+    figures_file = tmp_path / "scale.json"
+    result = subprocess.run([sys.executable, "bench/scale.py", "--tiny", "--json", str(figures_file)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "skipped" not in result.stdout, result.stdout
+    printed = result.stdout.split("\n\nratios against XS")[0].splitlines()
+    assert printed[0].split()[-2:] == ["XS", "XS2"]
+    for row in printed[1:]:
+        cells = row.split()[-2:]
+        assert "–" not in cells, row  # every figure measured at both sizes
+    data = json.loads(figures_file.read_text())
+    small, double = data["figures"]["XS"], data["figures"]["XS2"]
+    for figures in (small, double):
+        for key in ("build_cpu", "build_wall", "mkdocs_cpu", "mkdocs_wall", "site_bytes", "html_pages",
+                    "bytes_per_page", "nav_items", "search_index_bytes", "search_first_result_s",
+                    "nochange_cpu_ratio", "page_cpu_ratio", "spec_cpu_ratio"):
+            assert figures[key] > 0, (key, figures)
+        assert figures["bytes_per_page"] * figures["html_pages"] < figures["site_bytes"]
+        assert figures["search_first_result_s"] < 60
+        for change in ("nochange", "page", "spec"):
+            assert 0 <= figures[f"{change}_changed"] <= figures["output_files"] + 10
+        # a changed page or spec changes the output; a rebuild with nothing changed leaves every byte the same
+        assert figures["nochange_changed"] == 0
+        assert figures["page_changed"] >= 1 and figures["spec_changed"] >= 1
+    assert double["html_pages"] > small["html_pages"]
+    ratios = data["ratios"]
+    assert ratios["content_pages"]["XS2"] == 2
+    for key in ("build_cpu", "site_bytes", "html_pages", "search_index_bytes", "search_first_result_s"):
+        assert ratios[key]["XS2"] > 0
+    assert "ratios against XS" in result.stdout and "XS2/XS" in result.stdout

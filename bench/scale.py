@@ -1,0 +1,630 @@
+"""Benchmark: how the portal scales, on synthetic portals of S, M and L size, measured in one run.
+
+Each size is a portal of N bare Git repos reached by ``file://`` (Markdown guides with headings, lists,
+code, tables, links between pages, to other sources and to API operations; OpenAPI 3.0 specs of varied
+size from bench/specgen.py). For each size it prints, CPU seconds (of every child process) and wall:
+
+* cold ``devportal build`` (empty cache, fresh clones) and a plain ``mkdocs build`` of the same staged tree;
+* the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
+* rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
+  and how many output files each rewrote (mtime changed) and changed (bytes differ);
+* the time from opening a page in chromium to the first search result;
+
+then the ratios of each figure against the first size, beside the content ratio, so linearity shows.
+A size whose steps would not fit in ``--budget`` seconds (predicted from the previous size) is skipped
+with the reason printed; no figure is ever estimated.
+
+Usage: python bench/scale.py [--sizes S,M,L] [--tiny] [--budget SECONDS] [--json FILE] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import http.server
+import json
+import math
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.specgen import generate_spec  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+ORG = "northwind"
+PUBLISHED = "https://docs.northwind.example"
+GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",
+           "GIT_COMMITTER_EMAIL": "bench@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+@dataclass(frozen=True)
+class Size:
+    """A synthetic portal: ``repos`` sources, ``pages`` Markdown pages over them, ``specs`` OpenAPI specs."""
+
+    name: str
+    repos: int
+    pages: int
+    specs: int
+    operations: tuple[int, ...] = (24, 80, 200)  # operations of spec 0, 1, 2, 3... (cycled)
+
+    def spec_operations(self) -> list[int]:
+        return [self.operations[i % len(self.operations)] for i in range(self.specs)]
+
+
+SIZES = {"S": Size("S", 10, 200, 3), "M": Size("M", 30, 600, 10), "L": Size("L", 100, 2000, 30)}
+TINY = [Size("XS", 2, 8, 1, (12,)), Size("XS2", 4, 16, 2, (12,))]
+
+AREAS = ["guides", "concepts", "how-to", "troubleshooting"]
+TOPICS = ["authentication", "pagination", "idempotency", "webhooks", "errors", "rate limits", "sandbox",
+          "settlement", "reconciliation", "refunds", "disputes", "payouts", "currencies", "onboarding",
+          "reporting", "testing", "versioning", "security", "retries", "metadata"]
+WORDS = ("merchant customer request response token scope amount currency capture refund order status event "
+         "signature header retry limit cursor sandbox production partner account balance settlement report "
+         "ledger invoice receipt callback timeout").split()
+SERVICES = ["Payments", "Login", "Checkout", "Recurring", "Payouts", "Ledger", "Invoices", "Disputes", "Reports",
+            "Partners", "Terminals", "Orders", "Shipping", "Loyalty", "Identity", "Accounts", "Settlements",
+            "Webhooks", "Catalog", "Risk"]
+
+
+# --- the synthetic portal ---------------------------------------------------------------------------------
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout.strip()
+
+
+def _sentence(seed: int, words: int = 14) -> str:
+    picked = [WORDS[(seed * 7 + i * 13 + i * i) % len(WORDS)] for i in range(words)]
+    return " ".join(picked).capitalize() + "."
+
+
+def _page_paths(repo: int, count: int) -> list[str]:
+    """The repo paths of a source's pages: README.md, then docs/<area>/<topic>.md."""
+    paths = ["README.md"]
+    for i in range(count - 1):
+        topic = TOPICS[(repo + i) % len(TOPICS)].replace(" ", "-")
+        paths.append(f"docs/{AREAS[i % len(AREAS)]}/{topic}-{i // len(TOPICS) + 1}.md")
+    return paths
+
+
+@dataclass
+class Repo:
+    name: str
+    title: str
+    work: Path
+    bare: Path
+    pages: list[str]
+    spec: str | None = None
+    operations: int = 0
+    spec_seed: int = 0
+
+
+def _page_text(repo: Repo, index: int, repos: list[Repo], api_repos: list[Repo]) -> str:
+    """One realistic guide page: headings, paragraphs, lists, code, a table and links of every kind."""
+    path = repo.pages[index]
+    title = repo.title if path == "README.md" else path.rsplit("/", 1)[1][:-3].replace("-", " ").capitalize()
+    here = path.rsplit("/", 1)[0] if "/" in path else ""
+    sibling = repo.pages[(index + 1) % len(repo.pages)]
+    rel = os.path.relpath(sibling, here or ".").replace(os.sep, "/")
+    other = repos[(repos.index(repo) + 1) % len(repos)]
+    other_page = other.pages[(index + 2) % len(other.pages)]
+    api = api_repos[(repos.index(repo) + index) % len(api_repos)]
+    lines = [f"# {title}", "", _sentence(index) + " " + _sentence(index + 1, 20), ""]
+    for section in range(4):
+        seed = index * 5 + section
+        lines += [f"## {['Before you start', 'Make the request', 'Handle the response', 'Go live'][section]}", "",
+                  _sentence(seed, 22) + " " + _sentence(seed + 3, 18), ""]
+        if section == 0:
+            lines += [f"- {_sentence(seed + i, 8)}" for i in range(4)]
+            lines += ["", f"See [the next guide]({rel}#before-you-start) and "
+                      f"[{other.title}](https://github.com/{ORG}/{other.name}/blob/main/{other_page}).", ""]
+        elif section == 1:
+            lines += ["```bash", f"curl -X POST https://api.northwind.example/{repo.name}/v1/orders \\",
+                      '  -H "Authorization: Bearer $TOKEN" \\', '  -H "Idempotency-Key: $(uuidgen)" \\',
+                      "  -d '{\"amount\": {\"currency\": \"NOK\", \"value\": 49900}}'", "```", "",
+                      f"The operation is [Create a payment]({PUBLISHED}/{api.name}/#tag/Payment/operation/"
+                      f"createPayment) in the {api.title} reference.", ""]
+        elif section == 2:
+            lines += ["| field | type | description |", "|---|---|---|"]
+            lines += [f"| `{WORDS[(seed + i) % len(WORDS)]}` | {['string', 'integer', 'boolean'][i % 3]} | "
+                      f"{_sentence(seed + i, 9)} |" for i in range(6)]
+            lines += ["", "```python", "import requests", "",
+                      f"response = requests.get('https://api.northwind.example/{repo.name}/v1/orders',",
+                      "                        headers={'Authorization': f'Bearer {token}'}, timeout=10)",
+                      "response.raise_for_status()", "for order in response.json()['data']:",
+                      "    print(order['id'], order['status'])", "```", ""]
+        else:
+            lines += [f"{i + 1}. {_sentence(seed + i, 10)}" for i in range(3)]
+            lines += ["", "!!! note", f"    {_sentence(seed, 16)}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _spec_document(repo: Repo, revision: int = 0) -> dict:
+    spec = generate_spec(repo.operations, seed=repo.spec_seed)
+    spec["info"]["title"] = repo.title
+    spec["info"]["version"] = f"1.{revision}.0"
+    if revision:  # what a spec change is: one operation's summary
+        first = next(iter(spec["paths"].values()))
+        next(iter(first.values()))["summary"] += f" (revised {revision})"
+    return spec
+
+
+def _write_spec(repo: Repo, revision: int = 0) -> None:
+    document = _spec_document(repo, revision)
+    target = repo.work / repo.spec
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix == ".json":
+        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    else:
+        target.write_text(yaml.safe_dump(document, sort_keys=False, width=100), encoding="utf-8")
+
+
+def make_portal(size: Size, root: Path) -> tuple[Path, list[Repo]]:
+    """Write the repos (work tree + bare repo) and the portal's mkdocs.yml; returns it and the repos."""
+    repos: list[Repo] = []
+    per_repo = [size.pages // size.repos + (1 if i < size.pages % size.repos else 0) for i in range(size.repos)]
+    operations = size.spec_operations()
+    for i in range(size.repos):
+        name = f"{SERVICES[i % len(SERVICES)].lower()}-{i:03d}"
+        title = f"{SERVICES[i % len(SERVICES)]} {i}" + (" API" if i < size.specs else " guides")
+        repo = Repo(name, title, root / "work" / name, root / "upstream" / f"{name}.git", _page_paths(i, per_repo[i]))
+        if i < size.specs:
+            repo.spec = f"openapi/{name}.{'json' if i % 2 else 'yaml'}"
+            repo.operations = operations[i]
+            repo.spec_seed = i + 1
+        repos.append(repo)
+    api_repos = [repo for repo in repos if repo.spec]
+    for repo in repos:
+        for index, path in enumerate(repo.pages):
+            target = repo.work / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_page_text(repo, index, repos, api_repos), encoding="utf-8")
+        if repo.spec:
+            _write_spec(repo)
+        git("init", "-q", "-b", "main", cwd=repo.work)
+        git("add", "-A", cwd=repo.work)
+        git("commit", "-q", "-m", "Initial docs", cwd=repo.work)
+        repo.bare.parent.mkdir(parents=True, exist_ok=True)
+        git("clone", "-q", "--bare", str(repo.work), str(repo.bare), cwd=root)
+        git("remote", "add", "origin", str(repo.bare), cwd=repo.work)
+    return _write_config(root / "portal", repos), repos
+
+
+def _write_config(portal: Path, repos: list[Repo]) -> Path:
+    """The portal's mkdocs.yml: the example portal's theme and features, these repos as sources."""
+    example = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    content = portal / "content" / "portal"
+    content.mkdir(parents=True)
+    (content / "index.md").write_text("# Northwind developers\n\nEvery API of the company.\n\n"
+                                      "<!-- devportal:api-overview -->\n", encoding="utf-8")
+    (content / "getting-started.md").write_text("# Getting started\n\n" + _sentence(1, 30) + "\n", encoding="utf-8")
+    sources = []
+    for repo in repos:
+        source = {"name": repo.name, "repo": repo.bare.as_uri(), "web_url": f"https://github.com/{ORG}/{repo.name}",
+                  "title": repo.title, "description": _sentence(len(repo.name), 10),
+                  "pages": ["README.md", "docs/**/*.md"], "published_urls": [f"{PUBLISHED}/{repo.name}"]}
+        if repo.spec:
+            source["specs"] = [repo.spec]
+        sources.append(source)
+    theme = dict(example["theme"], custom_dir=str(ROOT / "templates" / "overrides"))
+    config = {"site_name": "Northwind Developers", "site_url": "https://developer.northwind.example/",
+              "docs_dir": "content/portal", "theme": theme, "extra_css": example.get("extra_css", []),
+              "nav": [{"Home": "index.md"}, {"Getting started": "getting-started.md"}],
+              "plugins": ["search", {"devportal": {"content_dir": "content/portal", "updates": {"enabled": False},
+                                                   "sources": sources}}]}
+    path = portal / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def push_change(repo: Repo, what: str) -> None:
+    """Commit and push one change upstream: a paragraph added to one page, or one spec revised."""
+    if what == "page":
+        path = repo.work / repo.pages[min(1, len(repo.pages) - 1)]
+        path.write_text(path.read_text(encoding="utf-8") + "\n" + _sentence(99, 25) + "\n", encoding="utf-8")
+    else:
+        _write_spec(repo, revision=1)
+    git("commit", "-q", "-am", f"Change one {what}", cwd=repo.work)
+    git("push", "-q", "origin", "main", cwd=repo.work)
+
+
+# --- measuring ----------------------------------------------------------------------------------------------
+
+# Runs ``python -m MODULE ARGS`` from ROOT: this checkout's ``generator`` and its ``templates/`` (which ship as
+# ``generator.templates`` and live outside the package folder, so an editable install of another checkout
+# would otherwise supply them).
+_FROM_CHECKOUT = """
+import runpy, sys
+root, module = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
+sys.path.insert(0, root)  # this checkout's generator/ (and through it its own templates/), whatever is installed
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def from_checkout(module: str, *args: str) -> list[str]:
+    """The argv of ``python -m module args`` running this checkout's code."""
+    return [sys.executable, "-c", _FROM_CHECKOUT, str(ROOT), module, *args]
+
+
+class OverBudget(Exception):
+    """A step was stopped because it ran past the time left in the budget."""
+
+
+def run_measured(argv: list[str], cwd: Path, timeout: float) -> tuple[float, float]:
+    """CPU seconds (user + system of the command and every process it waited for) and wall seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True,
+                            # one build date for every build, so a rebuild with nothing changed can equal the last
+                            env={"SOURCE_DATE_EPOCH": "1767225600", **os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        output, _ = proc.communicate(timeout=max(timeout, 1))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise OverBudget(f"stopped after {time.perf_counter() - start:.0f} s, past the budget") from None
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[4:7])} failed ({proc.returncode}):\n{output[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def snapshot(site: Path) -> dict[str, tuple[int, int, str]]:
+    """Every output file: (inode, mtime_ns, sha256), to tell rewritten files from changed ones."""
+    files = {}
+    for path in site.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            files[path.relative_to(site).as_posix()] = (stat.st_ino, stat.st_mtime_ns,
+                                                        hashlib.sha256(path.read_bytes()).hexdigest())
+    return files
+
+
+def compare(before: dict, after: dict) -> tuple[int, int]:
+    """(files rewritten: new, deleted or with a new inode or mtime; files whose bytes differ, new or deleted)."""
+    names = before.keys() | after.keys()
+    rewritten = sum(1 for n in names if n not in before or n not in after or before[n][:2] != after[n][:2])
+    changed = sum(1 for n in names if n not in before or n not in after or before[n][2] != after[n][2])
+    return rewritten, changed
+
+
+class _PrimaryNav(HTMLParser):
+    """Counts the items of Material's primary navigation (``li.md-nav__item``), not the page's table of contents."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.navs: list[str] = []
+        self.items = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "nav":
+            self.navs.append("toc" if "md-nav--secondary" in classes else
+                             "primary" if "md-nav--primary" in classes else (self.navs[-1] if self.navs else ""))
+        elif tag == "li" and "md-nav__item" in classes and self.navs and self.navs[-1] == "primary":
+            self.items += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav" and self.navs:
+            self.navs.pop()
+
+
+def nav_items(html: str) -> int:
+    parser = _PrimaryNav()
+    parser.feed(html)
+    return parser.items
+
+
+@contextmanager
+def serve_folder(folder: Path):
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def first_search_result(site: Path, page: str, query: str, timeout: float) -> float:
+    """Seconds from opening ``page`` in chromium to the first search result for ``query`` on screen."""
+    from playwright.sync_api import sync_playwright
+
+    with serve_folder(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            tab = browser.new_page()
+            start = time.perf_counter()
+            tab.goto(f"{base}/{page}", wait_until="domcontentloaded")
+            tab.click("label.md-search__icon, .md-search__input", timeout=timeout * 1000)
+            tab.locator("input.md-search__input").type(query)
+            tab.locator(".md-search-result__item").first.wait_for(state="visible", timeout=timeout * 1000)
+            return time.perf_counter() - start
+        finally:
+            browser.close()
+
+
+# --- one size -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Budget:
+    seconds: float
+    start: float = field(default_factory=time.perf_counter)
+
+    def left(self) -> float:
+        return self.seconds - (time.perf_counter() - self.start)
+
+
+FIGURES = [  # key, label, unit
+    ("content_pages", "Markdown pages", ""),
+    ("content_operations", "API operations", ""),
+    ("build_cpu", "cold devportal build, CPU s", "s"),
+    ("build_wall", "cold devportal build, wall s", "s"),
+    ("mkdocs_cpu", "plain mkdocs build of the staged tree, CPU s", "s"),
+    ("mkdocs_wall", "plain mkdocs build of the staged tree, wall s", "s"),
+    ("build_vs_mkdocs", "cold build / plain mkdocs, CPU", "x"),
+    ("site_bytes", "site size", "B"),
+    ("html_pages", "HTML pages", ""),
+    ("bytes_per_page", "bytes per HTML page", "B"),
+    ("nav_items", "nav items on an API page", ""),
+    ("search_index_bytes", "search_index.json", "B"),
+    ("search_first_result_s", "first search result in chromium, s", "s"),
+    ("output_files", "output files", ""),
+    ("nochange_cpu_ratio", "rebuild, no change / cold, CPU", "x"),
+    ("nochange_wall_ratio", "rebuild, no change / cold, wall", "x"),
+    ("nochange_rewritten", "  files rewritten (mtime)", ""),
+    ("nochange_changed", "  files changed (bytes)", ""),
+    ("page_cpu_ratio", "rebuild, one page changed / cold, CPU", "x"),
+    ("page_wall_ratio", "rebuild, one page changed / cold, wall", "x"),
+    ("page_rewritten", "  files rewritten (mtime)", ""),
+    ("page_changed", "  files changed (bytes)", ""),
+    ("spec_cpu_ratio", "rebuild, one spec changed / cold, CPU", "x"),
+    ("spec_wall_ratio", "rebuild, one spec changed / cold, wall", "x"),
+    ("spec_rewritten", "  files rewritten (mtime)", ""),
+    ("spec_changed", "  files changed (bytes)", ""),
+]
+RATIO_KEYS = ["build_cpu", "mkdocs_cpu", "site_bytes", "html_pages", "bytes_per_page", "nav_items",
+              "search_index_bytes", "search_first_result_s", "output_files"]
+
+
+class Planner:
+    """Predicts each step's wall time from the sizes already measured, to skip what would not fit the budget."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.walls: dict[str, dict[str, float]] = {}  # size → step → wall seconds
+        self.scale: dict[str, float] = {}  # size → content (pages + operations)
+
+    def predict(self, size: str, step: str) -> float | None:
+        known = [(self.scale[s], walls[step]) for s, walls in self.walls.items() if step in walls and s != size]
+        if not known:
+            return None
+        if len(known) >= 2:
+            (c1, w1), (c2, w2) = known[-2:]
+            exponent = max(1.0, math.log(w2 / w1) / math.log(c2 / c1)) if w1 > 0 and c2 != c1 else 1.0
+        else:
+            exponent = 1.0
+        content, wall = known[-1]
+        return wall * (self.scale[size] / content) ** exponent
+
+    def check(self, size: str, step: str) -> None:
+        predicted = self.predict(size, step)
+        if predicted is not None and predicted > self.budget.left():
+            raise OverBudget(f"predicted {predicted:.0f} s from the smaller sizes, "
+                             f"{max(self.budget.left(), 0):.0f} s left in the budget")
+
+    def record(self, size: str, step: str, wall: float) -> None:
+        self.walls.setdefault(size, {})[step] = wall
+
+
+def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, dict[str, str]]:
+    """Every figure of one size; the second value names each step that was skipped and why."""
+    figures: dict = {"content_pages": size.pages, "content_operations": sum(size.spec_operations())}
+    skipped: dict[str, str] = {}
+    planner.scale[size.name] = size.pages + sum(size.spec_operations())
+    budget = planner.budget
+
+    def step(name: str, action):
+        try:
+            planner.check(size.name, name)
+            start = time.perf_counter()
+            result = action()
+            planner.record(size.name, name, time.perf_counter() - start)
+            return result
+        except OverBudget as exc:
+            skipped[name] = str(exc)
+            log(f"  {size.name}: skipped {name}: {exc}")
+            return None
+
+    log(f"{size.name}: {size.repos} repos, {size.pages} pages, {size.specs} specs "
+        f"({figures['content_operations']} operations); {budget.left():.0f} s left")
+    made = step("generate", lambda: make_portal(size, work))
+    if made is None:
+        return figures, skipped
+    config, repos = made
+    portal = config.parent
+    site = portal / "site"
+    log(f"  {size.name}: cold build")
+    build = from_checkout("generator.cli", "build", "-f", str(config))
+    cold = step("cold", lambda: run_measured(build, portal, budget.left()))
+    if cold is None:
+        return figures, skipped
+    figures["build_cpu"], figures["build_wall"] = cold
+
+    stage_yml = portal / ".devportal" / "stage" / "mkdocs.yml"
+    plain_site = work / "plain-site"
+    log(f"  {size.name}: plain mkdocs build of the staged tree")
+    plain = step("mkdocs", lambda: run_measured(from_checkout("mkdocs", "build", "-q", "-f", str(stage_yml),
+                                                              "-d", str(plain_site)), portal, budget.left()))
+    if plain:
+        figures["mkdocs_cpu"], figures["mkdocs_wall"] = plain
+        figures["build_vs_mkdocs"] = figures["build_cpu"] / figures["mkdocs_cpu"]
+        shutil.rmtree(plain_site, ignore_errors=True)
+
+    html = [path for path in site.rglob("*.html")]
+    before = snapshot(site)
+    figures["site_bytes"] = sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
+    figures["html_pages"] = len(html)
+    figures["bytes_per_page"] = sum(path.stat().st_size for path in html) / len(html)
+    figures["output_files"] = len(before)
+    api_repo = next(repo for repo in repos if repo.spec)
+    api_page = _api_page(site, api_repo)
+    figures["nav_items"] = nav_items(api_page.read_text(encoding="utf-8"))
+    figures["search_index_bytes"] = (site / "search" / "search_index.json").stat().st_size
+
+    if CHROMIUM.exists():
+        log(f"  {size.name}: first search result in chromium")
+        seconds = step("search", lambda: first_search_result(site, api_page.relative_to(site).parent.as_posix() + "/",
+                                                             "idempotency", min(180.0, max(budget.left(), 1))))
+        if seconds is not None:
+            figures["search_first_result_s"] = seconds
+    else:
+        skipped["search"] = f"{CHROMIUM} is not installed"
+
+    for what, change in (("nochange", None), ("page", "page"), ("spec", "spec")):
+        if change:
+            push_change(api_repo if change == "spec" else repos[-1], change)
+        log(f"  {size.name}: rebuild ({what})")
+        rebuilt = step(what, lambda: run_measured(build, portal, budget.left()))
+        if rebuilt is None:
+            continue
+        figures[f"{what}_cpu_ratio"] = rebuilt[0] / figures["build_cpu"]
+        figures[f"{what}_wall_ratio"] = rebuilt[1] / figures["build_wall"]
+        after = snapshot(site)
+        figures[f"{what}_rewritten"], figures[f"{what}_changed"] = compare(before, after)
+        before = after
+    return figures, skipped
+
+
+def _api_page(site: Path, repo: Repo) -> Path:
+    """The first tag page of ``repo``'s API reference (the overview if it has no tag pages)."""
+    root = site / repo.name / "api"
+    overview = next(root.glob("*/index.html"))
+    tags = sorted(p for p in overview.parent.glob("*/index.html") if p.parent.name not in ("all", "models"))
+    return tags[0] if tags else overview
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+def _format(value, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "B":
+        for factor, suffix in ((2**20, "MB"), (2**10, "KB")):
+            if value >= factor:
+                return f"{value / factor:.1f} {suffix}"
+        return f"{value:.0f} B"
+    if unit == "s":
+        return f"{value:.2f}"
+    if unit == "x":
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def ratios(results: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Each ratio key's value at every size over its value at the first size, with the content ratios."""
+    names = list(results)
+    first = results[names[0]]
+    table: dict[str, dict[str, float]] = {}
+    for key in ["content_pages", "content_operations", *RATIO_KEYS]:
+        for name in names[1:]:
+            value, base = results[name].get(key), first.get(key)
+            if value is not None and base:
+                table.setdefault(key, {})[name] = value / base
+    return table
+
+
+def report(results: dict[str, dict], skipped: dict[str, dict[str, str]]) -> str:
+    names = list(results)
+    labels = dict((key, label) for key, label, _ in FIGURES)
+    width = max(len(label) for _, label, _ in FIGURES) + 2
+    lines = [f"{'measure':{width}}" + "".join(f"{name:>12}" for name in names)]
+    for key, label, unit in FIGURES:
+        lines.append(f"{label:{width}}" + "".join(f"{_format(results[n].get(key), unit):>12}" for n in names))
+    if len(names) > 1:
+        table = ratios(results)
+        lines += ["", f"ratios against {names[0]} (linear growth: the content ratio)",
+                  f"{'measure':{width}}" + "".join(f"{name + '/' + names[0]:>12}" for name in names[1:])]
+        for key in ["content_pages", "content_operations", *RATIO_KEYS]:
+            row = table.get(key, {})
+            label = labels[key].replace(", CPU s", " CPU").replace(", s", "")
+            lines.append(f"{label:{width}}" + "".join(
+                f"{row[n]:>11.2f}x" if n in row else f"{'–':>12}" for n in names[1:]))
+    for name, steps in skipped.items():
+        for step_name, reason in steps.items():
+            lines.append(f"skipped at {name}: {step_name}: {reason}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="S,M,L", help="sizes to measure, smallest first (default: S,M,L)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="two very small sizes (XS: 2 repos/8 pages/1 spec, XS2: twice that), for CI smoke")
+    parser.add_argument("--budget", type=float, default=900.0,
+                        help="seconds for the whole run (default 900): steps predicted not to fit are skipped")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE as JSON")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="generate the portals in DIR and keep them")
+    args = parser.parse_args(argv)
+    if args.tiny:
+        sizes = TINY
+    else:
+        unknown = [name for name in args.sizes.split(",") if name not in SIZES]
+        if unknown:
+            parser.error(f"unknown size {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+        sizes = [SIZES[name] for name in args.sizes.split(",")]
+
+    def log(message: str) -> None:
+        print(f"# {message}", file=sys.stderr, flush=True)
+
+    planner = Planner(Budget(args.budget))
+    results: dict[str, dict] = {}
+    skipped: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="devportal-scale-") as tmp:
+        base = args.keep or Path(tmp)
+        for size in sizes:
+            work = base / size.name
+            if work.exists():
+                shutil.rmtree(work)
+            work.mkdir(parents=True)
+            results[size.name], skipped[size.name] = measure_size(size, work, planner, log)
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    print(report(results, skipped))
+    if args.json:
+        args.json.write_text(json.dumps({"figures": results, "ratios": ratios(results) if len(results) > 1 else {},
+                                         "skipped": skipped, "sizes": {s.name: s.__dict__ for s in sizes}},
+                                        indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
