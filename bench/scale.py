@@ -246,9 +246,7 @@ def push_change(repo: Repo, what: str) -> None:
 
 # --- measuring ----------------------------------------------------------------------------------------------
 
-# Runs ``python -m MODULE ARGS`` from ROOT: this checkout's ``generator`` and its ``templates/`` (which ship as
-# ``generator.templates`` and live outside the package folder, so an editable install of another checkout
-# would otherwise supply them).
+# Runs ``python -m MODULE ARGS`` with this checkout's ``generator`` first on the path, whatever is installed.
 _FROM_CHECKOUT = """
 import runpy, sys
 root, module = sys.argv[1], sys.argv[2]
