@@ -818,15 +818,15 @@ class _Differ:
         old_members = {_member_key(member, index): index for index, member in enumerate(o)}
         new_members = {_member_key(member, index): index for index, member in enumerate(n)}
         if keyword == "allOf":  # the members' properties were compared merged; only named members count
-            old_members = {m: i for m, i in old_members.items() if m.startswith("#")}
-            new_members = {m: i for m, i in new_members.items() if m.startswith("#")}
+            old_members = {m: i for m, i in old_members.items() if not m.startswith("[")}
+            new_members = {m: i for m, i in new_members.items() if not m.startswith("[")}
         for member, index in new_members.items():
             node = new.child(keyword, index)
             if member in old_members:
                 if keyword == "allOf":
                     continue
                 yield from self._nested(old.child(keyword, old_members[member]), node, direction,
-                                        f"{keyword}[{index}]" if not member.startswith("#") else
+                                        f"{keyword}[{index}]" if member.startswith("[") else
                                         f"{keyword}[{member.rsplit('/', 1)[-1]}]")
             else:
                 yield _Finding(f"{kind}-member-added", "", node, False, f"{keyword} member {_label(member)} added")
@@ -905,7 +905,7 @@ def _number(value: Any) -> float | None:
 
 def _member_key(member: Any, index: int) -> str:
     if isinstance(member, dict) and isinstance(member.get("$ref"), str):
-        return member["$ref"].partition("#")[2] or member["$ref"]
+        return member["$ref"]
     return f"[{index}]"
 
 

@@ -1,0 +1,473 @@
+"""`devportal diff`: every kind of change between two specs, and whether it breaks existing clients."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.cli import main
+from generator.positions import positions
+from generator.validate.diff import RULES, diff_specs
+from tests.fetch_fixtures import FIXTURES, npm_package
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "vipps"
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/corpus/vipps")
+VERSIONS = CORPUS / "_spec-versions"
+OCTOKIT_OLD, OCTOKIT_NEW = "16.0.0", "23.0.2"  # GHES 3.12 era (early 2024) and 2026
+
+BASE = {
+    "openapi": "3.0.3",
+    "info": {"title": "Orders", "version": "1"},
+    "servers": [{"url": "https://api.example.com/v1"}],
+    "security": [{"oauth": ["orders:read"]}],
+    "paths": {
+        "/orders": {
+            "get": {
+                "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}},
+                               {"name": "X-Trace", "in": "header", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok",
+                                      "headers": {"X-Rate-Limit": {"required": True, "schema": {"type": "integer"}}},
+                                      "content": {"application/json": {"schema": {
+                                          "type": "array", "items": {"$ref": "#/components/schemas/Order"}}}}},
+                              "404": {"description": "none"}},
+            },
+            "post": {
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/NewOrder"}}}},
+                "responses": {"201": {"description": "created", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Order"}}}}},
+            },
+        },
+        "/orders/{orderId}": {
+            "get": {
+                "parameters": [{"name": "orderId", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Order"}}}}},
+            },
+        },
+    },
+    "components": {
+        "securitySchemes": {"oauth": {"type": "oauth2", "flows": {"clientCredentials": {
+            "tokenUrl": "https://example.com/token", "scopes": {"orders:read": "read", "orders:write": "w"}}}},
+                            "key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
+        "schemas": {
+            "Order": {"type": "object", "required": ["id", "status"], "properties": {
+                "id": {"type": "string", "readOnly": True},
+                "status": {"type": "string", "enum": ["open", "paid"]},
+                "note": {"type": "string", "maxLength": 200},
+                "total": {"type": "integer", "minimum": 0},
+                "lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}},
+                "payment": {"oneOf": [{"$ref": "#/components/schemas/Card"}, {"$ref": "#/components/schemas/Invoice"}],
+                            "discriminator": {"propertyName": "kind"}},
+                "parent": {"$ref": "#/components/schemas/Order"},
+            }},
+            "NewOrder": {"type": "object", "required": ["customer"], "properties": {
+                "customer": {"type": "string", "pattern": "^[a-z]+$"},
+                "note": {"type": "string", "maxLength": 200},
+                "priority": {"type": "string", "enum": ["low", "high"]},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/NewOrder"}},
+            }},
+            "Line": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}},
+            "Card": {"type": "object", "properties": {"kind": {"type": "string"}, "last4": {"type": "string"}}},
+            "Invoice": {"type": "object", "properties": {"kind": {"type": "string"}, "due": {"type": "string"}}},
+        },
+    },
+}
+
+
+def _diff(tmp_path: Path, change, old: dict | None = None):
+    """The changes from BASE (or ``old``) to a copy of it edited by ``change``."""
+    old = copy.deepcopy(old or BASE)
+    new = copy.deepcopy(old)
+    change(new)
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(old, sort_keys=False))
+    (tmp_path / "new.yaml").write_text(yaml.safe_dump(new, sort_keys=False))
+    return diff_specs(tmp_path / "old.yaml", tmp_path / "new.yaml").changes
+
+
+def _schemas(spec: dict) -> dict:
+    return spec["components"]["schemas"]
+
+
+def _get(spec: dict) -> dict:
+    return spec["paths"]["/orders"]["get"]
+
+
+# (what changed, the edit, expected kind, breaking?, operation)
+CASES = [
+    ("operation removed", lambda s: s["paths"]["/orders"].pop("post"), "operation-removed", True, "POST /orders"),
+    ("operation added", lambda s: s["paths"]["/orders"].__setitem__(
+        "delete", {"responses": {"204": {"description": "gone"}}}), "operation-added", False, "DELETE /orders"),
+    ("operation deprecated", lambda s: _get(s).__setitem__("deprecated", True), "operation-deprecated", False,
+     "GET /orders"),
+    ("optional parameter added", lambda s: _get(s)["parameters"].append(
+        {"name": "cursor", "in": "query", "schema": {"type": "string"}}), "parameter-added", False, "GET /orders"),
+    ("required parameter added", lambda s: _get(s)["parameters"].append(
+        {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}}), "required-parameter-added",
+     True, "GET /orders"),
+    ("parameter removed", lambda s: _get(s)["parameters"].pop(0), "parameter-removed", True, "GET /orders"),
+    ("parameter made required", lambda s: _get(s)["parameters"][0].__setitem__("required", True),
+     "parameter-became-required", True, "GET /orders"),
+    ("parameter type changed", lambda s: _get(s)["parameters"][0]["schema"].__setitem__("type", "string"),
+     "parameter-type-changed", True, "GET /orders"),
+    ("parameter maximum lowered", lambda s: _get(s)["parameters"][0]["schema"].__setitem__("maximum", 50),
+     "parameter-constraint-narrowed", True, "GET /orders"),
+    ("parameter maximum raised", lambda s: _get(s)["parameters"][0]["schema"].__setitem__("maximum", 500),
+     "parameter-constraint-widened", False, "GET /orders"),
+    ("request body made optional", lambda s: s["paths"]["/orders"]["post"]["requestBody"].__setitem__(
+        "required", False), "body-became-optional", False, "POST /orders"),
+    ("request property added, optional", lambda s: _schemas(s)["NewOrder"]["properties"].__setitem__(
+        "tag", {"type": "string"}), "request-property-added", False, "POST /orders"),
+    ("request property added, required", lambda s: (_schemas(s)["NewOrder"]["properties"].__setitem__(
+        "shop", {"type": "string"}), _schemas(s)["NewOrder"]["required"].append("shop")),
+     "request-required-property-added", True, "POST /orders"),
+    ("request property made required", lambda s: _schemas(s)["NewOrder"]["required"].append("note"),
+     "request-property-became-required", True, "POST /orders"),
+    ("request enum value removed", lambda s: _schemas(s)["NewOrder"]["properties"]["priority"]["enum"].remove(
+        "high"), "request-enum-value-removed", True, "POST /orders"),
+    ("request enum value added", lambda s: _schemas(s)["NewOrder"]["properties"]["priority"]["enum"].append(
+        "urgent"), "request-enum-value-added", False, "POST /orders"),
+    ("request maxLength lowered", lambda s: _schemas(s)["NewOrder"]["properties"]["note"].__setitem__(
+        "maxLength", 20), "request-constraint-narrowed", True, "POST /orders"),
+    ("request pattern changed", lambda s: _schemas(s)["NewOrder"]["properties"]["customer"].__setitem__(
+        "pattern", "^[0-9]+$"), "request-constraint-changed", True, "POST /orders"),
+    ("request pattern removed", lambda s: _schemas(s)["NewOrder"]["properties"]["customer"].pop("pattern"),
+     "request-constraint-widened", False, "POST /orders"),
+    ("request property became readOnly", lambda s: _schemas(s)["NewOrder"]["properties"]["note"].__setitem__(
+        "readOnly", True), "request-read-only-added", True, "POST /orders"),
+    ("request property nullable", lambda s: _schemas(s)["NewOrder"]["properties"]["note"].__setitem__(
+        "nullable", True), "request-nullable-added", False, "POST /orders"),
+    ("response property removed", lambda s: _schemas(s)["Order"]["properties"].pop("note"),
+     "response-property-removed", True, "GET /orders"),
+    ("response property added", lambda s: _schemas(s)["Order"]["properties"].__setitem__(
+        "currency", {"type": "string"}), "response-property-added", False, "GET /orders"),
+    ("response property made optional", lambda s: _schemas(s)["Order"]["required"].remove("status"),
+     "response-property-became-optional", True, "GET /orders"),
+    ("response enum value added", lambda s: _schemas(s)["Order"]["properties"]["status"]["enum"].append(
+        "refunded"), "response-enum-value-added", True, "GET /orders"),
+    ("response enum value removed", lambda s: _schemas(s)["Order"]["properties"]["status"]["enum"].remove("paid"),
+     "response-enum-value-removed", False, "GET /orders"),
+    ("response maxLength raised", lambda s: _schemas(s)["Order"]["properties"]["note"].__setitem__(
+        "maxLength", 1000), "response-constraint-widened", True, "GET /orders"),
+    ("response minimum raised", lambda s: _schemas(s)["Order"]["properties"]["total"].__setitem__("minimum", 1),
+     "response-constraint-narrowed", False, "GET /orders"),
+    ("response type widened", lambda s: _schemas(s)["Order"]["properties"]["total"].__setitem__("type", "number"),
+     "response-type-widened", True, "GET /orders"),
+    ("response property nullable", lambda s: _schemas(s)["Order"]["properties"]["note"].__setitem__(
+        "nullable", True), "response-nullable-added", True, "GET /orders"),
+    ("response property writeOnly", lambda s: _schemas(s)["Order"]["properties"]["note"].__setitem__(
+        "writeOnly", True), "response-write-only-added", True, "GET /orders"),
+    ("nested array item property removed", lambda s: _schemas(s)["Line"]["properties"].pop("qty"),
+     "response-property-removed", True, "GET /orders"),
+    ("oneOf member added in a response", lambda s: (_schemas(s).__setitem__(
+        "Wallet", {"type": "object", "properties": {"kind": {"type": "string"}}}),
+        _schemas(s)["Order"]["properties"]["payment"]["oneOf"].append({"$ref": "#/components/schemas/Wallet"})),
+     "response-one-of-member-added", True, "GET /orders"),
+    ("oneOf member removed in a response", lambda s: _schemas(s)["Order"]["properties"]["payment"]["oneOf"].pop(),
+     "response-one-of-member-removed", False, "GET /orders"),
+    ("allOf member added in a response", lambda s: _schemas(s)["Order"].__setitem__(
+        "allOf", [{"$ref": "#/components/schemas/Line"}]), "response-all-of-member-added", False, "GET /orders"),
+    ("discriminator changed", lambda s: _schemas(s)["Order"]["properties"]["payment"].__setitem__(
+        "discriminator", {"propertyName": "type"}), "response-discriminator-changed", True, "GET /orders"),
+    ("discriminator mapping added", lambda s: _schemas(s)["Order"]["properties"]["payment"]["discriminator"]
+     .__setitem__("mapping", {"card": "#/components/schemas/Card"}), "response-discriminator-mapping-added", True,
+     "GET /orders"),
+    ("success response removed", lambda s: s["paths"]["/orders"]["post"]["responses"].__setitem__(
+        "200", s["paths"]["/orders"]["post"]["responses"].pop("201")), "response-status-removed", True,
+     "POST /orders"),
+    ("error response removed", lambda s: _get(s)["responses"].pop("404"), "response-status-removed", False,
+     "GET /orders"),
+    ("error response added", lambda s: _get(s)["responses"].__setitem__("429", {"description": "slow down"}),
+     "response-status-added", False, "GET /orders"),
+    ("response header removed", lambda s: _get(s)["responses"]["200"].pop("headers"), "response-header-removed",
+     True, "GET /orders"),
+    ("response header made optional", lambda s: _get(s)["responses"]["200"]["headers"]["X-Rate-Limit"].pop(
+        "required"), "response-header-became-optional", True, "GET /orders"),
+    ("response media type added", lambda s: _get(s)["responses"]["200"]["content"].__setitem__(
+        "text/csv", {"schema": {"type": "string"}}), "response-media-type-added", False, "GET /orders"),
+    ("request media type removed", lambda s: s["paths"]["/orders"]["post"]["requestBody"]["content"].__setitem__(
+        "application/xml", s["paths"]["/orders"]["post"]["requestBody"]["content"].pop("application/json")),
+     "request-media-type-removed", True, "POST /orders"),
+    ("security scope added", lambda s: s["security"][0]["oauth"].append("orders:write"), "security-scope-added",
+     True, "GET /orders"),
+    ("security alternative added", lambda s: s["security"].append({"key": []}), "security-alternative-added",
+     False, "GET /orders"),
+    ("security alternative removed", lambda s: s["security"].__setitem__(0, {"key": []}),
+     "security-alternative-removed", True, "GET /orders"),
+    ("server removed", lambda s: s.__setitem__("servers", [{"url": "https://api.example.com/v2"}]),
+     "server-removed", True, None),
+    ("server added", lambda s: s["servers"].append({"url": "https://eu.example.com/v1"}), "server-added", False,
+     None),
+]
+
+
+@pytest.mark.parametrize(("edit", "kind", "breaking", "operation"), [case[1:] for case in CASES],
+                         ids=[case[0] for case in CASES])
+def test_each_kind_of_change_is_found_and_classified(tmp_path, edit, kind, breaking, operation):
+    changes = _diff(tmp_path, edit)
+    found = [c for c in changes if c.kind == kind and c.operation == operation]
+    assert found, f"no {kind} on {operation}; got {[(c.operation, c.kind) for c in changes]}"
+    assert all(c.breaking is breaking for c in found)
+    for change in found:  # the pointer is where the change is, in the new spec (the old one for a removal)
+        spec = (tmp_path / ("old.yaml" if change.file.endswith("old.yaml") else "new.yaml")).read_text()
+        assert change.line == positions(spec)[change.pointer.lstrip("#")][0]
+
+
+def test_no_change_no_output(tmp_path):
+    assert _diff(tmp_path, lambda s: None) == []
+
+
+def test_renamed_path_parameter_is_no_change_but_renamed_path_is_a_removal_and_an_addition(tmp_path):
+    def rename_parameter(spec):
+        item = spec["paths"].pop("/orders/{orderId}")
+        item["get"]["parameters"][0]["name"] = "id"
+        spec["paths"]["/orders/{id}"] = item
+
+    assert _diff(tmp_path, rename_parameter) == []
+
+    changes = _diff(tmp_path, lambda s: s["paths"].__setitem__("/purchases/{orderId}",
+                                                               s["paths"].pop("/orders/{orderId}")))
+    assert {(c.operation, c.kind, c.breaking) for c in changes} == {
+        ("GET /orders/{orderId}", "operation-removed", True),
+        ("GET /purchases/{orderId}", "operation-added", False)}
+
+
+def test_recursive_schemas_are_compared_once(tmp_path):
+    changes = _diff(tmp_path, lambda s: _schemas(s)["NewOrder"]["properties"].__setitem__(
+        "tag", {"type": "string"}))
+    assert [c.message for c in changes] == ["request body `tag`: property added"]
+
+
+def test_a_required_read_only_property_added_does_not_break_requests(tmp_path):
+    def add(spec):
+        _schemas(spec)["NewOrder"]["properties"]["id"] = {"type": "string", "readOnly": True}
+        _schemas(spec)["NewOrder"]["required"].append("id")
+
+    assert [(c.kind, c.breaking) for c in _diff(tmp_path, add)] == [("request-property-added", False)]
+
+
+def test_every_rule_has_a_reason():
+    assert all(why for _, why in RULES.values())
+
+
+def test_a_split_spec_in_json_and_yaml_is_compared_after_resolving_refs(tmp_path):
+    for name, maximum in (("old", 10), ("new", 5)):
+        folder = tmp_path / name
+        (folder / "schemas").mkdir(parents=True)
+        (folder / "schemas" / "page.json").write_text(json.dumps(
+            {"Page": {"type": "integer", "maximum": maximum}}, indent=2))
+        (folder / "api.yaml").write_text(yaml.safe_dump({
+            "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/items": {"get": {"parameters": [{"name": "page", "in": "query", "schema": {
+                "$ref": "schemas/page.json#/Page"}}], "responses": {"200": {"description": "ok"}}}}}}))
+    changes = diff_specs(tmp_path / "old" / "api.yaml", tmp_path / "new" / "api.yaml").changes
+    assert [(c.operation, c.kind, c.breaking, c.pointer, c.line, c.file) for c in changes] == [
+        ("GET /items", "parameter-constraint-narrowed", True, "#/Page/maximum", 4,
+         f"{tmp_path / 'new' / 'api.yaml'}".rsplit("/", 1)[0] + "/schemas/page.json")]
+
+
+def test_swagger_2_body_and_form_parameters_compare_with_openapi_3_request_bodies(tmp_path):
+    swagger = {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "host": "api.example.com",
+               "basePath": "/v1", "paths": {
+                   "/pets": {"post": {"parameters": [{"name": "body", "in": "body", "required": True, "schema": {
+                       "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}],
+                       "responses": {"200": {"description": "ok", "schema": {"type": "string"}}}}},
+                   "/upload": {"post": {"consumes": ["multipart/form-data"], "parameters": [
+                       {"name": "file", "in": "formData", "type": "file", "required": True},
+                       {"name": "caption", "in": "formData", "type": "string"}],
+                       "responses": {"204": {"description": "ok"}}}}}}
+    openapi = {"openapi": "3.0.3", "info": {"title": "t", "version": "2"},
+               "servers": [{"url": "https://api.example.com"}], "paths": {
+                   "/v1/pets": {"post": {"requestBody": {"required": True, "content": {"application/json": {
+                       "schema": {"type": "object", "required": ["name", "age"], "properties": {
+                           "name": {"type": "string"}, "age": {"type": "integer"}}}}}},
+                       "responses": {"200": {"description": "ok", "content": {"application/json": {
+                           "schema": {"type": "string"}}}}}}},
+                   "/v1/upload": {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": {
+                       "type": "object", "required": ["file"], "properties": {
+                           "file": {"type": "string", "format": "binary"}}}}}},
+                       "responses": {"204": {"description": "ok"}}}}}}
+    (tmp_path / "old.json").write_text(json.dumps(swagger, indent=2))
+    (tmp_path / "new.yaml").write_text(yaml.safe_dump(openapi))
+    changes = diff_specs(tmp_path / "old.json", tmp_path / "new.yaml").changes
+    kinds = {(c.operation, c.kind, c.breaking) for c in changes}
+    assert ("POST /v1/pets", "request-required-property-added", True) in kinds
+    assert ("POST /v1/upload", "request-property-removed", False) in kinds
+    assert not any(c.kind.startswith("operation-") for c in changes)  # matched across basePath and server
+
+
+# -- the corpus: Swagger 2.0 releases against today's OpenAPI 3.0 specs of the same APIs
+
+CORPUS_PAIRS = [
+    ("vipps-ecom-api@ec4782e/docs/swagger.json", "vipps-ecom-api/docs/swagger.yaml"),
+    ("vipps-login-api@62a7c65/docs/swagger.json", "vipps-login-api/docs/swagger.yaml"),
+    ("vipps-recurring-api@7ffe012/docs/swagger.yaml", "vipps-recurring-api/docs/openapi.yaml"),
+    ("vipps-psp-api@3d06695/docs/swagger.json", "vipps-psp-api/docs/swagger.yaml"),
+    ("vipps-partner-api@6488e29/docs/swagger.yaml", "vipps-partner-api/docs/swagger.yaml"),
+]
+
+
+def _operations(document: dict, prefix: str = "", folder: Path | None = None) -> set[tuple[str, str]]:
+    """(method, path template) of every operation, a path item given as `file#/pointer` read from its file."""
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    found = set()
+    for path, item in document["paths"].items():
+        if "$ref" in item:
+            file, _, pointer = item["$ref"].partition("#")
+            item = yaml.safe_load((folder / file).read_text())
+            for part in pointer.strip("/").split("/"):
+                item = item[part.replace("~1", "/").replace("~0", "~")]
+        found |= {(method, re.sub(r"\{[^}]*\}", "{}", prefix + path)) for method in item if method in methods}
+    return found
+
+
+@pytest.mark.parametrize(("old", "new"), CORPUS_PAIRS, ids=[pair[1].split("/")[0] for pair in CORPUS_PAIRS])
+def test_corpus_swagger_2_release_against_the_current_openapi_3_spec(old, new):
+    old_path, new_path = VERSIONS / old, CORPUS / new
+    changes = diff_specs(old_path, new_path).changes
+    old_doc = yaml.safe_load(old_path.read_text())
+    new_doc = yaml.safe_load(new_path.read_text())
+    old_ops = _operations(old_doc, (old_doc.get("basePath") or "").rstrip("/"))
+    new_ops = _operations(new_doc, folder=new_path.parent)
+    removed = {c.operation for c in changes if c.kind == "operation-removed"}
+    added = {c.operation for c in changes if c.kind == "operation-added"}
+    assert len(removed) == len(old_ops - new_ops)
+    assert len(added) == len(new_ops - old_ops)
+    assert all(c.breaking for c in changes if c.kind == "operation-removed")
+    assert not any(c.breaking for c in changes if c.kind == "operation-added")
+    for change in changes:
+        assert change.line is not None and change.line >= 1
+        assert change.pointer.startswith("#/")
+
+
+def test_corpus_ecom_operations_are_matched_across_swagger_2_and_openapi_3():
+    changes = diff_specs(VERSIONS / CORPUS_PAIRS[0][0], CORPUS / CORPUS_PAIRS[0][1]).changes
+    matched = {c.operation for c in changes if not c.kind.startswith("operation-") and c.operation}
+    assert "POST /ecomm/v2/payments" in matched
+    assert len(matched) >= 5
+
+
+# -- the command
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _write_pair(tmp_path: Path, edit) -> tuple[str, str]:
+    _diff(tmp_path, edit)
+    return str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")
+
+
+def test_cli_json_output_and_fail_on_breaking(tmp_path):
+    old, new = _write_pair(tmp_path, lambda s: s["paths"]["/orders"].pop("post"))
+    code, out, _ = _run("diff", old, new, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["changes"]
+    change = data["changes"][0]
+    assert {k: change[k] for k in ("operation", "breaking", "kind", "pointer")} == {
+        "operation": "POST /orders", "breaking": True, "kind": "operation-removed",
+        "pointer": "#/paths/~1orders/post"}
+    assert change["line"] == positions(Path(old).read_text())["/paths/~1orders/post"][0]
+    assert change["message"]
+    assert _run("diff", old, new, "--fail-on", "breaking")[0] == 1
+
+
+def test_cli_exit_0_with_fail_on_when_nothing_breaks(tmp_path):
+    old, new = _write_pair(tmp_path, lambda s: _schemas(s)["Order"]["properties"].__setitem__(
+        "currency", {"type": "string"}))
+    code, out, _ = _run("diff", old, new, "--fail-on", "breaking")
+    assert code == 0
+    assert "response 200 `[].currency`: property added" in out
+    assert "0 breaking" in out
+
+
+def test_cli_text_and_markdown(tmp_path):
+    old, new = _write_pair(tmp_path, lambda s: (s["paths"]["/orders"].pop("post"),
+                                                _get(s)["parameters"].append({"name": "cursor", "in": "query"})))
+    code, text, _ = _run("diff", old, new)
+    assert code == 0
+    assert re.search(r"^BREAKING\s+POST /orders: operation POST /orders removed\s+\[operation-removed\] "
+                     r".*old\.yaml:\d+$", text, re.MULTILINE)
+    assert "2 change(s), 1 breaking" in text
+    code, markdown, _ = _run("diff", old, new, "--format", "markdown")
+    assert code == 0
+    breaking, other = markdown.split("## Breaking changes")[1].split("## Other changes")
+    assert "**POST /orders**: operation POST /orders removed (`operation-removed`" in breaking
+    assert "**GET /orders**: optional query parameter `cursor` added" in other
+
+
+def test_cli_exit_2_with_a_diagnostic_when_a_spec_cannot_be_read(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(BASE))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: 3.0.3\ninfo: {title: t\npaths: {}\n")
+    code, out, err = _run("diff", str(good), str(bad), "--fail-on", "breaking")
+    assert code == 2 and out == ""
+    assert f"{bad}" in err and "not valid YAML" in err and re.search(r"^\s+\d+:\d+\s+error", err, re.MULTILINE)
+
+    code, _, err = _run("diff", str(tmp_path / "missing.yaml"), str(good))
+    assert code == 2 and "cannot read the spec" in err
+
+    dangling = copy.deepcopy(BASE)
+    dangling["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/Nope"}
+    bad.write_text(yaml.safe_dump(dangling, sort_keys=False))
+    code, _, err = _run("diff", str(good), str(bad))
+    assert code == 2 and "$ref cannot be followed" in err and "spec-ref" in err
+    line = positions(bad.read_text())["/paths/~1orders/post/requestBody/content/application~1json/schema/$ref"][0]
+    assert re.search(rf"^\s+{line}:\d+ ", err, re.MULTILINE)
+
+
+def test_json_line_mapping_agrees_with_the_parsed_document():
+    """The JSON scanner of positions() finds every node json.loads finds, at its key or first character."""
+    text = (VERSIONS / CORPUS_PAIRS[0][0]).read_text()
+    found = positions(text)
+    lines = text.splitlines()
+
+    def walk(node, pointer=""):
+        yield pointer, node
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            yield from walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+
+    nodes = dict(walk(json.loads(text)))
+    assert set(found) == set(nodes)
+    for pointer, (line, column) in found.items():
+        at = lines[line - 1][column - 1:]
+        if pointer and not pointer.rsplit("/", 1)[1].isdigit():
+            assert at.startswith(json.dumps(pointer.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~"))[:-1])
+
+
+# -- two real releases of a big public spec
+
+@pytest.fixture(scope="module")
+def octokit() -> tuple[Path, Path]:
+    return tuple(npm_package(f"@octokit/openapi@{version}", FIXTURES / f"octokit-openapi-{version}")
+                 / "generated" / "api.github.com.json" for version in (OCTOKIT_OLD, OCTOKIT_NEW))
+
+
+@pytest.mark.slow
+def test_github_rest_api_releases_every_removed_operation_breaks_every_added_one_does_not(octokit):
+    old, new = octokit
+    old_ops, new_ops = (_operations(json.loads(path.read_text())) for path in (old, new))
+    changes = diff_specs(old, new).changes
+    removed = {c.operation for c in changes if c.kind == "operation-removed" and c.breaking}
+    added = {c.operation for c in changes if c.kind == "operation-added" and not c.breaking}
+    normal = {(m.upper(), re.sub(r"\{[^}]*\}", "{}", op.split(" ", 1)[1])) for m, op in
+              ((o.split(" ", 1)[0].lower(), o) for o in removed)}
+    assert {(m.upper(), p) for m, p in old_ops - new_ops} == normal
+    assert len(added) == len(new_ops - old_ops) and len(removed) == len(old_ops - new_ops)
+    assert len(removed) > 10 and len(added) > 100
+    assert not any(c.breaking for c in changes if c.kind == "operation-added")
