@@ -202,6 +202,22 @@ CASES = [
      False, "GET /orders"),
     ("security alternative removed", lambda s: s["security"].__setitem__(0, {"key": []}),
      "security-alternative-removed", True, "GET /orders"),
+    ("response format changed", lambda s: _schemas(s)["Order"]["properties"]["total"].__setitem__(
+        "format", "int64"), "response-constraint-narrowed", False, "GET /orders"),
+    ("request format changed", lambda s: _schemas(s)["NewOrder"]["properties"]["note"].__setitem__(
+        "format", "email"), "request-constraint-narrowed", True, "POST /orders"),
+    ("parameter deprecated", lambda s: _get(s)["parameters"][0].__setitem__("deprecated", True),
+     "parameter-deprecated", False, "GET /orders"),
+    ("required request body added", lambda s: _get(s).__setitem__("requestBody", {"required": True, "content": {
+        "application/json": {"schema": {"type": "object"}}}}), "required-body-added", True, "GET /orders"),
+    ("response header added", lambda s: _get(s)["responses"]["200"]["headers"].__setitem__(
+        "X-Next", {"schema": {"type": "string"}}), "response-header-added", False, "GET /orders"),
+    ("request additional properties refused", lambda s: _schemas(s)["NewOrder"].__setitem__(
+        "additionalProperties", False), "request-additional-properties-narrowed", True, "POST /orders"),
+    ("response property became a oneOf", lambda s: _schemas(s)["Order"]["properties"].__setitem__(
+        "lines", {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Line"},
+                                                       {"$ref": "#/components/schemas/Card"}]}}),
+     "response-one-of-member-added", True, "GET /orders"),
     ("server removed", lambda s: s.__setitem__("servers", [{"url": "https://api.example.com/v2"}]),
      "server-removed", True, None),
     ("server added", lambda s: s["servers"].append({"url": "https://eu.example.com/v1"}), "server-added", False,
@@ -219,6 +235,38 @@ def test_each_kind_of_change_is_found_and_classified(tmp_path, edit, kind, break
     for change in found:  # the pointer is where the change is, in the new spec (the old one for a removal)
         spec = (tmp_path / ("old.yaml" if change.file.endswith("old.yaml") else "new.yaml")).read_text()
         assert change.line == positions(spec)[change.pointer.lstrip("#")][0]
+
+
+def test_openapi_3_1_null_types_and_numeric_exclusive_bounds(tmp_path):
+    spec = copy.deepcopy(BASE)
+    spec["openapi"] = "3.1.0"
+    _schemas(spec)["Order"]["properties"]["total"] = {"type": "integer", "exclusiveMaximum": 100}
+
+    def edit(new):
+        _schemas(new)["Order"]["properties"]["total"] = {"type": ["integer", "null"], "exclusiveMaximum": 1000}
+
+    changes = {(c.kind, c.breaking) for c in _diff(tmp_path, edit, old=spec) if c.operation == "GET /orders"}
+    assert changes == {("response-nullable-added", True), ("response-constraint-widened", True)}
+
+
+def test_a_schema_split_into_all_of_members_is_no_change(tmp_path):
+    def split(spec):
+        order = _schemas(spec)["Order"]
+        _schemas(spec)["Base"] = {"type": "object", "required": ["id"],
+                                  "properties": {"id": order["properties"].pop("id")}}
+        order["required"].remove("id")
+        _schemas(spec)["Order"] = {"allOf": [{"$ref": "#/components/schemas/Base"}, order]}
+
+    assert [(c.kind, c.message) for c in _diff(tmp_path, split) if not c.kind.endswith("all-of-member-added")] == []
+
+
+def test_authentication_required_where_there_was_none_breaks(tmp_path):
+    spec = copy.deepcopy(BASE)
+    spec["security"] = [{}, {"oauth": []}]  # anonymous, or with a token
+
+    changes = _diff(tmp_path, lambda s: s["paths"]["/orders"]["post"].__setitem__("security", [{"key": []}]),
+                    old=spec)
+    assert [(c.operation, c.kind, c.breaking) for c in changes] == [("POST /orders", "security-added", True)]
 
 
 def test_no_change_no_output(tmp_path):
@@ -398,13 +446,13 @@ def test_cli_text_and_markdown(tmp_path):
                                                 _get(s)["parameters"].append({"name": "cursor", "in": "query"})))
     code, text, _ = _run("diff", old, new)
     assert code == 0
-    assert re.search(r"^BREAKING\s+POST /orders: operation POST /orders removed\s+\[operation-removed\] "
+    assert re.search(r"^BREAKING\s+POST /orders: operation removed\s+\[operation-removed\] "
                      r".*old\.yaml:\d+$", text, re.MULTILINE)
     assert "2 change(s), 1 breaking" in text
     code, markdown, _ = _run("diff", old, new, "--format", "markdown")
     assert code == 0
     breaking, other = markdown.split("## Breaking changes")[1].split("## Other changes")
-    assert "**POST /orders**: operation POST /orders removed (`operation-removed`" in breaking
+    assert "**POST /orders**: operation removed (`operation-removed`" in breaking
     assert "**GET /orders**: optional query parameter `cursor` added" in other
 
 

@@ -406,13 +406,13 @@ class _Differ:
         for key, old_op in self.old.operations.items():
             new_op = self.new.operations.get(key)
             if new_op is None:
-                self.add(old_op.name, "api", "operation-removed", old_op.node, f"operation {old_op.name} removed",
+                self.add(old_op.name, "api", "operation-removed", old_op.node, "operation removed",
                          in_old=True)
             else:
                 self.operation(old_op, new_op)
         for key, new_op in self.new.operations.items():
             if key not in self.old.operations:
-                self.add(new_op.name, "api", "operation-added", new_op.node, f"operation {new_op.name} added")
+                self.add(new_op.name, "api", "operation-added", new_op.node, "operation added")
         return self.changes
 
     def _servers_node(self, spec: _Spec) -> _Node:
@@ -424,9 +424,9 @@ class _Differ:
         name = new.name
         old_deprecated, new_deprecated = bool(old.node.value.get("deprecated")), bool(new.node.value.get("deprecated"))
         if new_deprecated and not old_deprecated:
-            self.add(name, "api", "operation-deprecated", new.node.child("deprecated"), f"{name} deprecated")
+            self.add(name, "api", "operation-deprecated", new.node.child("deprecated"), "operation deprecated")
         elif old_deprecated and not new_deprecated:
-            self.add(name, "api", "operation-deprecation-removed", new.node, f"{name} no longer deprecated")
+            self.add(name, "api", "operation-deprecation-removed", new.node, "operation no longer deprecated")
         self.parameters(name, old, new)
         self.request_body(name, old, new)
         self.responses(name, old, new)
@@ -632,9 +632,12 @@ class _Differ:
             yield _Finding("type-narrowed", "", new.child("type"), False, f"type {_show_types(new_types)} set")
         elif new_types is None and old_types is not None and not _combined(n):
             yield _Finding("type-widened", "", new, False, f"type {_show_types(old_types)} no longer set")
-        if o.get("format") != n.get("format") and o.get("format") is not None:
-            yield _Finding("format-changed", "", new.child("format") if "format" in n else new, False,
-                           f"format `{o.get('format')}` → `{n.get('format')}`")
+        if o.get("format") != n.get("format"):
+            before, after = o.get("format"), n.get("format")
+            kind = "constraint-narrowed" if before is None else "constraint-widened" if after is None else \
+                "format-changed"
+            yield _Finding(kind, "", new.child("format") if "format" in n else new, False,
+                           f"format {_show(before, 'none')} → {_show(after, 'none')}")
         yield from self._flags(old, new)
         yield from self._enum(old, new)
         yield from self._constraints(old, new)
@@ -749,17 +752,18 @@ class _Differ:
             yield _Finding("constraint-narrowed" if narrower else "constraint-widened", "",
                            new.child(keyword) if keyword in n else new, False,
                            f"{keyword} {_show(o.get(keyword), 'none')} → {_show(n.get(keyword), 'none')}")
-        for keyword in ("exclusiveMinimum", "exclusiveMaximum"):
-            before, after = o.get(keyword), n.get(keyword)
+        for keyword in ("exclusiveMinimum", "exclusiveMaximum"):  # a flag in 3.0, a bound in 3.1
+            before, after = o.get(keyword) or None, n.get(keyword) or None  # False is no bound
             if before == after:
                 continue
-            if isinstance(before, bool) or isinstance(after, bool) or before is None or after is None:
-                narrower = bool(after) and not before if not isinstance(after, (int, float)) or \
-                    isinstance(after, bool) else before is None
-            else:
+            if before is None or after is None:
+                kind = "constraint-narrowed" if before is None else "constraint-widened"
+            elif _number(before) is not None and _number(after) is not None:
                 narrower = after < before if keyword == "exclusiveMaximum" else after > before
-            yield _Finding("constraint-narrowed" if narrower else "constraint-widened", "",
-                           new.child(keyword) if keyword in n else new, False,
+                kind = "constraint-narrowed" if narrower else "constraint-widened"
+            else:
+                kind = "constraint-changed"
+            yield _Finding(kind, "", new.child(keyword) if keyword in n else new, False,
                            f"{keyword} {_show(before, 'none')} → {_show(after, 'none')}")
         if bool(o.get("uniqueItems")) != bool(n.get("uniqueItems")):
             yield _Finding("constraint-narrowed" if n.get("uniqueItems") else "constraint-widened", "",
