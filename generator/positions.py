@@ -64,14 +64,16 @@ def positions(text: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-_JSON_TOKEN = re.compile(r'''\s*("(?:[^"\\\n]|\\.)*"|[{}\[\],:]|-?[0-9][0-9.eE+-]*|true|false|null)''')
+# Commas are skipped, a key is read with its colon: (1) key, (2) scalar, (3) opening, (4) closing bracket.
+_JSON_TOKEN = re.compile(r'''[\s,]*(?:("(?:[^"\\\n]|\\.)*")\s*:'''
+                         r'''|("(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)|([{\[])|([}\]]))''')
 
 
 def _json_positions(text: str) -> dict[str, tuple[int, int]]:
     """:func:`positions` of a JSON text; ``ValueError`` when the text is not plain JSON."""
     found: dict[str, tuple[int, int]] = {}
-    stack: list[list] = []  # [pointer, next item index (arrays) or None (objects), key expected]
-    value_pointer = ""  # the pointer of the next value of the innermost object
+    stack: list[list] = []  # [pointer, next item index, or None for an object]
+    key_pointer, after_key = "", False  # the innermost object's last key, and whether its value is next
     line, line_start, counted = 1, 0, 0
     match = _JSON_TOKEN.match
     pos, end = 0, len(text.rstrip())
@@ -79,48 +81,43 @@ def _json_positions(text: str) -> dict[str, tuple[int, int]]:
         token = match(text, pos)
         if token is None:
             raise ValueError(f"not JSON at offset {pos}")
-        start, pos = token.start(1), token.end()
-        first = text[start]
-        if first in ",:":
-            if first == "," and stack and stack[-1][1] is None:
-                stack[-1][2] = True
-            continue
-        if first in "]}":
-            if not stack:
+        kind, pos = token.lastindex, token.end()
+        if kind == 4:
+            if not stack or after_key:
                 raise ValueError("unbalanced")
             stack.pop()
             continue
-        line += text.count("\n", counted, start)
-        newline = text.rfind("\n", counted, start)
-        if newline >= 0:
-            line_start = newline + 1
-        counted = start
-        where = (line, start - line_start + 1)
-        if stack:
-            frame = stack[-1]
-            if frame[1] is None:  # an object
-                if frame[2]:  # this string is a key
-                    if first != '"':
-                        raise ValueError("a key must be a string")
-                    key = json.loads(text[start:pos]) if "\\" in text[start:pos] else text[start + 1:pos - 1]
-                    value_pointer = f"{frame[0]}/{pointer_escape(key)}"
-                    found[value_pointer] = where
-                    frame[2] = False
-                    continue
-                pointer = value_pointer
+        frame = stack[-1] if stack else None
+        if frame is not None and frame[1] is None and kind != 1:  # the value of an object's key: found already
+            if not after_key:
+                raise ValueError("a value without a key")
+            pointer, after_key = key_pointer, False
+        else:
+            start = token.start(kind)
+            line += text.count("\n", counted, start)
+            newline = text.rfind("\n", counted, start)
+            if newline >= 0:
+                line_start = newline + 1
+            counted = start
+            if kind == 1:
+                if frame is None or frame[1] is not None:
+                    raise ValueError("a key outside an object")
+                key = token.group(1)
+                key = json.loads(key) if "\\" in key else key[1:-1]
+                key_pointer = f"{frame[0]}/{pointer_escape(key)}"
+                found[key_pointer] = (line, start - line_start + 1)
+                after_key = True
+                continue
+            if frame is None:
+                if found:
+                    raise ValueError("more than one value")
+                pointer = ""
             else:
                 pointer = f"{frame[0]}/{frame[1]}"
                 frame[1] += 1
-                found[pointer] = where
-        elif found:
-            raise ValueError("more than one value")
-        else:
-            pointer = ""
-            found[pointer] = where
-        if first == "{":
-            stack.append([pointer, None, True])
-        elif first == "[":
-            stack.append([pointer, 0, False])
+            found[pointer] = (line, start - line_start + 1)
+        if kind == 3:
+            stack.append([pointer, None if text[token.start(3)] == "{" else 0])
     if stack or not found:
         raise ValueError("unbalanced")
     return found
