@@ -2,6 +2,8 @@
 
 * ``@readme/oas-examples``: OpenAPI 2.0 / 3.0 / 3.1 examples, including the OpenAPI Initiative's petstore,
   uspto, callbacks, links and webhooks examples.
+* ``@octokit/openapi``: GitHub's REST API spec (~13 MB, ~1,000 operations), two releases for the
+  spec diff (``devportal diff``) and its benchmark.
 
 Usage: python tests/fetch_fixtures.py   (the tests call :func:`oas_examples` themselves)
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / ".fixtures"
 OAS_EXAMPLES = "@readme/oas-examples@8.2.2"
+OCTOKIT_RELEASES = ("16.0.0", "23.0.2")  # GHES 3.12 era (early 2024), and the newest release
 
 
 def npm_package(spec: str, target: Path) -> Path:
@@ -47,5 +50,13 @@ def oas_examples() -> Path:
     return npm_package(OAS_EXAMPLES, FIXTURES / "oas-examples")
 
 
+def octokit_openapi(version: str) -> Path:
+    """GitHub's REST API spec (api.github.com.json) of ``@octokit/openapi`` release ``version``."""
+    package = npm_package(f"@octokit/openapi@{version}", FIXTURES / f"octokit-openapi-{version}")
+    return package / "generated" / "api.github.com.json"
+
+
 if __name__ == "__main__":
     print(oas_examples())
+    for release in OCTOKIT_RELEASES:
+        print(octokit_openapi(release))

@@ -6,6 +6,8 @@ import copy
 import io
 import json
 import re
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -15,13 +17,11 @@ import yaml
 from generator.cli import main
 from generator.positions import positions
 from generator.validate.diff import RULES, diff_specs
-from tests.fetch_fixtures import FIXTURES, npm_package
+from tests.fetch_fixtures import OCTOKIT_RELEASES, octokit_openapi
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "vipps"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus/vipps")
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "vipps"
 VERSIONS = CORPUS / "_spec-versions"
-OCTOKIT_OLD, OCTOKIT_NEW = "16.0.0", "23.0.2"  # GHES 3.12 era (early 2024) and 2026
 
 BASE = {
     "openapi": "3.0.3",
@@ -502,8 +502,7 @@ def test_json_line_mapping_agrees_with_the_parsed_document():
 
 @pytest.fixture(scope="module")
 def octokit() -> tuple[Path, Path]:
-    return tuple(npm_package(f"@octokit/openapi@{version}", FIXTURES / f"octokit-openapi-{version}")
-                 / "generated" / "api.github.com.json" for version in (OCTOKIT_OLD, OCTOKIT_NEW))
+    return tuple(octokit_openapi(version) for version in OCTOKIT_RELEASES)
 
 
 @pytest.mark.slow
@@ -519,3 +518,15 @@ def test_github_rest_api_releases_every_removed_operation_breaks_every_added_one
     assert len(added) == len(new_ops - old_ops) and len(removed) == len(old_ops - new_ops)
     assert len(removed) > 10 and len(added) > 100
     assert not any(c.breaking for c in changes if c.kind == "operation-added")
+
+
+@pytest.mark.bench
+def test_diff_benchmark_runs_and_prints_figures():
+    old, new = (VERSIONS / CORPUS_PAIRS[0][0], CORPUS / CORPUS_PAIRS[0][1])
+    result = subprocess.run([sys.executable, "bench/diff.py", str(old), str(new)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = next(line for line in result.stdout.splitlines() if line.startswith("diff "))
+    wall, cpu, peak = map(float, row.split()[1:4])
+    assert wall > 0 and cpu > 0 and peak > 0
+    assert re.search(r"changes \d+  breaking \d+", result.stdout)
