@@ -16,7 +16,7 @@ import yaml
 
 from generator.cli import main
 from generator.positions import positions
-from generator.validate.diff import RULES, diff_specs
+from generator.validate.diff import RULES, SCHEMA_KINDS, diff_specs, shown
 from tests.fetch_fixtures import OCTOKIT_RELEASES, octokit_openapi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ CASES = [
     ("parameter maximum raised", lambda s: _get(s)["parameters"][0]["schema"].__setitem__("maximum", 500),
      "parameter-constraint-widened", False, "GET /orders"),
     ("request body made optional", lambda s: s["paths"]["/orders"]["post"]["requestBody"].__setitem__(
-        "required", False), "body-became-optional", False, "POST /orders"),
+        "required", False), "request-body-became-optional", False, "POST /orders"),
     ("request property added, optional", lambda s: _schemas(s)["NewOrder"]["properties"].__setitem__(
         "tag", {"type": "string"}), "request-property-added", False, "POST /orders"),
     ("request property added, required", lambda s: (_schemas(s)["NewOrder"]["properties"].__setitem__(
@@ -181,7 +181,7 @@ CASES = [
      .__setitem__("mapping", {"card": "#/components/schemas/Card"}), "response-discriminator-mapping-added", True,
      "GET /orders"),
     ("success response removed", lambda s: s["paths"]["/orders"]["post"]["responses"].__setitem__(
-        "200", s["paths"]["/orders"]["post"]["responses"].pop("201")), "response-status-removed", True,
+        "200", s["paths"]["/orders"]["post"]["responses"].pop("201")), "response-success-status-removed", True,
      "POST /orders"),
     ("error response removed", lambda s: _get(s)["responses"].pop("404"), "response-status-removed", False,
      "GET /orders"),
@@ -209,7 +209,7 @@ CASES = [
     ("parameter deprecated", lambda s: _get(s)["parameters"][0].__setitem__("deprecated", True),
      "parameter-deprecated", False, "GET /orders"),
     ("required request body added", lambda s: _get(s).__setitem__("requestBody", {"required": True, "content": {
-        "application/json": {"schema": {"type": "object"}}}}), "required-body-added", True, "GET /orders"),
+        "application/json": {"schema": {"type": "object"}}}}), "request-required-body-added", True, "GET /orders"),
     ("response header added", lambda s: _get(s)["responses"]["200"]["headers"].__setitem__(
         "X-Next", {"schema": {"type": "string"}}), "response-header-added", False, "GET /orders"),
     ("request additional properties refused", lambda s: _schemas(s)["NewOrder"].__setitem__(
@@ -530,3 +530,20 @@ def test_diff_benchmark_runs_and_prints_figures():
     wall, cpu, peak = map(float, row.split()[1:4])
     assert wall > 0 and cpu > 0 and peak > 0
     assert re.search(r"changes \d+  breaking \d+", result.stdout)
+
+
+def test_the_readme_rule_table_is_the_rule_table_the_command_applies():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## devportal diff\n")[1].split("\n## ")[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")] if line.startswith("| `") else []
+        if cells:
+            rows[cells[0].strip("`").removeprefix("…-")] = [cell == "**yes**" for cell in cells[1:-1]]
+    expected = {}
+    for (direction, kind), (breaking, _) in RULES.items():
+        if kind in SCHEMA_KINDS:
+            expected[kind] = [RULES[("request", kind)][0], RULES[("response", kind)][0]]
+        else:
+            expected[shown(direction, kind)] = [breaking]
+    assert rows == expected

@@ -76,6 +76,7 @@ RULES: dict[tuple[str, str], tuple[bool, str]] = {
     ("response", "header-became-required"): (False, "always sent now"),
 }
 # Schema changes: the same change breaks in one direction and not in the other.
+SCHEMA_KINDS: list[str] = []
 for _kind, _request, _response, _why in (
         ("type-changed", True, True, "values of the old type are refused (request) or not understood (response)"),
         ("type-widened", False, True, "more types accepted (request); clients get types they do not parse "
@@ -118,6 +119,17 @@ for _kind, _request, _response, _why in (
 ):
     RULES[("request", _kind)] = (_request, _why)
     RULES[("response", _kind)] = (_response, _why)
+    SCHEMA_KINDS.append(_kind)
+
+
+
+def shown(direction: str, kind: str) -> str:
+    """A change's kind as printed: ``request-`` or ``response-`` in front, except for operations, security,
+    servers and parameters, which say what they are (a schema change gets its place in front instead)."""
+    if direction == "api" or kind.startswith(("parameter-", "required-parameter-")):
+        return kind
+    return f"{direction}-{kind}"
+
 
 _UPPER = ("maximum", "maxLength", "maxItems", "maxProperties")
 _LOWER = ("minimum", "minLength", "minItems", "minProperties")
@@ -388,7 +400,7 @@ class _Differ:
             in_old: bool = False, shown_kind: str | None = None) -> None:
         breaking, why = RULES[(direction, kind)]
         spec = self.old if in_old else self.new
-        self.changes.append(Change(operation=operation, breaking=breaking, kind=shown_kind or kind,
+        self.changes.append(Change(operation=operation, breaking=breaking, kind=shown_kind or shown(direction, kind),
                                    pointer="#" + node.pointer, line=spec.line(node), message=message,
                                    file=spec.file_of(node.uri), why=why))
 
@@ -498,23 +510,20 @@ class _Differ:
         for media, schema in new.items():
             if media not in old:
                 if old or direction == "response":
-                    self.add(name, direction, "media-type-added", new_holder, f"{label}: media type `{media}` added",
-                             shown_kind=f"{prefix}-media-type-added")
+                    self.add(name, direction, "media-type-added", new_holder, f"{label}: media type `{media}` added")
                 continue
             self.schema(name, direction, prefix, label, old[media], schema)
         for media in old:
             if media not in new and new:
                 self.add(name, direction, "media-type-removed", old_holder, f"{label}: media type `{media}` removed",
-                         in_old=True, shown_kind=f"{prefix}-media-type-removed")
+                         in_old=True)
         if old and not new and direction == "response":
-            self.add(name, direction, "body-removed", old_holder, f"{label}: body removed", in_old=True,
-                     shown_kind="response-body-removed")
+            self.add(name, direction, "body-removed", old_holder, f"{label}: body removed", in_old=True)
 
     def responses(self, name: str, old: _Operation, new: _Operation) -> None:
         for code, (response, headers, content) in new.responses.items():
             if code not in old.responses:
-                self.add(name, "response", "status-added", response, f"response {code} added",
-                         shown_kind="response-status-added")
+                self.add(name, "response", "status-added", response, f"response {code} added")
                 continue
             old_response, old_headers, old_content = old.responses[code]
             label = f"response {code}"
@@ -522,30 +531,27 @@ class _Differ:
             for header, node in headers.items():
                 header_node = self.new.deref(node)
                 if header not in old_headers:
-                    self.add(name, "response", "header-added", header_node, f"{label}: header `{header}` added",
-                             shown_kind="response-header-added")
+                    self.add(name, "response", "header-added", header_node, f"{label}: header `{header}` added")
                     continue
                 before = self.old.deref(old_headers[header])
                 if before.value.get("required") and not header_node.value.get("required"):
                     self.add(name, "response", "header-became-optional", header_node,
-                             f"{label}: header `{header}` became optional",
-                             shown_kind="response-header-became-optional")
+                             f"{label}: header `{header}` became optional")
                 elif header_node.value.get("required") and not before.value.get("required"):
                     self.add(name, "response", "header-became-required", header_node,
-                             f"{label}: header `{header}` became required",
-                             shown_kind="response-header-became-required")
+                             f"{label}: header `{header}` became required")
                 self.schema(name, "response", "response-header", f"{label} header `{header}`",
                             self._parameter_schema(self.old, before), self._parameter_schema(self.new, header_node))
             for header, node in old_headers.items():
                 if header not in headers:
                     self.add(name, "response", "header-removed", node, f"{label}: header `{header}` removed",
-                             in_old=True, shown_kind="response-header-removed")
+                             in_old=True)
         for code, (response, _, _) in old.responses.items():
             if code not in new.responses:
                 success = code.startswith("2") or code.lower() == "default" and not any(
                     c.startswith("2") for c in old.responses)
                 self.add(name, "response", "success-status-removed" if success else "status-removed", response,
-                         f"response {code} removed", in_old=True, shown_kind="response-status-removed")
+                         f"response {code} removed", in_old=True)
 
     def security(self, name: str, old: _Operation, new: _Operation) -> None:
         old_alternatives, new_alternatives = _alternatives(old.security.value), _alternatives(new.security.value)
