@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -547,3 +548,62 @@ def test_the_readme_rule_table_is_the_rule_table_the_command_applies():
         else:
             expected[shown(direction, kind)] = [breaking]
     assert rows == expected
+
+
+def _spec_with_body(schema_yaml: str, extra: str = "") -> str:
+    return ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    post:\n"
+            "      requestBody:\n        content:\n          application/json:\n            schema:\n"
+            "              $ref: '#/components/schemas/Top'\n      responses:\n        '200': {description: ok}\n"
+            f"components:\n  schemas:\n{schema_yaml}{extra}")
+
+
+def test_hostile_specs_end_quickly(tmp_path):
+    """$ref bombs (9^8 paths through properties or allOf members) are compared once per schema; deep
+    nesting is a clear error."""
+    def level(n: int) -> str:
+        properties = ", ".join(f"p{i}: {{$ref: '#/components/schemas/L{n - 1}'}}" for i in range(9))
+        return f"    L{n}: {{type: object, properties: {{{properties}}}}}\n"
+
+    bomb = "    Top: {$ref: '#/components/schemas/L8'}\n    L0: {type: object, properties: {v: {type: string}}}\n" + \
+        "".join(level(n) for n in range(1, 9))
+    member = "{$ref: '#/components/schemas/A%d'}"
+    all_of = "    Top: {$ref: '#/components/schemas/A8'}\n    A0: {type: object, properties: {v: {type: string}}}\n" + \
+        "".join(f"    A{level}: {{allOf: [{', '.join([member % (level - 1)] * 9)}]}}\n" for level in range(1, 9))
+    for name, schemas in (("properties", bomb), ("allof", all_of)):
+        old, new = tmp_path / f"{name}-old.yaml", tmp_path / f"{name}-new.yaml"
+        old.write_text(_spec_with_body(schemas))
+        new.write_text(_spec_with_body(schemas.replace("v: {type: string}", "v: {type: integer}")))
+        yaml.safe_load(new.read_text())  # the test's own input is valid YAML
+        started = time.monotonic()
+        changes = diff_specs(old, new).changes
+        assert time.monotonic() - started < 5, name
+        assert changes and {c.kind for c in changes} == {"request-type-changed"}, name
+
+    deep = tmp_path / "deep.json"
+    schema: dict = {"type": "string"}
+    for _ in range(400):
+        schema = {"type": "object", "properties": {"a": schema}}
+    document = yaml.safe_load(_spec_with_body("    Top: {type: object}\n"))
+    document["components"]["schemas"]["Top"] = schema
+    deep.write_text(json.dumps(document))
+    code, out, err = _run("diff", str(deep), str(deep))
+    assert (code, out) == (0, "0 change(s), 0 breaking\n") or code == 2 and "nested too deeply" in err
+
+
+def test_refs_reach_the_specs_git_work_tree_and_nothing_outside_it(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "shared").mkdir()
+    (repo / "shared" / "top.yaml").write_text("type: object\nproperties: {v: {type: string}}\n")
+    (repo / "api").mkdir()
+    spec = _spec_with_body("    Top: {$ref: '../shared/top.yaml'}\n")
+    (repo / "api" / "old.yaml").write_text(spec)
+    (repo / "api" / "new.yaml").write_text(spec.replace("'../shared/top.yaml'", "'../shared/top2.yaml'"))
+    (repo / "shared" / "top2.yaml").write_text("type: object\nproperties: {v: {type: integer}}\n")
+    changes = diff_specs(repo / "api" / "old.yaml", repo / "api" / "new.yaml", new_display="api/new.yaml").changes
+    assert [(c.kind, c.file, c.line) for c in changes] == [("request-type-changed", "shared/top2.yaml", 2)]
+
+    (tmp_path / "secret.yaml").write_text("type: object\n")
+    (repo / "api" / "new.yaml").write_text(spec.replace("'../shared/top.yaml'", "'../../secret.yaml'"))
+    code, _, err = _run("diff", str(repo / "api" / "old.yaml"), str(repo / "api" / "new.yaml"))
+    assert code == 2 and "outside the source repo" in err and "spec-ref" in err

@@ -18,12 +18,14 @@ prints it).
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -212,7 +214,7 @@ class _Spec:
 
     def __init__(self, path: Path, display: str) -> None:
         self.path, self.display = path, display
-        self.files = SpecFiles(root=path.resolve().parent)
+        self.files = SpecFiles(root=_repo_of(path))
         self.uri = self.files.uri_of(path)
         self._positions: dict[str, Positions] = {}
         try:
@@ -223,6 +225,9 @@ class _Spec:
                                          code="spec-yaml", line=mark.line + 1 if mark else None,
                                          column=mark.column + 1 if mark else None,
                                          hint="quote keys and values that contain `[`, `{`, `:` or `#`")]) from exc
+        except RecursionError as exc:
+            raise DiagnosticError([error(display, "cannot read the spec: nested too deeply", code="spec-unreadable",
+                                         hint="flatten the document")]) from exc
         except (RefError, OSError) as exc:
             raise DiagnosticError([error(display, f"cannot read the spec: {exc}", code="spec-unreadable",
                                          hint="give the path of a YAML or JSON OpenAPI file")]) from exc
@@ -276,10 +281,11 @@ class _Spec:
         return self.positions(node.uri)(node.pointer)[0] if node.uri in self.files.texts else None
 
     def file_of(self, uri: str) -> str:
-        if uri == self.uri:
-            return self.display
-        parent = self.display.rsplit("/", 1)[0] + "/" if "/" in self.display else ""
-        return parent + self.files.display(uri)
+        """A file the spec reaches, shown as a path from where the spec was shown."""
+        if uri == self.uri or not uri.startswith("file:"):
+            return self.display if uri == self.uri else uri
+        relative = os.path.relpath(unquote(urlsplit(uri).path), self.path.resolve().parent)
+        return posixpath.normpath(posixpath.join(posixpath.dirname(self.display), Path(relative).as_posix()))
 
     # -- normalising
 
@@ -365,6 +371,15 @@ class _Spec:
                 if isinstance(value, dict)}
 
 
+def _repo_of(path: Path) -> Path:
+    """Where the spec's ``$ref``s may reach: the Git work tree the spec is in, else the spec's folder."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
 def _server_url(server: dict[str, Any]) -> str:
     url = str(server.get("url", ""))
     for name, variable in (server.get("variables") or {}).items():
@@ -393,6 +408,7 @@ class _Differ:
         self.changes: list[Change] = []
         self._compared: dict[tuple, list[_Finding]] = {}
         self._comparing: set[tuple] = set()
+        self._properties_of: dict[int, tuple[dict[str, _Node], set[str]]] = {}
 
     # -- recording
 
@@ -602,14 +618,19 @@ class _Differ:
 
     def compare(self, old: _Node, new: _Node, direction: str) -> list[_Finding]:
         """The changes from schema ``old`` to ``new`` (both dereferenced), computed once per pair."""
-        key = (old.uri, old.pointer, new.uri, new.pointer, direction)
+        key = (id(old.value), id(new.value), direction)  # the documents live as long as the comparison
         if key in self._compared:
             return self._compared[key]
         if key in self._comparing:
             return []  # a recursive schema: this pair is being compared further up
         self._comparing.add(key)
         try:
-            found = list(self._compare(old, new, direction))
+            # One change of one node is one finding, reached by the first of the paths that lead to it
+            # (a schema used by nine properties of a schema used by nine... is not reported 9^n times).
+            unique: dict[tuple, _Finding] = {}
+            for finding in self._compare(old, new, direction):
+                unique.setdefault((finding.kind, finding.node.uri, finding.node.pointer, finding.detail), finding)
+            found = list(unique.values())
         finally:
             self._comparing.discard(key)
         self._compared[key] = found
@@ -696,19 +717,25 @@ class _Differ:
                 yield _Finding(f"{kind}-member-removed", "", old.child(keyword, index), True,
                                f"{keyword} member {label} removed")
 
-    def _property_map(self, spec: _Spec, schema: _Node, depth: int = 0) -> tuple[dict[str, _Node], set[str]]:
+    def _property_map(self, spec: _Spec, schema: _Node) -> tuple[dict[str, _Node], set[str]]:
         """The properties of ``schema`` and of its ``allOf`` members (merged), and the required ones."""
         value = schema.value
+        key = id(value)
+        if key in self._properties_of:
+            return self._properties_of[key]
+        self._properties_of[key] = ({}, set())  # an allOf that includes itself adds nothing
         properties: dict[str, _Node] = {}
-        required = set(value.get("required") or []) if isinstance(value.get("required"), list) else set()
-        for index, member in enumerate(value.get("allOf") or [] if depth < 8 else []):
+        required = {name for name in value.get("required") or [] if isinstance(name, str)} \
+            if isinstance(value.get("required"), list) else set()
+        for index, member in enumerate(value.get("allOf") if isinstance(value.get("allOf"), list) else []):
             member_node = spec.deref(schema.child("allOf", index))
             if isinstance(member, dict) and isinstance(member_node.value, dict):
-                member_properties, member_required = self._property_map(spec, member_node, depth + 1)
+                member_properties, member_required = self._property_map(spec, member_node)
                 properties.update(member_properties)
                 required |= member_required
         if isinstance(value.get("properties"), dict):
             properties.update({name: schema.child("properties", name) for name in value["properties"]})
+        self._properties_of[key] = (properties, required)
         return properties, required
 
     def _flags(self, old: _Node, new: _Node) -> Iterator[_Finding]:
@@ -950,7 +977,12 @@ def diff_specs(old: Path, new: Path, *, old_display: str | None = None, new_disp
     """Every change from spec ``old`` to spec ``new``; ``DiagnosticError`` when a spec cannot be read."""
     old_spec = _Spec(Path(old), old_display or str(old))
     new_spec = _Spec(Path(new), new_display or str(new))
-    changes = _Differ(old_spec, new_spec).run()
+    try:
+        changes = _Differ(old_spec, new_spec).run()
+    except RecursionError as exc:  # schemas nested hundreds of levels deep (not through $ref, which ends)
+        raise DiagnosticError([error(new_spec.display, "schemas are nested too deeply to compare",
+                                     code="spec-unreadable", hint="move nested schemas to components and $ref "
+                                                                  "them")]) from exc
     order = {method: index for index, method in enumerate(METHODS)}
 
     def sort_key(change: Change) -> tuple:
