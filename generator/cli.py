@@ -101,8 +101,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     diff = sub.add_parser(
         "diff", help="list what changed between two versions of a spec, and what breaks clients",
-        description="Compare two Swagger 2.0 / OpenAPI 3.0 / 3.1 specs (YAML or JSON, split files followed "
-                    "through relative $refs beside each spec) and list every change to operations, parameters, "
+        description="Compare two Swagger 2.0 / OpenAPI 3.0 / 3.1 specs (YAML or JSON; $refs followed to files in "
+                    "the Git work tree of each spec, else its folder) and list every change to operations, parameters, "
                     "request and response bodies, responses, headers, security and servers, with the operation, "
                     "JSON pointer and line, and whether it breaks existing clients (the rules are in the README). "
                     "Exit status: 0 compared, 1 breaking changes found with --fail-on breaking, 2 a spec cannot "
