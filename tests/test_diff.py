@@ -607,3 +607,36 @@ def test_refs_reach_the_specs_git_work_tree_and_nothing_outside_it(tmp_path):
     (repo / "api" / "new.yaml").write_text(spec.replace("'../shared/top.yaml'", "'../../secret.yaml'"))
     code, _, err = _run("diff", str(repo / "api" / "old.yaml"), str(repo / "api" / "new.yaml"))
     assert code == 2 and "outside the source repo" in err and "spec-ref" in err
+
+
+def test_malformed_specs_never_crash_the_diff(tmp_path):
+    """Any node of a spec replaced by a value of the wrong type: a list of changes or a Diagnostic, no crash."""
+    import random
+
+    from generator.diagnostics import DiagnosticError
+
+    def nodes(node, path=()):
+        yield path
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            yield from nodes(value, (*path, key))
+
+    paths = list(nodes(BASE))[1:]
+    rng = random.Random(13)
+    weird = [None, 7, "x", [], {}, [1, {"a": None}], {"$ref": 5}, {"type": ["x", {}]}, True, "2026-01-01"]
+    for _ in range(120):
+        spec = copy.deepcopy(BASE)
+        target = rng.choice(paths)
+        holder = spec
+        for key in target[:-1]:
+            holder = holder[key]
+        holder[target[-1]] = rng.choice(weird)
+        old, new = (spec, BASE) if rng.random() < 0.5 else (BASE, spec)
+        (tmp_path / "old.yaml").write_text(yaml.safe_dump(old))
+        (tmp_path / "new.yaml").write_text(yaml.safe_dump(new))
+        try:
+            diff_specs(tmp_path / "old.yaml", tmp_path / "new.yaml")
+        except DiagnosticError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the point of the test
+            pytest.fail(f"{'/'.join(map(str, target))} = {holder[target[-1]]!r}: {type(exc).__name__}: {exc}")

@@ -240,7 +240,7 @@ class _Spec:
         self.servers = self._servers(self.root)
         prefix = urlsplit(self.servers[0]).path.rstrip("/") if self.servers else ""
         self.operations: dict[tuple[str, str], _Operation] = {}
-        for path_key, item in (document.get("paths") or {}).items():
+        for path_key, item in _mapping(document.get("paths")).items():
             if not isinstance(item, dict):
                 continue
             item_node = self.deref(self.root.child("paths", path_key))
@@ -295,8 +295,8 @@ class _Spec:
             host, base = doc.get("host") or "", doc.get("basePath") or ""
             if not host:
                 return [base] if base else []
-            return [f"{scheme}://{host}{base}" for scheme in doc.get("schemes") or ["https"]]
-        return [_server_url(server) for server in doc.get("servers") or [] if isinstance(server, dict)]
+            return [f"{scheme}://{host}{base}" for scheme in _sequence(doc.get("schemes")) or ["https"]]
+        return [_server_url(server) for server in _sequence(doc.get("servers")) if isinstance(server, dict)]
 
     def _operation(self, method: str, path: str, item: _Node) -> _Operation:
         node = item.child(method)
@@ -306,8 +306,8 @@ class _Spec:
         names: dict[tuple[str, str], str] = {}
         body, body_required, body_content = None, False, {}
         form: list[_Node] = []
-        declared = [item.child("parameters", i) for i in range(len(item.value.get("parameters") or []))] + \
-                   [node.child("parameters", i) for i in range(len(op.get("parameters") or []))]
+        declared = [item.child("parameters", i) for i in range(len(_sequence(item.value.get("parameters"))))] + \
+                   [node.child("parameters", i) for i in range(len(_sequence(op.get("parameters"))))]
         for declared_node in declared:
             parameter = self.deref(declared_node)
             value = parameter.value
@@ -325,15 +325,17 @@ class _Spec:
                 key = (location, name.lower())
             parameters[key], names[key] = parameter, name  # the operation's own replaces the path item's
         if self.version == "2.0":
-            consumes = op.get("consumes") or self.root.value.get("consumes") or ["application/json"]
+            consumes = _sequence(op.get("consumes")) or _sequence(self.root.value.get("consumes")) or \
+                ["application/json"]
             if body is not None:
                 body_content = {str(media): body.child("schema") for media in consumes}
             elif form:
                 # The form parameters as one object schema whose properties are $refs to the parameters.
                 media = "multipart/form-data" if any(p.value.get("type") == "file" for p in form) else \
                     "application/x-www-form-urlencoded"
-                schema = {"type": "object", "required": [p.value["name"] for p in form if p.value.get("required")],
-                          "properties": {p.value["name"]: {"$ref": "#" + p.pointer} for p in form}}
+                schema = {"type": "object",
+                          "required": [str(p.value.get("name")) for p in form if p.value.get("required")],
+                          "properties": {str(p.value.get("name")): {"$ref": "#" + p.pointer} for p in form}}
                 body = _Node(schema, form[0].uri, form[0].pointer.rsplit("/", 1)[0])
                 body_required = bool(schema["required"])
                 body_content = {media: body}
@@ -342,13 +344,14 @@ class _Spec:
             body_required = bool(body.value.get("required"))
             body_content = self._content(body)
         responses = {}
-        produces = op.get("produces") or self.root.value.get("produces") or ["application/json"]
-        for code in (op.get("responses") or {}):
+        produces = _sequence(op.get("produces")) or _sequence(self.root.value.get("produces")) or \
+            ["application/json"]
+        for code in _mapping(op.get("responses")):
             response = self.deref(node.child("responses", code))
             if not isinstance(response.value, dict):
                 continue
             headers = {str(name).lower(): response.child("headers", name)
-                       for name in response.value.get("headers") or {}}
+                       for name in _mapping(response.value.get("headers"))}
             if self.version == "2.0":
                 content = {str(m): response.child("schema") for m in produces} if "schema" in response.value else {}
             else:
@@ -380,9 +383,18 @@ def _repo_of(path: Path) -> Path:
     return folder
 
 
+def _mapping(value: Any) -> dict:
+    """``value`` if it is a mapping, else an empty one (a malformed spec is compared as far as it can be)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _server_url(server: dict[str, Any]) -> str:
     url = str(server.get("url", ""))
-    for name, variable in (server.get("variables") or {}).items():
+    for name, variable in _mapping(server.get("variables")).items():
         if isinstance(variable, dict):
             url = url.replace("{" + str(name) + "}", str(variable.get("default", "")))
     return url
@@ -546,10 +558,14 @@ class _Differ:
             self.content(name, "response", "response", label, old_content, content, response, old_response)
             for header, node in headers.items():
                 header_node = self.new.deref(node)
+                if not isinstance(header_node.value, dict):
+                    continue
                 if header not in old_headers:
                     self.add(name, "response", "header-added", header_node, f"{label}: header `{header}` added")
                     continue
                 before = self.old.deref(old_headers[header])
+                if not isinstance(before.value, dict):
+                    continue
                 if before.value.get("required") and not header_node.value.get("required"):
                     self.add(name, "response", "header-became-optional", header_node,
                              f"{label}: header `{header}` became optional")
@@ -609,9 +625,12 @@ class _Differ:
 
     def schema(self, name: str, direction: str, prefix: str, label: str, old: _Node | None,
                new: _Node | None) -> None:
-        if old is None or new is None or not isinstance(old.value, dict) or not isinstance(new.value, dict):
+        if old is None or new is None:
             return
-        for finding in self.compare(self.old.deref(old), self.new.deref(new), direction):
+        old, new = self.old.deref(old), self.new.deref(new)
+        if not isinstance(old.value, dict) or not isinstance(new.value, dict):
+            return
+        for finding in self.compare(old, new, direction):
             where = f"{label} `{finding.where}`" if finding.where else label
             self.add(name, direction, finding.kind, finding.node, f"{where}: {finding.detail}",
                      in_old=finding.in_old, shown_kind=f"{prefix}-{finding.kind}")
@@ -898,7 +917,7 @@ def _alternatives(security: Any) -> set[frozenset]:
     """Security requirements as a set of alternatives, each a set of (scheme, scopes)."""
     if not isinstance(security, list):
         return set()
-    return {frozenset((str(scheme), tuple(sorted(map(str, scopes or [])))) for scheme, scopes in item.items())
+    return {frozenset((str(scheme), tuple(sorted(map(str, _sequence(scopes))))) for scheme, scopes in item.items())
             for item in security if isinstance(item, dict)}
 
 
@@ -959,7 +978,7 @@ def _join(where: str, inner: str) -> str:
 def _show(value: Any, missing: str = "") -> str:
     if value is None:
         return missing or "null"
-    return f"`{json.dumps(value, ensure_ascii=False)}`"
+    return f"`{json.dumps(value, ensure_ascii=False, default=str)}`"
 
 
 def _show_types(types: frozenset[str]) -> str:
