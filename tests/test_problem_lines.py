@@ -196,4 +196,6 @@ def test_the_line_mapping_stays_small_for_alias_bombs_and_survives_deep_nesting(
     assert located("/i/3/5/0") == (8, 4)  # 9^9 paths through aliases: reported where the aliased list is
     assert len(located.known) < 200 and time.monotonic() - started < 2
     deep = "[" * 1_000 + "]" * 1_000  # deeper than the YAML composer can recurse
-    assert Positions(deep, first_line=4)("/0/0/0") == (4, 1)
+    deeper = "x: " + "[" * 10_000 + "]" * 10_000  # YAML: the composer gives up, the parent's line is given
+    assert Positions(deeper, first_line=4)("/x/0/0") == (4, 1)
+    assert Positions(deep, first_line=4)("/0/0/0") == (4, 4)  # JSON is read without recursion: exact

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,47 @@ def test_check_source_is_reusable_and_checks_the_calling_repo():
     assert "workflow_call" in workflow.get("on", workflow.get(True))
     commands = _devportal_commands(workflow)
     assert any(c[:1] == ["check"] and "--source" in c and "--format" in c for c in commands)
+
+
+def test_check_source_can_fail_on_breaking_changes_against_a_base_ref():
+    workflow = yaml.safe_load((WORKFLOWS[0].parent / "check-source.yml").read_text())
+    assert "base-ref" in workflow.get("on", workflow.get(True))["workflow_call"]["inputs"]
+    commands = _devportal_commands(workflow)
+    assert any(c[:1] == ["diff"] and "--fail-on" in c and "breaking" in c for c in commands)
+
+
+def test_check_source_base_ref_step_fails_a_pull_request_that_breaks_the_api(tmp_path, make_upstream):
+    """The step's own script, run by bash in a clone of a real repo: a removed operation fails it."""
+    workflow = yaml.safe_load((WORKFLOWS[0].parent / "check-source.yml").read_text())
+    step = next(s for s in workflow["jobs"]["check"]["steps"] if "devportal diff" in s.get("run", ""))
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/a": {"get": {"responses": {"200": {"description": "ok"}}}},
+        "/b": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    upstream = make_upstream("api", {"openapi.yaml": yaml.safe_dump(spec)})
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", upstream.url, str(clone)], check=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "devportal").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m generator.cli "$@"\n')
+    (bin_dir / "devportal").chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE_REF": "main", "SPECS": "",
+           "GITHUB_STEP_SUMMARY": str(summary), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run_step() -> subprocess.CompletedProcess:
+        subprocess.run(["git", "worktree", "remove", "--force", ".devportal-base"], cwd=clone, capture_output=True)
+        return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=clone, env=env, capture_output=True, text=True)
+
+    spec["paths"]["/c"] = spec["paths"]["/a"]  # an addition: passes
+    (clone / "openapi.yaml").write_text(yaml.safe_dump(spec))
+    result = run_step()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "operation added" in result.stdout
+
+    del spec["paths"]["/b"]  # a removal: fails
+    (clone / "openapi.yaml").write_text(yaml.safe_dump(spec))
+    result = run_step()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BREAKING  GET /b: operation removed" in result.stdout
+    assert "::error file=openapi.yaml::" in result.stdout
+    assert "## Breaking changes" in summary.read_text()
