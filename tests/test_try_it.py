@@ -71,6 +71,8 @@ class PaymentsApi(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         request = self._record()
+        if not request["path"].startswith("/payments/v1/payments"):
+            return self._answer(404, {"type": "about:blank", "title": "Not found", "status": 404})
         body = json.loads(request["body"] or "null")
         if request["path"] == "/payments/v1/payments":
             payment = {"reference": body["reference"], "state": "CREATED", "amount": body["amount"]}
@@ -227,28 +229,6 @@ def test_a_reader_sends_a_request_to_the_approved_server_only(loopback_portal):
     assert refused.received == []  # the unapproved server never heard from the page, not even a preflight
 
 
-def test_the_console_fits_a_phone_and_follows_dark_mode(loopback_portal):
-    playwright = pytest.importorskip("playwright.sync_api")
-    site, _, _ = loopback_portal
-    with serve_folder(site) as base, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        colours = {}
-        for scheme in ("light", "dark"):
-            page = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme=scheme)
-            page.goto(f"{base}/payments/api/payments/payments/", wait_until="load")
-            console = page.locator("[id='operation/createPayment'] details.dp-tryit")
-            console.locator("summary").click()
-            editor = console.locator("textarea")
-            assert json.loads(editor.input_value())["reference"] == "order-1001"  # the spec's example
-            box = editor.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            colours[scheme] = editor.evaluate("e => getComputedStyle(e).color")
-            page.close()
-        assert colours["light"] != colours["dark"], colours
-        browser.close()
-
-
 def test_petstore_from_oas_examples_gets_a_console_that_sends_to_its_own_host(tmp_path):
     """A spec nobody here wrote: the OpenAPI Initiative's petstore. Its host is approved in the portal config;
     the browser's requests to it are answered by the test (nothing leaves the machine)."""
@@ -301,8 +281,10 @@ def test_petstore_from_oas_examples_gets_a_console_that_sends_to_its_own_host(tm
     assert all(urlsplit(r["url"]).hostname in ("127.0.0.1", "petstore.swagger.io") for r in requests)
 
 
-def test_the_example_portal_shows_the_console_for_its_test_servers(tmp_path):
-    """The example enables "Try it" for the sandbox/test hosts: each API's console offers only those."""
+def test_the_example_portal_shows_the_console_for_its_test_servers_on_a_phone_in_dark_mode(tmp_path):
+    """The example enables "Try it" for the sandbox/test hosts: each API's console offers only those, and the
+    console fits a 390 px screen in light and dark mode (the example's palette follows the system's)."""
+    playwright = pytest.importorskip("playwright.sync_api")
     config = copy_example(tmp_path / "example")
     settings = yaml.safe_load(config.read_text())
     try_it = next(p["devportal"] for p in settings["plugins"] if isinstance(p, dict))["try_it"]
@@ -315,3 +297,80 @@ def test_the_example_portal_shows_the_console_for_its_test_servers(tmp_path):
         text = pages[0].read_text()
         config_json = json.loads(re.search(r'id="dp-tryit-config">(.*?)</script>', text).group(1))
         assert [urlsplit(s["url"]).hostname for s in config_json["servers"]] == ["apitest.northwind-pay.example"]
+    # The Login API's only server is its production host: no console, and the page says why.
+    login = next((site / "login" / "api").glob("*/all/index.html")).read_text()
+    assert "is not available for this API" in login
+    assert "tryit.js" not in login
+    with serve_folder(site) as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        colours = {}
+        for scheme in ("light", "dark"):
+            page = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+            requests = _watch(page)
+            page.goto(f"{base}/payments/api/payments/payments/", wait_until="load")
+            console = page.locator("[id='operation/createPayment'] details.dp-tryit")
+            console.locator("summary").click()
+            editor = console.locator("textarea")
+            assert json.loads(editor.input_value())["reference"] == "order-1001"  # the spec's example
+            box = editor.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            colours[scheme] = editor.evaluate("e => getComputedStyle(e).color + getComputedStyle(e).backgroundColor")
+            assert all(r["url"].startswith(base) for r in requests)  # no third-party host
+            page.close()
+        assert colours["light"] != colours["dark"], colours
+        browser.close()
+
+
+def test_each_example_api_sends_through_its_console_when_its_test_server_is_on_loopback(tmp_path):
+    """The example portal's three APIs (OpenAPI 3.0 with bearer + API key, Swagger 2.0 with HTTP basic and
+    OAuth2, OpenAPI 3.1 with bearer), their test servers pointed at the loopback test API by the config."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with payments_api() as api:
+        host = f"127.0.0.1:{api.server_address[1]}"
+        config = copy_example(tmp_path / "example")
+        root = config.parent
+        for spec in ("content/sources/payments/openapi/payments.yaml", "content/sources/webhooks/openapi/events.yaml"):
+            path = root / spec
+            path.write_text(path.read_text().replace("https://apitest.northwind-pay.example", f"http://{host}"))
+        login = root / "content/sources/login/docs/swagger.json"
+        swagger = json.loads(login.read_text())
+        swagger.update(host=host, schemes=["http"])
+        login.write_text(json.dumps(swagger))
+        config.write_text(config.read_text().replace("allowed_hosts: [apitest.northwind-pay.example]",
+                                                     f"allowed_hosts: ['{host}']"))
+        assert main(["build", "-f", str(config)]) == 0
+        site = root / "site"
+        with serve_folder(site) as base, playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+            page = browser.new_page()
+
+            def send(section: str, tag_page: str, operation: str, fill: dict[str, str], server: bool) -> dict:
+                page_dir = next((site / section / "api").glob(f"*/{tag_page}/index.html")).parent
+                page.goto(f"{base}/{page_dir.relative_to(site).as_posix()}/", wait_until="load")
+                console = page.locator(f"[id='operation/{operation}'] details.dp-tryit")
+                console.locator("summary").click()
+                form = console.locator("form")
+                if server:  # the spec's first server is production: pick the test server the console offers
+                    form.get_by_role("button", name=re.compile(re.escape(host))).click()
+                for label, value in fill.items():
+                    form.get_by_label(label, exact=False).first.fill(value)
+                count = len(api.received)
+                form.get_by_role("button", name="Send request").click()
+                console.locator(".dp-tryit__status", has_text="Status ").wait_for(timeout=10_000)
+                return [r for r in api.received[count:] if r["method"] != "OPTIONS"][-1]
+
+            got = send("payments", "payments", "getPayment", {"reference": "order-4711", "bearerAuth": TOKEN,
+                                                               "subscriptionKey": "k"}, True)
+            assert got["path"] == "/payments/v1/payments/order-4711"
+            assert got["headers"]["authorization"] == f"Bearer {TOKEN}"
+            got = send("webhooks", "webhooks", "listWebhooks", {"bearerAuth": TOKEN}, True)
+            assert got["path"] == "/events/v1/webhooks" and got["headers"]["authorization"] == f"Bearer {TOKEN}"
+            got = send("login", "openid-connect", "userinfo", {"oauth2": TOKEN}, False)
+            assert got["path"] == "/login/userinfo" and got["headers"]["authorization"] == f"Bearer {TOKEN}"
+            got = send("login", "openid-connect", "token", {"user name": "client-1", "password": "s3cret",
+                                                           "grant_type": "authorization_code", "code": "c0de"}, False)
+            assert got["headers"]["authorization"] == "Basic Y2xpZW50LTE6czNjcmV0"  # client-1:s3cret
+            assert got["headers"]["content-type"] == "application/x-www-form-urlencoded"
+            assert dict(parse_qsl(got["body"]))["code"] == "c0de"
+            browser.close()
