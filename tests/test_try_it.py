@@ -18,11 +18,19 @@ import pytest
 import yaml
 
 from generator.cli import main
+from generator.config import validate_portal_config
+from generator.render.reference import render_api_reference
+from generator.render.reference.tryit import TryIt
 from tests.conftest import REPO_ROOT, write_portal
 from tests.test_example_portal import CHROMIUM, copy_example, serve_folder
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+
+def browser_test(test):
+    for mark in (pytest.mark.slow, pytest.mark.browser,
+                 pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")):
+        test = mark(test)
+    return test
+
 TOKEN = "tok-3f9a-secret"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -135,6 +143,7 @@ def _watch(page) -> list:
     return requests
 
 
+@browser_test
 def test_a_reader_sends_a_request_to_the_approved_server_only(loopback_portal):
     playwright = pytest.importorskip("playwright.sync_api")
     site, allowed, refused = loopback_portal
@@ -229,6 +238,7 @@ def test_a_reader_sends_a_request_to_the_approved_server_only(loopback_portal):
     assert refused.received == []  # the unapproved server never heard from the page, not even a preflight
 
 
+@browser_test
 def test_petstore_from_oas_examples_gets_a_console_that_sends_to_its_own_host(tmp_path):
     """A spec nobody here wrote: the OpenAPI Initiative's petstore. Its host is approved in the portal config;
     the browser's requests to it are answered by the test (nothing leaves the machine)."""
@@ -281,6 +291,7 @@ def test_petstore_from_oas_examples_gets_a_console_that_sends_to_its_own_host(tm
     assert all(urlsplit(r["url"]).hostname in ("127.0.0.1", "petstore.swagger.io") for r in requests)
 
 
+@browser_test
 def test_the_example_portal_shows_the_console_for_its_test_servers_on_a_phone_in_dark_mode(tmp_path):
     """The example enables "Try it" for the sandbox/test hosts: each API's console offers only those, and the
     console fits a 390 px screen in light and dark mode (the example's palette follows the system's)."""
@@ -322,6 +333,7 @@ def test_the_example_portal_shows_the_console_for_its_test_servers_on_a_phone_in
         browser.close()
 
 
+@browser_test
 def test_each_example_api_sends_through_its_console_when_its_test_server_is_on_loopback(tmp_path):
     """The example portal's three APIs (OpenAPI 3.0 with bearer + API key, Swagger 2.0 with HTTP basic and
     OAuth2, OpenAPI 3.1 with bearer), their test servers pointed at the loopback test API by the config."""
@@ -374,3 +386,45 @@ def test_each_example_api_sends_through_its_console_when_its_test_server_is_on_l
             assert got["headers"]["content-type"] == "application/x-www-form-urlencoded"
             assert dict(parse_qsl(got["body"]))["code"] == "c0de"
             browser.close()
+
+
+def test_try_it_settings_are_checked_like_every_other_setting():
+    _, problems = validate_portal_config({"try_it": {"enabled": True, "allowed_host": ["a.example"]},
+                                          "sources": [{"name": "a", "repo": "x", "try_it": "yes"}]}, "mkdocs.yml")
+    messages = [(p.code, p.message, p.hint or "") for p in problems]
+    assert any(code == "config-unknown-key" and "try_it.allowed_host" in message and "allowed_hosts" in hint
+               for code, message, hint in messages), messages
+    assert any(code == "config-invalid" and "sources[0].try_it" in message for code, message, _ in messages), messages
+
+
+def test_only_allowed_hosts_are_callable():
+    try_it = TryIt(("api.example.com", "127.0.0.1:8080"))
+    assert try_it.allows("https://api.example.com/v1") and try_it.allows("http://API.example.com:9000/")
+    assert try_it.allows("http://127.0.0.1:8080/x") and not try_it.allows("http://127.0.0.1:8081/x")
+    for url in ("https://api.example.com.evil.test/", "https://evil.test/?api.example.com", "ftp://api.example.com/",
+                "javascript:alert(1)//api.example.com", "/relative", "https://evil.test\\@api.example.com/"):
+        assert not try_it.allows(url), url
+
+
+def test_hostile_spec_text_reaches_the_console_as_text_only(tmp_path):
+    """Names, enums and examples from an untrusted spec cannot open an element or end the data script."""
+    spec = tmp_path / "spec.json"
+    evil = "</script><img src=x onerror=alert(1)>"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "Evil", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "components": {"securitySchemes": {evil: {"type": "apiKey", "in": "header", "name": evil}}},
+        "paths": {"/x": {"post": {"operationId": "x", "security": [{evil: []}],
+                                  "parameters": [{"name": evil, "in": "query", "required": True,
+                                                  "schema": {"type": "string", "enum": [evil], "example": evil}}],
+                                  "requestBody": {"content": {"application/json": {
+                                      "schema": {"type": "object", "properties": {"a": {"pattern": evil}}},
+                                      "example": {"a": evil}}}},
+                                  "responses": {"200": {"description": "ok"}}}}}}))
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="evil/api/spec",
+                         try_it=TryIt(("api.example.com",)))
+    page = next((tmp_path / "docs/evil/api/spec").glob("default*.md"), None) or next(
+        p for p in (tmp_path / "docs/evil/api/spec").glob("*.md") if "dp-tryit" in p.read_text())
+    html = page.read_text()
+    assert "dp-tryit" in html and "<img" not in html
+    assert html.count("</script>") == html.count("<script")  # no script element ended early

@@ -32,7 +32,10 @@ class TryIt:
     proxy: str | None = None
 
     def allows(self, url: str) -> bool:
-        """Whether a request to ``url`` (absolute) may be sent: its host, or host:port, is allowed."""
+        """Whether a request to ``url`` (absolute) may be sent: its host, or host:port, is allowed. A URL that
+        browsers could read differently from Python (a backslash, user info, spaces) is refused."""
+        if "\\" in url or "@" in url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+            return False
         try:
             parts = urlsplit(url)
             host, port = (parts.hostname or "").lower(), parts.port
