@@ -23,6 +23,7 @@ from generator.render.reference import render_api_reference
 from generator.render.reference.tryit import TryIt
 from tests.conftest import REPO_ROOT, write_portal
 from tests.test_example_portal import CHROMIUM, copy_example, serve_folder
+from tests.test_reader_experience import axe_core
 
 
 def browser_test(test):
@@ -327,6 +328,19 @@ def test_the_example_portal_shows_the_console_for_its_test_servers_on_a_phone_in
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             colours[scheme] = editor.evaluate("e => getComputedStyle(e).color + getComputedStyle(e).backgroundColor")
+            # axe-core on the open console, with the blocked-server note and then a JSON error on show.
+            console.get_by_role("button", name="https://apitest.northwind-pay.example/payments/v1").click()
+            editor.fill('{"reference": }')
+            console.get_by_role("button", name="Send request").click()
+            assert "line 1, column 15" in console.locator("p.dp-tryit__error").inner_text()
+            try:
+                page.add_script_tag(path=str(axe_core()))
+            except RuntimeError as exc:  # no npm, or the registry cannot be reached
+                pytest.skip(f"axe-core from the npm registry: {exc}")
+            violations = page.evaluate("""async () => (await axe.run("details.dp-tryit[open]",
+                {resultTypes: ["violations"]})).violations.filter(v => ["serious", "critical"].includes(v.impact))
+                .flatMap(v => v.nodes.map(n => [v.id, n.target.join(" ")]))""")
+            assert violations == [], (scheme, violations)
             assert all(r["url"].startswith(base) for r in requests)  # no third-party host
             page.close()
         assert colours["light"] != colours["dark"], colours
