@@ -5,7 +5,9 @@ loopback server stands for a host the portal did not approve and must never rece
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import http.server
 import json
 import re
@@ -33,6 +35,7 @@ def browser_test(test):
     return test
 
 TOKEN = "tok-3f9a-secret"
+PKCE_TOKEN = "tok-from-pkce-77"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -68,6 +71,13 @@ class PaymentsApi(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         request = self._record()
+        if request["path"] == "/login/authorize":  # the reader signs in at once: back to the page with a code
+            query = dict(request["query"])
+            self.server.challenges["c0de-pkce"] = query["code_challenge"]
+            self.send_response(302)
+            self.send_header("Location", f"{query['redirect_uri']}?code=c0de-pkce&state={query['state']}")
+            self.end_headers()
+            return
         match = re.fullmatch(r"/payments/v1/payments(?:/([^/]+))?", request["path"])
         if not match:
             return self._answer(404, {"type": "about:blank", "title": "Not found", "status": 404})
@@ -80,6 +90,12 @@ class PaymentsApi(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         request = self._record()
+        if request["path"] == "/login/token" and "code_verifier" in request["body"]:
+            form = dict(parse_qsl(request["body"]))
+            digest = hashlib.sha256(form["code_verifier"].encode()).digest()
+            if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != self.server.challenges.get(form["code"]):
+                return self._answer(400, {"error": "invalid_grant"})
+            return self._answer(200, {"access_token": PKCE_TOKEN, "token_type": "Bearer"})
         if not request["path"].startswith("/payments/v1/payments"):
             return self._answer(404, {"type": "about:blank", "title": "Not found", "status": 404})
         body = json.loads(request["body"] or "null")
@@ -101,8 +117,9 @@ class PaymentsApi(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def payments_api():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PaymentsApi)
-    server.received, server.payments = [], {"order-4711": {"reference": "order-4711", "state": "AUTHORIZED",
-                                                           "amount": {"currency": "NOK", "value": 100}}}
+    server.received, server.challenges = [], {}
+    server.payments = {"order-4711": {"reference": "order-4711", "state": "AUTHORIZED",
+                                      "amount": {"currency": "NOK", "value": 100}}}
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield server
@@ -362,6 +379,9 @@ def test_each_example_api_sends_through_its_console_when_its_test_server_is_on_l
         login = root / "content/sources/login/docs/swagger.json"
         swagger = json.loads(login.read_text())
         swagger.update(host=host, schemes=["http"])
+        oauth2 = swagger["securityDefinitions"]["oauth2"]
+        for key in ("authorizationUrl", "tokenUrl"):
+            oauth2[key] = oauth2[key].replace("https://api.northwind-pay.example", f"http://{host}")
         login.write_text(json.dumps(swagger))
         config.write_text(config.read_text().replace("allowed_hosts: [apitest.northwind-pay.example]",
                                                      f"allowed_hosts: ['{host}']"))
@@ -399,6 +419,21 @@ def test_each_example_api_sends_through_its_console_when_its_test_server_is_on_l
             assert got["headers"]["authorization"] == "Basic Y2xpZW50LTE6czNjcmV0"  # client-1:s3cret
             assert got["headers"]["content-type"] == "application/x-www-form-urlencoded"
             assert dict(parse_qsl(got["body"]))["code"] == "c0de"
+
+            # Signing in with the authorization code and PKCE (the spec gives the URLs, on the allowed host).
+            userinfo = page.locator("[id='operation/userinfo'] details.dp-tryit")
+            userinfo.locator("summary").click()
+            userinfo.get_by_label("client ID").fill("portal-client")
+            userinfo.get_by_role("button", name="Sign in").click()
+            page.locator("[id='operation/userinfo'] .dp-tryit__status", has_text="Signed in").wait_for(timeout=10_000)
+            assert "code=" not in page.url and "state=" not in page.url
+            assert userinfo.get_by_label("oauth2").first.input_value() == PKCE_TOKEN
+            userinfo.get_by_role("button", name="Send request").click()
+            userinfo.locator(".dp-tryit__status", has_text="Status ").wait_for(timeout=10_000)
+            assert api.received[-1]["headers"]["authorization"] == f"Bearer {PKCE_TOKEN}"
+            authorize = next(r for r in api.received if r["path"] == "/login/authorize")
+            assert dict(authorize["query"])["code_challenge_method"] == "S256"
+            assert PKCE_TOKEN not in page.evaluate("JSON.stringify(Object.entries(localStorage))")
             browser.close()
 
 

@@ -49,8 +49,16 @@ class TryIt:
     def page_config(self, api_key: str, schemes: dict[str, Any]) -> dict[str, Any]:
         """What every console of a page shares: the allowed hosts, the proxy, the API's security schemes."""
         return {"api": api_key, "allowedHosts": sorted({h.strip().lower() for h in self.allowed_hosts}),
-                "proxy": self.proxy or "", "schemes": {str(k): security_scheme(v) for k, v in schemes.items()
+                "proxy": self.proxy or "", "schemes": {str(k): self.scheme(v) for k, v in schemes.items()
                                                         if isinstance(v, dict)}}
+
+    def scheme(self, scheme: dict[str, Any]) -> dict[str, Any]:
+        """:func:`security_scheme`, with the authorization-code flow's URLs when both are on allowed hosts."""
+        result = security_scheme(scheme)
+        flow = authorization_code_flow(scheme)
+        if flow and self.allows(flow[0]) and self.allows(flow[1]):
+            result["authorizationUrl"], result["tokenUrl"] = flow
+        return result
 
 
 def security_scheme(scheme: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +73,19 @@ def security_scheme(scheme: dict[str, Any]) -> dict[str, Any]:
     if kind in ("oauth2", "openIdConnect"):
         return {"type": kind}
     return {"type": "unsupported"}
+
+
+def authorization_code_flow(scheme: dict[str, Any]) -> tuple[str, str] | None:
+    """(authorization URL, token URL) of an OAuth2 scheme's authorization-code flow (Swagger 2's
+    ``accessCode``), if the spec gives both."""
+    if scheme.get("type") != "oauth2":
+        return None
+    flows = scheme.get("flows") if isinstance(scheme.get("flows"), dict) else {}
+    flow = flows.get("authorizationCode") if isinstance(flows.get("authorizationCode"), dict) else (
+        scheme if scheme.get("flow") == "accessCode" else None)
+    if not flow or not isinstance(flow.get("authorizationUrl"), str) or not isinstance(flow.get("tokenUrl"), str):
+        return None
+    return flow["authorizationUrl"], flow["tokenUrl"]
 
 
 def server_urls(servers: list[Any]) -> list[str]:
@@ -145,7 +166,7 @@ class ConsoleData:
                 if item["name"] not in schemes:
                     schemes.append(item["name"])
         return {"method": view["method"], "path": view["path"], "params": params, "bodies": bodies,
-                "schemes": [(name, security_scheme(self.api.security_schemes.get(name) or {}),
+                "schemes": [(name, self.settings.scheme(self.api.security_schemes.get(name) or {}),
                              str((self.api.security_schemes.get(name) or {}).get("description") or ""))
                             for name in schemes],
                 "optional_auth": any(not requirement for requirement in view.get("security") or []),

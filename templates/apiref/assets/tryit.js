@@ -217,7 +217,88 @@
         })
       })
     })
+    this.form.querySelectorAll("[data-signin]").forEach(function (button) {
+      button.addEventListener("click", function () { self.signIn(button.getAttribute("data-signin")) })
+    })
     this.showTarget()
+  }
+
+  /* ---- OAuth2 authorization code with PKCE: the code comes back in this page's URL (removed at once),
+     the token only ever from a fetch to the token URL, into sessionStorage ---- */
+
+  function randomText() {
+    var bytes = new Uint8Array(32)
+    crypto.getRandomValues(bytes)
+    return base64Url(bytes)
+  }
+
+  function base64Url(bytes) {
+    var binary = ""
+    new Uint8Array(bytes).forEach(function (byte) { binary += String.fromCharCode(byte) })
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+  }
+
+  Console.prototype.signIn = function (name) {
+    var scheme = SCHEMES[name] || {}, self = this
+    var client = this.form.querySelector("[data-scheme='" + CSS.escape(name) + "'][data-part='client']")
+    this.clearErrors()
+    if (!scheme.authorizationUrl || !isAllowed(scheme.authorizationUrl) || !isAllowed(scheme.tokenUrl)) {
+      this.render({refused: "Sign-in is not possible here: the authorization or token URL is not on a host this portal allows."}, null)
+      return
+    }
+    if (!client.value) { this.fieldError(client, "Required to sign in"); client.focus(); return }
+    if (!window.crypto || !crypto.subtle) {
+      this.render({refused: "Sign-in needs a secure page (https): paste a token instead."}, null)
+      return
+    }
+    var verifier = randomText(), state = randomText(), redirect = location.origin + location.pathname
+    crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)).then(function (digest) {
+      try {
+        sessionStorage.setItem(STORE + "pkce", JSON.stringify({scheme: name, verifier: verifier, state: state, redirect: redirect,
+          client: client.value, anchor: self.details.closest("section") ? self.details.closest("section").id : ""}))
+      } catch (error) { self.render({refused: "Sign-in needs this tab's storage (sessionStorage), which is off."}, null); return }
+      var url = new URL(scheme.authorizationUrl)
+      url.searchParams.set("response_type", "code")
+      url.searchParams.set("client_id", client.value)
+      url.searchParams.set("redirect_uri", redirect)
+      url.searchParams.set("code_challenge", base64Url(digest))
+      url.searchParams.set("code_challenge_method", "S256")
+      url.searchParams.set("state", state)
+      location.assign(url.toString())
+    })
+  }
+
+  function finishSignIn() {
+    var params = new URLSearchParams(location.search)
+    if (!params.has("state") || !(params.has("code") || params.has("error"))) return
+    var pending = null
+    try { pending = JSON.parse(sessionStorage.getItem(STORE + "pkce")) } catch (error) { pending = null }
+    if (!pending || pending.state !== params.get("state")) return
+    try { sessionStorage.removeItem(STORE + "pkce") } catch (error) { /* nothing kept */ }
+    history.replaceState(null, "", location.pathname + (pending.anchor ? "#" + pending.anchor : ""))
+    var section = pending.anchor ? document.getElementById(pending.anchor) : null
+    var details = section ? section.querySelector("details.dp-tryit") : null
+    var target = details && details.dpConsole
+    if (details) details.open = true
+    function tell(message, ok) { if (target) target.render({refused: message, ok: ok}, null) }
+    var scheme = SCHEMES[pending.scheme] || {}
+    if (params.has("error")) { tell("Sign-in did not succeed: " + params.get("error") + "."); return }
+    if (!scheme.tokenUrl || !isAllowed(scheme.tokenUrl)) { tell("Sign-in stopped: the token URL is not on an allowed host."); return }
+    var body = new URLSearchParams({grant_type: "authorization_code", code: params.get("code"), redirect_uri: pending.redirect,
+                                    code_verifier: pending.verifier, client_id: pending.client})
+    fetch(scheme.tokenUrl, {method: "POST", body: body, mode: "cors", credentials: "omit", cache: "no-store",
+                            redirect: "manual", referrerPolicy: "no-referrer"})
+      .then(function (response) { return response.json().then(function (data) { return [response, data] }) })
+      .then(function (pair) {
+        var token = pair[1] && typeof pair[1].access_token === "string" ? pair[1].access_token : ""
+        if (!pair[0].ok || !token) { tell("Sign-in did not succeed: the token URL answered " + pair[0].status + " without an access token."); return }
+        store(pending.scheme, "token", token)
+        document.querySelectorAll("[data-scheme][data-part='token']").forEach(function (input) {
+          if (input.getAttribute("data-scheme") === pending.scheme) input.value = token
+        })
+        tell("Signed in: the access token is filled in below and kept in this tab only.", true)
+      })
+      .catch(function () { tell("Sign-in did not succeed: the token URL could not be reached or sends no CORS headers.") })
   }
 
   Console.prototype.showTarget = function () {
@@ -421,7 +502,7 @@
     var result = this.result
     result.textContent = ""
     if (outcome.refused) {
-      result.appendChild(element("p", "dp-tryit__status dp-tryit__status--failed", outcome.refused))
+      result.appendChild(element("p", "dp-tryit__status" + (outcome.ok ? "" : " dp-tryit__status--failed"), outcome.refused))
     } else {
       var response = outcome.response
       var status = element("p", "dp-tryit__status dp-tryit__status--" + String(response.status).charAt(0),
@@ -440,6 +521,7 @@
       body.tabIndex = 0
       result.appendChild(body)
     }
+    if (!request) return
     if (request.cookies.length) result.appendChild(element("p", "dp-tryit__hint", "Cookies are not sent from this page (browsers do not let a page set them for another site): the curl command includes them."))
     result.appendChild(element("p", "dp-tryit__label", "The same request with curl"))
     var curl = element("pre", "dp-tryit__curl")
@@ -455,6 +537,7 @@
       details.dpConsole = new Console(details)
       consoles.push(details.dpConsole)
     })
+    finishSignIn()
     document.addEventListener("dp-server-change", function () {
       document.querySelectorAll("details.dp-tryit").forEach(function (details) { if (details.dpConsole) details.dpConsole.showTarget() })
     })
