@@ -477,3 +477,25 @@ def test_hostile_spec_text_reaches_the_console_as_text_only(tmp_path):
     html = page.read_text()
     assert "dp-tryit" in html and "<img" not in html
     assert html.count("</script>") == html.count("<script")  # no script element ended early
+
+
+def test_an_operation_with_its_own_servers_is_sent_there_or_gets_no_console(tmp_path):
+    spec = tmp_path / "spec.json"
+    operation = {"responses": {"200": {"description": "ok"}}}
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "Own servers", "version": "1"},
+        "servers": [{"url": "https://api.example.com/v1"}],
+        "paths": {"/upload": {"post": {**operation, "operationId": "upload", "tags": ["t"],
+                                       "servers": [{"url": "https://other.example.net"},
+                                                   {"url": "https://files.example.com/v1"}]}},
+                  "/elsewhere": {"get": {**operation, "operationId": "elsewhere", "tags": ["t"],
+                                         "servers": [{"url": "https://other.example.net"}]}},
+                  "/plain": {"get": {**operation, "operationId": "plain", "tags": ["t"]}}}}))
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="own/api/spec",
+                         try_it=TryIt(("api.example.com", "files.example.com")))
+    html = (tmp_path / "docs/own/api/spec/t.md").read_text()
+    sections = {m.group(1): m.group(2) for m in re.finditer(r'<section[^>]* id="operation/(\w+)"(.*?)</section>', html,
+                                                              re.S)}
+    assert 'data-server="https://files.example.com/v1"' in sections["upload"]
+    assert "dp-tryit" not in sections["elsewhere"]
+    assert "dp-tryit" in sections["plain"] and "data-server" not in sections["plain"]

@@ -118,8 +118,13 @@ class ConsoleData:
         return [{"index": index, "url": url} for index, url in enumerate(server_urls(self.api.servers))
                 if self.settings.allows(url)]
 
-    def operation(self, view: dict[str, Any]) -> dict[str, Any]:
-        """The console of one operation view: its fields, body editors and the schemes it can use."""
+    def operation(self, view: dict[str, Any]) -> dict[str, Any] | None:
+        """The console of one operation view: its fields, body editors and the schemes it can use. An
+        operation with servers of its own is sent to the first of them on an allowed host (None: none is)."""
+        own = server_urls(view.get("servers") or [])
+        allowed_own = [url for url in own if self.settings.allows(url)]
+        if own and not allowed_own:
+            return None
         params = []
         for location, items in view["parameters"]:
             for param in items:
@@ -166,6 +171,7 @@ class ConsoleData:
                 if item["name"] not in schemes:
                     schemes.append(item["name"])
         return {"method": view["method"], "path": view["path"], "params": params, "bodies": bodies,
+                "server": allowed_own[0] if allowed_own else "",
                 "schemes": [(name, self.settings.scheme(self.api.security_schemes.get(name) or {}),
                              str((self.api.security_schemes.get(name) or {}).get("description") or ""))
                             for name in schemes],

@@ -301,8 +301,13 @@
       .catch(function () { tell("Sign-in did not succeed: the token URL could not be reached or sends no CORS headers.") })
   }
 
+  /* The operation's own server (the spec's first on an allowed host), else the one the page's selector chose. */
+  Console.prototype.base = function () {
+    return this.details.getAttribute("data-server") || baseUrl()
+  }
+
   Console.prototype.showTarget = function () {
-    var url = baseUrl()
+    var url = this.base()
     this.form.querySelector(".dp-tryit__server").textContent = url || "(no server)"
     var blocked = this.form.querySelector(".dp-tryit__blocked")
     var allowed = url && isAllowed(url)
@@ -421,7 +426,7 @@
     if (!ok) { if (firstBad) firstBad.focus(); return null }
     var search = new URLSearchParams()
     query.forEach(function (pair) { search.append(pair[0], pair[1]) })
-    var url = baseUrl() + path + (query.length ? "?" + search.toString() : "")
+    var url = this.base() + path + (query.length ? "?" + search.toString() : "")
     var allHeaders = headers.concat(authHeaders)
     if (contentType) allHeaders.push(["Content-Type", contentType])
     var curl = ["curl -X " + this.details.getAttribute("data-method") + " " + quote(url)]
