@@ -14,6 +14,11 @@ from pathlib import Path
 @lru_cache(maxsize=1)
 def templates_dir() -> Path:
     """The folder holding ``apiref/``, ``overrides/``, ``portal/`` and ``updates/``."""
+    source = Path(__file__).resolve().parents[1] / "templates"
+    if (source / "apiref").is_dir() and (source.parent / "pyproject.toml").is_file():
+        # A source checkout: its own templates, even when an editable install of another checkout maps
+        # ``generator.templates`` elsewhere (its finder answers for the submodule this package lacks).
+        return source
     try:
         import generator.templates as templates
     except ModuleNotFoundError:  # a source checkout run without installing (PYTHONPATH=.)
