@@ -81,6 +81,12 @@ class PaymentsApi(http.server.BaseHTTPRequestHandler):
         match = re.fullmatch(r"/payments/v1/payments(?:/([^/]+))?", request["path"])
         if not match:
             return self._answer(404, {"type": "about:blank", "title": "Not found", "status": 404})
+        if match.group(1) == "no-cors":  # an answer a browser must not show to the page
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+            return
         if match.group(1):
             payment = self.server.payments.get(match.group(1))
             return self._answer(200, payment) if payment else self._answer(404, {"title": "Not found", "status": 404})
@@ -242,6 +248,17 @@ def test_a_reader_sends_a_request_to_the_approved_server_only(loopback_portal):
         assert get[-1]["query"] == [("state", "CAPTURED"), ("pageSize", "5")]
         assert get[-1]["headers"]["merchant-serial-number"] == "123456"
 
+        # An answer without CORS headers: the reader learns why nothing shows, in plain words.
+        get_payment = page.locator("[id='operation/getPayment'] details.dp-tryit")
+        get_payment.locator("summary").click()
+        get_payment.get_by_label("reference").fill("no-cors")
+        get_payment.get_by_role("button", name="Send request").click()
+        failure = get_payment.locator(".dp-tryit__status--failed")
+        failure.wait_for(timeout=10_000)
+        assert "does not allow calls from this page" in failure.inner_text() and "CORS" in failure.inner_text()
+        assert f"curl -X GET '{allowed_origin}/payments/v1/payments/no-cors'" in get_payment.locator(
+            ".dp-tryit__curl").inner_text()
+
         # The token: never in a URL, never in localStorage, never sent to any other host.
         assert TOKEN not in page.url
         assert TOKEN not in page.evaluate("JSON.stringify(Object.entries(localStorage))")
@@ -277,7 +294,10 @@ def test_petstore_from_oas_examples_gets_a_console_that_sends_to_its_own_host(tm
     received = []
 
     def answer(route, request):
-        received.append({"method": request.method, "url": request.url, "headers": request.headers})
+        received.append({"method": request.method, "url": request.url, "headers": request.headers,
+                         "body": request.post_data_buffer or b""})
+        if "/pet/findByStatus" in request.url:  # the host cannot be reached
+            return route.abort("connectionrefused")
         route.fulfill(status=200, headers={"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "*",
                                            "Content-Type": "application/json"},
                       body=json.dumps({"id": 7, "name": "doggie", "status": "available"}))
@@ -303,7 +323,27 @@ def test_petstore_from_oas_examples_gets_a_console_that_sends_to_its_own_host(tm
         upload = page.locator("[id='operation/uploadFile'] details.dp-tryit")
         upload.locator("summary").click()
         assert upload.locator("input[type=file]").count() == 1
+        upload.get_by_label("petId").fill("7")
+        upload.get_by_label("additionalMetadata").fill("front view")
+        upload.locator("input[type=file]").set_input_files(
+            {"name": "dog.png", "mimeType": "image/png", "buffer": b"\x89PNG-bytes-of-a-dog"})
+        upload.get_by_label("petstore_auth").first.fill(TOKEN)
+        upload.get_by_role("button", name="Send request").click()
+        upload.locator(".dp-tryit__status", has_text="Status 200").wait_for(timeout=10_000)
+        assert "-F 'file=@dog.png'" in upload.locator(".dp-tryit__curl").inner_text()
+        # A host that cannot be reached: the reader is told why no answer shows, in plain words.
+        by_status = page.locator("[id='operation/findPetsByStatus'] details.dp-tryit")
+        by_status.locator("summary").click()
+        by_status.locator("select[data-param=status]").select_option("sold")
+        by_status.get_by_role("button", name="Send request").click()
+        failure = by_status.locator(".dp-tryit__status--failed")
+        failure.wait_for(timeout=10_000)
+        assert "unreachable from your network" in failure.inner_text() and "curl" in failure.inner_text()
         browser.close()
+    upload_request = next(r for r in received if r["method"] == "POST" and r["url"].endswith("/v2/pet/7/uploadImage"))
+    assert upload_request["headers"]["content-type"].startswith("multipart/form-data; boundary=")
+    assert upload_request["headers"]["authorization"] == f"Bearer {TOKEN}"
+    assert b"\x89PNG-bytes-of-a-dog" in upload_request["body"] and b"front view" in upload_request["body"]
     gets = [r for r in received if r["method"] == "GET"]
     assert gets and urlsplit(gets[0]["url"]).path == "/v2/pet/7" and gets[0]["headers"]["api_key"] == TOKEN
     assert all(urlsplit(r["url"]).hostname in ("127.0.0.1", "petstore.swagger.io") for r in requests)
