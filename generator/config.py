@@ -75,6 +75,9 @@ class SourceConfig(base.Config):
     """Allow ``$ref`` to ``http(s)://`` URLs in this source's specs."""
     published_urls = c.ListOfItems(c.Type(str), default=[])
     """URL prefixes where this source's pages were published before (rewritten to portal links)."""
+    try_it = c.Optional(c.Type(bool))
+    """Show the "Try it" console in this source's API reference. Default: the portal's ``try_it.enabled``.
+    Requests still go only to the portal's ``try_it.allowed_hosts``."""
 
 
 class UpdatesConfig(base.Config):
@@ -98,6 +101,19 @@ class FeedbackConfig(base.Config):
     endpoint = c.Optional(c.Type(str))
     """URL that receives ``POST {page, title, rating, source}`` as JSON. Without it (or with
     ``enabled: false``) the widget is hidden, and ``devportal check`` reports that."""
+
+
+class TryItConfig(base.Config):
+    """The API reference's "Try it" console: readers send real requests from the page, to approved hosts only."""
+
+    enabled = c.Type(bool, default=False)
+    """Show the console in every source's reference (a source's own ``try_it`` overrides it)."""
+    allowed_hosts = c.ListOfItems(c.Type(str), default=[])
+    """Hosts (``api.example.com``, or ``host:port``) the console may send requests to. A server of a spec
+    elsewhere is never called: a source's spec cannot point readers' credentials at a host you did not approve."""
+    proxy = c.Optional(c.Type(str))
+    """URL prefix of a CORS proxy for APIs that send no CORS headers: the console requests
+    ``<proxy><request URL>``. The proxy then sees every header and body, credentials included."""
 
 
 class LimitsConfig(base.Config):
@@ -147,9 +163,12 @@ class PortalConfig(base.Config):
     """URL of the published portal; absolute links to it are checked and made relative."""
     limits = c.SubConfig(LimitsConfig)
     """Size limits on what sources provide (see :class:`LimitsConfig`)."""
+    try_it = c.SubConfig(TryItConfig)
+    """The API reference's "Try it" console (see :class:`TryItConfig`); off unless enabled."""
 
 
-SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig}
+SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig,
+               "try_it": TryItConfig}
 
 
 @dataclass

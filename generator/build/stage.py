@@ -23,7 +23,7 @@ from generator.build import portal_pages
 from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.build.nav import NavPage, default_source_nav, nav_from_file
 from generator.build.swap import recover, release, work_dir
-from generator.config import ProjectConfig, SourceConfig
+from generator.config import ProjectConfig, SourceConfig, TryItConfig
 from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
@@ -32,6 +32,7 @@ from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, conver
 from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import ApiReference, render_api_reference
 from generator.render.reference.render import install_page_template
+from generator.render.reference.tryit import TryIt
 from generator.repo_files import (
     DEFAULT_LIMITS,
     ContentLimits,
@@ -145,7 +146,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         problems.extend(duplicate_urls(portal_plan, staged_sources))
         for staged in staged_sources:
             _render_references(staged, docs_dir, index, problems, overrides,
-                               project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits())
+                               project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits(),
+                               portal.try_it)
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -299,9 +301,12 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
 
 
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path, validation_cache: Path, limits: ContentLimits = DEFAULT_LIMITS) -> None:
+                       overrides: Path, validation_cache: Path, limits: ContentLimits = DEFAULT_LIMITS,
+                       try_it_config: TryItConfig | None = None) -> None:
     cfg = staged.config
     slugs: set[str] = set()
+    enabled = cfg.try_it if cfg.try_it is not None else bool(try_it_config and try_it_config.enabled)
+    try_it = TryIt(tuple(try_it_config.allowed_hosts), try_it_config.proxy) if enabled and try_it_config else None
     for repo_path in staged.spec_files:
         slug = spec_slug(repo_path)
         while slug in slugs:
@@ -311,7 +316,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
-            fragments_dir=overrides, cache_dir=validation_cache, limits=limits)
+            fragments_dir=overrides, cache_dir=validation_cache, limits=limits, try_it=try_it)
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():

@@ -26,6 +26,8 @@ from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
+from generator.render.reference.tryit import ASSETS as TRY_IT_ASSETS
+from generator.render.reference.tryit import ConsoleData, TryIt
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
@@ -199,7 +201,8 @@ class _Renderer:
             example = self.views.example(schema, target_uri, "request")
         return {"name": str(param.get("name", "")), "in": param.get("in", "query"), "required": bool(
             param.get("required")), "deprecated": bool(param.get("deprecated")), "view": view,
-            "description": self.describe(param.get("description")), "_example": example}
+            "description": self.describe(param.get("description")), "_example": example, "schema": schema,
+            "schema_uri": target_uri}
 
     def media(self, content: Any, uri: str, mode: str) -> list[dict[str, Any]]:
         result = []
@@ -222,6 +225,7 @@ class _Renderer:
             result.append({"type": media_type, "view": self.views.schema(schema, uri, mode) if schema else None,
                            "examples": [(label, pretty_json(value) if not isinstance(value, str) else value)
                                         for label, value in examples], "generated": generated,
+                           "schema": schema, "schema_uri": uri,
                            "first_example": examples[0][1] if examples else None})
         return result
 
@@ -325,6 +329,8 @@ def _aside_examples(media: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, 
 
 
 MODELS_MARK = "@@devportal-models@@"
+ROOT_MARK = "@@devportal-root@@"  # a site-root-relative URL follows (the "Try it" console's assets)
+_ROOT_URL = re.compile(re.escape(ROOT_MARK) + r"([\w./-]+)")
 FRAGMENTS = "devportal-apiref"
 BANNER_MARK = "<!--devportal:spec-problems-->"
 PAGE_TEMPLATE = "devportal-apiref.html"
@@ -413,8 +419,8 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _copy_assets(docs_dir: Path) -> None:
-    for asset in ASSETS:
+def _copy_assets(docs_dir: Path, assets: tuple[str, ...] = ASSETS) -> None:
+    for asset in assets:
         source = TEMPLATES / "assets" / PurePosixPath(asset).name
         target = docs_dir / asset
         if not target.exists():
@@ -426,8 +432,11 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
                          fragments_dir: Path | None = None, cache_dir: Path | None = None,
-                         limits: ContentLimits = DEFAULT_LIMITS) -> ApiReference:
+                         limits: ContentLimits = DEFAULT_LIMITS, try_it: TryIt | None = None) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
+
+    With ``try_it``, each operation on the tag pages and the single page gets a "Try it" console that sends
+    requests to the API's servers on ``try_it.allowed_hosts`` (its script and style load on those pages only).
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
     ``fragments_dir`` (a theme ``custom_dir``), each page's HTML goes there as a fragment that the page's
@@ -484,6 +493,16 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                                 if op.operation_id}
     operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
     env = renderer.env
+    try_it_page = None
+    if try_it is not None:
+        consoles = ConsoleData(api, files, try_it)
+        servers = consoles.allowed_servers()
+        try_it_page = {"config": {**try_it.page_config(api_title, api.security_schemes), "servers": servers},
+                       "servers": servers}
+        if try_it_page["servers"]:
+            for ops in operations.values():
+                for view in ops:
+                    view["try_it"] = consoles.operation(view) if view["kind"] != "webhook" else None
     banner = f"{FRAGMENTS}/{prefix}/_problems.html"
 
     def known(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -498,14 +517,16 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     def write(staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
               schema_names: list[str] = ()) -> None:
         html = number_code_blocks(html)
-        if fragments_dir is None:
-            _write(docs_dir / staged, front, html, models_link)
+        if fragments_dir is None:  # a page at <staged without .md>/ (directory URLs)
+            _write(docs_dir / staged, front, html.replace(ROOT_MARK, "../" * len(PurePosixPath(staged).parts)),
+                   models_link)
             return
         fragment = f"{FRAGMENTS}/{staged[:-3]}.html"
         target = fragments_dir / fragment
         target.parent.mkdir(parents=True, exist_ok=True)
         html = html.replace(MODELS_MARK, models_link)
         html = _raw(html).replace(BANNER_MARK, f"{{% endraw %}}{{% include '{banner}' %}}{{% raw %}}")
+        html = _ROOT_URL.sub(lambda m: f"{{% endraw %}}{{{{ {json.dumps(m.group(1))} | url }}}}{{% raw %}}", html)
         target.write_text(html, encoding="utf-8")
         light = renderer.env.get_template("light.md.j2").render(heading=front["title"], views=views,
                                                                   schema_names=schema_names)
@@ -515,7 +536,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
               "invalid": invalid if fragments_dir is None else BANNER_MARK,
               "describe": renderer.describe, "schema_html": renderer.schema_html,
               "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
-              "tags": api.tags, "operations": operations, "tag_anchors": tag_anchors}
+              "tags": api.tags, "operations": operations, "tag_anchors": tag_anchors, "try_it": try_it_page}
     aliases = {}
     for tag in operations:  # a link to a whole tag lands at the top of its page
         for alias in tag_anchors(tag):
@@ -567,6 +588,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     else:
         downloads.result()
     _copy_assets(docs_dir)
+    if try_it_page is not None:
+        _copy_assets(docs_dir, TRY_IT_ASSETS)
     if fragments_dir is not None:
         if pending is not None:
             problems, invalid = known(pending())
