@@ -19,11 +19,11 @@ import material
 import pytest
 import yaml
 
-from generator.build.mkdocs_yml import REQUIRED_EXTENSIONS
 from generator.cli import main
 from generator.render.escaping import html_meta, html_nav, html_text, markdown_text
 from generator.render.pages.safe_attributes import EXTENSION
 from generator.render.pages.sanitize import clean_html, is_safe_url, sanitize_html
+from generator.stage.mkdocs_yml import REQUIRED_EXTENSIONS
 from tests.conftest import REPO_ROOT, new_upstream, write_portal
 from tests.hostile_source import (
     Payloads,

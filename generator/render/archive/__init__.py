@@ -30,6 +30,7 @@ from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePag
 from generator.render.pages.frontmatter import FrontMatter, split_front_matter
 from generator.render.pages.segments import fenced_lines
 from generator.render.pages.site_index import HEADING, anchors_of, heading_text
+from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
 
 TEMPLATES = templates_dir() / "updates"
@@ -247,8 +248,6 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
                   site_url: str | None, site_name: str, api_names: set[str],
                   page_meta: dict[str, dict[str, Any]] | None = None) -> UpdatesOutput:
     """Write the update pages (with previous/next links), archive, tag pages and feeds."""
-    from generator.build.stage import write_page
-
     env = _templates()
     problems: list[Diagnostic] = []
     index_page = f"{url}/index.md"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,17 +14,16 @@ from urllib.parse import urlsplit
 
 import jinja2
 import markdown
-import yaml
 from markupsafe import Markup
 
-from generator.diagnostics import Diagnostic, Severity, report, warning
+from generator.diagnostics import Diagnostic, Severity, warning
 from generator.package_data import templates_dir
-from generator.render.escaping import html_meta, html_nav, html_text, markdown_text
 from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
 from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
+from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import SpecFiles
@@ -339,11 +336,7 @@ RESERVED_PAGES = {"index", "models", "all"}
 
 def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> None:
     """A staged reference page: front matter, then the HTML (schema links made relative to this page)."""
-    body = body.replace(MODELS_MARK, models_link)
-    front = {"search": REFERENCE_SEARCH, **front}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    front_matter = yaml.safe_dump(html_meta(front), sort_keys=True, allow_unicode=True)
-    path.write_text(f"---\n{front_matter}---\n\n{body.strip()}\n", encoding="utf-8")
+    write_page(path, {"search": REFERENCE_SEARCH, **front}, body.replace(MODELS_MARK, models_link).strip())
 
 
 NAV_GROUP = 20  # tags per navigation group, for APIs with too many tags for one flat list
@@ -580,50 +573,3 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
 def _raw(html: str) -> str:
     """``html`` as a Jinja template that outputs it as is, whatever it contains."""
     return "{% raw %}" + html.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
-
-
-def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
-    """``devportal render-spec``: one spec's reference as a site of its own, with the portal's theme."""
-    from generator.build.site import build_site
-    from generator.diagnostics import Diagnostics
-
-    spec_path = spec_path.resolve()
-    if not spec_path.is_file():
-        print(f"{spec_path}: no such file", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory(prefix="devportal-render-spec-") as tmp:
-        docs = Path(tmp) / "docs"
-        overrides = Path(tmp) / "overrides"
-        portal_overrides = TEMPLATES.parent / "overrides"
-        if portal_overrides.is_dir():
-            shutil.copytree(portal_overrides, overrides)
-        install_page_template(overrides)
-        reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
-                                         url_prefix=slug(spec_path.stem), display_path=spec_path.name,
-                                         fragments_dir=overrides)
-        problems = Diagnostics(reference.diagnostics)
-        if not reference.nav:
-            report(problems, strict=strict)
-            return 1
-        _write(docs / "index.md", {"title": reference.title}, f"# {markdown_text(reference.title)}\n\n"
-               f"[Open the API reference]({slug(spec_path.stem)}/index.md)", "")
-        config = {"site_name": html_text(reference.title), "docs_dir": "docs", "use_directory_urls": True,
-                  "theme": {"name": "material", "font": False, "features": ["navigation.indexes", "navigation.prune"],
-                            "custom_dir": str(overrides)},
-                  "extra_css": [a for a in reference.assets if a.endswith(".css")] +
-                  (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file()
-                   else []),
-                  "extra_javascript": [a for a in reference.assets if a.endswith(".js")],
-                  "markdown_extensions": ["attr_list", "md_in_html", "tables"],
-                  "plugins": ["search"], "nav": html_nav([{"Home": "index.md"}, {reference.title: reference.nav}])}
-        config_path = Path(tmp) / "mkdocs.yml"
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        if problems.has_errors(strict=strict):
-            report(problems, strict=strict)
-            return 1
-        problems.extend(build_site(config_path, out_dir, strict=False))
-        report(problems, strict=strict)
-        if problems.has_errors(strict=strict):
-            return 1
-    print(f"reference built: {out_dir}", file=sys.stderr)
-    return 0

@@ -11,27 +11,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import material
-import yaml
 
-from generator.build import portal_pages
-from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
-from generator.build.nav import NavPage, default_source_nav, nav_from_file
-from generator.build.swap import recover, release, work_dir
 from generator.config import ProjectConfig, SourceConfig
-from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
+from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
-from generator.render.escaping import html_meta
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
-from generator.render.reference import ApiReference, render_api_reference
+from generator.render.reference import render_api_reference
 from generator.render.reference.render import install_page_template
+from generator.render.staged_page import write_page
 from generator.repo_files import (
     DEFAULT_LIMITS,
     ContentLimits,
@@ -42,54 +36,14 @@ from generator.repo_files import (
     walk_glob,
 )
 from generator.sources import CheckedOutSource
+from generator.stage import portal_pages
+from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
+from generator.stage.nav import NavPage, default_source_nav, nav_from_file
+from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
+from generator.stage.swap import recover, release, work_dir
 
 SPEC_SLUG = re.compile(r"[^a-z0-9]+")
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
-
-
-@dataclass
-class StagedSource:
-    """What one source contributed to the stage."""
-
-    checkout: CheckedOutSource
-    plans: list = field(default_factory=list)
-    spec_files: list[str] = field(default_factory=list)
-    pages: list[ConvertedPage] = field(default_factory=list)
-    references: list[ApiReference] = field(default_factory=list)
-    nav: list = field(default_factory=list)
-
-    @property
-    def config(self) -> SourceConfig:
-        return self.checkout.config
-
-    @property
-    def title(self) -> str:
-        return self.config.title or self.config.name
-
-
-@dataclass
-class StagedPortal:
-    """The staged docs tree and generated config, with every problem found while staging."""
-
-    stage_dir: Path
-    docs_dir: Path
-    mkdocs_yml: Path
-    config: dict[str, Any]
-    sources: list[StagedSource]
-    diagnostics: Diagnostics
-
-    def blocking(self, strict: bool = False) -> list[Diagnostic]:
-        """The problems that stop the site from being built.
-
-        With ``strict``, every error and warning. Otherwise only errors outside the sources' files (the
-        config, the portal's own pages): a source's file that fails (too big, not UTF-8, an alias bomb, a
-        page with broken front matter...) is left out or published with its error reported, and the rest of
-        the portal builds, so one careless or hostile repo cannot take the whole portal down."""
-        if strict:
-            return [d for d in self.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
-        names = {staged.config.name for staged in self.sources}
-        return [d for d in self.diagnostics.errors
-                if not (d.source in names or d.file.split("/", 1)[0] in names and "/" in d.file)]
 
 
 def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
@@ -363,33 +317,9 @@ def _drop_unknown_icons(pages: list[tuple[str, ConvertedPage]], icon_dirs: list[
                              code="frontmatter-icon", hint="use an icon of the theme, e.g. `material/rocket-launch`"))
 
 
-def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
-    """Front matter the theme uses for "Edit on GitHub" and "Report a problem"."""
-    meta = {"source": checkout.config.name, "source_title": checkout.config.title or checkout.config.name}
-    if repo_path:
-        meta["source_file"] = repo_path
-    if checkout.web_url:
-        if repo_path:
-            meta["edit_url"] = f"{checkout.web_url}/edit/{checkout.edit_branch}/{repo_path}"
-        meta["issue_url"] = f"{checkout.web_url}/issues/new"
-    if checkout.stale:
-        meta["devportal_stale"] = checkout.stale.notice  # the API reference's template shows it as a banner
-    return meta
-
-
 def stale_banner(notice: str) -> str:
     """A warning admonition opening a page of a source built from its cached commit (``--allow-stale``)."""
     return f'!!! warning "Possibly out of date"\n\n    {notice}\n\n'
-
-
-def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
-    """Write a staged page: YAML front matter (its text escaped as HTML, see :mod:`generator.render.escaping`),
-    then the Markdown body."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    front = yaml.safe_dump(html_meta(meta), sort_keys=True, allow_unicode=True,
-                           default_flow_style=False) if meta else ""
-    text = f"---\n{front}---\n\n{markdown}" if front else markdown
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
 def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics, page_file: str, *,

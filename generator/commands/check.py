@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.build.project_lock import DEFAULT_WAIT
-from generator.build.stage import StagedPortal, stage_portal
 from generator.config import ProjectConfig, feedback_diagnostics, load_project_config, validate_portal_config
 from generator.diagnostics import DiagnosticError, Diagnostics, error, warning
+from generator.pipeline import fetch
+from generator.project_lock import DEFAULT_WAIT
+from generator.stage.docs_tree import stage_portal
+from generator.stage.staged import StagedPortal
 
 DEFAULT_SPEC_GLOBS = ["**/openapi*.yaml", "**/openapi*.yml", "**/openapi*.json", "**/swagger*.yaml",
                       "**/swagger*.yml", "**/swagger*.json"]
@@ -27,8 +29,6 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
               log: Callable[[str], None] | None = None, allow_stale: bool = False,
               wait: float | None = DEFAULT_WAIT) -> Diagnostics:
     """Run every validator; return all problems (config, fetch, Markdown, links, specs, nav, redirects)."""
-    from generator.build.portal import fetch
-
     problems = Diagnostics()
     # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
     project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)

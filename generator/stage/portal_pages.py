@@ -11,7 +11,7 @@ import posixpath
 import shutil
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -23,11 +23,10 @@ from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
 from generator.render.escaping import markdown_templates
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
+from generator.render.staged_page import write_page
 from generator.repo_files import GlobLimitError, is_markdown, walk_glob
 from generator.sources import CheckedOutSource
-
-if TYPE_CHECKING:
-    from generator.build.stage import StagedSource
+from generator.stage.staged import StagedSource, page_source_meta
 
 PORTAL = "portal"
 API_OVERVIEW_MARKER = "<!-- devportal:api-overview -->"
@@ -77,8 +76,6 @@ def portal_page_meta(project: ProjectConfig, repo_path: str) -> dict[str, str]:
 
 def updates_meta(project: ProjectConfig, checkouts: list[CheckedOutSource], updates: list[Update]) -> dict:
     """Edit and issue links of each update, in the repo it comes from."""
-    from generator.build.stage import page_source_meta
-
     source = next((c for c in checkouts if c.config.name == project.portal.updates.source), None)
     return {u.staged_path: page_source_meta(source, u.plan.repo_path) if source else
             portal_page_meta(project, u.plan.repo_path) for u in updates}
@@ -163,8 +160,6 @@ def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
 def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: list[StagedSource],
           updates: UpdatesOutput | None, docs_dir: Path) -> None:
     """Write the portal pages with their markers filled, copy their files, and add per-API updates."""
-    from generator.build.stage import write_page
-
     root = content_dir(project)
     for page in pages:
         markdown = page.markdown

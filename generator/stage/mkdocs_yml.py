@@ -12,17 +12,15 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from generator.config import ProjectConfig, Tagged, TaggedDumper
+from generator.render.archive import UpdatesOutput
 from generator.render.escaping import html_nav
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
-
-if TYPE_CHECKING:
-    from generator.build.stage import StagedSource
-    from generator.render.archive import UpdatesOutput
+from generator.stage.staged import StagedSource
 
 #: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors, bare URLs).
 REQUIRED_EXTENSIONS: list[Any] = [
