@@ -13,10 +13,10 @@ from generator.diagnostics import Diagnostics, report
 from generator.package_data import templates_dir
 from generator.render.escaping import html_nav, html_text, markdown_text
 from generator.render.reference import render_api_reference
-from generator.render.reference.model import slug
 from generator.render.reference.render import REFERENCE_SEARCH, install_page_template
 from generator.render.staged_page import write_page
 from generator.stage.site import build_site
+from generator.urls import slug
 
 
 def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
@@ -33,15 +33,16 @@ def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -
         if portal_overrides.is_dir():
             shutil.copytree(portal_overrides, overrides)
         install_page_template(overrides)
+        prefix = slug(spec_path.stem, "default")
         reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
-                                         url_prefix=slug(spec_path.stem), display_path=spec_path.name,
+                                         url_prefix=prefix, display_path=spec_path.name,
                                          fragments_dir=overrides)
         problems = Diagnostics(reference.diagnostics)
         if not reference.nav:
             report(problems, strict=strict)
             return 1
         write_page(docs / "index.md", {"search": REFERENCE_SEARCH, "title": reference.title},
-                   f"# {markdown_text(reference.title)}\n\n[Open the API reference]({slug(spec_path.stem)}/index.md)")
+                   f"# {markdown_text(reference.title)}\n\n[Open the API reference]({prefix}/index.md)")
         config = {"site_name": html_text(reference.title), "docs_dir": "docs", "use_directory_urls": True,
                   "theme": {"name": "material", "font": False, "features": ["navigation.indexes", "navigation.prune"],
                             "custom_dir": str(overrides)},

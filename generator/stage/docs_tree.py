@@ -31,6 +31,7 @@ from generator.repo_files import (
     ContentLimits,
     GlobLimitError,
     SourceFileError,
+    is_inside,
     is_markdown,
     read_text,
     walk_glob,
@@ -41,8 +42,8 @@ from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, default_source_nav, nav_from_file
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
+from generator.urls import page_url, slug
 
-SPEC_SLUG = re.compile(r"[^a-z0-9]+")
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
 
@@ -56,7 +57,7 @@ def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
     found: set[str] = set()
     empty: list[str] = []
     for pattern in patterns:
-        inside = {rel for rel in matched[pattern] if _inside(root / rel, root_resolved)}
+        inside = {rel for rel in matched[pattern] if is_inside(root / rel, root_resolved)}
         if not inside:
             empty.append(pattern)
         found |= inside
@@ -65,18 +66,10 @@ def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
     return sorted(found), empty
 
 
-def _inside(path: Path, root_resolved: Path) -> bool:
-    try:
-        path.resolve().relative_to(root_resolved)
-        return True
-    except ValueError:
-        return False
-
-
 def spec_slug(repo_path: str) -> str:
     """URL-safe name of a spec from its file name: ``docs/epayment.v1.yml`` → ``epayment-v1``."""
     stem = PurePosixPath(repo_path).name.rsplit(".", 1)[0]
-    return SPEC_SLUG.sub("-", stem.lower()).strip("-") or "api"
+    return slug(stem, "api")
 
 
 def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict: bool = False,
@@ -96,7 +89,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_plan = portal_pages.plan(project, index, problems)
         staged_sources = [_plan_source(project, checkout, index, problems) for checkout in checkouts]
         updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
-        problems.extend(duplicate_urls(portal_plan, staged_sources))
+        problems.extend(duplicate_urls(portal_plan, staged_sources,
+                                        use_directory_urls=project.raw.get("use_directory_urls", True)))
         for staged in staged_sources:
             _render_references(staged, docs_dir, index, problems, overrides,
                                project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits())
@@ -114,7 +108,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             archive = write_archive(updates, converted_updates, docs_dir, url=project.portal.updates.url,
                                     page_meta=portal_pages.updates_meta(project, checkouts, updates),
                                     site_url=project.raw.get("site_url"), site_name=str(project.raw.get("site_name")),
-                                    api_names={s.name for s in project.portal.sources})
+                                    api_names={s.name for s in project.portal.sources},
+                                    use_directory_urls=project.raw.get("use_directory_urls", True))
             problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
@@ -201,20 +196,13 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     return staged
 
 
-def page_url(staged_path: str) -> str:
-    """The URL MkDocs gives a staged page (``a.md`` and ``a/index.md`` both become ``a/``)."""
-    path = PurePosixPath(staged_path)
-    stem = path.with_suffix("")
-    return "" if str(stem) == "index" else (str(stem.parent) if stem.name in ("index", "README") else str(stem)) + "/"
-
-
-def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource]) -> list:
+def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource], *, use_directory_urls: bool = True) -> list:
     """Two pages that would be published at one URL: the second would silently replace the first."""
     owners: dict[str, str] = {}
     problems = []
     plans = [("", plan) for plan in portal_plan] + [(s.config.name, plan) for s in staged_sources for plan in s.plans]
     for source, plan in plans:
-        url = page_url(plan.staged_path)
+        url = page_url(plan.staged_path, use_directory_urls=use_directory_urls).removeprefix("./")
         repo_path = getattr(plan, "repo_path", None) or plan.staged_path
         where = f"{source}/{repo_path}" if source else repo_path
         if url in owners:
@@ -327,7 +315,7 @@ def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnost
     """Publish a file a page links or embeds, as :func:`publish_file` allows (the links were judged
     by the same rule, so a refusal here means the file changed in between)."""
     source = (root / asset)
-    if not _inside(source, root) or not source.is_file():
+    if not is_inside(source, root) or not source.is_file():
         problems.add(warning(page_file, f"referenced file `{asset}` is not in the repo and was not copied",
                              code="asset-missing", hint="add the file or fix the path"))
         return
@@ -349,7 +337,7 @@ def _source_nav(staged: StagedSource, problems: Diagnostics, limits: ContentLimi
                  for p in staged.pages]
     nav_file = staged.checkout.root / cfg.nav_file
     text = None
-    if cfg.nav_file and nav_file.is_file() and _inside(nav_file, staged.checkout.root.resolve()):
+    if cfg.nav_file and nav_file.is_file() and is_inside(nav_file, staged.checkout.root):
         try:
             text = read_text(nav_file, max_bytes=limits.page_bytes, setting="page_mb")
         except SourceFileError as exc:

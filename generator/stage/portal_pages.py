@@ -7,7 +7,6 @@ gets the updates tagged with that API.
 
 from __future__ import annotations
 
-import posixpath
 import shutil
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -27,6 +26,7 @@ from generator.render.staged_page import write_page
 from generator.repo_files import GlobLimitError, is_markdown, walk_glob
 from generator.sources import CheckedOutSource
 from generator.stage.staged import StagedSource, page_source_meta
+from generator.urls import relative_link
 
 PORTAL = "portal"
 API_OVERVIEW_MARKER = "<!-- devportal:api-overview -->"
@@ -141,19 +141,16 @@ def first_path(nav: Any) -> str | None:
     return None
 
 
-def _link(from_page: str, to_page: str) -> str:
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
-
-
 def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
     """The home page's table of APIs: title, description, reference links and versions."""
     apis = []
     for staged in staged_sources:
         index_page = first_path(staged.nav) or f"{staged.config.name}/index.md"
-        references = [{"title": ref.title, "version": ref.version, "link": _link(from_page, first_path(ref.nav))}
+        references = [{"title": ref.title, "version": ref.version,
+                       "link": relative_link(from_page, first_path(ref.nav))}
                       for ref in staged.references if first_path(ref.nav)]
         apis.append({"title": staged.title, "description": staged.config.description or "",
-                     "link": _link(from_page, index_page), "references": references})
+                     "link": relative_link(from_page, index_page), "references": references})
     return _templates().get_template("api-overview.md.j2").render(apis=apis)
 
 

@@ -20,8 +20,9 @@ from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
 from generator.render.pages.segments import fenced_lines, longest_paragraph
-from generator.render.pages.site_index import HEADING, SiteIndex, SourcePages, anchors_of, heading_text
-from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+from generator.render.pages.site_index import SiteIndex, SourcePages, anchors_of, first_heading
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
+from generator.urls import relative_link
 
 MAX_PARAGRAPH_CHARS = 64 * 1024
 REFUSED_PAGE = "This page could not be published: the build reported why. Please read it in its repository.\n"
@@ -83,11 +84,7 @@ def _title(body: str, meta: dict[str, Any]) -> str | None:
     if meta.get("title"):
         return str(meta["title"])
     lines = body.split("\n")
-    for line, code in zip(lines, fenced_lines(lines), strict=True):
-        heading = HEADING.match(line)
-        if heading and not code and len(heading.group("hashes")) == 1:
-            return heading_text(heading.group("text"))
-    return None
+    return first_heading(lines, fenced_lines(lines))
 
 
 def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits = DEFAULT_LIMITS,
@@ -129,13 +126,8 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
 
 def _load_partial(plan: PagePlan, path: str) -> str | None:
     """A partial imported by the page, read only from inside the same repo."""
-    root = plan.source.root.resolve()
     target = (plan.source.root / PurePosixPath(plan.repo_path).parent / path).resolve()
-    try:
-        target.relative_to(root)
-    except ValueError:
-        return None
-    if not target.is_file():
+    if not is_inside(target, plan.source.root) or not target.is_file():
         return None
     text = read_text(target, max_bytes=plan.source_limits.page_bytes, setting="page_mb")  # SourceFileError
     return split_front_matter(text, path).body
@@ -208,14 +200,12 @@ def _file_title(staged_path: str) -> str:
 
 def _api_schema_links(body: str, plan: PagePlan, index: SiteIndex) -> str:
     """Redocusaurus ``<ApiSchema pointer="#/components/schemas/X" />`` → a link to the source's API reference."""
-    import posixpath
-
     def replace(match: re.Match) -> str:
         name = match.group("name")
         page = index.api_page_with(plan.source.name, f"schema-{name}") or index.api_pages.get(plan.source.name)
         if not page:
             return f"**Schema `{name}`** (see the API reference)"
-        link = posixpath.relpath(page, posixpath.dirname(plan.staged_path) or ".")
+        link = relative_link(plan.staged_path, page)
         return f"See the schema [`{name}`]({link}#schema-{name}) in the API reference."
 
     return re.sub(r"<ApiSchema\b[^>]*pointer=[\"']#/components/schemas/(?P<name>[\w.-]+)[\"'][^>]*/>", replace, body)

@@ -21,10 +21,11 @@ from generator.package_data import templates_dir
 from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
-from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
+from generator.render.reference.model import Api, Operation, read_api, resolve, tag_anchors
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
 from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
+from generator.urls import slug
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import SpecFiles
 
@@ -468,7 +469,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     groups = api.by_tag()
     tag_pages: dict[str, str] = {}
     for tag in groups:
-        name = slug(tag)
+        name = slug(tag, "default")
         while name in RESERVED_PAGES or f"{name}.md" in tag_pages.values():
             name += "-operations"
         tag_pages[tag] = f"{name}.md"
