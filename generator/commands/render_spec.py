@@ -19,9 +19,10 @@ from generator.stage.site import build_site
 from generator.urls import slug
 
 
-def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
-    """``devportal render-spec``: one spec's reference as a site of its own, with the portal's theme."""
+def run_render_spec(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
+    """``devportal render-spec``: one spec's reference as a site of its own, with the portal's theme.
 
+    Returns the exit code: 0 built, 1 problems, 2 no such spec file."""
     spec_path = spec_path.resolve()
     if not spec_path.is_file():
         print(f"{spec_path}: no such file", file=sys.stderr)
