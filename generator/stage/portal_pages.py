@@ -20,7 +20,7 @@ from generator.diagnostics import Diagnostics, error
 from generator.package_data import templates_dir
 from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
-from generator.render.escaping import markdown_templates
+from generator.render.escaping import template_environment
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
 from generator.render.staged_page import write_page
 from generator.repo_files import GlobLimitError, is_markdown, walk_glob
@@ -35,7 +35,7 @@ TEMPLATES = templates_dir() / "portal"
 
 
 def _templates() -> jinja2.Environment:
-    return markdown_templates(TEMPLATES)
+    return template_environment(TEMPLATES, output="markdown")
 
 
 def content_dir(project: ProjectConfig) -> Path:

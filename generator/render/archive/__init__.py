@@ -26,7 +26,7 @@ from feedgen.feed import FeedGenerator
 from generator import urls
 from generator.diagnostics import Diagnostic, error, info, warning
 from generator.package_data import templates_dir
-from generator.render.escaping import markdown_templates
+from generator.render.escaping import template_environment
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
 from generator.render.pages.frontmatter import FrontMatter, split_front_matter
 from generator.render.pages.segments import fenced_lines
@@ -86,7 +86,7 @@ class UpdatesOutput:
 
 
 def _templates() -> jinja2.Environment:
-    return markdown_templates(TEMPLATES)
+    return template_environment(TEMPLATES, output="markdown")
 
 
 def tag_slug(text: str) -> str:

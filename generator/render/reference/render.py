@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, warning
 from generator.package_data import templates_dir
+from generator.render.escaping import template_environment
 from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
@@ -63,9 +64,7 @@ class ApiReference:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(
-        default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.ChainableUndefined)
+    env = template_environment(TEMPLATES, output="html")
     env.filters["json"] = lambda value: pretty_json(value)
     env.filters["text"] = _text
     env.filters["link_url"] = link_url
