@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -98,9 +99,13 @@ def test_missing_config_file_is_a_tool_failure_exit_2(tmp_path, capsys):
     assert "nope.yml" in capsys.readouterr().err
 
 
-def test_check_source_validates_one_repo_as_the_portal_would(tmp_path, capsys):
+def test_check_source_validates_one_repo_as_the_portal_would(tmp_path, capsys, monkeypatch):
     repo = _repo(tmp_path / "team-repo", {**GOOD, "docs/broken.md": "# Broken\n\n[x](missing.md)\n"})
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     code = main(["check", "--source", str(repo), "--format", "json"])
+    assert list(temp.iterdir()) == []  # the one-source portal it made is gone
     problems = json.loads(capsys.readouterr().out)
     assert code == 0  # a broken link is a warning...
     broken = [p for p in problems if p["file"].endswith("docs/broken.md")]

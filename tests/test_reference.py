@@ -4,6 +4,7 @@ validation problems carry file, line and JSON pointer; $refs never leave the rep
 from __future__ import annotations
 
 import http.server
+import multiprocessing
 import re
 import textwrap
 import threading
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.render.reference import render_api_reference, validate_spec
+from generator.render.reference import reference_workers, render_api_reference, validate_spec
 from generator.render.reference.render import _text
 from generator.render.reference.views import pretty_json
 from generator.validate.spec_files import SpecFiles, parse_text
@@ -556,16 +557,14 @@ components:
         version = spec_version(SpecFiles(root=spec.parent).load(SpecFiles(root=spec.parent).uri_of(spec)))
         if version is None:
             continue
-        speedups.uninstall()
-        try:
-            stock = _findings(stock_validators[version], spec, fast=False)
-        finally:
-            speedups.install()
-        fast = _findings(speedups.VALIDATORS[version], spec, fast=True)
+        stock = _findings(stock_validators[version], spec, fast=False)
+        with speedups.fast_node_lookups():
+            fast = _findings(speedups.VALIDATORS[version], spec, fast=True)
         assert fast == stock, spec
         compared += 1
     assert compared > 50  # the oas examples alone are 59 specs; the corpus adds more where present
-    assert len(_findings(speedups.VALIDATORS["3.0"], broken, fast=True)) >= 3
+    with speedups.fast_node_lookups():
+        assert len(_findings(speedups.VALIDATORS["3.0"], broken, fast=True)) >= 3
 
 
 def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp_path):
@@ -598,11 +597,12 @@ def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp
     assert (tmp_path / "one/petstore.yaml").read_bytes() == petstore.read_bytes()
     assert json.loads((tmp_path / "one/petstore.json").read_text()) == yaml.safe_load(petstore.read_text())
 
-    # A big JSON spec: written by the validation pool while the pages render.
+    # A big JSON spec: written by the worker processes while the pages render.
     big = write_spec(tmp_path / "big.json", 400)
     assert big.stat().st_size > PARALLEL_VALIDATION_BYTES
-    render_api_reference(big, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="api/big",
-                         fragments_dir=tmp_path / "overrides")
+    with reference_workers() as workers:
+        render_api_reference(big, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="api/big",
+                             fragments_dir=tmp_path / "overrides", workers=workers)
     assert (tmp_path / "docs/api/big/big.json").read_bytes() == big.read_bytes()
     assert yaml.safe_load((tmp_path / "docs/api/big/big.yaml").read_text()) == json.loads(big.read_text())
 
@@ -622,6 +622,7 @@ def test_a_big_spec_validated_in_parallel_gets_its_problems_banner_on_every_page
     assert spec.stat().st_size > PARALLEL_VALIDATION_BYTES
     out = tmp_path / "site"
     assert main(["render-spec", str(spec), "-o", str(out)]) == 0  # rendered, with the problems shown
+    assert multiprocessing.active_children() == []  # the worker processes ended with the command
     pages = [out / "big/index.html", out / "big/all/index.html",
              next(p for p in (out / "big").glob("*/index.html") if p.parent.name not in ("all", "models"))]
     for page in pages:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,32 @@ import pytest
 from generator.config import validate_portal_config
 from generator.diagnostics import DiagnosticError
 from generator.sources import fetch_sources, read_lock
-from generator.sources.git import operations
+
+
+@pytest.fixture
+def git_calls(tmp_path, monkeypatch):
+    """The git commands the generator runs, in order: a ``git`` first on ``PATH`` that writes each
+    command's subcommand (``fetch``, ``ls-remote``...) to a log, then runs the real git."""
+    shim = tmp_path / "git-shim"
+    shim.mkdir()
+    log = tmp_path / "git-calls.log"
+    real = shutil.which("git")
+    (shim / "git").write_text(f"""#!{sys.executable}
+import os, sys
+args = sys.argv[1:]
+while args and args[0] in ("-c", "-C"):
+    args = args[2:]
+with open({str(log)!r}, "a") as log:
+    log.write((args[0] if args else "") + "\\n")
+os.execv({real!r}, [{real!r}, *sys.argv[1:]])
+""")
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+
+    def calls() -> collections.Counter[str]:
+        return collections.Counter(log.read_text().split()) if log.exists() else collections.Counter()
+
+    return calls
 
 
 def _sources(*entries: dict):
@@ -39,19 +67,21 @@ def test_branch_tag_and_commit_are_checked_out(tmp_path, make_upstream):
     assert not (checkouts[0].root / ".git").exists()  # only the tree is kept
 
 
-def test_a_rebuild_with_no_upstream_change_only_asks_ls_remote_and_offline_asks_nothing(tmp_path, make_upstream):
+def test_a_rebuild_with_no_upstream_change_only_asks_ls_remote_and_offline_asks_nothing(tmp_path, make_upstream,
+                                                                                         git_calls):
     upstream = make_upstream("api", {"README.md": "# One\n"})
     sources = _sources({"name": "a", "repo": upstream.url}, {"name": "b", "repo": upstream.url, "ref": "main"})
     _fetch(tmp_path, sources)
-    before = dict(operations)
+    assert git_calls()["fetch"] >= 1  # the shim sees the generator's git
+    before = git_calls()
     lines: list[str] = []
     _fetch(tmp_path, sources, log=lines.append)
-    assert operations["fetch"] == before.get("fetch", 0)
-    assert operations["ls-remote"] == before.get("ls-remote", 0) + 2  # one per source
+    assert git_calls()["fetch"] == before["fetch"]
+    assert git_calls()["ls-remote"] == before["ls-remote"] + 2  # one per source
     assert all("up to date" in line for line in lines)
-    before = dict(operations)
+    before = git_calls()
     _fetch(tmp_path, sources, mode="offline")
-    assert dict(operations) == before
+    assert git_calls() == before
 
 
 def test_update_moves_the_lock_and_frozen_keeps_it(tmp_path, make_upstream):

@@ -12,7 +12,7 @@ import yaml
 from generator.diagnostics import Diagnostics, report
 from generator.package_data import templates_dir
 from generator.render.escaping import html_nav, html_text, markdown_text
-from generator.render.reference import render_api_reference
+from generator.render.reference import reference_workers, render_api_reference
 from generator.render.reference.render import REFERENCE_SEARCH, install_page_template
 from generator.render.staged_page import write_page
 from generator.stage.site import build_site
@@ -35,9 +35,10 @@ def run_render_spec(spec_path: Path, out_dir: Path, *, strict: bool = False) -> 
             shutil.copytree(portal_overrides, overrides)
         install_page_template(overrides)
         prefix = slug(spec_path.stem, "default")
-        reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
-                                         url_prefix=prefix, display_path=spec_path.name,
-                                         fragments_dir=overrides)
+        with reference_workers() as workers:
+            reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
+                                             url_prefix=prefix, display_path=spec_path.name,
+                                             fragments_dir=overrides, workers=workers)
         problems = Diagnostics(reference.diagnostics)
         if not reference.nav:
             report(problems, strict=strict)

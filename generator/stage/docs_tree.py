@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from concurrent.futures import Executor
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,7 +24,7 @@ from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
-from generator.render.reference import render_api_reference
+from generator.render.reference import reference_workers, render_api_reference
 from generator.render.reference.render import install_page_template
 from generator.render.staged_page import write_page
 from generator.repo_files import (
@@ -91,9 +92,10 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
         problems.extend(duplicate_urls(portal_plan, staged_sources,
                                         use_directory_urls=project.raw.get("use_directory_urls", True)))
-        for staged in staged_sources:
-            _render_references(staged, docs_dir, index, problems, overrides,
-                               project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits())
+        with reference_workers() as workers:
+            for staged in staged_sources:
+                _render_references(staged, docs_dir, index, problems, overrides, workers,
+                                   project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits())
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -241,7 +243,8 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
 
 
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path, validation_cache: Path, limits: ContentLimits = DEFAULT_LIMITS) -> None:
+                       overrides: Path, workers: Executor, validation_cache: Path,
+                       limits: ContentLimits = DEFAULT_LIMITS) -> None:
     cfg = staged.config
     slugs: set[str] = set()
     for repo_path in staged.spec_files:
@@ -253,7 +256,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
-            fragments_dir=overrides, cache_dir=validation_cache, limits=limits)
+            fragments_dir=overrides, cache_dir=validation_cache, limits=limits, workers=workers)
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():

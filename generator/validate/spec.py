@@ -217,7 +217,15 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
     # worker processes while the main one renders.
     from generator.validate import speedups
 
-    speedups.install()
+    with speedups.fast_node_lookups():
+        return _check(files, document, uri, version, remote_refs, display, parts)
+
+
+def _check(files: SpecFiles, document: Any, uri: str, version: str, remote_refs: bool, display: str,
+           parts: tuple[str, ...]) -> list[Diagnostic]:
+    """The validator's own findings on the loaded ``document`` (the ``parts`` asked for)."""
+    from generator.validate import speedups  # see _validate
+
     handlers = {"file": files.handler, "http": files.handler if remote_refs else _refuse,
                 "https": files.handler if remote_refs else _refuse, "<all_urls>": _refuse}
     validator = speedups.VALIDATORS[version](speedups.schema_path(document, uri, handlers))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -40,8 +40,12 @@ MODELS_SEARCH = {"boost": 2}  # below operations: "createPayment" finds the oper
 PARALLEL_VALIDATION_BYTES = 300_000
 
 
-@lru_cache(maxsize=1)
-def _validation_pool() -> ProcessPoolExecutor:
+def reference_workers() -> ProcessPoolExecutor:
+    """Worker processes that validate a big spec (and write its downloads) while this process renders it.
+
+    The caller scopes them to one run: ``with reference_workers() as workers:``, passing ``workers`` to each
+    :func:`render_api_reference`; no process is started before a big spec needs one, and all are ended
+    when the block ends."""
     # Linux's default start method, fork: the workers start with everything imported. forkserver (safer in
     # a threaded process such as `serve`) cost 0.3-0.6 s per render of a big spec, all of it imports; the
     # workers only compute, and CPython resets its import and logging locks in a forked child.
@@ -419,30 +423,31 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
                          fragments_dir: Path | None = None, cache_dir: Path | None = None,
-                         limits: ContentLimits = DEFAULT_LIMITS) -> ApiReference:
+                         limits: ContentLimits = DEFAULT_LIMITS, workers: Executor | None = None) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
     ``fragments_dir`` (a theme ``custom_dir``), each page's HTML goes there as a fragment that the page's
     template includes, and the page's Markdown is a light text version for search: MkDocs then never
-    tokenizes the reference's HTML, which is most of a big API's build time."""
+    tokenizes the reference's HTML, which is most of a big API's build time. With ``workers`` (see
+    :func:`reference_workers`) a big spec is validated there while its pages render."""
     display = display_path or spec_path.name
     meta = dict(page_meta or {})
     files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
     pending = None
-    if PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
+    if workers is not None and PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
         # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
         # The problems banner is then a fragment of its own, written once they are known.
-        pending = validate_spec_in_background(_validation_pool(), spec_path, source_root=source_root,
+        pending = validate_spec_in_background(workers, spec_path, source_root=source_root,
                                               remote_refs=remote_refs, display_path=display, cache_dir=cache_dir,
                                               limits=limits)
         problems = []
         if fragments_dir is None:
             problems, pending = pending(), None
         # The YAML download of a big JSON spec takes seconds to write: one more job for the pool.
-        downloads = _validation_pool().submit(write_downloads, spec_path, docs_dir / url_prefix.strip("/") /
-                                              PurePosixPath(url_prefix.strip("/")).name, source_root=source_root,
-                                              remote_refs=remote_refs, limits=limits)
+        downloads = workers.submit(write_downloads, spec_path, docs_dir / url_prefix.strip("/") /
+                                   PurePosixPath(url_prefix.strip("/")).name, source_root=source_root,
+                                   remote_refs=remote_refs, limits=limits)
     else:
         downloads = None
         problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
