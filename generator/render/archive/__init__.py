@@ -76,12 +76,9 @@ class UpdateSummary:
 @dataclass
 class UpdatesOutput:
     nav: list
-    pages: dict[str, set[str]]
     latest: list[UpdateSummary]
     by_api: dict[str, list[UpdateSummary]]
     feeds: list[str]
-    plugins: list = field(default_factory=list)
-    markdown_extensions: list = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -184,7 +181,7 @@ def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url
         authors = meta.get("authors") or []
         body_meta = {k: v for k, v in front.meta.items() if k not in ("date", "tags", "authors", "slug", "summary")}
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=front.body,
-                        body_line=front.body_line, meta=body_meta, title=title, draft=False)
+                        body_line=front.body_line, meta=body_meta, title=title)
         lines = front.body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=title)
@@ -266,7 +263,6 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
     write_page(docs_dir / index_page, {"title": "Technical updates", "search": LIST_SEARCH},
                env.get_template("archive.md.j2").render(
         years=years, tags=[(t, f"tags/{tag_slug(t)}.md") for t in tags], feeds=True))
-    output_pages = {index_page: {str(year) for year, _ in years}}
     nav = [{"Technical updates": [index_page] + [
         {str(year): [{u.title: u.staged_path} for u in sorted((u for u in updates if u.date.year == year),
                                                                key=lambda u: u.date, reverse=True)]}
@@ -281,7 +277,6 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
                    env.get_template("tag.md.j2").render(
             tag=tag, entries=[_entry(u, path) for u in tagged], archive=relative_link(path, index_page),
             feed=f"{tag_slug(tag)}.xml", atom=f"{tag_slug(tag)}.atom.xml"))
-        output_pages[path] = set()
     feeds = _write_feeds(updates, tags, docs_dir, url=url, site_url=site_url, site_name=site_name,
                          problems=problems, use_directory_urls=use_directory_urls)
     by_api: dict[str, list[UpdateSummary]] = defaultdict(list)
@@ -290,9 +285,7 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
             name = api_of(tag, api_names)
             if name:
                 by_api[name].append(summarize(update))
-    for update in updates:
-        output_pages[update.staged_path] = set()
-    return UpdatesOutput(nav=nav, pages=output_pages, latest=[summarize(u) for u in updates], by_api=dict(by_api),
+    return UpdatesOutput(nav=nav, latest=[summarize(u) for u in updates], by_api=dict(by_api),
                          feeds=feeds, diagnostics=problems)
 
 

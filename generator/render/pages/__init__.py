@@ -42,7 +42,6 @@ class PagePlan:
     body_line: int
     meta: dict[str, Any]
     title: str | None
-    draft: bool
     problems: list[Diagnostic] = field(default_factory=list)
     source_limits: ContentLimits = DEFAULT_LIMITS
     meta_positions: Positions = field(default_factory=lambda: Positions(""))  # front matter key → line
@@ -107,12 +106,11 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
             continue
         front = split_front_matter(text, file)
         body = docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body))
-        draft = front.raw.get("draft") is True
-        if draft:
+        if front.raw.get("draft") is True:
             continue
         staged = staged_path_of(source.name, repo_path, siblings)
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
-                        body_line=front.body_line, meta=front.meta, title=_title(body, front.meta), draft=draft,
+                        body_line=front.body_line, meta=front.meta, title=_title(body, front.meta),
                         problems=list(front.problems), source_limits=limits, meta_positions=front.positions)
         lines = body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))

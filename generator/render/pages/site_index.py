@@ -125,9 +125,6 @@ class SiteIndex:
             entry.repo_path = repo_path
             self.by_source_file[(source, repo_path)] = staged_path
 
-    def add_anchors(self, staged_path: str, anchors: Iterable[str]) -> None:
-        self.add_page(staged_path, anchors)
-
     def add_api_reference(self, source: str, first_page: str, operations: dict[str, tuple[str, str]],
                           pages: Iterable[str] = ()) -> None:
         """Register a source's API reference so Redoc-style links (``#operation/<id>``, ``#tag/<Tag>``) and
