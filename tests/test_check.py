@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.conftest import CORPUS, write_portal
+from tests.helpers import CORPUS, write_portal
 
 GOOD = {
     "README.md": "# Orders API\n\nRead the [guide](docs/guide.md#set-up).\n",
@@ -116,7 +116,7 @@ def test_check_source_validates_one_repo_as_the_portal_would(tmp_path, capsys, m
 @pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
 def test_check_on_the_real_corpus_reports_problems_without_crashing(tmp_path, capsys):
-    from tests.test_corpus_build import corpus_sources
+    from tests.helpers import corpus_sources
 
     config = write_portal(tmp_path, corpus_sources())
     code = main(["check", "-f", str(config), "--format", "json"])

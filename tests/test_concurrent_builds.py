@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.project_lock import build_lock
-from tests.conftest import REPO_ROOT, write_portal
+from tests.helpers import REPO_ROOT, write_portal
 
 
 def _devportal(*args: str) -> subprocess.Popen:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from generator.stage.swap import exchange_paths, recover
-from tests.conftest import REPO_ROOT, write_portal
+from tests.helpers import REPO_ROOT, write_portal
 
 # Runs swap_into_place(new, target) and SIGKILLs itself after file-system step number `kill_after`.
 SWAP_CHILD = textwrap.dedent("""

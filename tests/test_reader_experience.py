@@ -18,12 +18,7 @@ import yaml
 
 from generator.cli import main
 from tests.fetch_fixtures import FIXTURES, npm_package
-from tests.test_example_portal import (
-    CHROMIUM,
-    copy_example,
-    example_site,  # noqa: F401  (module fixture: the built example portal)
-    serve_folder,
-)
+from tests.helpers import CHROMIUM, copy_example, serve_folder
 
 
 def _browser_marks(test):
@@ -60,7 +55,7 @@ def _feeds_of(page: Path) -> dict[str, str]:
             if link.get("rel") == "alternate" and link.get("type") in ("application/rss+xml", "application/atom+xml")}
 
 
-def test_every_page_advertises_the_feeds_and_each_feed_links_to_its_page(example_site: Path):  # noqa: F811
+def test_every_page_advertises_the_feeds_and_each_feed_links_to_its_page(example_site: Path):
     feedparser = pytest.importorskip("feedparser")
     pages = sorted(example_site.rglob("index.html"))
     assert len(pages) > 40
@@ -213,7 +208,7 @@ SEARCHES = [  # what a reader types → where it must lead (in the first three r
 
 
 @browser
-def test_search_finds_operations_and_schemas_in_the_first_three_results(example_site: Path):  # noqa: F811
+def test_search_finds_operations_and_schemas_in_the_first_three_results(example_site: Path):
     found = {}
     with _reader(example_site) as page:
         page.goto(f"{page.base}/", wait_until="load")
@@ -259,7 +254,7 @@ PHONE_LAYOUT = """() => {
 
 
 @browser
-def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(example_site: Path):  # noqa: F811
+def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(example_site: Path):
     pages = sorted("" if p.parent == example_site else p.parent.relative_to(example_site).as_posix() + "/"
                    for p in example_site.rglob("index.html"))
     assert len(pages) > 50
@@ -295,7 +290,7 @@ MATERIAL_OWN = {
 
 @browser
 @pytest.mark.parametrize("scheme", ["default", "slate"], ids=["light", "dark"])
-def test_axe_finds_no_serious_violation_from_the_portal_in_light_and_dark_mode(example_site: Path,  # noqa: F811
+def test_axe_finds_no_serious_violation_from_the_portal_in_light_and_dark_mode(example_site: Path,
                                                                                scheme: str):
     try:
         axe = axe_core()
@@ -333,7 +328,7 @@ def _samples(page) -> list[str]:
 
 
 @browser
-def test_switching_the_server_changes_every_sample_and_the_choice_follows_the_reader(example_site: Path):  # noqa: F811
+def test_switching_the_server_changes_every_sample_and_the_choice_follows_the_reader(example_site: Path):
     production, test = "https://api.northwind-pay.example/payments/v1", "https://apitest.northwind-pay.example/payments/v1"
     with _reader(example_site) as page:
         page.goto(f"{page.base}/payments/api/payments/payments/", wait_until="load")

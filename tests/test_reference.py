@@ -14,11 +14,11 @@ import pytest
 
 from generator.cli import main
 from generator.render.reference import reference_workers, render_api_reference, validate_spec
-from generator.render.reference.render import _text
+from generator.render.reference.render import element_text
 from generator.render.reference.views import pretty_json
 from generator.validate.spec_files import SpecFiles, parse_text
-from tests.conftest import CORPUS
 from tests.fetch_fixtures import oas_examples
+from tests.helpers import CORPUS
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -118,7 +118,8 @@ def _check_every_operation(spec: Path, root: Path, tmp_path: Path) -> None:
             assert f"<strong>{code}</strong>" in section, f"{spec.name}: response {code} of {method} {path}"
         for value in _spec_examples(op, files, files.uri_of(spec)):
             text = value if isinstance(value, str) else pretty_json(value)
-            assert _text(text) in section, f"{spec.name}: an example of {method} {path} is not shown: {text[:80]}"
+            assert element_text(text) in section, \
+                f"{spec.name}: an example of {method} {path} is not shown: {text[:80]}"
     assert reference.nav and (docs / "api" / "x" / "all.md").is_file()
 
 
@@ -694,7 +695,7 @@ def test_many_tags_are_grouped_in_the_navigation_and_x_tag_groups_are_honoured()
 def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
     import markdown
 
-    from generator.render.reference.render import _PLAIN_TEXT, DESCRIPTION_EXTENSIONS, _Describer
+    from generator.render.reference.render import DESCRIPTION_EXTENSIONS, PLAIN_TEXT, Describer
 
     texts = {"A page of results.", "Either 'open' or \"closed\"", "Ids (comma-separated): a, b; max 100%",
              "1. A list", "- item", "# heading", "Use *bold*", "a < b", "x & y", "line\nbreak", " padded ",
@@ -702,8 +703,8 @@ def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
     for spec in [*_corpus_specs(), *_examples()]:
         texts.update(re.findall(r"description: ([^\n]+)", spec.read_text(encoding="utf-8")))
     md = markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)
-    describe = _Describer(trusted=True)
-    plain = [text for text in texts if _PLAIN_TEXT.match(text)]
+    describe = Describer(trusted=True)
+    plain = [text for text in texts if PLAIN_TEXT.match(text)]
     assert len(plain) > 50
     for text in texts:
         assert describe(text) == md.reset().convert(text), text

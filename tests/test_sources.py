@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import collections
 import os
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,30 +13,15 @@ from generator.diagnostics import DiagnosticError
 from generator.sources import fetch_sources, read_lock
 
 
-@pytest.fixture
-def git_calls(tmp_path, monkeypatch):
-    """The git commands the generator runs, in order: a ``git`` first on ``PATH`` that writes each
-    command's subcommand (``fetch``, ``ls-remote``...) to a log, then runs the real git."""
-    shim = tmp_path / "git-shim"
-    shim.mkdir()
-    log = tmp_path / "git-calls.log"
-    real = shutil.which("git")
-    (shim / "git").write_text(f"""#!{sys.executable}
-import os, sys
-args = sys.argv[1:]
-while args and args[0] in ("-c", "-C"):
-    args = args[2:]
-with open({str(log)!r}, "a") as log:
-    log.write((args[0] if args else "") + "\\n")
-os.execv({real!r}, [{real!r}, *sys.argv[1:]])
-""")
-    (shim / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
-
-    def calls() -> collections.Counter[str]:
-        return collections.Counter(log.read_text().split()) if log.exists() else collections.Counter()
-
-    return calls
+def _git_commands(log: Path) -> collections.Counter[str]:
+    """How many times each git subcommand ran, from the log of ``git_argv_log`` (options before it skipped)."""
+    counts: collections.Counter[str] = collections.Counter()
+    for line in log.read_text().splitlines() if log.exists() else []:
+        words = line.split()
+        while words[:1] in (["-c"], ["-C"]):
+            words = words[2:]
+        counts[words[0] if words else ""] += 1
+    return counts
 
 
 def _sources(*entries: dict):
@@ -68,20 +51,20 @@ def test_branch_tag_and_commit_are_checked_out(tmp_path, make_upstream):
 
 
 def test_a_rebuild_with_no_upstream_change_only_asks_ls_remote_and_offline_asks_nothing(tmp_path, make_upstream,
-                                                                                         git_calls):
+                                                                                         git_argv_log):
     upstream = make_upstream("api", {"README.md": "# One\n"})
     sources = _sources({"name": "a", "repo": upstream.url}, {"name": "b", "repo": upstream.url, "ref": "main"})
     _fetch(tmp_path, sources)
-    assert git_calls()["fetch"] >= 1  # the shim sees the generator's git
-    before = git_calls()
+    assert _git_commands(git_argv_log)["fetch"] >= 1  # the shim sees the generator's git
+    before = _git_commands(git_argv_log)
     lines: list[str] = []
     _fetch(tmp_path, sources, log=lines.append)
-    assert git_calls()["fetch"] == before["fetch"]
-    assert git_calls()["ls-remote"] == before["ls-remote"] + 2  # one per source
+    assert _git_commands(git_argv_log)["fetch"] == before["fetch"]
+    assert _git_commands(git_argv_log)["ls-remote"] == before["ls-remote"] + 2  # one per source
     assert all("up to date" in line for line in lines)
-    before = git_calls()
+    before = _git_commands(git_argv_log)
     _fetch(tmp_path, sources, mode="offline")
-    assert git_calls() == before
+    assert _git_commands(git_argv_log) == before
 
 
 def test_update_moves_the_lock_and_frozen_keeps_it(tmp_path, make_upstream):

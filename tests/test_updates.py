@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from tests.conftest import CORPUS, write_portal
-from tests.test_example_portal import copy_example
+from tests.helpers import CORPUS, copy_example, write_portal
 
 SITE_URL = "https://developer.northwind-pay.example/"
 

@@ -70,7 +70,7 @@ class ApiReference:
 def _environment() -> jinja2.Environment:
     env = template_environment(TEMPLATES, output="html")
     env.filters["json"] = lambda value: pretty_json(value)
-    env.filters["text"] = _text
+    env.filters["text"] = element_text
     env.filters["link_url"] = link_url
     env.filters["tojson_compact"] = lambda value: Markup(
         json.dumps(value, separators=(",", ":")).replace("<", "\\u003c"))  # inside <script>: no tag can start
@@ -91,7 +91,7 @@ def link_url(value: Any) -> str | None:
     return url if url and scheme in _LINK_SCHEMES else None
 
 
-def _text(value: Any) -> Markup:
+def element_text(value: Any) -> Markup:
     """``value`` escaped for an element's text: quotes stay quotes (``&#34;`` five times over made a fifth of
     the samples' and examples' bytes)."""
     return Markup(str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
@@ -123,18 +123,18 @@ def number_code_blocks(html: str) -> str:
 
 def _code_block(code: str, language: str) -> Markup:
     """A code sample as Material shows code; not tokenized (Pygments cost 6 s on a 1,000-operation spec)."""
-    return Markup('<div class="highlight"><pre><code class="language-{}">').format(language) + _text(code) + Markup(
-        "</code></pre></div>")
+    return (Markup('<div class="highlight"><pre><code class="language-{}">').format(language) + element_text(code)
+            + Markup("</code></pre></div>"))
 
 
 # One line starting with a letter, without a character Markdown or HTML gives a meaning to.
-_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"()/?%+=-]*\Z")
+PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"()/?%+=-]*\Z")
 _LINKABLE = re.compile(r"://|www\.|ftp\.", re.IGNORECASE)  # what magiclink turns into a link
 #: Descriptions are written for Redoc and GitHub, which both link bare URLs (magiclink does that here).
 DESCRIPTION_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "pymdownx.magiclink"]
 
 
-class _Describer:
+class Describer:
     """Markdown descriptions → HTML, sanitized unless the source is trusted; cached per text."""
 
     def __init__(self, trusted: bool) -> None:
@@ -147,7 +147,7 @@ class _Describer:
             return None
         text = str(text)
         if text not in self.cache:
-            if _PLAIN_TEXT.match(text) and not _LINKABLE.search(text):  # most: one line of words, left as is
+            if PLAIN_TEXT.match(text) and not _LINKABLE.search(text):  # most: one line of words, left as is
                 self.cache[text] = Markup(f"<p>{text}</p>")
                 return self.cache[text]
             html = self.md.reset().convert(text)
@@ -160,7 +160,7 @@ class _Renderer:
 
     def __init__(self, api: Api, files: SpecFiles, trusted: bool) -> None:
         self.api, self.files = api, files
-        self.describe = _Describer(trusted)
+        self.describe = Describer(trusted)
         # A big API inlines one named schema per tree and links deeper ones to the models page: the same
         # component repeated under every operation is what makes such references too heavy for a browser.
         self.views = Views(api, files, self.describe, named_depth=2 if len(api.operations) > BIG_SPEC else None)
