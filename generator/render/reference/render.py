@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -419,6 +420,71 @@ def _copy_assets(docs_dir: Path) -> None:
             shutil.copyfile(source, target)
 
 
+@dataclass
+class _Validation:
+    """The spec's validation, finished or still running in the worker processes."""
+
+    problems: list[Diagnostic]
+    pending: Callable[[], list[Diagnostic]] | None = None  # the wait for the workers' result
+    downloads: Future | None = None  # the downloads, written by a worker
+
+    def finish(self) -> list[Diagnostic]:
+        return self.pending() if self.pending else self.problems
+
+
+@dataclass(frozen=True)
+class ReferenceTemplateData:
+    """What every template of the API reference gets (as top-level names)."""
+
+    api: Api
+    info: dict[str, Any]
+    title: str
+    version: str
+    invalid: list[Diagnostic] | str  # the problems banner's content, or its mark when it is a fragment
+    describe: Describer
+    schema_html: Callable[..., Markup]
+    tag_pages: dict[str, str]  # tag → its page's URL relative to the reference
+    spec_slug: str
+    tags: dict[str, Any]
+    operations: dict[str, list[dict[str, Any]]]  # tag → the views of its operations
+    tag_anchors: Callable[[str], list[str]]
+
+    def names(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class _PageWriter:
+    """Writes a reference page: its HTML inline, or (with ``fragments_dir``) as a fragment the page's
+    template includes, behind a light Markdown version for search."""
+
+    docs_dir: Path
+    fragments_dir: Path | None
+    env: jinja2.Environment
+    banner: str  # the problems banner's fragment
+
+    def write(self, staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
+              schema_names: list[str] = ()) -> None:
+        html = number_code_blocks(html)
+        if self.fragments_dir is None:
+            _write(self.docs_dir / staged, front, html, models_link)
+            return
+        fragment = f"{FRAGMENTS}/{staged[:-3]}.html"
+        target = self.fragments_dir / fragment
+        target.parent.mkdir(parents=True, exist_ok=True)
+        html = html.replace(MODELS_MARK, models_link)
+        html = _raw(html).replace(BANNER_MARK, f"{{% endraw %}}{{% include '{self.banner}' %}}{{% raw %}}")
+        target.write_text(html, encoding="utf-8")
+        light = self.env.get_template("light.md.j2").render(heading=front["title"], views=views,
+                                                            schema_names=schema_names)
+        _write(self.docs_dir / staged, {**front, "template": PAGE_TEMPLATE, "fragment": fragment}, light, models_link)
+
+    def write_banner(self, invalid: list[Diagnostic]) -> None:
+        target = self.fragments_dir / self.banner
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_raw(str(self.env.get_template("macros.html.j2").module.banner(invalid))), encoding="utf-8")
+
+
 def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, url_prefix: str,
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
@@ -432,147 +498,172 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     tokenizes the reference's HTML, which is most of a big API's build time. With ``workers`` (see
     :func:`reference_workers`) a big spec is validated there while its pages render."""
     display = display_path or spec_path.name
-    meta = dict(page_meta or {})
+    prefix = url_prefix.strip("/")
     files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
-    pending = None
-    if workers is not None and PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
-        # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
-        # The problems banner is then a fragment of its own, written once they are known.
-        pending = validate_spec_in_background(workers, spec_path, source_root=source_root,
-                                              remote_refs=remote_refs, display_path=display, cache_dir=cache_dir,
-                                              limits=limits)
-        problems = []
-        if fragments_dir is None:
-            problems, pending = pending(), None
-        # The YAML download of a big JSON spec takes seconds to write: one more job for the pool.
-        downloads = workers.submit(write_downloads, spec_path, docs_dir / url_prefix.strip("/") /
-                                   PurePosixPath(url_prefix.strip("/")).name, source_root=source_root,
-                                   remote_refs=remote_refs, limits=limits)
-    else:
-        downloads = None
-        problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
-                                 files=files, cache_dir=cache_dir, limits=limits)
+    validation = _start_validation(spec_path, files, source_root=source_root, remote_refs=remote_refs,
+                                   display=display, cache_dir=cache_dir, limits=limits, workers=workers,
+                                   downloads_to=docs_dir / prefix / PurePosixPath(prefix).name,
+                                   wait=fragments_dir is None)
     uri = files.uri_of(spec_path)
+    version = spec_version(_read_spec(files, uri))
+    if version is None:
+        return ApiReference(title=title or spec_path.stem, version="", description="", nav=[],
+                            diagnostics=validation.finish(), assets=[])
+    api = read_api(files, uri, version)
+    renderer = _Renderer(api, files, trusted)
+    api_title = title or str(api.info.get("title") or spec_path.stem)
+    spec_slug = PurePosixPath(prefix).name
+    groups = api.by_tag()
+    tag_pages = _tag_pages(groups)
+    renderer.models_link = MODELS_MARK
+    renderer.operation_hrefs = {op.operation_id: f"../{tag_pages[op.tag][:-3]}/#{op.anchor}" for op in api.operations
+                                if op.operation_id}
+    operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
+    problems, invalid = _as_warnings(validation.problems)
+    data = ReferenceTemplateData(
+        api=api, info=api.info, title=api_title, version=str(api.info.get("version", "")),
+        invalid=invalid if fragments_dir is None else BANNER_MARK, describe=renderer.describe,
+        schema_html=renderer.schema_html, tag_pages={t: p[:-3] + "/" for t, p in tag_pages.items()},
+        spec_slug=spec_slug, tags=api.tags, operations=operations, tag_anchors=tag_anchors)
+    writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/_problems.html")
+    reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
+                             description=str(api.info.get("description") or "").strip().split("\n")[0],
+                             nav=[], diagnostics=problems)
+    meta = dict(page_meta or {})
+    aliases = _aliases(operations, tag_pages)
+    _write_overview(writer, reference, data, meta, prefix, aliases)
+    _write_tag_pages(writer, reference, data, meta, prefix, tag_pages)
+    _write_models(writer, reference, data, meta, prefix, renderer, files, uri)
+    _write_single_page(writer, reference, data, meta, prefix, aliases)
+    if validation.downloads is None:
+        write_downloads(spec_path, docs_dir / prefix / spec_slug, files=files)
+    else:
+        validation.downloads.result()
+    _copy_assets(docs_dir)
+    if fragments_dir is not None:
+        if validation.pending is not None:
+            problems, invalid = _as_warnings(validation.pending())
+            reference.diagnostics = problems
+        writer.write_banner(invalid)
+    return reference
+
+
+def _start_validation(spec_path: Path, files: SpecFiles, *, source_root: Path, remote_refs: bool, display: str,
+                      cache_dir: Path | None, limits: ContentLimits, workers: Executor | None, downloads_to: Path,
+                      wait: bool) -> _Validation:
+    """Validate the spec here, or (a big spec, with ``workers``) start it in the workers with its downloads;
+    ``wait`` waits for the workers' result (no fragments: the banner is part of the pages)."""
+    if workers is None or not PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
+        return _Validation(validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs,
+                                         display_path=display, files=files, cache_dir=cache_dir, limits=limits))
+    # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
+    # The problems banner is then a fragment of its own, written once they are known.
+    pending = validate_spec_in_background(workers, spec_path, source_root=source_root, remote_refs=remote_refs,
+                                          display_path=display, cache_dir=cache_dir, limits=limits)
+    # The YAML download of a big JSON spec takes seconds to write: one more job for the workers.
+    downloads = workers.submit(write_downloads, spec_path, downloads_to, source_root=source_root,
+                               remote_refs=remote_refs, limits=limits)
+    if wait:
+        return _Validation(pending(), downloads=downloads)
+    return _Validation([], pending=pending, downloads=downloads)
+
+
+def _read_spec(files: SpecFiles, uri: str) -> Any:
+    """The spec's document, or None when it cannot be read (the validation reports why)."""
     if uri not in files.documents:  # a cached validation read nothing: read the spec now
         try:
             files.load(uri)
         except Exception:  # noqa: BLE001 - the validation result already reports why it cannot be read
             pass
-    document = files.documents.get(uri)
-    version = spec_version(document)
-    if version is None:
-        problems = pending() if pending else problems
-        return ApiReference(title=title or spec_path.stem, version="", description="", nav=[], diagnostics=problems,
-                            assets=[])
-    api = read_api(files, uri, version)
-    renderer = _Renderer(api, files, trusted)
-    prefix = url_prefix.strip("/")
-    base = docs_dir / prefix
-    api_title = title or str(api.info.get("title") or spec_path.stem)
-    spec_slug = PurePosixPath(prefix).name
-    groups = api.by_tag()
+    return files.documents.get(uri)
+
+
+def _tag_pages(groups: dict[str, list[Operation]]) -> dict[str, str]:
+    """Tag → its page's file name (a slug of the tag that names no other page of the reference)."""
     tag_pages: dict[str, str] = {}
     for tag in groups:
         name = slug(tag, "default")
         while name in RESERVED_PAGES or f"{name}.md" in tag_pages.values():
             name += "-operations"
         tag_pages[tag] = f"{name}.md"
-    renderer.models_link = MODELS_MARK
-    renderer.operation_hrefs = {op.operation_id: f"../{tag_pages[op.tag][:-3]}/#{op.anchor}" for op in api.operations
-                                if op.operation_id}
-    operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
-    env = renderer.env
-    banner = f"{FRAGMENTS}/{prefix}/_problems.html"
+    return tag_pages
 
-    def known(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
-        # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
-        problems = [p if p.severity is not Severity.ERROR else warning(
-            p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
-            for p in problems]
-        return problems, [p for p in problems if p.code.startswith("spec-")]
 
-    problems, invalid = known(problems)
+def _as_warnings(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """An invalid spec is still rendered (with a banner): its errors become warnings, which strict mode
+    still fails the build on. Also returns the spec's own problems, for the banner."""
+    problems = [p if p.severity is not Severity.ERROR else warning(
+        p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
+        for p in problems]
+    return problems, [p for p in problems if p.code.startswith("spec-")]
 
-    def write(staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
-              schema_names: list[str] = ()) -> None:
-        html = number_code_blocks(html)
-        if fragments_dir is None:
-            _write(docs_dir / staged, front, html, models_link)
-            return
-        fragment = f"{FRAGMENTS}/{staged[:-3]}.html"
-        target = fragments_dir / fragment
-        target.parent.mkdir(parents=True, exist_ok=True)
-        html = html.replace(MODELS_MARK, models_link)
-        html = _raw(html).replace(BANNER_MARK, f"{{% endraw %}}{{% include '{banner}' %}}{{% raw %}}")
-        target.write_text(html, encoding="utf-8")
-        light = renderer.env.get_template("light.md.j2").render(heading=front["title"], views=views,
-                                                                  schema_names=schema_names)
-        _write(docs_dir / staged, {**front, "template": PAGE_TEMPLATE, "fragment": fragment}, light, models_link)
 
-    common = {"api": api, "info": api.info, "title": api_title, "version": str(api.info.get("version", "")),
-              "invalid": invalid if fragments_dir is None else BANNER_MARK,
-              "describe": renderer.describe, "schema_html": renderer.schema_html,
-              "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
-              "tags": api.tags, "operations": operations, "tag_anchors": tag_anchors}
+def _aliases(operations: dict[str, list[dict[str, Any]]], tag_pages: dict[str, str]) -> dict[str, str]:
+    """Redoc-style anchor → where it is now: a link to a whole tag lands at the top of its page."""
     aliases = {}
-    for tag in operations:  # a link to a whole tag lands at the top of its page
+    for tag in operations:
         for alias in tag_anchors(tag):
             aliases[alias] = tag_pages[tag][:-3] + "/"
     for tag, ops in operations.items():
         for view in ops:
             for alias in [view["anchor"], *view["aliases"]]:
                 aliases[alias] = f"{tag_pages[tag][:-3]}/#{view['anchor']}"
-    reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
-                             description=str(api.info.get("description") or "").strip().split("\n")[0],
-                             nav=[], diagnostics=problems)
+    return aliases
+
+
+def _write_overview(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
+                    meta: dict[str, Any], prefix: str, aliases: dict[str, str]) -> None:
     overview = f"{prefix}/index.md"
-    write(overview, {**meta, "title": api_title, "hide": ["toc"], "api_reference": True},
-          env.get_template("overview.md.j2").render(**common, aliases=aliases, page="overview"), "models/", [])
+    writer.write(overview, {**meta, "title": data.title, "hide": ["toc"], "api_reference": True},
+                 writer.env.get_template("overview.md.j2").render(**data.names(), aliases=aliases, page="overview"),
+                 "models/", [])
     reference.pages[overview] = {"servers", "authentication", "operations"}
     reference.nav.append({"Overview": overview})
+
+
+def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
+                     meta: dict[str, Any], prefix: str, tag_pages: dict[str, str]) -> None:
     for tag, page in tag_pages.items():
         staged = f"{prefix}/{page}"
-        write(staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
-              env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
-                                                    ops=operations[tag], page="tag"), "../models/", operations[tag])
+        ops = data.operations[tag]
+        writer.write(staged, {**meta, "title": f"{tag} – {data.title}", "hide": ["toc"], "api_reference": True},
+                     writer.env.get_template("tag.md.j2").render(**data.names(), tag=tag,
+                                                                 tag_object=data.api.tags.get(tag) or {},
+                                                                 ops=ops, page="tag"), "../models/", ops)
         anchors = set(tag_anchors(tag))  # Redoc-style links to the tag land on its page (by the page's script)
-        for view in operations[tag]:
+        for view in ops:
             anchors.add(view["anchor"])
             if view["op"].operation_id:
                 reference.operations[view["op"].operation_id] = (staged, view["anchor"])
         reference.pages[staged] = anchors
     reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
-                             api.document.get("x-tagGroups"))
+                             data.api.document.get("x-tagGroups"))
+
+
+def _write_models(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData, meta: dict[str, Any],
+                  prefix: str, renderer: _Renderer, files: SpecFiles, uri: str) -> None:
     # Every component schema is on the models page, so in a big API a schema's named children are links there.
     models_views = renderer.views if renderer.views.named_depth is None else Views(
-        api, files, renderer.describe, named_depth=1)
-    schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
+        data.api, files, renderer.describe, named_depth=1)
+    schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in data.api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True, "search": MODELS_SEARCH},
-          env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "", [],
-          [name for name, _ in schema_views])
+    writer.write(models, {**meta, "title": f"Models – {data.title}", "api_reference": True, "search": MODELS_SEARCH},
+                 writer.env.get_template("models.md.j2").render(**data.names(), schemas=schema_views, page="models"),
+                 "", [], [name for name, _ in schema_views])
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
     reference.nav.append({"Models": models})
+
+
+def _write_single_page(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
+                       meta: dict[str, Any], prefix: str, aliases: dict[str, str]) -> None:
     single = f"{prefix}/all.md"
-    write(single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True,
-                   "search": {"exclude": True}},
-          env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
-                                                  aliases=aliases, page="single"), "../models/", [])
-    reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
+    writer.write(single, {**meta, "title": f"{data.title} (single page)", "hide": ["toc"], "api_reference": True,
+                          "search": {"exclude": True}},
+                 writer.env.get_template("single.md.j2").render(**data.names(),
+                                                                compact=len(data.api.operations) > BIG_SPEC,
+                                                                aliases=aliases, page="single"), "../models/", [])
+    reference.pages[single] = {view["anchor"] for ops in data.operations.values() for view in ops}
     reference.nav.append({"Single page": single})
-    if downloads is None:
-        write_downloads(spec_path, base / spec_slug, files=files)
-    else:
-        downloads.result()
-    _copy_assets(docs_dir)
-    if fragments_dir is not None:
-        if pending is not None:
-            problems, invalid = known(pending())
-            reference.diagnostics = problems
-        target = fragments_dir / banner
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_raw(str(env.get_template("macros.html.j2").module.banner(invalid))), encoding="utf-8")
-    return reference
 
 
 def _raw(html: str) -> str:
