@@ -114,9 +114,14 @@ def copy_example(target: Path) -> Path:
     return target / "mkdocs.yml"
 
 
-@contextlib.contextmanager
 def serve_folder(folder: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    """Serve ``folder`` over HTTP on loopback; yields the base URL."""
+    return serve(functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder)))
+
+
+@contextlib.contextmanager
+def serve(handler):
+    """Run an HTTP server with ``handler`` on loopback for the block; yields its base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

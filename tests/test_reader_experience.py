@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +17,7 @@ import yaml
 
 from generator.cli import main
 from tests.fetch_fixtures import FIXTURES, npm_package
-from tests.helpers import CHROMIUM, copy_example, serve_folder
+from tests.helpers import CHROMIUM, copy_example, serve, serve_folder
 
 
 def _browser_marks(test):
@@ -112,7 +111,6 @@ def _set_feedback_endpoint(config: Path, endpoint: str) -> None:
     config.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-@contextlib.contextmanager
 def _serve_with_feedback(folder: Path, received: list[dict]):
     """The built site, plus ``POST /feedback`` that records what the widget sends."""
 
@@ -130,13 +128,7 @@ def _serve_with_feedback(folder: Path, received: list[dict]):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+    return serve(Handler)
 
 
 @browser
