@@ -56,8 +56,7 @@ def digest() -> list[str]:
             shutil.copytree(ROOT / name, example / name, ignore=shutil.ignore_patterns("__pycache__"))
         lines += _digest(_build(example / "mkdocs.yml", example), "example")
 
-        from tests.conftest import CORPUS, write_portal
-        from tests.test_corpus_build import corpus_sources
+        from tests.helpers import CORPUS, corpus_sources, write_portal
 
         if CORPUS.is_dir():
             config = write_portal(Path(tmp) / "corpus", corpus_sources())

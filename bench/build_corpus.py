@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.measure import measure  # noqa: E402
-from tests.test_corpus_build import corpus_sources  # noqa: E402  (one definition of the corpus portal)
+from tests.helpers import corpus_sources  # noqa: E402  (one definition of the corpus portal)
 
 
 def _baseline_project(corpus: Path, work: Path) -> Path:
@@ -45,7 +45,7 @@ def _baseline_project(corpus: Path, work: Path) -> Path:
 
 
 def _portal_project(work: Path) -> Path:
-    from tests.conftest import write_portal
+    from tests.helpers import write_portal
 
     return write_portal(work, corpus_sources())
 

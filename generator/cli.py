@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from generator.build.project_lock import DEFAULT_WAIT
 from generator.diagnostics import FORMATS, DiagnosticError, Diagnostics, report
+from generator.project_lock import DEFAULT_WAIT
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_TOOL = 0, 1, 2
 
@@ -155,7 +155,7 @@ def _finish(diagnostics: Diagnostics, args: argparse.Namespace, *, ok_message: s
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from generator.build.portal import build
+    from generator.pipeline import build
 
     result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log,
                    allow_stale=args.allow_stale, wait=args.wait)
@@ -170,7 +170,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_stage(args: argparse.Namespace) -> int:
-    from generator.build.portal import stage
+    from generator.pipeline import stage
 
     result = stage(args.config_file, mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale,
                    wait=args.wait)
@@ -178,8 +178,8 @@ def _cmd_stage(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from generator.build.portal import fetch
     from generator.config import load_project_config
+    from generator.pipeline import fetch
 
     project = load_project_config(args.config_file)
     checkouts = fetch(project, mode=_mode(args), log=_log, allow_stale=args.allow_stale, strict=args.strict,
@@ -200,7 +200,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from generator.validate.check import run_check
+    from generator.commands.check import run_check
 
     diagnostics = run_check(args.config_file, source=args.source, pages=args.pages, specs=args.specs,
                             mode=_mode(args), strict=args.strict, log=_log, allow_stale=args.allow_stale,
@@ -211,9 +211,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_render_spec(args: argparse.Namespace) -> int:
-    from generator.render.reference import render_standalone
+    from generator.commands.render_spec import run_render_spec
 
-    return render_standalone(args.spec, args.output, strict=args.strict)
+    return run_render_spec(args.spec, args.output, strict=args.strict)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from mkdocs.config import config_options as c
 from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, error, info, warning
 from generator.positions import Positions, json_pointer
 from generator.repo_files import MB, ContentLimits, glob_problem
+from generator.yaml12 import yaml_error
 
 DEFAULT_PAGES = ["docs/**/*.md", "README.md"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -252,11 +253,8 @@ def read_mkdocs_yml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_TaggedLoader)  # noqa: S506 - safe loader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DiagnosticError([error(
-            str(path), f"not valid YAML: {getattr(exc, 'problem', None) or exc}", code="config-yaml",
-            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-            hint="check the indentation and quoting around this line")]) from exc
+        raise DiagnosticError([yaml_error(str(path), exc, subject="the config", code="config-yaml",
+                                          hint="check the indentation and quoting around this line")]) from exc
     if not isinstance(data, dict):
         raise DiagnosticError([error(str(path), "the config must be a mapping of settings",
                                      code="config-yaml", hint="start with `site_name: ...`")])

@@ -16,10 +16,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from generator.build.project_lock import acquire as acquire_build_lock
-from generator.build.project_lock import release as release_build_lock
 from generator.config import PortalConfig, ProjectConfig, Tagged, read_mkdocs_yml, validate_portal_config
 from generator.diagnostics import DiagnosticError, Severity
+from generator.pipeline import fetch
+from generator.project_lock import acquire as acquire_build_lock
+from generator.project_lock import release as release_build_lock
+from generator.stage.docs_tree import stage_portal
 
 log = logging.getLogger("mkdocs.plugins.devportal")
 
@@ -62,9 +64,6 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
             raise
 
     def _configure(self, config: MkDocsConfig, path: Path) -> MkDocsConfig:
-        from generator.build.portal import fetch
-        from generator.build.stage import stage_portal
-
         raw = read_mkdocs_yml(path)
         _, config_problems = validate_portal_config(
             (raw.get("plugins") and next((e["devportal"] for e in raw["plugins"]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -19,6 +22,34 @@ from generator.yaml12 import DepthBoundedLoader
 def pointer_escape(part: object) -> str:
     """One JSON pointer token (RFC 6901): ``~`` → ``~0``, ``/`` → ``~1``."""
     return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_parts(pointer: str) -> list[str]:
+    """The tokens of a JSON pointer (RFC 6901): ``/a~1b/0`` → ``["a/b", "0"]``."""
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+
+
+def fragment_parts(fragment: str) -> list[str]:
+    """The tokens of a ``$ref``'s URI fragment (``#/components/schemas/Pay%20ment`` → ``["components",
+    "schemas", "Pay ment"]``); ``#`` and ``#/`` are the whole document."""
+    pointer = unquote(fragment.lstrip("#"))
+    if not pointer or pointer == "/":
+        return []
+    return pointer_parts("/" + pointer.lstrip("/"))
+
+
+def value_at(document: Any, parts: Iterable[str]) -> Any:
+    """The node of ``document`` at the pointer tokens ``parts``; :class:`LookupError` with the first token
+    that is not there."""
+    node = document
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise LookupError(part)
+    return node
 
 
 def json_pointer(*parts: object) -> str:

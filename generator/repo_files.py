@@ -33,6 +33,12 @@ class ContentLimits:
 DEFAULT_LIMITS = ContentLimits()
 
 
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, its symlinks followed, stays inside the folder ``root`` (a repo's file may link
+    anywhere on the machine: nothing outside the repo is read through it)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
 class SourceFileError(Exception):
     """A file of a source that is not read: too big, not UTF-8 text, or outside the repo."""
 

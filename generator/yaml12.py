@@ -20,6 +20,8 @@ import re
 
 import yaml
 
+from generator.diagnostics import Diagnostic, error
+
 MAX_DEPTH = 100
 """Deepest nesting of mappings and sequences read (real specs nest a few dozen levels at most)."""
 MAX_ALIAS_GROWTH = 100_000
@@ -135,3 +137,17 @@ Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:tr
 def load_yaml(text: str):
     """Parse ``text`` with :class:`Yaml12Loader`."""
     return yaml.load(text, Loader=Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def yaml_error(file: str, exc: yaml.YAMLError, *, subject: str, code: str, hint: str,
+               refused_code: str | None = None, refused_hint: str | None = None, first_line: int = 1) -> Diagnostic:
+    """The :class:`Diagnostic` of a YAML text that could not be read: ``{subject} is not valid YAML: …`` (or
+    ``… is refused: …`` for a :class:`YamlLimitError`), at the line and column of the problem.
+
+    ``first_line`` is the file's line of the text's first line (front matter starts on line 2)."""
+    refused = isinstance(exc, YamlLimitError)
+    mark = getattr(exc, "problem_mark", None)
+    what = "refused" if refused else "not valid YAML"
+    return error(file, f"{subject} is {what}: {getattr(exc, 'problem', None) or exc}",
+                 code=refused_code or code if refused else code, hint=refused_hint or hint if refused else hint,
+                 line=first_line + mark.line if mark else None, column=mark.column + 1 if mark else None)

@@ -76,6 +76,14 @@ def real_api_specs() -> list[Path]:
     return [package / "api" / name for name in REAL_APIS]
 
 
+AXE_CORE = "axe-core@4.10.3"  # Deque's accessibility engine, from the npm registry (tests/.fixtures, not committed)
+
+
+def axe_core() -> Path:
+    """axe-core's browser build, ``axe.min.js``, unpacked once like the other npm fixtures."""
+    return npm_package(AXE_CORE, FIXTURES / "axe-core") / "axe.min.js"
+
+
 if __name__ == "__main__":
     print(oas_examples())
     for release in OCTOKIT_RELEASES:

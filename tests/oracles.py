@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 SITE_INTEGRITY = REPO_ROOT.parent / "shared" / "tools" / "site_integrity.py"
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from tests.conftest import write_portal
+from tests.helpers import write_portal
 
 PAYMENTS_FILES = {
     "README.md": """
@@ -219,7 +219,7 @@ def test_malformed_mkdocs_yml_names_the_line(tmp_path, capsys):
 
 def test_staging_is_deterministic(tmp_path):
     """Two stagings of the same input are byte-identical (CI caches, `serve` does not rebuild in a loop)."""
-    from tests.test_example_portal import copy_example
+    from tests.helpers import copy_example
 
     config = copy_example(tmp_path / "example")
     stage = config.parent / ".devportal" / "stage"
@@ -232,7 +232,7 @@ def test_staging_is_deterministic(tmp_path):
 
 
 def test_a_rebuild_with_cached_spec_validation_still_renders_every_reference(tmp_path):
-    from tests.test_example_portal import copy_example
+    from tests.helpers import copy_example
 
     config = copy_example(tmp_path / "example")
     for _ in range(2):  # the second build reuses the validation results of the first

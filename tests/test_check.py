@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
-from tests.conftest import CORPUS, write_portal
+from tests.helpers import CORPUS, write_portal
 
 GOOD = {
     "README.md": "# Orders API\n\nRead the [guide](docs/guide.md#set-up).\n",
@@ -98,9 +99,13 @@ def test_missing_config_file_is_a_tool_failure_exit_2(tmp_path, capsys):
     assert "nope.yml" in capsys.readouterr().err
 
 
-def test_check_source_validates_one_repo_as_the_portal_would(tmp_path, capsys):
+def test_check_source_validates_one_repo_as_the_portal_would(tmp_path, capsys, monkeypatch):
     repo = _repo(tmp_path / "team-repo", {**GOOD, "docs/broken.md": "# Broken\n\n[x](missing.md)\n"})
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     code = main(["check", "--source", str(repo), "--format", "json"])
+    assert list(temp.iterdir()) == []  # the one-source portal it made is gone
     problems = json.loads(capsys.readouterr().out)
     assert code == 0  # a broken link is a warning...
     broken = [p for p in problems if p["file"].endswith("docs/broken.md")]
@@ -111,7 +116,7 @@ def test_check_source_validates_one_repo_as_the_portal_would(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
 def test_check_on_the_real_corpus_reports_problems_without_crashing(tmp_path, capsys):
-    from tests.test_corpus_build import corpus_sources
+    from tests.helpers import corpus_sources
 
     config = write_portal(tmp_path, corpus_sources())
     code = main(["check", "-f", str(config), "--format", "json"])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.project_lock import build_lock
-from tests.conftest import REPO_ROOT, write_portal
+from generator.project_lock import build_lock
+from tests.helpers import REPO_ROOT, write_portal
 
 
 def _devportal(*args: str) -> subprocess.Popen:
@@ -88,7 +88,7 @@ def test_a_killed_build_never_leaves_the_lock_held(small_portal):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from generator.build.project_lock import acquire\n"
+        "from generator.project_lock import acquire\n"
         "acquire(Path(sys.argv[1]))\n"
         "print('locked', flush=True)\n"
         "time.sleep(600)\n"), str(small_portal.parent)], stdout=subprocess.PIPE, text=True,

@@ -10,29 +10,10 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.conftest import CORPUS, write_portal
+from tests.helpers import CORPUS, corpus_sources, write_portal
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the repo")]
-
-PUBLISHED = "https://developer.vippsmobilepay.com"
-
-
-def corpus_sources() -> list[dict]:
-    sources = []
-    for folder in sorted(CORPUS.glob("vipps-*")):
-        api = folder.name.removeprefix("vipps-")
-        published = [f"{PUBLISHED}/docs/"] if api == "developers" else [
-            f"{PUBLISHED}/docs/APIs/{api}/", f"{PUBLISHED}/api/{api.removesuffix('-api')}"]
-        sources.append({
-            "name": api, "repo": str(folder), "pages": ["**/*.md"],
-            "exclude": ["**/_*.md", "ISSUE_TEMPLATE.md"],
-            "specs": [p.relative_to(folder).as_posix() for p in sorted(folder.glob("docs/**/*.y*ml"))],
-            "title": api.replace("-", " ").title(), "web_url": f"https://github.com/vippsas/{folder.name}",
-            "published_urls": published,
-        })
-    return sources
-
 
 def _draft(path: Path) -> bool:
     return bool(re.search(r"^draft:\s*true\s*$", path.read_text(encoding="utf-8")[:3000], re.MULTILINE))

@@ -4,40 +4,16 @@ example configures no endpoint to receive its answers)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from tests.conftest import REPO_ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def copy_example(target: Path) -> Path:
-    """The example project (mkdocs.yml, content/, templates/) in a folder of its own."""
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "mkdocs.yml", target / "mkdocs.yml")
-    shutil.copytree(REPO_ROOT / "content", target / "content")
-    shutil.copytree(REPO_ROOT / "templates", target / "templates")
-    return target / "mkdocs.yml"
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory) -> Path:
-    config = copy_example(tmp_path_factory.mktemp("example"))
-    assert main(["build", "-f", str(config), "--strict"]) == 0
-    return config.parent / "site"
+from tests.helpers import CHROMIUM, copy_example, serve_folder
 
 
 def test_example_portal_builds_strictly_with_every_section(example_site: Path):
@@ -54,18 +30,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve_folder(folder: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 @pytest.mark.slow

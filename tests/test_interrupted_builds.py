@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.swap import exchange_paths, recover
-from tests.conftest import REPO_ROOT, write_portal
+from generator.stage.swap import exchange_paths, recover
+from tests.helpers import REPO_ROOT, write_portal
 
 # Runs swap_into_place(new, target) and SIGKILLs itself after file-system step number `kill_after`.
 SWAP_CHILD = textwrap.dedent("""
     import os, shutil, signal, sys
     from pathlib import Path
-    import generator.build.swap as swap
+    import generator.stage.swap as swap
 
     new, target, kill_after, exchange = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     steps = 0
@@ -114,7 +114,7 @@ def test_exchange_paths_swaps_two_folders_in_one_step(tmp_path):
 # Runs `devportal build` and SIGKILLs itself at a chosen point of the swap (or never).
 BUILD_CHILD = textwrap.dedent("""
     import os, signal, sys
-    import generator.build.swap as swap
+    import generator.stage.swap as swap
     from generator.cli import main
 
     point = sys.argv[1]

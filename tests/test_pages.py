@@ -9,7 +9,7 @@ import pytest
 
 from generator.render.pages import SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.pages.sanitize import sanitize_html
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
 PUBLISHED = "https://developer.vippsmobilepay.com"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.cli import main
 from generator.positions import Positions
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 
 def _portal(tmp_path: Path, plugin: str, *, pages: dict[str, str] | None = None) -> Path:

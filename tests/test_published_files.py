@@ -20,8 +20,7 @@ from lxml import etree, html
 
 from generator.cli import main
 from generator.render.published_files import judge_file, publish_file
-from tests.conftest import write_portal
-from tests.test_example_portal import CHROMIUM, serve_folder
+from tests.helpers import CHROMIUM, serve_folder, write_portal
 
 SVG_NS = "http://www.w3.org/2000/svg"
 TRIPWIRE = "window.__pwned = (window.__pwned || 0) + 1"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,13 +16,8 @@ import pytest
 import yaml
 
 from generator.cli import main
-from tests.fetch_fixtures import FIXTURES, npm_package
-from tests.test_example_portal import (
-    CHROMIUM,
-    copy_example,
-    example_site,  # noqa: F401  (module fixture: the built example portal)
-    serve_folder,
-)
+from tests.fetch_fixtures import axe_core
+from tests.helpers import CHROMIUM, copy_example, serve, serve_folder
 
 
 def _browser_marks(test):
@@ -60,7 +54,7 @@ def _feeds_of(page: Path) -> dict[str, str]:
             if link.get("rel") == "alternate" and link.get("type") in ("application/rss+xml", "application/atom+xml")}
 
 
-def test_every_page_advertises_the_feeds_and_each_feed_links_to_its_page(example_site: Path):  # noqa: F811
+def test_every_page_advertises_the_feeds_and_each_feed_links_to_its_page(example_site: Path):
     feedparser = pytest.importorskip("feedparser")
     pages = sorted(example_site.rglob("index.html"))
     assert len(pages) > 40
@@ -117,7 +111,6 @@ def _set_feedback_endpoint(config: Path, endpoint: str) -> None:
     config.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-@contextlib.contextmanager
 def _serve_with_feedback(folder: Path, received: list[dict]):
     """The built site, plus ``POST /feedback`` that records what the widget sends."""
 
@@ -135,13 +128,7 @@ def _serve_with_feedback(folder: Path, received: list[dict]):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+    return serve(Handler)
 
 
 @browser
@@ -213,7 +200,7 @@ SEARCHES = [  # what a reader types → where it must lead (in the first three r
 
 
 @browser
-def test_search_finds_operations_and_schemas_in_the_first_three_results(example_site: Path):  # noqa: F811
+def test_search_finds_operations_and_schemas_in_the_first_three_results(example_site: Path):
     found = {}
     with _reader(example_site) as page:
         page.goto(f"{page.base}/", wait_until="load")
@@ -259,7 +246,7 @@ PHONE_LAYOUT = """() => {
 
 
 @browser
-def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(example_site: Path):  # noqa: F811
+def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(example_site: Path):
     pages = sorted("" if p.parent == example_site else p.parent.relative_to(example_site).as_posix() + "/"
                    for p in example_site.rglob("index.html"))
     assert len(pages) > 50
@@ -271,14 +258,6 @@ def test_every_page_fits_a_phone_without_panning_or_words_broken_in_headings(exa
             if layout["overflow"] > 0 or layout["broken"] or layout["clipped"]:
                 problems[rel] = layout
     assert problems == {}, problems
-
-
-AXE_CORE = "axe-core@4.10.3"  # Deque's accessibility engine, from the npm registry (tests/.fixtures, not committed)
-
-
-def axe_core() -> Path:
-    """axe-core's browser build, ``axe.min.js``, unpacked once like the other npm fixtures."""
-    return npm_package(AXE_CORE, FIXTURES / "axe-core") / "axe.min.js"
 
 
 AXE_PAGES = {"home": "", "guide": "payments/docs/quick-start/", "API overview": "payments/api/payments/",
@@ -295,7 +274,7 @@ MATERIAL_OWN = {
 
 @browser
 @pytest.mark.parametrize("scheme", ["default", "slate"], ids=["light", "dark"])
-def test_axe_finds_no_serious_violation_from_the_portal_in_light_and_dark_mode(example_site: Path,  # noqa: F811
+def test_axe_finds_no_serious_violation_from_the_portal_in_light_and_dark_mode(example_site: Path,
                                                                                scheme: str):
     try:
         axe = axe_core()
@@ -333,7 +312,7 @@ def _samples(page) -> list[str]:
 
 
 @browser
-def test_switching_the_server_changes_every_sample_and_the_choice_follows_the_reader(example_site: Path):  # noqa: F811
+def test_switching_the_server_changes_every_sample_and_the_choice_follows_the_reader(example_site: Path):
     production, test = "https://api.northwind-pay.example/payments/v1", "https://apitest.northwind-pay.example/payments/v1"
     with _reader(example_site) as page:
         page.goto(f"{page.base}/payments/api/payments/payments/", wait_until="load")

@@ -4,6 +4,7 @@ validation problems carry file, line and JSON pointer; $refs never leave the rep
 from __future__ import annotations
 
 import http.server
+import multiprocessing
 import re
 import textwrap
 import threading
@@ -12,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.render.reference import render_api_reference, validate_spec
-from generator.render.reference.render import _text
+from generator.render.reference import reference_workers, render_api_reference, validate_spec
+from generator.render.reference.render import element_text
 from generator.render.reference.views import pretty_json
 from generator.validate.spec_files import SpecFiles, parse_text
-from tests.conftest import CORPUS
 from tests.fetch_fixtures import oas_examples
+from tests.helpers import CORPUS
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -117,7 +118,8 @@ def _check_every_operation(spec: Path, root: Path, tmp_path: Path) -> None:
             assert f"<strong>{code}</strong>" in section, f"{spec.name}: response {code} of {method} {path}"
         for value in _spec_examples(op, files, files.uri_of(spec)):
             text = value if isinstance(value, str) else pretty_json(value)
-            assert _text(text) in section, f"{spec.name}: an example of {method} {path} is not shown: {text[:80]}"
+            assert element_text(text) in section, \
+                f"{spec.name}: an example of {method} {path} is not shown: {text[:80]}"
     assert reference.nav and (docs / "api" / "x" / "all.md").is_file()
 
 
@@ -556,16 +558,14 @@ components:
         version = spec_version(SpecFiles(root=spec.parent).load(SpecFiles(root=spec.parent).uri_of(spec)))
         if version is None:
             continue
-        speedups.uninstall()
-        try:
-            stock = _findings(stock_validators[version], spec, fast=False)
-        finally:
-            speedups.install()
-        fast = _findings(speedups.VALIDATORS[version], spec, fast=True)
+        stock = _findings(stock_validators[version], spec, fast=False)
+        with speedups.fast_node_lookups():
+            fast = _findings(speedups.VALIDATORS[version], spec, fast=True)
         assert fast == stock, spec
         compared += 1
     assert compared > 50  # the oas examples alone are 59 specs; the corpus adds more where present
-    assert len(_findings(speedups.VALIDATORS["3.0"], broken, fast=True)) >= 3
+    with speedups.fast_node_lookups():
+        assert len(_findings(speedups.VALIDATORS["3.0"], broken, fast=True)) >= 3
 
 
 def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp_path):
@@ -598,11 +598,12 @@ def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp
     assert (tmp_path / "one/petstore.yaml").read_bytes() == petstore.read_bytes()
     assert json.loads((tmp_path / "one/petstore.json").read_text()) == yaml.safe_load(petstore.read_text())
 
-    # A big JSON spec: written by the validation pool while the pages render.
+    # A big JSON spec: written by the worker processes while the pages render.
     big = write_spec(tmp_path / "big.json", 400)
     assert big.stat().st_size > PARALLEL_VALIDATION_BYTES
-    render_api_reference(big, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="api/big",
-                         fragments_dir=tmp_path / "overrides")
+    with reference_workers() as workers:
+        render_api_reference(big, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="api/big",
+                             fragments_dir=tmp_path / "overrides", workers=workers)
     assert (tmp_path / "docs/api/big/big.json").read_bytes() == big.read_bytes()
     assert yaml.safe_load((tmp_path / "docs/api/big/big.yaml").read_text()) == json.loads(big.read_text())
 
@@ -622,6 +623,7 @@ def test_a_big_spec_validated_in_parallel_gets_its_problems_banner_on_every_page
     assert spec.stat().st_size > PARALLEL_VALIDATION_BYTES
     out = tmp_path / "site"
     assert main(["render-spec", str(spec), "-o", str(out)]) == 0  # rendered, with the problems shown
+    assert multiprocessing.active_children() == []  # the worker processes ended with the command
     pages = [out / "big/index.html", out / "big/all/index.html",
              next(p for p in (out / "big").glob("*/index.html") if p.parent.name not in ("all", "models"))]
     for page in pages:
@@ -693,7 +695,7 @@ def test_many_tags_are_grouped_in_the_navigation_and_x_tag_groups_are_honoured()
 def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
     import markdown
 
-    from generator.render.reference.render import _PLAIN_TEXT, DESCRIPTION_EXTENSIONS, _Describer
+    from generator.render.reference.render import DESCRIPTION_EXTENSIONS, PLAIN_TEXT, Describer
 
     texts = {"A page of results.", "Either 'open' or \"closed\"", "Ids (comma-separated): a, b; max 100%",
              "1. A list", "- item", "# heading", "Use *bold*", "a < b", "x & y", "line\nbreak", " padded ",
@@ -701,8 +703,8 @@ def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
     for spec in [*_corpus_specs(), *_examples()]:
         texts.update(re.findall(r"description: ([^\n]+)", spec.read_text(encoding="utf-8")))
     md = markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)
-    describe = _Describer(trusted=True)
-    plain = [text for text in texts if _PLAIN_TEXT.match(text)]
+    describe = Describer(trusted=True)
+    plain = [text for text in texts if PLAIN_TEXT.match(text)]
     assert len(plain) > 50
     for text in texts:
         assert describe(text) == md.reset().convert(text), text

@@ -11,7 +11,7 @@ import pytest
 
 from bench.specgen import write_spec
 from generator.cli import main
-from tests.test_example_portal import CHROMIUM, serve_folder
+from tests.helpers import CHROMIUM, serve_folder
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]

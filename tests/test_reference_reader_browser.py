@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.test_example_portal import CHROMIUM, copy_example, serve_folder
+from tests.helpers import CHROMIUM, copy_example, serve_folder
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]

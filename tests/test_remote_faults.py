@@ -7,7 +7,7 @@ import shutil
 
 from generator.cli import main
 from generator.sources import read_lock
-from tests.conftest import git, write_portal
+from tests.helpers import git, write_portal
 
 SPEC = """
     openapi: 3.0.3

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.conftest import write_portal
+from tests.helpers import write_portal
 from tests.measured_build import measured_devportal
 
 SECONDS = 60  # a whole build of two small sources (MkDocs included) in a child process

@@ -14,8 +14,8 @@ import pytest
 
 from generator.cli import main
 from generator.redaction import redact_text, redact_url
-from tests.conftest import git, write_portal
 from tests.git_http import ArgvWatch
+from tests.helpers import git, write_portal
 
 DOCS = {
     "README.md": "# Payments API\n\nRead the [guide](docs/guide.md).\n",

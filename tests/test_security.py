@@ -19,12 +19,12 @@ import material
 import pytest
 import yaml
 
-from generator.build.mkdocs_yml import REQUIRED_EXTENSIONS
 from generator.cli import main
 from generator.render.escaping import html_meta, html_nav, html_text, markdown_text
 from generator.render.pages.safe_attributes import EXTENSION
 from generator.render.pages.sanitize import clean_html, is_safe_url, sanitize_html
-from tests.conftest import REPO_ROOT, new_upstream, write_portal
+from generator.stage.mkdocs_yml import REQUIRED_EXTENSIONS
+from tests.helpers import CHROMIUM, REPO_ROOT, new_upstream, serve_folder, write_portal
 from tests.hostile_source import (
     Payloads,
     front_matter,
@@ -35,7 +35,6 @@ from tests.hostile_source import (
     payload,
     source_settings,
 )
-from tests.test_example_portal import CHROMIUM, serve_folder
 
 #: Linked files, whose publishing the file policy decides (generator/render/published_files.py): without it a
 #: repo's ``evil.html`` or scripted ``.svg`` would be copied as is and run on the portal's origin.

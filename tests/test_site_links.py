@@ -14,9 +14,8 @@ from generator.cli import main
 from generator.render.reference import render_api_reference
 from generator.render.reference.render import write_downloads
 from generator.validate.spec_files import parse_text
-from tests.conftest import CORPUS, REPO_ROOT, write_portal
+from tests.helpers import CORPUS, REPO_ROOT, copy_example, write_portal
 from tests.oracles import SITE_INTEGRITY, site_integrity, spec_errors, standalone_spec_errors
-from tests.test_example_portal import copy_example
 
 
 @pytest.fixture(scope="module")

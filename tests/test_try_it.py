@@ -23,9 +23,8 @@ from generator.cli import main
 from generator.config import validate_portal_config
 from generator.render.reference import render_api_reference
 from generator.render.reference.tryit import TryIt
-from tests.conftest import REPO_ROOT, write_portal
-from tests.test_example_portal import CHROMIUM, copy_example, serve_folder
-from tests.test_reader_experience import axe_core
+from tests.fetch_fixtures import axe_core
+from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, write_portal
 
 
 def browser_test(test):

@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from tests.conftest import CORPUS, write_portal
-from tests.test_example_portal import copy_example
+from tests.helpers import CORPUS, copy_example, write_portal
 
 SITE_URL = "https://developer.northwind-pay.example/"
 
@@ -165,3 +164,32 @@ def test_the_real_newsletter_archive_builds_through_the_same_pipeline(tmp_path):
     # The "please use the website" banner of GitHub is gone, links to the portal's pages are rewritten.
     page = (tmp_path / "site" / "updates" / "2023" / "10" / "newsletter" / "index.html").read_text()
     assert "Please use the website" not in page
+
+
+def test_feed_links_follow_use_directory_urls(tmp_path):
+    """With ``use_directory_urls: false`` MkDocs publishes ``x.html``: the feed links there, not to ``x/``."""
+    config = _updates_portal(tmp_path, {"2025-03-01-flat.md": "---\ntitle: Flat\ndate: 2025-03-01\n---\n# Flat\n"})
+    raw = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**raw, "use_directory_urls": False}, sort_keys=False))
+    assert main(["build", "-f", str(config)]) == 0
+    site = config.parent / "site"
+    feed = feedparser.parse((site / "updates" / "feed.xml").read_text())
+    link = feed.entries[0].link
+    assert link == "https://portal.example.com/updates/2025/03/flat.html"
+    assert (site / link.removeprefix("https://portal.example.com/")).is_file()
+
+
+def test_an_update_title_is_its_first_heading_outside_code(tmp_path):
+    config = _updates_portal(tmp_path, {"2025-03-01-fenced.md": """\
+        ---
+        date: 2025-03-01
+        ---
+        ```bash
+        # install the new SDK
+        ```
+
+        # The real title
+        """})
+    assert main(["build", "-f", str(config)]) == 0
+    feed = feedparser.parse((config.parent / "site" / "updates" / "feed.xml").read_text())
+    assert [e.title for e in feed.entries] == ["The real title"]

@@ -7,6 +7,7 @@ files: no ``generator/`` package and none of the package's templates beside it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -56,11 +57,12 @@ def test_installed_wheel_builds_the_example_portal(wheel: Path, tmp_path: Path) 
     # the example project names templates/overrides as its theme custom_dir; the package templates are not copied
     shutil.copytree(REPO_ROOT / "templates" / "overrides", project / "templates" / "overrides")
 
-    where = subprocess.run([python, "-c", "import generator; print(generator.__file__)"], cwd=project,
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # a checkout on it would win
+    where = subprocess.run([python, "-c", "import generator; print(generator.__file__)"], cwd=project, env=env,
                            check=True, capture_output=True, text=True).stdout.strip()
     assert Path(where).is_relative_to(venv), f"the test must run the installed wheel, not {where}"
 
-    result = subprocess.run([venv / "bin" / "devportal", "build", "--offline"], cwd=project,
+    result = subprocess.run([venv / "bin" / "devportal", "build", "--offline"], cwd=project, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "site built:" in result.stdout + result.stderr

@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import jinja2
@@ -77,11 +77,19 @@ def _finalize(value: Any) -> Any:
     return markdown_text(value)
 
 
-def markdown_templates(folder: Path) -> jinja2.Environment:
-    """A Jinja environment for templates that produce Markdown: every printed value is escaped with
-    :func:`markdown_text` unless marked safe; ``| link`` marks a link target (percent-encoded)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=False, finalize=_finalize,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
-    env.filters["link"] = markdown_link
+def template_environment(folder: Path, *, output: Literal["markdown", "html"]) -> jinja2.Environment:
+    """The Jinja environment of a template folder. Every printed value is escaped for the ``output`` unless
+    marked safe: with :func:`markdown_text` for Markdown (``| link`` marks a link target, percent-encoded),
+    as HTML for HTML.
+
+    The Markdown templates get data the generator made, so a name they use but are not given is an error
+    (:class:`jinja2.StrictUndefined`). The HTML templates (the API reference) read optional fields of a
+    spec's own objects, which print as nothing when the spec leaves them out (:class:`jinja2.ChainableUndefined`)."""
+    markdown = output == "markdown"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=not markdown,
+                             finalize=_finalize if markdown else None, keep_trailing_newline=markdown,
+                             trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined if markdown else jinja2.ChainableUndefined)
+    if markdown:
+        env.filters["link"] = markdown_link
     return env

@@ -1,15 +1,12 @@
 """Git plumbing for fetching sources: every call goes through :func:`run_git`, which never prompts,
-never runs a hook or filter from the fetched repo, never shows a credential, and counts what it did
-(tests assert on the counts)."""
+never runs a hook or filter from the fetched repo and never shows a credential."""
 
 from __future__ import annotations
 
 import base64
-import collections
 import os
 import re
 import subprocess
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +26,6 @@ SAFE_CONFIG = [
     "-c", "init.defaultBranch=main",
 ]
 
-#: How many times each kind of remote operation ran in this process ("ls-remote", "fetch").
-operations: collections.Counter[str] = collections.Counter()
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -97,10 +91,10 @@ class GitError(Exception):
         return lines[0] if lines else "git failed"
 
 
-def run_git(args: list[str], *, cwd: Path | None = None, remote: str | None = None, timeout: float = 600,
+def run_git(args: list[str], *, cwd: Path | None = None, timeout: float = 600,
             auth: HttpAuth | None = None) -> str:
-    """Run git safely and return its stdout; ``remote`` names the counted remote operation, ``auth`` is
-    the credential for it (in git's environment only)."""
+    """Run git safely and return its stdout; ``auth`` is the credential for a remote (in git's environment
+    only)."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
            "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
     env.pop("GIT_DIR", None)
@@ -108,9 +102,6 @@ def run_git(args: list[str], *, cwd: Path | None = None, remote: str | None = No
     secrets = auth.secrets() if auth else []
     if auth:
         env.update(auth.git_env(env))
-    if remote:
-        with _lock:
-            operations[remote] += 1
     try:
         proc = subprocess.run(["git", *SAFE_CONFIG, *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
@@ -149,7 +140,7 @@ class RemoteRefs:
 
 def ls_remote(url: str, auth: HttpAuth | None = None) -> RemoteRefs:
     """One cheap query: every branch and tag of the remote and where HEAD points."""
-    output = run_git(["ls-remote", "--symref", url], remote="ls-remote", timeout=120, auth=auth)
+    output = run_git(["ls-remote", "--symref", url], timeout=120, auth=auth)
     refs: dict[str, str] = {}
     head_branch = None
     for line in output.splitlines():
@@ -163,17 +154,19 @@ def ls_remote(url: str, auth: HttpAuth | None = None) -> RemoteRefs:
 
 
 def fetch_commit(url: str, commit: str, ref: str | None, target: Path, auth: HttpAuth | None = None) -> str:
-    """Check out ``commit`` of ``url`` into the empty folder ``target``, shallow when the server allows;
-    return the commit's date (ISO 8601)."""
+    """Check out ``commit`` of ``url`` into the empty folder ``target`` and return its date (ISO 8601).
+
+    One shallow fetch of the commit itself where the server allows fetching by SHA; otherwise the whole
+    history of ``ref`` (or the remote's HEAD), which must contain the commit."""
     run_git(["init", "-q", str(target)])
     run_git(["remote", "add", "origin", url], cwd=target)
     try:
         run_git(["-c", "protocol.version=2", "fetch", "-q", "--depth", "1", "--no-tags", "origin", commit],
-                cwd=target, remote="fetch", auth=auth)
+                cwd=target, auth=auth)
     except GitError:
-        # Servers that refuse fetching by SHA: fetch the ref itself (deepening until the commit is there).
+        # A server that refuses fetching by SHA: the ref's full history (not shallow, so the commit is in it).
         spec = ref or "HEAD"
-        run_git(["fetch", "-q", "--no-tags", "origin", spec], cwd=target, remote="fetch", auth=auth)
+        run_git(["fetch", "-q", "--no-tags", "origin", spec], cwd=target, auth=auth)
     run_git(["checkout", "-q", "--detach", commit], cwd=target)
     return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
 
@@ -188,7 +181,7 @@ def history_contains(url: str, ref: str | None, head: str, old: str, scratch: Pa
     """
     branch = ["--branch", ref] if ref else []
     run_git(["clone", "-q", "--bare", "--filter=tree:0", "--single-branch", "--no-tags", *branch, url, str(scratch)],
-            remote="history", auth=auth)
+            auth=auth)
     try:
         run_git(["cat-file", "-e", f"{head}^{{commit}}"], cwd=scratch)
     except GitError:

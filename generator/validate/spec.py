@@ -21,10 +21,10 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
-from generator.positions import Positions, pointer_escape
+from generator.positions import Positions, pointer_escape, pointer_parts, value_at
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError
 from generator.validate.spec_files import RefError, SpecFiles
-from generator.yaml12 import YamlLimitError
+from generator.yaml12 import yaml_error
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
 CACHE_FORMAT = 2  # bump when what a validation reports changes, so cached results are not reused
@@ -198,17 +198,12 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
     uri = files.uri_of(spec_path)
     try:
         document = files.load(uri)
-    except YamlLimitError as exc:
-        mark = exc.problem_mark
-        return [error(display, f"the spec is refused: {exc.problem}", code="spec-refused",
-                      line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-                      hint="write the spec without deep nesting or repeated aliases ($ref a component instead); "
-                           "the rest of the portal is built without this API reference")] if reports_reading else []
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return [error(display, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", code="spec-yaml",
-                      line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-                      hint="quote keys and values that contain `[`, `{`, `:` or `#`")] if reports_reading else []
+        return [yaml_error(display, exc, subject="the spec", code="spec-yaml",
+                           hint="quote keys and values that contain `[`, `{`, `:` or `#`", refused_code="spec-refused",
+                           refused_hint="write the spec without deep nesting or repeated aliases ($ref a component "
+                                        "instead); the rest of the portal is built without this API reference")
+                ] if reports_reading else []
     except (RefError, OSError) as exc:
         cause = exc.__cause__ if isinstance(exc.__cause__, SourceFileError) else None
         return [error(display, f"cannot read the spec: {exc}", code="spec-unreadable", line=cause and cause.line,
@@ -222,7 +217,15 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
     # worker processes while the main one renders.
     from generator.validate import speedups
 
-    speedups.install()
+    with speedups.fast_node_lookups():
+        return _check(files, document, uri, version, remote_refs, display, parts)
+
+
+def _check(files: SpecFiles, document: Any, uri: str, version: str, remote_refs: bool, display: str,
+           parts: tuple[str, ...]) -> list[Diagnostic]:
+    """The validator's own findings on the loaded ``document`` (the ``parts`` asked for)."""
+    from generator.validate import speedups  # see _validate
+
     handlers = {"file": files.handler, "http": files.handler if remote_refs else _refuse,
                 "https": files.handler if remote_refs else _refuse, "<all_urls>": _refuse}
     validator = speedups.VALIDATORS[version](speedups.schema_path(document, uri, handlers))
@@ -249,16 +252,10 @@ def _validate(spec_path: Path, files: SpecFiles, remote_refs: bool, display: str
 
 
 def _value_at(document: Any, pointer: str) -> Any:
-    node = document
-    for part in pointer.split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
+    try:
+        return value_at(document, pointer_parts(pointer))
+    except LookupError:
+        return _MISSING
 
 
 _MISSING = object()

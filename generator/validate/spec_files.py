@@ -19,7 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+from generator.positions import fragment_parts, value_at
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
 from generator.yaml12 import MAX_DEPTH, Yaml12Loader
 
 SpecLoader = Yaml12Loader
@@ -68,13 +69,6 @@ def string_keys(node: Any) -> Any:
     return node
 
 
-def pointer_parts(pointer: str) -> list[str]:
-    pointer = unquote(pointer.lstrip("#"))
-    if not pointer or pointer == "/":
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
-
-
 @dataclass
 class SpecFiles:
     """The spec and every document its ``$ref``s reach, confined to the source repo."""
@@ -97,10 +91,8 @@ class SpecFiles:
         parts = urlsplit(uri)
         if parts.scheme == "file":
             path = Path(unquote(parts.path)).resolve()
-            try:
-                path.relative_to(self.root.resolve())
-            except ValueError as exc:
-                raise RefError(f"`{uri}` is outside the source repo; $ref may only reach files in the repo") from exc
+            if not is_inside(path, self.root):
+                raise RefError(f"`{uri}` is outside the source repo; $ref may only reach files in the repo")
             if not path.is_file():
                 raise RefError(f"`{path.relative_to(self.root.resolve())}` does not exist in the repo")
             try:
@@ -133,13 +125,10 @@ class SpecFiles:
         target_uri = urljoin(base_uri, ref)
         document_uri, _, pointer = target_uri.partition("#")
         node = self.load(document_uri)
-        for part in pointer_parts(pointer):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                raise RefError(f"`{ref}` points to nothing (no `{part}` there)")
+        try:
+            node = value_at(node, fragment_parts(pointer))
+        except LookupError as exc:
+            raise RefError(f"`{ref}` points to nothing (no `{exc.args[0]}` there)") from None
         return node, document_uri, "#" + pointer
 
     def handler(self, uri: str) -> Any:

@@ -8,7 +8,7 @@ Measured on GitHub's REST spec (13 MB, 1,223 operations), its keyword checks too
 * ~6 s went to ``isinstance(node, Subscriptable)`` in pathable, a ``typing.Protocol`` check that Python 3.11
   recomputes on every call, made for each step of each path the validator reads. For the plain ``dict`` and
   ``list`` nodes a loaded spec consists of, the answer is known; ``_fast_get_subnode`` answers it first and
-  leaves every other node to the original.
+  leaves every other node to the original, inside :func:`fast_node_lookups` only.
 
 With both, the keyword checks take ~8 s.
 
@@ -31,6 +31,8 @@ jsonschema backend, on every corpus spec and every @readme/oas-examples spec.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -190,11 +192,16 @@ def _fast_get_subnode(cls, node, part):
     return _stock_get_subnode(cls, node, part)
 
 
-def install() -> None:
-    """Route jsonschema-path's node lookups through the fast path (idempotent)."""
+@contextmanager
+def fast_node_lookups() -> Iterator[None]:
+    """jsonschema-path's node lookups through the fast path while the block runs, and its own lookup again
+    after it (also when the block raises): the patch of the library's class is scoped to a validation."""
+    own = SchemaNode.__dict__.get("_get_subnode")  # the lookup may be inherited, not SchemaNode's own
     SchemaNode._get_subnode = classmethod(_fast_get_subnode)
-
-
-def uninstall() -> None:
-    """Back to the stock lookup (for the test that compares both)."""
-    SchemaNode._get_subnode = classmethod(_stock_get_subnode)
+    try:
+        yield
+    finally:
+        if own is None:
+            del SchemaNode._get_subnode
+        else:
+            SchemaNode._get_subnode = own

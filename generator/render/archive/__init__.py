@@ -23,19 +23,21 @@ from typing import Any
 import jinja2
 from feedgen.feed import FeedGenerator
 
+from generator import urls
 from generator.diagnostics import Diagnostic, error, info, warning
 from generator.package_data import templates_dir
-from generator.render.escaping import markdown_templates
+from generator.render.escaping import template_environment
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
 from generator.render.pages.frontmatter import FrontMatter, split_front_matter
 from generator.render.pages.segments import fenced_lines
-from generator.render.pages.site_index import HEADING, anchors_of, heading_text
+from generator.render.pages.site_index import anchors_of, first_heading
+from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+from generator.urls import relative_link
 
 TEMPLATES = templates_dir() / "updates"
 DATE_IN_NAME = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?(?:-(?P<rest>.*))?$")
 SENT_IN = re.compile(r"sent in (?P<month>[A-Z][a-z]+) (?P<year>\d{4})")
-SLUG = re.compile(r"[^a-z0-9]+")
 MONTHS = {name: index for index, name in enumerate(calendar.month_name) if name}
 #: Material's search weight of an update page and of the lists that repeat updates' titles and summaries
 #: (archive, tag pages): news about an API must not outrank the API's guides and reference.
@@ -74,21 +76,19 @@ class UpdateSummary:
 @dataclass
 class UpdatesOutput:
     nav: list
-    pages: dict[str, set[str]]
     latest: list[UpdateSummary]
     by_api: dict[str, list[UpdateSummary]]
     feeds: list[str]
-    plugins: list = field(default_factory=list)
-    markdown_extensions: list = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def _templates() -> jinja2.Environment:
-    return markdown_templates(TEMPLATES)
+    return template_environment(TEMPLATES, output="markdown")
 
 
-def slugify(text: str) -> str:
-    return SLUG.sub("-", text.lower()).strip("-") or "update"
+def tag_slug(text: str) -> str:
+    """The URL segment of a tag or an update's title (``update`` when nothing of it is left)."""
+    return urls.slug(text, "update")
 
 
 def _parse_date(value: Any) -> dt.date | None:
@@ -159,10 +159,12 @@ def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url
             problems.append(warning(file, f"the update is dated in the future ({date.isoformat()})",
                                     code="update-future", **front.positions.where("date"),
                                     hint="fix the date, or merge the update on the day it is published"))
-        title = str(meta.get("title") or "") or _first_heading(front.body) or PurePosixPath(repo_path).stem
+        body_lines = front.body.split("\n")
+        title = (str(meta.get("title") or "") or first_heading(body_lines, fenced_lines(body_lines))
+                 or PurePosixPath(repo_path).stem)
         stem = PurePosixPath(repo_path).stem
         named = DATE_IN_NAME.match(stem)
-        slug = slugify(str(meta.get("slug") or (named.group("rest") if named and named.group("rest") else
+        slug = tag_slug(str(meta.get("slug") or (named.group("rest") if named and named.group("rest") else
                                                  (stem if not named else title))))
         staged = f"{url}/{date.year:04d}/{date.month:02d}/{slug}.md"
         if staged in seen:
@@ -179,7 +181,7 @@ def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url
         authors = meta.get("authors") or []
         body_meta = {k: v for k, v in front.meta.items() if k not in ("date", "tags", "authors", "slug", "summary")}
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=front.body,
-                        body_line=front.body_line, meta=body_meta, title=title, draft=False)
+                        body_line=front.body_line, meta=body_meta, title=title)
         lines = front.body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=title)
@@ -190,16 +192,8 @@ def plan_updates(source: SourcePages, files: list[str], index: SiteIndex, *, url
     updates.sort(key=lambda u: (u.date, u.slug), reverse=True)
     index.add_page(f"{url}/index.md", {str(u.date.year) for u in updates}, title="Technical updates")
     for tag in {tag for update in updates for tag in update.tags}:
-        index.add_page(f"{url}/tags/{slugify(tag)}.md", title=f"Updates tagged {tag}")
+        index.add_page(f"{url}/tags/{tag_slug(tag)}.md", title=f"Updates tagged {tag}")
     return updates, problems
-
-
-def _first_heading(body: str) -> str | None:
-    for line in body.split("\n"):
-        match = HEADING.match(line)
-        if match and len(match.group("hashes")) == 1:
-            return heading_text(match.group("text"))
-    return None
 
 
 def _check_tag(tag: str, api_names: set[str], file: str, where: dict[str, int]) -> list[Diagnostic]:
@@ -230,25 +224,17 @@ def summarize(update: Update) -> UpdateSummary:
                          summary=update.summary, tags=update.tags)
 
 
-def _link(from_page: str, to_page: str) -> str:
-    import posixpath
-
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
-
-
 def render_latest(updates: list[UpdateSummary], *, from_page: str) -> str:
     """A Markdown list of updates (title, date, summary) linked relative to ``from_page``."""
-    items = [{"title": u.title, "date": u.date, "link": _link(from_page, u.staged_path), "summary": u.summary}
+    items = [{"title": u.title, "date": u.date, "link": relative_link(from_page, u.staged_path), "summary": u.summary}
              for u in updates]
     return _templates().get_template("latest.md.j2").render(items=items)
 
 
 def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_dir: Path, *, url: str,
                   site_url: str | None, site_name: str, api_names: set[str],
-                  page_meta: dict[str, dict[str, Any]] | None = None) -> UpdatesOutput:
+                  page_meta: dict[str, dict[str, Any]] | None = None, use_directory_urls: bool = True) -> UpdatesOutput:
     """Write the update pages (with previous/next links), archive, tag pages and feeds."""
-    from generator.build.stage import write_page
-
     env = _templates()
     problems: list[Diagnostic] = []
     index_page = f"{url}/index.md"
@@ -257,10 +243,10 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
         newer = updates[position - 1] if position > 0 else None
         older = updates[position + 1] if position + 1 < len(updates) else None
         footer = env.get_template("post-footer.md.j2").render(
-            update=update, archive=_link(update.staged_path, index_page),
-            tags=[(tag, _link(update.staged_path, f"{url}/tags/{slugify(tag)}.md")) for tag in update.tags],
-            newer=newer and {"title": newer.title, "link": _link(update.staged_path, newer.staged_path)},
-            older=older and {"title": older.title, "link": _link(update.staged_path, older.staged_path)})
+            update=update, archive=relative_link(update.staged_path, index_page),
+            tags=[(tag, relative_link(update.staged_path, f"{url}/tags/{tag_slug(tag)}.md")) for tag in update.tags],
+            newer=newer and {"title": newer.title, "link": relative_link(update.staged_path, newer.staged_path)},
+            older=older and {"title": older.title, "link": relative_link(update.staged_path, older.staged_path)})
         header = env.get_template("post-header.md.j2").render(update=update)
         meta = {"search": UPDATE_SEARCH, **page.meta, **(page_meta or {}).get(update.staged_path, {}),
                 "title": update.title, "date": update.date.isoformat(), "tags": update.tags}
@@ -276,51 +262,45 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
     tags = sorted({tag for update in updates for tag in update.tags})
     write_page(docs_dir / index_page, {"title": "Technical updates", "search": LIST_SEARCH},
                env.get_template("archive.md.j2").render(
-        years=years, tags=[(t, f"tags/{slugify(t)}.md") for t in tags], feeds=True))
-    output_pages = {index_page: {str(year) for year, _ in years}}
+        years=years, tags=[(t, f"tags/{tag_slug(t)}.md") for t in tags], feeds=True))
     nav = [{"Technical updates": [index_page] + [
         {str(year): [{u.title: u.staged_path} for u in sorted((u for u in updates if u.date.year == year),
                                                                key=lambda u: u.date, reverse=True)]}
-        for year, _ in years] + ([{"Tags": [f"{url}/tags/{slugify(t)}.md" for t in tags]}] if tags else [])}]
+        for year, _ in years] + ([{"Tags": [f"{url}/tags/{tag_slug(t)}.md" for t in tags]}] if tags else [])}]
     for tag in tags:
         tagged = [u for u in updates if tag in u.tags]
-        path = f"{url}/tags/{slugify(tag)}.md"
+        path = f"{url}/tags/{tag_slug(tag)}.md"
         # The tag's own feeds, advertised in the page's <head> (templates/overrides/main.html).
-        tag_feeds = {"title": f"{site_name}: updates tagged {tag}", "rss": f"{url}/tags/{slugify(tag)}.xml",
-                     "atom": f"{url}/tags/{slugify(tag)}.atom.xml"}
+        tag_feeds = {"title": f"{site_name}: updates tagged {tag}", "rss": f"{url}/tags/{tag_slug(tag)}.xml",
+                     "atom": f"{url}/tags/{tag_slug(tag)}.atom.xml"}
         write_page(docs_dir / path, {"title": f"Updates tagged {tag}", "feeds": tag_feeds, "search": LIST_SEARCH},
                    env.get_template("tag.md.j2").render(
-            tag=tag, entries=[_entry(u, path) for u in tagged], archive=_link(path, index_page),
-            feed=f"{slugify(tag)}.xml", atom=f"{slugify(tag)}.atom.xml"))
-        output_pages[path] = set()
+            tag=tag, entries=[_entry(u, path) for u in tagged], archive=relative_link(path, index_page),
+            feed=f"{tag_slug(tag)}.xml", atom=f"{tag_slug(tag)}.atom.xml"))
     feeds = _write_feeds(updates, tags, docs_dir, url=url, site_url=site_url, site_name=site_name,
-                         problems=problems)
+                         problems=problems, use_directory_urls=use_directory_urls)
     by_api: dict[str, list[UpdateSummary]] = defaultdict(list)
     for update in updates:
         for tag in update.tags:
             name = api_of(tag, api_names)
             if name:
                 by_api[name].append(summarize(update))
-    for update in updates:
-        output_pages[update.staged_path] = set()
-    return UpdatesOutput(nav=nav, pages=output_pages, latest=[summarize(u) for u in updates], by_api=dict(by_api),
+    return UpdatesOutput(nav=nav, latest=[summarize(u) for u in updates], by_api=dict(by_api),
                          feeds=feeds, diagnostics=problems)
 
 
 def _entry(update: Update, from_page: str) -> dict[str, Any]:
-    return {"title": update.title, "date": update.date, "link": _link(from_page, update.staged_path),
+    return {"title": update.title, "date": update.date, "link": relative_link(from_page, update.staged_path),
             "summary": update.summary, "tags": update.tags}
 
 
-def _page_url(site_url: str, staged_path: str) -> str:
-    path = staged_path[:-3] + "/"
-    if path.endswith("/index/"):
-        path = path[: -len("index/")]
+def _absolute_url(site_url: str, staged_path: str, use_directory_urls: bool) -> str:
+    path = urls.page_url(staged_path, use_directory_urls=use_directory_urls).removeprefix("./")
     return site_url.rstrip("/") + "/" + path
 
 
 def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url: str, site_url: str | None,
-                 site_name: str, problems: list[Diagnostic]) -> list[str]:
+                 site_name: str, problems: list[Diagnostic], use_directory_urls: bool) -> list[str]:
     """RSS 2.0 and Atom of the whole archive and of each tag (absolute links need ``site_url``)."""
     if not site_url:
         problems.append(warning("mkdocs.yml", "no `site_url`: the feeds' links cannot be absolute and readers may "
@@ -328,11 +308,11 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
         site_url = "/"
     written = []
     for name, subset, title in [("feed", updates, f"{site_name}: technical updates")] + [
-            (f"tags/{slugify(tag)}", [u for u in updates if tag in u.tags], f"{site_name}: updates tagged {tag}")
+            (f"tags/{tag_slug(tag)}", [u for u in updates if tag in u.tags], f"{site_name}: updates tagged {tag}")
             for tag in tags]:
         generator = FeedGenerator()
-        archive_url = _page_url(site_url, f"{url}/index.md")
-        page_url = _page_url(site_url, f"{url}/{name}.md") if name != "feed" else archive_url
+        archive_url = _absolute_url(site_url, f"{url}/index.md", use_directory_urls)
+        page_url = _absolute_url(site_url, f"{url}/{name}.md", use_directory_urls) if name != "feed" else archive_url
         feed_url = site_url.rstrip("/") + f"/{url}/{name}"
         generator.id(archive_url + (name if name != "feed" else ""))
         generator.title(title)
@@ -345,7 +325,7 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
         generator.lastBuildDate(stamp)
         for update in reversed(subset[:50]):  # feedgen prepends: add oldest first
             entry = generator.add_entry()
-            link = _page_url(site_url, update.staged_path)
+            link = _absolute_url(site_url, update.staged_path, use_directory_urls)
             entry.id(link)
             entry.title(update.title)
             entry.link(href=link)
@@ -374,7 +354,7 @@ def _write_feeds(updates: list[Update], tags: list[str], docs_dir: Path, *, url:
 def scaffold_update(directory: Path, title: str, today: dt.date) -> Path:
     """``devportal updates new "Title"``: a new update file dated today, with every front matter field."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{today.isoformat()}-{slugify(title)}.md"
+    path = directory / f"{today.isoformat()}-{tag_slug(title)}.md"
     if path.exists():
         raise FileExistsError(f"{path} already exists")
     path.write_text(_templates().get_template("new-update.md.j2").render(title=title, date=today.isoformat()),

@@ -20,8 +20,9 @@ from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
 from generator.render.pages.segments import fenced_lines, longest_paragraph
-from generator.render.pages.site_index import HEADING, SiteIndex, SourcePages, anchors_of, heading_text
-from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, read_text
+from generator.render.pages.site_index import SiteIndex, SourcePages, anchors_of, first_heading
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
+from generator.urls import relative_link
 
 MAX_PARAGRAPH_CHARS = 64 * 1024
 REFUSED_PAGE = "This page could not be published: the build reported why. Please read it in its repository.\n"
@@ -41,7 +42,6 @@ class PagePlan:
     body_line: int
     meta: dict[str, Any]
     title: str | None
-    draft: bool
     problems: list[Diagnostic] = field(default_factory=list)
     source_limits: ContentLimits = DEFAULT_LIMITS
     meta_positions: Positions = field(default_factory=lambda: Positions(""))  # front matter key → line
@@ -83,11 +83,7 @@ def _title(body: str, meta: dict[str, Any]) -> str | None:
     if meta.get("title"):
         return str(meta["title"])
     lines = body.split("\n")
-    for line, code in zip(lines, fenced_lines(lines), strict=True):
-        heading = HEADING.match(line)
-        if heading and not code and len(heading.group("hashes")) == 1:
-            return heading_text(heading.group("text"))
-    return None
+    return first_heading(lines, fenced_lines(lines))
 
 
 def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits = DEFAULT_LIMITS,
@@ -110,12 +106,11 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
             continue
         front = split_front_matter(text, file)
         body = docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body))
-        draft = front.raw.get("draft") is True
-        if draft:
+        if front.raw.get("draft") is True:
             continue
         staged = staged_path_of(source.name, repo_path, siblings)
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
-                        body_line=front.body_line, meta=front.meta, title=_title(body, front.meta), draft=draft,
+                        body_line=front.body_line, meta=front.meta, title=_title(body, front.meta),
                         problems=list(front.problems), source_limits=limits, meta_positions=front.positions)
         lines = body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))
@@ -129,13 +124,8 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
 
 def _load_partial(plan: PagePlan, path: str) -> str | None:
     """A partial imported by the page, read only from inside the same repo."""
-    root = plan.source.root.resolve()
     target = (plan.source.root / PurePosixPath(plan.repo_path).parent / path).resolve()
-    try:
-        target.relative_to(root)
-    except ValueError:
-        return None
-    if not target.is_file():
+    if not is_inside(target, plan.source.root) or not target.is_file():
         return None
     text = read_text(target, max_bytes=plan.source_limits.page_bytes, setting="page_mb")  # SourceFileError
     return split_front_matter(text, path).body
@@ -208,14 +198,12 @@ def _file_title(staged_path: str) -> str:
 
 def _api_schema_links(body: str, plan: PagePlan, index: SiteIndex) -> str:
     """Redocusaurus ``<ApiSchema pointer="#/components/schemas/X" />`` → a link to the source's API reference."""
-    import posixpath
-
     def replace(match: re.Match) -> str:
         name = match.group("name")
         page = index.api_page_with(plan.source.name, f"schema-{name}") or index.api_pages.get(plan.source.name)
         if not page:
             return f"**Schema `{name}`** (see the API reference)"
-        link = posixpath.relpath(page, posixpath.dirname(plan.staged_path) or ".")
+        link = relative_link(plan.staged_path, page)
         return f"See the schema [`{name}`]({link}#schema-{name}) in the API reference."
 
     return re.sub(r"<ApiSchema\b[^>]*pointer=[\"']#/components/schemas/(?P<name>[\w.-]+)[\"'][^>]*/>", replace, body)

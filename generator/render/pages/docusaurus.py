@@ -41,7 +41,9 @@ def _blank_out(match: re.Match) -> str:
 
 
 def drop_github_only(text: str) -> str:
-    """Remove GitHub-only banners and MDX imports, keeping the line count (diagnostics keep their lines)."""
+    """Blank out each ``<!-- START_COMMENT -->`` … ``<!-- END_COMMENT -->`` block (text the repo shows on
+    GitHub only), keeping the line count so diagnostics keep their lines. MDX imports are removed later, by
+    :func:`inline_partials`."""
     text = START_COMMENT.sub(_blank_out, text)
     return text
 

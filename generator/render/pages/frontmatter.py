@@ -11,7 +11,7 @@ import yaml
 
 from generator.diagnostics import Diagnostic, error
 from generator.positions import Positions
-from generator.yaml12 import YamlLimitError, load_yaml
+from generator.yaml12 import load_yaml, yaml_error
 
 HIDDEN = re.compile(r"\A\s*<!--\s*START_METADATA\s*\n(?P<inner>.*?)\n\s*END_METADATA\s*-->[ \t]*\n?", re.DOTALL)
 LEADING = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -61,14 +61,10 @@ def split_front_matter(text: str, file: str) -> FrontMatter:
     try:
         data = load_yaml(yaml_text) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        refused = isinstance(exc, YamlLimitError)
-        result.problems.append(error(
-            file, f"front matter is {'refused' if refused else 'not valid YAML'}: "
-                  f"{getattr(exc, 'problem', None) or exc}", code="frontmatter-yaml",
-            line=yaml_line + (mark.line if mark else 0), column=(mark.column + 1) if mark else None,
-            hint="front matter is a few `key: value` lines; write it without aliases or deep nesting" if refused
-            else "quote values that contain `:`, `[` or `#`, and check the indentation"))
+        result.problems.append(yaml_error(
+            file, exc, subject="front matter", code="frontmatter-yaml", first_line=yaml_line,
+            hint="quote values that contain `:`, `[` or `#`, and check the indentation",
+            refused_hint="front matter is a few `key: value` lines; write it without aliases or deep nesting"))
         return result
     if not isinstance(data, dict):
         result.problems.append(error(file, "front matter must be a mapping of `key: value` lines",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import functools
 import itertools
 import posixpath
 import re
@@ -24,6 +23,8 @@ from generator.render.pages.sanitize import is_safe_url
 from generator.render.pages.segments import LineIndex, code_mask
 from generator.render.pages.site_index import SiteIndex
 from generator.render.published_files import REFUSED_HINT, judge_file
+from generator.repo_files import is_inside
+from generator.urls import relative_link
 
 INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?P<url><[^>]*>|[^)\s]+)"
                     r"(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
@@ -198,14 +199,7 @@ def _refused(ctx: LinkContext, line: int, refused: RefusedFile, outcome: str) ->
 
 
 def _relative(ctx: LinkContext, target: str, fragment: str) -> str:
-    rel = _relpath(target, posixpath.dirname(ctx.staged_path) or ".")
-    return rel + (f"#{fragment}" if fragment else "")
-
-
-@functools.lru_cache(maxsize=4096)
-def _relpath(target: str, start: str) -> str:
-    """``posixpath.relpath`` (it looks up the working folder on every call: a page links to few targets)."""
-    return posixpath.relpath(target, start)
+    return relative_link(ctx.staged_path, target) + (f"#{fragment}" if fragment else "")
 
 
 def _problem(ctx: LinkContext, line: int, make, message: str, code: str, hint: str | None) -> None:
@@ -294,7 +288,7 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             return None
         return _check_and_link(ctx, index, target, fragment, line, url)
     # Not a page: an image or another file of the repo, copied next to the staged page.
-    if root is not None and (root / repo_path).is_file() and _inside(root, repo_path):
+    if root is not None and (root / repo_path).is_file() and is_inside(root / repo_path, root):
         if source == ctx.source:
             verdict = source_pages.file_verdicts.get(repo_path)
             if verdict is None:
@@ -316,12 +310,6 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
     return None
 
 
-def _inside(root, repo_path: str) -> bool:
-    try:
-        (root / repo_path).resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def _page_of(index: SiteIndex, source: str, repo_path: str) -> str | None:

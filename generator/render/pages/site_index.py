@@ -63,6 +63,16 @@ def heading_text(raw: str) -> str:
     return INLINE_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", raw).strip()
 
 
+def first_heading(lines: list[str], code: Iterable[bool]) -> str | None:
+    """The text of the first ``# H1`` outside code (``code`` flags each line of a fenced block), the
+    page's title when its front matter gives none."""
+    for line, in_code in zip(lines, code, strict=True):
+        heading = HEADING.match(line)
+        if heading and not in_code and len(heading.group("hashes")) == 1:
+            return heading_text(heading.group("text"))
+    return None
+
+
 def anchors_of(lines: Iterable[str], code: Iterable[bool]) -> tuple[list[str], dict[str, str]]:
     """Anchors of a page in order, and GitHub-style slugs → the real anchor (to hint at fixes)."""
     anchors: list[str] = []
@@ -114,9 +124,6 @@ class SiteIndex:
         if repo_path is not None and source is not None:
             entry.repo_path = repo_path
             self.by_source_file[(source, repo_path)] = staged_path
-
-    def add_anchors(self, staged_path: str, anchors: Iterable[str]) -> None:
-        self.add_page(staged_path, anchors)
 
     def add_api_reference(self, source: str, first_page: str, operations: dict[str, tuple[str, str]],
                           pages: Iterable[str] = ()) -> None:

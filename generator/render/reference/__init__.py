@@ -10,7 +10,7 @@ Redoc-style fragments (``#tag/T/operation/X``) are sent to the right page by a s
 
 from __future__ import annotations
 
-from generator.render.reference.render import ApiReference, render_api_reference, render_standalone
+from generator.render.reference.render import ApiReference, reference_workers, render_api_reference
 from generator.validate.spec import validate_spec
 
-__all__ = ["ApiReference", "render_api_reference", "render_standalone", "validate_spec"]
+__all__ = ["ApiReference", "reference_workers", "render_api_reference", "validate_spec"]

@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from generator.positions import pointer_escape
-from generator.validate.spec_files import RefError, SpecFiles, pointer_parts
+from generator.positions import fragment_parts, pointer_escape
+from generator.validate.spec_files import RefError, SpecFiles
 
 #: Where a schema holds schemas: maps of them, single ones, lists of them (JSON Schema / OpenAPI 3.1).
 SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
@@ -31,7 +31,7 @@ Location = tuple[str, tuple[str, ...]]  # (document URI, pointer parts)
 def location(absolute_ref: str) -> Location:
     """``file:///…/schemas.yaml#/Amount`` → its document and pointer, however the pointer was escaped."""
     document, _, pointer = absolute_ref.partition("#")
-    return document, tuple(pointer_parts(pointer))
+    return document, tuple(fragment_parts(pointer))
 
 
 def has_external_refs(document: Any) -> bool:
@@ -108,7 +108,7 @@ class SpecBundle:
             target, target_uri, pointer = self.files.resolve(ref, uri)
         except (RefError, OSError):
             return {"$ref": ref, **siblings}  # left as written: the spec's validation reports it
-        loc = (target_uri, tuple(pointer_parts(pointer)))
+        loc = (target_uri, tuple(fragment_parts(pointer)))
         if target_uri == self.root:
             return {"$ref": "#" + "".join("/" + pointer_escape(part) for part in loc[1]), **siblings}
         if context == "schema":

@@ -11,22 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.positions import pointer_escape
+from generator.positions import fragment_parts, pointer_escape
 from generator.render.reference.bundle import Location, SpecBundle, location
-from generator.validate.spec_files import RefError, SpecFiles, pointer_parts
+from generator.validate.spec_files import RefError, SpecFiles
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slug(text: str) -> str:
-    return SLUG.sub("-", text.lower()).strip("-") or "default"
-
-
-def json_pointer_escape(path: str) -> str:
-    return path.replace("~", "~0").replace("/", "~1")
-
-
 @dataclass
 class Operation:
     method: str
@@ -45,10 +34,10 @@ class Operation:
     def anchor(self) -> str:
         """Stable: from operationId, else method + path, as Redoc names them."""
         if self.kind == "callback":  # namespaced: a callback may reuse an operationId of the API
-            return f"{self.parent}/callbacks/{json_pointer_escape(self.path)}/{self.method}"
+            return f"{self.parent}/callbacks/{pointer_escape(self.path)}/{self.method}"
         if self.operation_id:
             return f"operation/{self.operation_id}"
-        return f"{'webhooks' if self.kind == 'webhook' else 'paths'}/{json_pointer_escape(self.path)}/{self.method}"
+        return f"{'webhooks' if self.kind == 'webhook' else 'paths'}/{pointer_escape(self.path)}/{self.method}"
 
     @property
     def redoc_anchors(self) -> list[str]:
@@ -57,7 +46,7 @@ class Operation:
         for tag in dict.fromkeys(tag_anchors(self.tag)):
             if self.operation_id:
                 anchors.append(f"{tag}/operation/{self.operation_id}")
-            anchors.append(f"{tag}/paths/{json_pointer_escape(self.path)}/{self.method}")
+            anchors.append(f"{tag}/paths/{pointer_escape(self.path)}/{self.method}")
         return anchors
 
 
@@ -263,5 +252,5 @@ def schema_name(ref: str | None) -> str | None:
     """``#/components/schemas/Payment`` or ``schemas.yaml#/Payment`` → ``Payment``."""
     if not ref:
         return None
-    parts = pointer_parts(ref.partition("#")[2])
+    parts = fragment_parts(ref.partition("#")[2])
     return parts[-1] if parts else None

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,20 +15,21 @@ from urllib.parse import urlsplit
 
 import jinja2
 import markdown
-import yaml
 from markupsafe import Markup
 
-from generator.diagnostics import Diagnostic, Severity, report, warning
+from generator.diagnostics import Diagnostic, Severity, warning
 from generator.package_data import templates_dir
-from generator.render.escaping import html_meta, html_nav, html_text, markdown_text
+from generator.render.escaping import template_environment
 from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
 from generator.render.reference.bundle import SpecBundle, has_external_refs
-from generator.render.reference.model import Api, Operation, read_api, resolve, slug, tag_anchors
+from generator.render.reference.model import Api, Operation, read_api, resolve, tag_anchors
 from generator.render.reference.tryit import ASSETS as TRY_IT_ASSETS
 from generator.render.reference.tryit import ConsoleData, TryIt
 from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
+from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
+from generator.urls import slug
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
 from generator.validate.spec_files import SpecFiles
 
@@ -43,8 +43,12 @@ MODELS_SEARCH = {"boost": 2}  # below operations: "createPayment" finds the oper
 PARALLEL_VALIDATION_BYTES = 300_000
 
 
-@lru_cache(maxsize=1)
-def _validation_pool() -> ProcessPoolExecutor:
+def reference_workers() -> ProcessPoolExecutor:
+    """Worker processes that validate a big spec (and write its downloads) while this process renders it.
+
+    The caller scopes them to one run: ``with reference_workers() as workers:``, passing ``workers`` to each
+    :func:`render_api_reference`; no process is started before a big spec needs one, and all are ended
+    when the block ends."""
     # Linux's default start method, fork: the workers start with everything imported. forkserver (safer in
     # a threaded process such as `serve`) cost 0.3-0.6 s per render of a big spec, all of it imports; the
     # workers only compute, and CPython resets its import and logging locks in a forked child.
@@ -67,11 +71,9 @@ class ApiReference:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(
-        default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.ChainableUndefined)
+    env = template_environment(TEMPLATES, output="html")
     env.filters["json"] = lambda value: pretty_json(value)
-    env.filters["text"] = _text
+    env.filters["text"] = element_text
     env.filters["link_url"] = link_url
     env.filters["tojson_compact"] = lambda value: Markup(
         json.dumps(value, separators=(",", ":")).replace("<", "\\u003c"))  # inside <script>: no tag can start
@@ -92,7 +94,7 @@ def link_url(value: Any) -> str | None:
     return url if url and scheme in _LINK_SCHEMES else None
 
 
-def _text(value: Any) -> Markup:
+def element_text(value: Any) -> Markup:
     """``value`` escaped for an element's text: quotes stay quotes (``&#34;`` five times over made a fifth of
     the samples' and examples' bytes)."""
     return Markup(str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
@@ -124,18 +126,18 @@ def number_code_blocks(html: str) -> str:
 
 def _code_block(code: str, language: str) -> Markup:
     """A code sample as Material shows code; not tokenized (Pygments cost 6 s on a 1,000-operation spec)."""
-    return Markup('<div class="highlight"><pre><code class="language-{}">').format(language) + _text(code) + Markup(
-        "</code></pre></div>")
+    return (Markup('<div class="highlight"><pre><code class="language-{}">').format(language) + element_text(code)
+            + Markup("</code></pre></div>"))
 
 
 # One line starting with a letter, without a character Markdown or HTML gives a meaning to.
-_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"()/?%+=-]*\Z")
+PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"()/?%+=-]*\Z")
 _LINKABLE = re.compile(r"://|www\.|ftp\.", re.IGNORECASE)  # what magiclink turns into a link
 #: Descriptions are written for Redoc and GitHub, which both link bare URLs (magiclink does that here).
 DESCRIPTION_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "pymdownx.magiclink"]
 
 
-class _Describer:
+class Describer:
     """Markdown descriptions → HTML, sanitized unless the source is trusted; cached per text."""
 
     def __init__(self, trusted: bool) -> None:
@@ -148,7 +150,7 @@ class _Describer:
             return None
         text = str(text)
         if text not in self.cache:
-            if _PLAIN_TEXT.match(text) and not _LINKABLE.search(text):  # most: one line of words, left as is
+            if PLAIN_TEXT.match(text) and not _LINKABLE.search(text):  # most: one line of words, left as is
                 self.cache[text] = Markup(f"<p>{text}</p>")
                 return self.cache[text]
             html = self.md.reset().convert(text)
@@ -161,7 +163,7 @@ class _Renderer:
 
     def __init__(self, api: Api, files: SpecFiles, trusted: bool) -> None:
         self.api, self.files = api, files
-        self.describe = _Describer(trusted)
+        self.describe = Describer(trusted)
         # A big API inlines one named schema per tree and links deeper ones to the models page: the same
         # component repeated under every operation is what makes such references too heavy for a browser.
         self.views = Views(api, files, self.describe, named_depth=2 if len(api.operations) > BIG_SPEC else None)
@@ -345,11 +347,7 @@ RESERVED_PAGES = {"index", "models", "all"}
 
 def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> None:
     """A staged reference page: front matter, then the HTML (schema links made relative to this page)."""
-    body = body.replace(MODELS_MARK, models_link)
-    front = {"search": REFERENCE_SEARCH, **front}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    front_matter = yaml.safe_dump(html_meta(front), sort_keys=True, allow_unicode=True)
-    path.write_text(f"---\n{front_matter}---\n\n{body.strip()}\n", encoding="utf-8")
+    write_page(path, {"search": REFERENCE_SEARCH, **front}, body.replace(MODELS_MARK, models_link).strip())
 
 
 NAV_GROUP = 20  # tags per navigation group, for APIs with too many tags for one flat list
@@ -428,225 +426,276 @@ def _copy_assets(docs_dir: Path, assets: tuple[str, ...] = ASSETS) -> None:
             shutil.copyfile(source, target)
 
 
+@dataclass
+class _Validation:
+    """The spec's validation, finished or still running in the worker processes."""
+
+    problems: list[Diagnostic]
+    pending: Callable[[], list[Diagnostic]] | None = None  # the wait for the workers' result
+    downloads: Future | None = None  # the downloads, written by a worker
+
+    def finish(self) -> list[Diagnostic]:
+        return self.pending() if self.pending else self.problems
+
+
+@dataclass(frozen=True)
+class ReferenceTemplateData:
+    """What every template of the API reference gets (as top-level names)."""
+
+    api: Api
+    info: dict[str, Any]
+    title: str
+    version: str
+    invalid: list[Diagnostic] | str  # the problems banner's content, or its mark when it is a fragment
+    describe: Describer
+    schema_html: Callable[..., Markup]
+    tag_pages: dict[str, str]  # tag → its page's URL relative to the reference
+    spec_slug: str
+    tags: dict[str, Any]
+    operations: dict[str, list[dict[str, Any]]]  # tag → the views of its operations
+    tag_anchors: Callable[[str], list[str]]
+    try_it: dict[str, Any] | None = None  # the "Try it" consoles' page config and servers, when enabled
+
+    def names(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class _PageWriter:
+    """Writes a reference page: its HTML inline, or (with ``fragments_dir``) as a fragment the page's
+    template includes, behind a light Markdown version for search."""
+
+    docs_dir: Path
+    fragments_dir: Path | None
+    env: jinja2.Environment
+    banner: str  # the problems banner's fragment
+
+    def write(self, staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
+              schema_names: list[str] = ()) -> None:
+        html = number_code_blocks(html)
+        if self.fragments_dir is None:  # a page at <staged without .md>/ (directory URLs)
+            _write(self.docs_dir / staged, front, html.replace(ROOT_MARK, "../" * len(PurePosixPath(staged).parts)),
+                   models_link)
+            return
+        fragment = f"{FRAGMENTS}/{staged[:-3]}.html"
+        target = self.fragments_dir / fragment
+        target.parent.mkdir(parents=True, exist_ok=True)
+        html = html.replace(MODELS_MARK, models_link)
+        html = _raw(html).replace(BANNER_MARK, f"{{% endraw %}}{{% include '{self.banner}' %}}{{% raw %}}")
+        html = _ROOT_URL.sub(lambda m: f"{{% endraw %}}{{{{ {json.dumps(m.group(1))} | url }}}}{{% raw %}}", html)
+        target.write_text(html, encoding="utf-8")
+        light = self.env.get_template("light.md.j2").render(heading=front["title"], views=views,
+                                                            schema_names=schema_names)
+        _write(self.docs_dir / staged, {**front, "template": PAGE_TEMPLATE, "fragment": fragment}, light, models_link)
+
+    def write_banner(self, invalid: list[Diagnostic]) -> None:
+        target = self.fragments_dir / self.banner
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_raw(str(self.env.get_template("macros.html.j2").module.banner(invalid))), encoding="utf-8")
+
+
 def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, url_prefix: str,
                          title: str | None = None, trusted: bool = False, remote_refs: bool = False,
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
                          fragments_dir: Path | None = None, cache_dir: Path | None = None,
-                         limits: ContentLimits = DEFAULT_LIMITS, try_it: TryIt | None = None) -> ApiReference:
+                         limits: ContentLimits = DEFAULT_LIMITS, workers: Executor | None = None,
+                         try_it: TryIt | None = None) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
-
-    With ``try_it``, each operation on the tag pages and the single page gets a "Try it" console that sends
-    requests to the API's servers on ``try_it.allowed_hosts`` (its script and style load on those pages only).
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
     ``fragments_dir`` (a theme ``custom_dir``), each page's HTML goes there as a fragment that the page's
     template includes, and the page's Markdown is a light text version for search: MkDocs then never
-    tokenizes the reference's HTML, which is most of a big API's build time."""
+    tokenizes the reference's HTML, which is most of a big API's build time. With ``workers`` (see
+    :func:`reference_workers`) a big spec is validated there while its pages render. With ``try_it``, each
+    operation on the tag pages and the single page gets a "Try it" console that sends requests to the API's
+    servers on ``try_it.allowed_hosts`` (its script and style load on those pages only)."""
     display = display_path or spec_path.name
-    meta = dict(page_meta or {})
+    prefix = url_prefix.strip("/")
     files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
-    pending = None
-    if PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
-        # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
-        # The problems banner is then a fragment of its own, written once they are known.
-        pending = validate_spec_in_background(_validation_pool(), spec_path, source_root=source_root,
-                                              remote_refs=remote_refs, display_path=display, cache_dir=cache_dir,
-                                              limits=limits)
-        problems = []
-        if fragments_dir is None:
-            problems, pending = pending(), None
-        # The YAML download of a big JSON spec takes seconds to write: one more job for the pool.
-        downloads = _validation_pool().submit(write_downloads, spec_path, docs_dir / url_prefix.strip("/") /
-                                              PurePosixPath(url_prefix.strip("/")).name, source_root=source_root,
-                                              remote_refs=remote_refs, limits=limits)
-    else:
-        downloads = None
-        problems = validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs, display_path=display,
-                                 files=files, cache_dir=cache_dir, limits=limits)
+    validation = _start_validation(spec_path, files, source_root=source_root, remote_refs=remote_refs,
+                                   display=display, cache_dir=cache_dir, limits=limits, workers=workers,
+                                   downloads_to=docs_dir / prefix / PurePosixPath(prefix).name,
+                                   wait=fragments_dir is None)
     uri = files.uri_of(spec_path)
+    version = spec_version(_read_spec(files, uri))
+    if version is None:
+        return ApiReference(title=title or spec_path.stem, version="", description="", nav=[],
+                            diagnostics=validation.finish(), assets=[])
+    api = read_api(files, uri, version)
+    renderer = _Renderer(api, files, trusted)
+    api_title = title or str(api.info.get("title") or spec_path.stem)
+    spec_slug = PurePosixPath(prefix).name
+    groups = api.by_tag()
+    tag_pages = _tag_pages(groups)
+    renderer.models_link = MODELS_MARK
+    renderer.operation_hrefs = {op.operation_id: f"../{tag_pages[op.tag][:-3]}/#{op.anchor}" for op in api.operations
+                                if op.operation_id}
+    operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
+    try_it_page = _try_it_consoles(api, files, try_it, api_title, operations)
+    problems, invalid = _as_warnings(validation.problems)
+    data = ReferenceTemplateData(
+        api=api, info=api.info, title=api_title, version=str(api.info.get("version", "")),
+        invalid=invalid if fragments_dir is None else BANNER_MARK, describe=renderer.describe,
+        schema_html=renderer.schema_html, tag_pages={t: p[:-3] + "/" for t, p in tag_pages.items()},
+        spec_slug=spec_slug, tags=api.tags, operations=operations, tag_anchors=tag_anchors, try_it=try_it_page)
+    writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/_problems.html")
+    reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
+                             description=str(api.info.get("description") or "").strip().split("\n")[0],
+                             nav=[], diagnostics=problems)
+    meta = dict(page_meta or {})
+    aliases = _aliases(operations, tag_pages)
+    _write_overview(writer, reference, data, meta, prefix, aliases)
+    _write_tag_pages(writer, reference, data, meta, prefix, tag_pages)
+    _write_models(writer, reference, data, meta, prefix, renderer, files, uri)
+    _write_single_page(writer, reference, data, meta, prefix, aliases)
+    if validation.downloads is None:
+        write_downloads(spec_path, docs_dir / prefix / spec_slug, files=files)
+    else:
+        validation.downloads.result()
+    _copy_assets(docs_dir)
+    if try_it_page is not None:
+        _copy_assets(docs_dir, TRY_IT_ASSETS)
+    if fragments_dir is not None:
+        if validation.pending is not None:
+            problems, invalid = _as_warnings(validation.pending())
+            reference.diagnostics = problems
+        writer.write_banner(invalid)
+    return reference
+
+
+def _try_it_consoles(api: Api, files: SpecFiles, try_it: TryIt | None, api_title: str,
+                     operations: dict[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
+    """The "Try it" page config, and each operation view's console, when ``try_it`` is enabled."""
+    if try_it is None:
+        return None
+    consoles = ConsoleData(api, files, try_it)
+    servers = consoles.allowed_servers()
+    if servers:
+        for ops in operations.values():
+            for view in ops:
+                view["try_it"] = consoles.operation(view) if view["kind"] != "webhook" else None
+    return {"config": {**try_it.page_config(api_title, api.security_schemes), "servers": servers},
+            "servers": servers}
+
+
+def _start_validation(spec_path: Path, files: SpecFiles, *, source_root: Path, remote_refs: bool, display: str,
+                      cache_dir: Path | None, limits: ContentLimits, workers: Executor | None, downloads_to: Path,
+                      wait: bool) -> _Validation:
+    """Validate the spec here, or (a big spec, with ``workers``) start it in the workers with its downloads;
+    ``wait`` waits for the workers' result (no fragments: the banner is part of the pages)."""
+    if workers is None or not PARALLEL_VALIDATION_BYTES < spec_path.stat().st_size <= limits.spec_bytes:
+        return _Validation(validate_spec(spec_path, source_root=source_root, remote_refs=remote_refs,
+                                         display_path=display, files=files, cache_dir=cache_dir, limits=limits))
+    # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
+    # The problems banner is then a fragment of its own, written once they are known.
+    pending = validate_spec_in_background(workers, spec_path, source_root=source_root, remote_refs=remote_refs,
+                                          display_path=display, cache_dir=cache_dir, limits=limits)
+    # The YAML download of a big JSON spec takes seconds to write: one more job for the workers.
+    downloads = workers.submit(write_downloads, spec_path, downloads_to, source_root=source_root,
+                               remote_refs=remote_refs, limits=limits)
+    if wait:
+        return _Validation(pending(), downloads=downloads)
+    return _Validation([], pending=pending, downloads=downloads)
+
+
+def _read_spec(files: SpecFiles, uri: str) -> Any:
+    """The spec's document, or None when it cannot be read (the validation reports why)."""
     if uri not in files.documents:  # a cached validation read nothing: read the spec now
         try:
             files.load(uri)
         except Exception:  # noqa: BLE001 - the validation result already reports why it cannot be read
             pass
-    document = files.documents.get(uri)
-    version = spec_version(document)
-    if version is None:
-        problems = pending() if pending else problems
-        return ApiReference(title=title or spec_path.stem, version="", description="", nav=[], diagnostics=problems,
-                            assets=[])
-    api = read_api(files, uri, version)
-    renderer = _Renderer(api, files, trusted)
-    prefix = url_prefix.strip("/")
-    base = docs_dir / prefix
-    api_title = title or str(api.info.get("title") or spec_path.stem)
-    spec_slug = PurePosixPath(prefix).name
-    groups = api.by_tag()
+    return files.documents.get(uri)
+
+
+def _tag_pages(groups: dict[str, list[Operation]]) -> dict[str, str]:
+    """Tag → its page's file name (a slug of the tag that names no other page of the reference)."""
     tag_pages: dict[str, str] = {}
     for tag in groups:
-        name = slug(tag)
+        name = slug(tag, "default")
         while name in RESERVED_PAGES or f"{name}.md" in tag_pages.values():
             name += "-operations"
         tag_pages[tag] = f"{name}.md"
-    renderer.models_link = MODELS_MARK
-    renderer.operation_hrefs = {op.operation_id: f"../{tag_pages[op.tag][:-3]}/#{op.anchor}" for op in api.operations
-                                if op.operation_id}
-    operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
-    env = renderer.env
-    try_it_page = None
-    if try_it is not None:
-        consoles = ConsoleData(api, files, try_it)
-        servers = consoles.allowed_servers()
-        try_it_page = {"config": {**try_it.page_config(api_title, api.security_schemes), "servers": servers},
-                       "servers": servers}
-        if try_it_page["servers"]:
-            for ops in operations.values():
-                for view in ops:
-                    view["try_it"] = consoles.operation(view) if view["kind"] != "webhook" else None
-    banner = f"{FRAGMENTS}/{prefix}/_problems.html"
+    return tag_pages
 
-    def known(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
-        # An invalid spec is still rendered (with a banner); strict mode fails the build on its errors.
-        problems = [p if p.severity is not Severity.ERROR else warning(
-            p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
-            for p in problems]
-        return problems, [p for p in problems if p.code.startswith("spec-")]
 
-    problems, invalid = known(problems)
+def _as_warnings(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """An invalid spec is still rendered (with a banner): its errors become warnings, which strict mode
+    still fails the build on. Also returns the spec's own problems, for the banner."""
+    problems = [p if p.severity is not Severity.ERROR else warning(
+        p.file, p.message, code=p.code, hint=p.hint, line=p.line, column=p.column, pointer=p.pointer)
+        for p in problems]
+    return problems, [p for p in problems if p.code.startswith("spec-")]
 
-    def write(staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
-              schema_names: list[str] = ()) -> None:
-        html = number_code_blocks(html)
-        if fragments_dir is None:  # a page at <staged without .md>/ (directory URLs)
-            _write(docs_dir / staged, front, html.replace(ROOT_MARK, "../" * len(PurePosixPath(staged).parts)),
-                   models_link)
-            return
-        fragment = f"{FRAGMENTS}/{staged[:-3]}.html"
-        target = fragments_dir / fragment
-        target.parent.mkdir(parents=True, exist_ok=True)
-        html = html.replace(MODELS_MARK, models_link)
-        html = _raw(html).replace(BANNER_MARK, f"{{% endraw %}}{{% include '{banner}' %}}{{% raw %}}")
-        html = _ROOT_URL.sub(lambda m: f"{{% endraw %}}{{{{ {json.dumps(m.group(1))} | url }}}}{{% raw %}}", html)
-        target.write_text(html, encoding="utf-8")
-        light = renderer.env.get_template("light.md.j2").render(heading=front["title"], views=views,
-                                                                  schema_names=schema_names)
-        _write(docs_dir / staged, {**front, "template": PAGE_TEMPLATE, "fragment": fragment}, light, models_link)
 
-    common = {"api": api, "info": api.info, "title": api_title, "version": str(api.info.get("version", "")),
-              "invalid": invalid if fragments_dir is None else BANNER_MARK,
-              "describe": renderer.describe, "schema_html": renderer.schema_html,
-              "tag_pages": {t: p[:-3] + "/" for t, p in tag_pages.items()}, "spec_slug": spec_slug,
-              "tags": api.tags, "operations": operations, "tag_anchors": tag_anchors, "try_it": try_it_page}
+def _aliases(operations: dict[str, list[dict[str, Any]]], tag_pages: dict[str, str]) -> dict[str, str]:
+    """Redoc-style anchor → where it is now: a link to a whole tag lands at the top of its page."""
     aliases = {}
-    for tag in operations:  # a link to a whole tag lands at the top of its page
+    for tag in operations:
         for alias in tag_anchors(tag):
             aliases[alias] = tag_pages[tag][:-3] + "/"
     for tag, ops in operations.items():
         for view in ops:
             for alias in [view["anchor"], *view["aliases"]]:
                 aliases[alias] = f"{tag_pages[tag][:-3]}/#{view['anchor']}"
-    reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
-                             description=str(api.info.get("description") or "").strip().split("\n")[0],
-                             nav=[], diagnostics=problems)
+    return aliases
+
+
+def _write_overview(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
+                    meta: dict[str, Any], prefix: str, aliases: dict[str, str]) -> None:
     overview = f"{prefix}/index.md"
-    write(overview, {**meta, "title": api_title, "hide": ["toc"], "api_reference": True},
-          env.get_template("overview.md.j2").render(**common, aliases=aliases, page="overview"), "models/", [])
+    writer.write(overview, {**meta, "title": data.title, "hide": ["toc"], "api_reference": True},
+                 writer.env.get_template("overview.md.j2").render(**data.names(), aliases=aliases, page="overview"),
+                 "models/", [])
     reference.pages[overview] = {"servers", "authentication", "operations"}
     reference.nav.append({"Overview": overview})
+
+
+def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
+                     meta: dict[str, Any], prefix: str, tag_pages: dict[str, str]) -> None:
     for tag, page in tag_pages.items():
         staged = f"{prefix}/{page}"
-        write(staged, {**meta, "title": f"{tag} – {api_title}", "hide": ["toc"], "api_reference": True},
-              env.get_template("tag.md.j2").render(**common, tag=tag, tag_object=api.tags.get(tag) or {},
-                                                    ops=operations[tag], page="tag"), "../models/", operations[tag])
+        ops = data.operations[tag]
+        writer.write(staged, {**meta, "title": f"{tag} – {data.title}", "hide": ["toc"], "api_reference": True},
+                     writer.env.get_template("tag.md.j2").render(**data.names(), tag=tag,
+                                                                 tag_object=data.api.tags.get(tag) or {},
+                                                                 ops=ops, page="tag"), "../models/", ops)
         anchors = set(tag_anchors(tag))  # Redoc-style links to the tag land on its page (by the page's script)
-        for view in operations[tag]:
+        for view in ops:
             anchors.add(view["anchor"])
             if view["op"].operation_id:
                 reference.operations[view["op"].operation_id] = (staged, view["anchor"])
         reference.pages[staged] = anchors
     reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
-                             api.document.get("x-tagGroups"))
+                             data.api.document.get("x-tagGroups"))
+
+
+def _write_models(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData, meta: dict[str, Any],
+                  prefix: str, renderer: _Renderer, files: SpecFiles, uri: str) -> None:
     # Every component schema is on the models page, so in a big API a schema's named children are links there.
     models_views = renderer.views if renderer.views.named_depth is None else Views(
-        api, files, renderer.describe, named_depth=1)
-    schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in api.schema_refs.items()]
+        data.api, files, renderer.describe, named_depth=1)
+    schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in data.api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    write(models, {**meta, "title": f"Models – {api_title}", "api_reference": True, "search": MODELS_SEARCH},
-          env.get_template("models.md.j2").render(**common, schemas=schema_views, page="models"), "", [],
-          [name for name, _ in schema_views])
+    writer.write(models, {**meta, "title": f"Models – {data.title}", "api_reference": True, "search": MODELS_SEARCH},
+                 writer.env.get_template("models.md.j2").render(**data.names(), schemas=schema_views, page="models"),
+                 "", [], [name for name, _ in schema_views])
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
     reference.nav.append({"Models": models})
+
+
+def _write_single_page(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
+                       meta: dict[str, Any], prefix: str, aliases: dict[str, str]) -> None:
     single = f"{prefix}/all.md"
-    write(single, {**meta, "title": f"{api_title} (single page)", "hide": ["toc"], "api_reference": True,
-                   "search": {"exclude": True}},
-          env.get_template("single.md.j2").render(**common, compact=len(api.operations) > BIG_SPEC,
-                                                  aliases=aliases, page="single"), "../models/", [])
-    reference.pages[single] = {view["anchor"] for ops in operations.values() for view in ops}
+    writer.write(single, {**meta, "title": f"{data.title} (single page)", "hide": ["toc"], "api_reference": True,
+                          "search": {"exclude": True}},
+                 writer.env.get_template("single.md.j2").render(**data.names(),
+                                                                compact=len(data.api.operations) > BIG_SPEC,
+                                                                aliases=aliases, page="single"), "../models/", [])
+    reference.pages[single] = {view["anchor"] for ops in data.operations.values() for view in ops}
     reference.nav.append({"Single page": single})
-    if downloads is None:
-        write_downloads(spec_path, base / spec_slug, files=files)
-    else:
-        downloads.result()
-    _copy_assets(docs_dir)
-    if try_it_page is not None:
-        _copy_assets(docs_dir, TRY_IT_ASSETS)
-    if fragments_dir is not None:
-        if pending is not None:
-            problems, invalid = known(pending())
-            reference.diagnostics = problems
-        target = fragments_dir / banner
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_raw(str(env.get_template("macros.html.j2").module.banner(invalid))), encoding="utf-8")
-    return reference
 
 
 def _raw(html: str) -> str:
     """``html`` as a Jinja template that outputs it as is, whatever it contains."""
     return "{% raw %}" + html.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
-
-
-def render_standalone(spec_path: Path, out_dir: Path, *, strict: bool = False) -> int:
-    """``devportal render-spec``: one spec's reference as a site of its own, with the portal's theme."""
-    from generator.build.site import build_site
-    from generator.diagnostics import Diagnostics
-
-    spec_path = spec_path.resolve()
-    if not spec_path.is_file():
-        print(f"{spec_path}: no such file", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory(prefix="devportal-render-spec-") as tmp:
-        docs = Path(tmp) / "docs"
-        overrides = Path(tmp) / "overrides"
-        portal_overrides = TEMPLATES.parent / "overrides"
-        if portal_overrides.is_dir():
-            shutil.copytree(portal_overrides, overrides)
-        install_page_template(overrides)
-        reference = render_api_reference(spec_path, source_root=spec_path.parent, docs_dir=docs,
-                                         url_prefix=slug(spec_path.stem), display_path=spec_path.name,
-                                         fragments_dir=overrides)
-        problems = Diagnostics(reference.diagnostics)
-        if not reference.nav:
-            report(problems, strict=strict)
-            return 1
-        _write(docs / "index.md", {"title": reference.title}, f"# {markdown_text(reference.title)}\n\n"
-               f"[Open the API reference]({slug(spec_path.stem)}/index.md)", "")
-        config = {"site_name": html_text(reference.title), "docs_dir": "docs", "use_directory_urls": True,
-                  "theme": {"name": "material", "font": False, "features": ["navigation.indexes", "navigation.prune"],
-                            "custom_dir": str(overrides)},
-                  "extra_css": [a for a in reference.assets if a.endswith(".css")] +
-                  (["assets/stylesheets/portal.css"] if (overrides / "assets/stylesheets/portal.css").is_file()
-                   else []),
-                  "extra_javascript": [a for a in reference.assets if a.endswith(".js")],
-                  "markdown_extensions": ["attr_list", "md_in_html", "tables"],
-                  "plugins": ["search"], "nav": html_nav([{"Home": "index.md"}, {reference.title: reference.nav}])}
-        config_path = Path(tmp) / "mkdocs.yml"
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        if problems.has_errors(strict=strict):
-            report(problems, strict=strict)
-            return 1
-        problems.extend(build_site(config_path, out_dir, strict=False))
-        report(problems, strict=strict)
-        if problems.has_errors(strict=strict):
-            return 1
-    print(f"reference built: {out_dir}", file=sys.stderr)
-    return 0

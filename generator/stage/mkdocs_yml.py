@@ -12,17 +12,15 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from generator.config import ProjectConfig, Tagged, TaggedDumper
+from generator.render.archive import UpdatesOutput
 from generator.render.escaping import html_nav
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
-
-if TYPE_CHECKING:
-    from generator.build.stage import StagedSource
-    from generator.render.archive import UpdatesOutput
+from generator.stage.staged import StagedSource
 
 #: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors, bare URLs).
 REQUIRED_EXTENSIONS: list[Any] = [
@@ -98,17 +96,13 @@ def _search_plugin(entry: Any, lang: str) -> Any:
     return {"search": settings}
 
 
-def _plugins(user: list[Any], updates: UpdatesOutput | None, redirects: dict[str, str], lang: str) -> list[Any]:
+def _plugins(user: list[Any], redirects: dict[str, str], lang: str) -> list[Any]:
     plugins = [entry for entry in (user or [])
                if entry != "devportal" and not (isinstance(entry, dict) and "devportal" in entry)]
     plugins = [_search_plugin(entry, lang) if _extension_name(entry) == "search" else entry for entry in plugins]
     names = {_extension_name(e) for e in plugins}
     if "search" not in names:
         plugins.insert(0, _search_plugin("search", lang))
-    for entry in (updates.plugins if updates else []):
-        if _extension_name(entry) not in names:
-            plugins.append(entry)
-            names.add(_extension_name(entry))
     if redirects and "redirects" not in names:
         plugins.append({"redirects": {"redirect_maps": dict(sorted(redirects.items()))}})
     return plugins
@@ -143,11 +137,8 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
     config["theme"] = theme
     config["nav"] = html_nav(nav)  # MkDocs prints nav titles as HTML
     config["markdown_extensions"] = _merge_extensions(raw.get("markdown_extensions"))
-    config["plugins"] = _plugins(raw.get("plugins"), updates, project.portal.redirects,
+    config["plugins"] = _plugins(raw.get("plugins"), project.portal.redirects,
                                  str(theme.get("language") or "en"))
-    for extension in (updates.markdown_extensions if updates else []):
-        if _extension_name(extension) not in {_extension_name(e) for e in config["markdown_extensions"]}:
-            config["markdown_extensions"].append(extension)
     css = list(config.get("extra_css") or [])
     scripts = list(config.get("extra_javascript") or [])
     for staged in staged_sources:

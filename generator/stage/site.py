@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.build.swap import recover, release, swap_into_place, work_dir
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
+from generator.stage.swap import recover, release, swap_into_place, work_dir
 
 
 class _CollectWarnings(logging.Handler):

@@ -7,11 +7,10 @@ gets the updates tagged with that API.
 
 from __future__ import annotations
 
-import posixpath
 import shutil
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -21,13 +20,13 @@ from generator.diagnostics import Diagnostics, error
 from generator.package_data import templates_dir
 from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
-from generator.render.escaping import markdown_templates
+from generator.render.escaping import template_environment
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
+from generator.render.staged_page import write_page
 from generator.repo_files import GlobLimitError, is_markdown, walk_glob
 from generator.sources import CheckedOutSource
-
-if TYPE_CHECKING:
-    from generator.build.stage import StagedSource
+from generator.stage.staged import StagedSource, page_source_meta
+from generator.urls import relative_link
 
 PORTAL = "portal"
 API_OVERVIEW_MARKER = "<!-- devportal:api-overview -->"
@@ -36,7 +35,7 @@ TEMPLATES = templates_dir() / "portal"
 
 
 def _templates() -> jinja2.Environment:
-    return markdown_templates(TEMPLATES)
+    return template_environment(TEMPLATES, output="markdown")
 
 
 def content_dir(project: ProjectConfig) -> Path:
@@ -77,8 +76,6 @@ def portal_page_meta(project: ProjectConfig, repo_path: str) -> dict[str, str]:
 
 def updates_meta(project: ProjectConfig, checkouts: list[CheckedOutSource], updates: list[Update]) -> dict:
     """Edit and issue links of each update, in the repo it comes from."""
-    from generator.build.stage import page_source_meta
-
     source = next((c for c in checkouts if c.config.name == project.portal.updates.source), None)
     return {u.staged_path: page_source_meta(source, u.plan.repo_path) if source else
             portal_page_meta(project, u.plan.repo_path) for u in updates}
@@ -144,27 +141,22 @@ def first_path(nav: Any) -> str | None:
     return None
 
 
-def _link(from_page: str, to_page: str) -> str:
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
-
-
 def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
     """The home page's table of APIs: title, description, reference links and versions."""
     apis = []
     for staged in staged_sources:
         index_page = first_path(staged.nav) or f"{staged.config.name}/index.md"
-        references = [{"title": ref.title, "version": ref.version, "link": _link(from_page, first_path(ref.nav))}
+        references = [{"title": ref.title, "version": ref.version,
+                       "link": relative_link(from_page, first_path(ref.nav))}
                       for ref in staged.references if first_path(ref.nav)]
         apis.append({"title": staged.title, "description": staged.config.description or "",
-                     "link": _link(from_page, index_page), "references": references})
+                     "link": relative_link(from_page, index_page), "references": references})
     return _templates().get_template("api-overview.md.j2").render(apis=apis)
 
 
 def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: list[StagedSource],
           updates: UpdatesOutput | None, docs_dir: Path) -> None:
     """Write the portal pages with their markers filled, copy their files, and add per-API updates."""
-    from generator.build.stage import write_page
-
     root = content_dir(project)
     for page in pages:
         markdown = page.markdown

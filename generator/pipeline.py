@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from generator.build.project_lock import DEFAULT_WAIT, build_lock
-from generator.build.site import build_site
-from generator.build.stage import StagedPortal, stage_portal
 from generator.config import DEFAULT_AUTH, ProjectConfig, load_project_config
 from generator.diagnostics import Diagnostics
+from generator.project_lock import DEFAULT_WAIT, build_lock
 from generator.sources import CheckedOutSource, fetch_sources
+from generator.stage.docs_tree import stage_portal
+from generator.stage.site import build_site
+from generator.stage.staged import StagedPortal
 
 
 @dataclass

@@ -25,7 +25,7 @@ import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.positions import Positions
-from generator.yaml12 import YamlLimitError, load_yaml
+from generator.yaml12 import load_yaml, yaml_error
 
 NavEntry = Any  # str | dict[str, str | list]
 
@@ -113,12 +113,8 @@ def nav_from_file(text: str, pages: list[NavPage], file: str) -> tuple[list[NavE
     try:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = "refused" if isinstance(exc, YamlLimitError) else "not valid YAML"
-        return default_source_nav(pages), [error(file, f"nav file is {what}: {getattr(exc, 'problem', None) or exc}",
-                                                 code="nav-yaml", column=mark.column + 1 if mark else None,
-                                                 line=mark.line + 1 if mark else None,
-                                                 hint="the nav file is a YAML list of paths")]
+        return default_source_nav(pages), [yaml_error(file, exc, subject="nav file", code="nav-yaml",
+                                                      hint="the nav file is a YAML list of paths")]
     if not isinstance(data, list):
         return default_source_nav(pages), [error(file, "nav file must be a YAML list", code="nav-invalid",
                                                  line=1, hint="e.g. `- README.md` then `- Guide: docs/guide.md`")]

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.build.project_lock import DEFAULT_WAIT
-from generator.build.stage import StagedPortal, stage_portal
 from generator.config import ProjectConfig, feedback_diagnostics, load_project_config, validate_portal_config
 from generator.diagnostics import DiagnosticError, Diagnostics, error, warning
+from generator.pipeline import fetch
+from generator.project_lock import DEFAULT_WAIT
+from generator.stage.docs_tree import stage_portal
+from generator.stage.staged import StagedPortal
 
 DEFAULT_SPEC_GLOBS = ["**/openapi*.yaml", "**/openapi*.yml", "**/openapi*.json", "**/swagger*.yaml",
                       "**/swagger*.yml", "**/swagger*.json"]
@@ -27,16 +29,15 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
               log: Callable[[str], None] | None = None, allow_stale: bool = False,
               wait: float | None = DEFAULT_WAIT) -> Diagnostics:
     """Run every validator; return all problems (config, fetch, Markdown, links, specs, nav, redirects)."""
-    from generator.build.portal import fetch
-
     problems = Diagnostics()
-    # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
-    project = source_project(source, pages=pages, specs=specs) if source else load_project_config(config_file)
-    strict = project.portal.strict if strict is None else strict
-    problems.extend(feedback_diagnostics(project))
-    checkouts = fetch(project, mode="auto" if source else mode, log=log, allow_stale=allow_stale, strict=strict,
-                      wait=wait)
     with tempfile.TemporaryDirectory(prefix="devportal-check-") as tmp:
+        # A config or source that cannot be used raises: the command reports it (exit 1, or 2 without config).
+        project = (source_project(source, Path(tmp) / "portal", pages=pages, specs=specs) if source
+                   else load_project_config(config_file))
+        strict = project.portal.strict if strict is None else strict
+        problems.extend(feedback_diagnostics(project))
+        checkouts = fetch(project, mode="auto" if source else mode, log=log, allow_stale=allow_stale, strict=strict,
+                          wait=wait)
         staged = stage_portal(project, checkouts, strict=bool(strict), stage_dir=Path(tmp) / "stage")
         problems.extend(staged.diagnostics)
         problems.extend(check_nav_reachability(staged, project))
@@ -44,14 +45,17 @@ def run_check(config_file: Path, *, source: Path | None = None, pages: list[str]
     return problems
 
 
-def source_project(path: Path, *, pages: list[str] | None, specs: list[str] | None) -> ProjectConfig:
-    """A one-source portal for ``check --source PATH``: the repo's docs as the portal would stage them."""
+def source_project(path: Path, folder: Path, *, pages: list[str] | None, specs: list[str] | None) -> ProjectConfig:
+    """A one-source portal for ``check --source PATH``: the repo's docs as the portal would stage them.
+
+    Its config, home page, cache and lock file are written into ``folder`` (the caller removes it)."""
     root = path.resolve()
     if not root.is_dir():
         raise DiagnosticError([error(str(path), "--source must be a folder (the repo to check)",
                                      code="check-source-missing", hint="run it from the repo: --source .")])
     spec_globs = specs if specs is not None else [g for g in DEFAULT_SPEC_GLOBS if any(root.glob(g))]
-    empty = Path(tempfile.mkdtemp(prefix="devportal-check-portal-"))
+    empty = folder
+    empty.mkdir(parents=True)
     (empty / "index.md").write_text("# Portal\n", encoding="utf-8")
     settings: dict[str, Any] = {
         "content_dir": str(empty),

@@ -11,86 +11,42 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import material
-import yaml
 
-from generator.build import portal_pages
-from generator.build.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
-from generator.build.nav import NavPage, default_source_nav, nav_from_file
-from generator.build.swap import recover, release, work_dir
 from generator.config import ProjectConfig, SourceConfig, TryItConfig
-from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
+from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
-from generator.render.escaping import html_meta
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
-from generator.render.reference import ApiReference, render_api_reference
+from generator.render.reference import reference_workers, render_api_reference
 from generator.render.reference.render import install_page_template
 from generator.render.reference.tryit import TryIt
+from generator.render.staged_page import write_page
 from generator.repo_files import (
     DEFAULT_LIMITS,
     ContentLimits,
     GlobLimitError,
     SourceFileError,
+    is_inside,
     is_markdown,
     read_text,
     walk_glob,
 )
 from generator.sources import CheckedOutSource
+from generator.stage import portal_pages
+from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
+from generator.stage.nav import NavPage, default_source_nav, nav_from_file
+from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
+from generator.stage.swap import recover, release, work_dir
+from generator.urls import page_url, slug
 
-SPEC_SLUG = re.compile(r"[^a-z0-9]+")
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
-
-
-@dataclass
-class StagedSource:
-    """What one source contributed to the stage."""
-
-    checkout: CheckedOutSource
-    plans: list = field(default_factory=list)
-    spec_files: list[str] = field(default_factory=list)
-    pages: list[ConvertedPage] = field(default_factory=list)
-    references: list[ApiReference] = field(default_factory=list)
-    nav: list = field(default_factory=list)
-
-    @property
-    def config(self) -> SourceConfig:
-        return self.checkout.config
-
-    @property
-    def title(self) -> str:
-        return self.config.title or self.config.name
-
-
-@dataclass
-class StagedPortal:
-    """The staged docs tree and generated config, with every problem found while staging."""
-
-    stage_dir: Path
-    docs_dir: Path
-    mkdocs_yml: Path
-    config: dict[str, Any]
-    sources: list[StagedSource]
-    diagnostics: Diagnostics
-
-    def blocking(self, strict: bool = False) -> list[Diagnostic]:
-        """The problems that stop the site from being built.
-
-        With ``strict``, every error and warning. Otherwise only errors outside the sources' files (the
-        config, the portal's own pages): a source's file that fails (too big, not UTF-8, an alias bomb, a
-        page with broken front matter...) is left out or published with its error reported, and the rest of
-        the portal builds, so one careless or hostile repo cannot take the whole portal down."""
-        if strict:
-            return [d for d in self.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
-        names = {staged.config.name for staged in self.sources}
-        return [d for d in self.diagnostics.errors
-                if not (d.source in names or d.file.split("/", 1)[0] in names and "/" in d.file)]
 
 
 def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
@@ -103,7 +59,7 @@ def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
     found: set[str] = set()
     empty: list[str] = []
     for pattern in patterns:
-        inside = {rel for rel in matched[pattern] if _inside(root / rel, root_resolved)}
+        inside = {rel for rel in matched[pattern] if is_inside(root / rel, root_resolved)}
         if not inside:
             empty.append(pattern)
         found |= inside
@@ -112,18 +68,10 @@ def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
     return sorted(found), empty
 
 
-def _inside(path: Path, root_resolved: Path) -> bool:
-    try:
-        path.resolve().relative_to(root_resolved)
-        return True
-    except ValueError:
-        return False
-
-
 def spec_slug(repo_path: str) -> str:
     """URL-safe name of a spec from its file name: ``docs/epayment.v1.yml`` → ``epayment-v1``."""
     stem = PurePosixPath(repo_path).name.rsplit(".", 1)[0]
-    return SPEC_SLUG.sub("-", stem.lower()).strip("-") or "api"
+    return slug(stem, "api")
 
 
 def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict: bool = False,
@@ -143,11 +91,13 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_plan = portal_pages.plan(project, index, problems)
         staged_sources = [_plan_source(project, checkout, index, problems) for checkout in checkouts]
         updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
-        problems.extend(duplicate_urls(portal_plan, staged_sources))
-        for staged in staged_sources:
-            _render_references(staged, docs_dir, index, problems, overrides,
-                               project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits(),
-                               portal.try_it)
+        problems.extend(duplicate_urls(portal_plan, staged_sources,
+                                        use_directory_urls=project.raw.get("use_directory_urls", True)))
+        with reference_workers() as workers:
+            for staged in staged_sources:
+                _render_references(staged, docs_dir, index, problems, overrides, workers,
+                                   project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits(),
+                                   portal.try_it)
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -162,7 +112,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             archive = write_archive(updates, converted_updates, docs_dir, url=project.portal.updates.url,
                                     page_meta=portal_pages.updates_meta(project, checkouts, updates),
                                     site_url=project.raw.get("site_url"), site_name=str(project.raw.get("site_name")),
-                                    api_names={s.name for s in project.portal.sources})
+                                    api_names={s.name for s in project.portal.sources},
+                                    use_directory_urls=project.raw.get("use_directory_urls", True))
             problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
@@ -249,20 +200,13 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     return staged
 
 
-def page_url(staged_path: str) -> str:
-    """The URL MkDocs gives a staged page (``a.md`` and ``a/index.md`` both become ``a/``)."""
-    path = PurePosixPath(staged_path)
-    stem = path.with_suffix("")
-    return "" if str(stem) == "index" else (str(stem.parent) if stem.name in ("index", "README") else str(stem)) + "/"
-
-
-def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource]) -> list:
+def duplicate_urls(portal_plan: list, staged_sources: list[StagedSource], *, use_directory_urls: bool = True) -> list:
     """Two pages that would be published at one URL: the second would silently replace the first."""
     owners: dict[str, str] = {}
     problems = []
     plans = [("", plan) for plan in portal_plan] + [(s.config.name, plan) for s in staged_sources for plan in s.plans]
     for source, plan in plans:
-        url = page_url(plan.staged_path)
+        url = page_url(plan.staged_path, use_directory_urls=use_directory_urls).removeprefix("./")
         repo_path = getattr(plan, "repo_path", None) or plan.staged_path
         where = f"{source}/{repo_path}" if source else repo_path
         if url in owners:
@@ -301,8 +245,8 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
 
 
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path, validation_cache: Path, limits: ContentLimits = DEFAULT_LIMITS,
-                       try_it_config: TryItConfig | None = None) -> None:
+                       overrides: Path, workers: Executor, validation_cache: Path,
+                       limits: ContentLimits = DEFAULT_LIMITS, try_it_config: TryItConfig | None = None) -> None:
     cfg = staged.config
     slugs: set[str] = set()
     enabled = cfg.try_it if cfg.try_it is not None else bool(try_it_config and try_it_config.enabled)
@@ -316,7 +260,8 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
-            fragments_dir=overrides, cache_dir=validation_cache, limits=limits, try_it=try_it)
+            fragments_dir=overrides, cache_dir=validation_cache, limits=limits, workers=workers,
+            try_it=try_it)
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():
@@ -368,33 +313,9 @@ def _drop_unknown_icons(pages: list[tuple[str, ConvertedPage]], icon_dirs: list[
                              code="frontmatter-icon", hint="use an icon of the theme, e.g. `material/rocket-launch`"))
 
 
-def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
-    """Front matter the theme uses for "Edit on GitHub" and "Report a problem"."""
-    meta = {"source": checkout.config.name, "source_title": checkout.config.title or checkout.config.name}
-    if repo_path:
-        meta["source_file"] = repo_path
-    if checkout.web_url:
-        if repo_path:
-            meta["edit_url"] = f"{checkout.web_url}/edit/{checkout.edit_branch}/{repo_path}"
-        meta["issue_url"] = f"{checkout.web_url}/issues/new"
-    if checkout.stale:
-        meta["devportal_stale"] = checkout.stale.notice  # the API reference's template shows it as a banner
-    return meta
-
-
 def stale_banner(notice: str) -> str:
     """A warning admonition opening a page of a source built from its cached commit (``--allow-stale``)."""
     return f'!!! warning "Possibly out of date"\n\n    {notice}\n\n'
-
-
-def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
-    """Write a staged page: YAML front matter (its text escaped as HTML, see :mod:`generator.render.escaping`),
-    then the Markdown body."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    front = yaml.safe_dump(html_meta(meta), sort_keys=True, allow_unicode=True,
-                           default_flow_style=False) if meta else ""
-    text = f"---\n{front}---\n\n{markdown}" if front else markdown
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
 def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnostics, page_file: str, *,
@@ -402,7 +323,7 @@ def _publish_asset(root: Path, asset: str, target_root: Path, problems: Diagnost
     """Publish a file a page links or embeds, as :func:`publish_file` allows (the links were judged
     by the same rule, so a refusal here means the file changed in between)."""
     source = (root / asset)
-    if not _inside(source, root) or not source.is_file():
+    if not is_inside(source, root) or not source.is_file():
         problems.add(warning(page_file, f"referenced file `{asset}` is not in the repo and was not copied",
                              code="asset-missing", hint="add the file or fix the path"))
         return
@@ -424,7 +345,7 @@ def _source_nav(staged: StagedSource, problems: Diagnostics, limits: ContentLimi
                  for p in staged.pages]
     nav_file = staged.checkout.root / cfg.nav_file
     text = None
-    if cfg.nav_file and nav_file.is_file() and _inside(nav_file, staged.checkout.root.resolve()):
+    if cfg.nav_file and nav_file.is_file() and is_inside(nav_file, staged.checkout.root):
         try:
             text = read_text(nav_file, max_bytes=limits.page_bytes, setting="page_mb")
         except SourceFileError as exc:

@@ -1,1 +1,0 @@
-"""Step 4: stage the docs tree and generated mkdocs.yml, then build the site atomically."""

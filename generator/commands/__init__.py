@@ -1,0 +1,3 @@
+"""The commands above the pipeline: ``check`` and ``render-spec``.
+
+``build``, ``stage`` and ``fetch`` are :mod:`generator.pipeline` itself."""

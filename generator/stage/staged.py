@@ -1,0 +1,73 @@
+"""What staging produced: each source's contribution and the staged portal, with the page metadata the theme reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.config import SourceConfig
+from generator.diagnostics import Diagnostic, Diagnostics, Severity
+from generator.render.pages import ConvertedPage
+from generator.render.reference import ApiReference
+from generator.sources import CheckedOutSource
+
+
+@dataclass
+class StagedSource:
+    """What one source contributed to the stage."""
+
+    checkout: CheckedOutSource
+    plans: list = field(default_factory=list)
+    spec_files: list[str] = field(default_factory=list)
+    pages: list[ConvertedPage] = field(default_factory=list)
+    references: list[ApiReference] = field(default_factory=list)
+    nav: list = field(default_factory=list)
+
+    @property
+    def config(self) -> SourceConfig:
+        return self.checkout.config
+
+    @property
+    def title(self) -> str:
+        return self.config.title or self.config.name
+
+
+@dataclass
+class StagedPortal:
+    """The staged docs tree and generated config, with every problem found while staging."""
+
+    stage_dir: Path
+    docs_dir: Path
+    mkdocs_yml: Path
+    config: dict[str, Any]
+    sources: list[StagedSource]
+    diagnostics: Diagnostics
+
+    def blocking(self, strict: bool = False) -> list[Diagnostic]:
+        """The problems that stop the site from being built.
+
+        With ``strict``, every error and warning. Otherwise only errors outside the sources' files (the
+        config, the portal's own pages): a source's file that fails (too big, not UTF-8, an alias bomb, a
+        page with broken front matter...) is left out or published with its error reported, and the rest of
+        the portal builds, so one careless or hostile repo cannot take the whole portal down."""
+        if strict:
+            return [d for d in self.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
+        names = {staged.config.name for staged in self.sources}
+        return [d for d in self.diagnostics.errors
+                if not (d.source in names or d.file.split("/", 1)[0] in names and "/" in d.file)]
+
+
+
+def page_source_meta(checkout: CheckedOutSource, repo_path: str | None) -> dict[str, str]:
+    """Front matter the theme uses for "Edit on GitHub" and "Report a problem"."""
+    meta = {"source": checkout.config.name, "source_title": checkout.config.title or checkout.config.name}
+    if repo_path:
+        meta["source_file"] = repo_path
+    if checkout.web_url:
+        if repo_path:
+            meta["edit_url"] = f"{checkout.web_url}/edit/{checkout.edit_branch}/{repo_path}"
+        meta["issue_url"] = f"{checkout.web_url}/issues/new"
+    if checkout.stale:
+        meta["devportal_stale"] = checkout.stale.notice  # the API reference's template shows it as a banner
+    return meta
