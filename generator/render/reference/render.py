@@ -26,7 +26,23 @@ from generator.render.reference.bundle import SpecBundle, has_external_refs
 from generator.render.reference.model import Api, Operation, read_api, resolve, tag_anchors
 from generator.render.reference.tryit import ASSETS as TRY_IT_ASSETS
 from generator.render.reference.tryit import ConsoleData, TryIt
-from generator.render.reference.views import SchemaView, Views, XmlExample, code_samples, is_xml, pretty_json
+from generator.render.reference.views import (
+    CallbackView,
+    HeaderView,
+    LinkView,
+    MediaView,
+    OperationView,
+    ParameterView,
+    RequestBodyView,
+    ResponseView,
+    SchemaView,
+    SecurityView,
+    Views,
+    XmlExample,
+    code_samples,
+    is_xml,
+    pretty_json,
+)
 from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.urls import slug
@@ -187,7 +203,8 @@ class _Renderer:
         self.uid += 1
         return self.uid
 
-    def parameter(self, param: dict[str, Any], uri: str) -> dict[str, Any]:
+    def parameter(self, param: dict[str, Any], uri: str) -> ParameterView:
+        """The view of a parameter (``param`` may be a ``$ref``, relative to ``uri``)."""
         target, target_uri, _ = resolve(self.files, param, uri)
         param = target if isinstance(target, dict) else {}
         schema = param.get("schema") or {}
@@ -201,12 +218,13 @@ class _Renderer:
             example = first.get("value") if isinstance(first, dict) else None
         if example is None:
             example = self.views.example(schema, target_uri, "request")
-        return {"name": str(param.get("name", "")), "in": param.get("in", "query"), "required": bool(
-            param.get("required")), "deprecated": bool(param.get("deprecated")), "view": view,
-            "description": self.describe(param.get("description")), "_example": example, "schema": schema,
-            "schema_uri": target_uri}
+        return ParameterView(name=str(param.get("name", "")), location=param.get("in", "query"),
+                             required=bool(param.get("required")), deprecated=bool(param.get("deprecated")),
+                             view=view, description=self.describe(param.get("description")), example=example,
+                             schema=schema, schema_uri=target_uri)
 
-    def media(self, content: Any, uri: str, mode: str) -> list[dict[str, Any]]:
+    def media(self, content: Any, uri: str, mode: str) -> list[MediaView]:
+        """The views of a request body's or a response's media types (``mode``: "request" or "response")."""
         result = []
         for media_type, media in (content or {}).items():
             media = media if isinstance(media, dict) else {}
@@ -224,14 +242,14 @@ class _Renderer:
                 if is_xml(media_type):
                     value = self.xml_example(schema, uri, value)
                 examples.append(("Generated example", value))
-            result.append({"type": media_type, "view": self.views.schema(schema, uri, mode) if schema else None,
-                           "examples": [(label, pretty_json(value) if not isinstance(value, str) else value)
-                                        for label, value in examples], "generated": generated,
-                           "schema": schema, "schema_uri": uri,
-                           "first_example": examples[0][1] if examples else None})
+            result.append(MediaView(type=media_type, view=self.views.schema(schema, uri, mode) if schema else None,
+                                    examples=[(label, pretty_json(value) if not isinstance(value, str) else value)
+                                              for label, value in examples], generated=generated,
+                                    schema=schema, schema_uri=uri,
+                                    first_example=examples[0][1] if examples else None))
         return result
 
-    def links(self, links: Any, uri: str) -> list[dict[str, Any]]:
+    def links(self, links: Any, uri: str) -> list[LinkView]:
         """A response's OpenAPI links: which operation its values feed, with which parameters."""
         result = []
         for name, link in (links or {}).items() if isinstance(links, dict) else []:
@@ -240,29 +258,31 @@ class _Renderer:
                 continue
             operation_id = link.get("operationId")
             parameters = link.get("parameters") if isinstance(link.get("parameters"), dict) else {}
-            result.append({"name": str(name), "operation": str(operation_id or link.get("operationRef") or ""),
-                           "href": self.operation_hrefs.get(operation_id) if isinstance(operation_id, str) else None,
-                           "parameters": {str(k): v if isinstance(v, str) else pretty_json(v)
-                                          for k, v in parameters.items()},
-                           "description": self.describe(link.get("description"))})
+            result.append(LinkView(name=str(name), operation=str(operation_id or link.get("operationRef") or ""),
+                                   href=self.operation_hrefs.get(operation_id) if isinstance(operation_id, str)
+                                   else None,
+                                   parameters={str(k): v if isinstance(v, str) else pretty_json(v)
+                                               for k, v in parameters.items()},
+                                   description=self.describe(link.get("description"))))
         return result
 
-    def operation(self, op: Operation) -> dict[str, Any]:
+    def operation(self, op: Operation) -> OperationView:
+        """The view of an operation, its callbacks' operations included."""
         uri = op.base_uri
         data = op.data
         parameters = [self.parameter(p, uri) for p in data.get("parameters") or []]
         by_location = {}
         for param in parameters:
-            by_location.setdefault(param["in"], []).append(param)
+            by_location.setdefault(param.location, []).append(param)
         body, request = None, None
         request_body, request_uri, _ = resolve(self.files, data.get("requestBody"), uri) if data.get(
             "requestBody") else (None, uri, None)
         if isinstance(request_body, dict):
             media = self.media(request_body.get("content"), request_uri, "request")
-            request = {"required": bool(request_body.get("required")), "media": media,
-                       "description": self.describe(request_body.get("description"))}
+            request = RequestBodyView(required=bool(request_body.get("required")), media=media,
+                                      description=self.describe(request_body.get("description")))
             if media:
-                body = media[0]["first_example"]
+                body = media[0].first_example
         responses = []
         for code, response in (data.get("responses") or {}).items():
             target, target_uri, _ = resolve(self.files, response, uri)
@@ -271,11 +291,12 @@ class _Renderer:
             for name, header in (target.get("headers") or {}).items():
                 header_target, header_uri, _ = resolve(self.files, header, target_uri)
                 header_target = header_target if isinstance(header_target, dict) else {}
-                headers.append({"name": name, "description": self.describe(header_target.get("description")),
-                                "view": self.views.schema(header_target.get("schema") or {}, header_uri)})
-            responses.append({"code": str(code), "description": self.describe(target.get("description")),
-                              "headers": headers, "media": self.media(target.get("content"), target_uri, "response"),
-                              "links": self.links(target.get("links"), target_uri)})
+                headers.append(HeaderView(name=name, description=self.describe(header_target.get("description")),
+                                          view=self.views.schema(header_target.get("schema") or {}, header_uri)))
+            responses.append(ResponseView(code=str(code), description=self.describe(target.get("description")),
+                                          headers=headers,
+                                          media=self.media(target.get("content"), target_uri, "response"),
+                                          links=self.links(target.get("links"), target_uri)))
         callbacks = []
         for name, callback in (data.get("callbacks") or {}).items():
             target, target_uri, _ = resolve(self.files, callback, uri)
@@ -285,48 +306,48 @@ class _Renderer:
                     if isinstance(cb_op, dict) and method in ("get", "put", "post", "delete", "patch"):
                         callback_operation = Operation(method=method, path=str(expression), data=cb_op, tag=op.tag,
                                                        kind="callback", base_uri=item_uri, parent=op.anchor)
-                        callbacks.append({"name": name, "operation": self.operation(callback_operation)})
+                        callbacks.append(CallbackView(name=name, operation=self.operation(callback_operation)))
         security = []
         for requirement in data.get("security", self.api.security) or []:
-            security.append([{"name": name, "scopes": scopes or [],
-                              "scheme": self.api.security_schemes.get(name) or {}}
+            security.append([SecurityView(name=name, scopes=scopes or [],
+                                          scheme=self.api.security_schemes.get(name) or {})
                              for name, scopes in requirement.items()])
-        media_type = request["media"][0]["type"] if request and request["media"] else None
+        media_type = request.media[0].type if request and request.media else None
         samples = [] if op.kind == "callback" else code_samples(self.api, op, parameters, body, media_type)
         uid = self.next_uid()
         external = data.get("externalDocs") if isinstance(data.get("externalDocs"), dict) else None
         servers = [s for s in data.get("servers") or [] if isinstance(s, dict) and s.get("url")] if isinstance(
             data.get("servers"), list) else []
-        return {"op": op, "uid": uid, "external_docs": external, "servers": servers, "anchor": op.anchor,
-                "aliases": op.redoc_anchors,
-                "method": op.method.upper(),
-                "path": op.path, "kind": op.kind, "summary": data.get("summary") or op.operation_id or
-                f"{op.method.upper()} {op.path}", "description": self.describe(data.get("description")),
-                "deprecated": bool(data.get("deprecated")), "security": security,
-                "parameters": [(loc, by_location[loc]) for loc in ("path", "query", "header", "cookie")
-                               if loc in by_location],
-                "request": request, "responses": responses, "callbacks": callbacks,
-                "samples": [(s.label, _code_block(s.source, s.language)) for s in samples],
-                "request_examples": _aside_examples([("", m) for m in request["media"]] if request else []),
-                "response_examples": _aside_examples([(r["code"], m) for r in responses for m in r["media"]]),
-                "example_uids": (self.next_uid(), self.next_uid())}
+        return OperationView(
+            op=op, uid=uid, external_docs=external, servers=servers, anchor=op.anchor, aliases=op.redoc_anchors,
+            method=op.method.upper(), path=op.path, kind=op.kind,
+            summary=data.get("summary") or op.operation_id or f"{op.method.upper()} {op.path}",
+            description=self.describe(data.get("description")), deprecated=bool(data.get("deprecated")),
+            security=security,
+            parameters=[(loc, by_location[loc]) for loc in ("path", "query", "header", "cookie")
+                        if loc in by_location],
+            request=request, responses=responses, callbacks=callbacks,
+            samples=[(s.label, _code_block(s.source, s.language)) for s in samples],
+            request_examples=_aside_examples([("", m) for m in request.media] if request else []),
+            response_examples=_aside_examples([(r.code, m) for r in responses for m in r.media]),
+            example_uids=(self.next_uid(), self.next_uid()))
 
 
-def _aside_examples(media: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str, bool]]:
+def _aside_examples(media: list[tuple[str, MediaView]]) -> list[tuple[str, str, bool]]:
     """Every example of a request or of all responses, as (tab label, text, generated): the status code, the
     media type where a code has several, the example's name where a media type has several ("" if none)."""
     types_per_code: dict[str, int] = {}
     for code, item in media:
-        types_per_code[code] = types_per_code.get(code, 0) + bool(item["examples"])
+        types_per_code[code] = types_per_code.get(code, 0) + bool(item.examples)
     result = []
     for code, item in media:
-        for label, text in item["examples"]:
+        for label, text in item.examples:
             parts = [code] if code else []
             if types_per_code[code] > 1:
-                parts.append(item["type"])
-            if len(item["examples"]) > 1:
+                parts.append(item.type)
+            if len(item.examples) > 1:
                 parts.append(label)
-            result.append((" · ".join(parts), text, item["generated"]))
+            result.append((" · ".join(parts), text, item.generated))
     return result
 
 
@@ -452,7 +473,7 @@ class ReferenceTemplateData:
     tag_pages: dict[str, str]  # tag → its page's URL relative to the reference
     spec_slug: str
     tags: dict[str, Any]
-    operations: dict[str, list[dict[str, Any]]]  # tag → the views of its operations
+    operations: dict[str, list[OperationView]]  # tag → the views of its operations
     tag_anchors: Callable[[str], list[str]]
     try_it: dict[str, Any] | None = None  # the "Try it" consoles' page config and servers, when enabled
 
@@ -470,7 +491,7 @@ class _PageWriter:
     env: jinja2.Environment
     banner: str  # the problems banner's fragment
 
-    def write(self, staged: str, front: dict[str, Any], html: str, models_link: str, views: list,
+    def write(self, staged: str, front: dict[str, Any], html: str, models_link: str, views: list[OperationView],
               schema_names: list[str] = ()) -> None:
         html = number_code_blocks(html)
         if self.fragments_dir is None:  # a page at <staged without .md>/ (directory URLs)
@@ -564,7 +585,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
 
 
 def _try_it_consoles(api: Api, files: SpecFiles, try_it: TryIt | None, api_title: str,
-                     operations: dict[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
+                     operations: dict[str, list[OperationView]]) -> dict[str, Any] | None:
     """The "Try it" page config, and each operation view's console, when ``try_it`` is enabled."""
     if try_it is None:
         return None
@@ -573,7 +594,7 @@ def _try_it_consoles(api: Api, files: SpecFiles, try_it: TryIt | None, api_title
     if servers:
         for ops in operations.values():
             for view in ops:
-                view["try_it"] = consoles.operation(view) if view["kind"] != "webhook" else None
+                view.try_it = consoles.operation(view) if view.kind != "webhook" else None
     return {"config": {**try_it.page_config(api_title, api.security_schemes), "servers": servers},
             "servers": servers}
 
@@ -628,7 +649,7 @@ def _as_warnings(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Dia
     return problems, [p for p in problems if p.code.startswith("spec-")]
 
 
-def _aliases(operations: dict[str, list[dict[str, Any]]], tag_pages: dict[str, str]) -> dict[str, str]:
+def _aliases(operations: dict[str, list[OperationView]], tag_pages: dict[str, str]) -> dict[str, str]:
     """Redoc-style anchor → where it is now: a link to a whole tag lands at the top of its page."""
     aliases = {}
     for tag in operations:
@@ -636,8 +657,8 @@ def _aliases(operations: dict[str, list[dict[str, Any]]], tag_pages: dict[str, s
             aliases[alias] = tag_pages[tag][:-3] + "/"
     for tag, ops in operations.items():
         for view in ops:
-            for alias in [view["anchor"], *view["aliases"]]:
-                aliases[alias] = f"{tag_pages[tag][:-3]}/#{view['anchor']}"
+            for alias in [view.anchor, *view.aliases]:
+                aliases[alias] = f"{tag_pages[tag][:-3]}/#{view.anchor}"
     return aliases
 
 
@@ -662,9 +683,9 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
                                                                  ops=ops, page="tag"), "../models/", ops)
         anchors = set(tag_anchors(tag))  # Redoc-style links to the tag land on its page (by the page's script)
         for view in ops:
-            anchors.add(view["anchor"])
-            if view["op"].operation_id:
-                reference.operations[view["op"].operation_id] = (staged, view["anchor"])
+            anchors.add(view.anchor)
+            if view.op.operation_id:
+                reference.operations[view.op.operation_id] = (staged, view.anchor)
         reference.pages[staged] = anchors
     reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
                              data.api.document.get("x-tagGroups"))
@@ -692,7 +713,7 @@ def _write_single_page(writer: _PageWriter, reference: ApiReference, data: Refer
                  writer.env.get_template("single.md.j2").render(**data.names(),
                                                                 compact=len(data.api.operations) > BIG_SPEC,
                                                                 aliases=aliases, page="single"), "../models/", [])
-    reference.pages[single] = {view["anchor"] for ops in data.operations.values() for view in ops}
+    reference.pages[single] = {view.anchor for ops in data.operations.values() for view in ops}
     reference.nav.append({"Single page": single})
 
 

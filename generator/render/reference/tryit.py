@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.render.reference.model import Api, resolve
+from generator.render.reference.views import OperationView
 from generator.validate.spec_files import SpecFiles
 
 ASSETS = ("assets/apiref/tryit.css", "assets/apiref/tryit.js")
@@ -118,18 +119,18 @@ class ConsoleData:
         return [{"index": index, "url": url} for index, url in enumerate(server_urls(self.api.servers))
                 if self.settings.allows(url)]
 
-    def operation(self, view: dict[str, Any]) -> dict[str, Any] | None:
+    def operation(self, view: OperationView) -> dict[str, Any] | None:
         """The console of one operation view: its fields, body editors and the schemes it can use. An
         operation with servers of its own is sent to the first of them on an allowed host (None: none is)."""
-        own = server_urls(view.get("servers") or [])
+        own = server_urls(view.servers)
         allowed_own = [url for url in own if self.settings.allows(url)]
         if own and not allowed_own:
             return None
         params = []
-        for location, items in view["parameters"]:
+        for location, items in view.parameters:
             for param in items:
-                schema = param.get("schema") if isinstance(param.get("schema"), dict) else {}
-                schema, _, _ = resolve(self.files, schema, param.get("schema_uri", ""))
+                schema = param.schema if isinstance(param.schema, dict) else {}
+                schema, _, _ = resolve(self.files, schema, param.schema_uri)
                 schema = schema if isinstance(schema, dict) else {}
                 kind = str(schema.get("type") or "string")
                 items_schema = schema.get("items") if isinstance(schema.get("items"), dict) else {}
@@ -139,43 +140,42 @@ class ConsoleData:
                 if kind == "boolean" and not enum:
                     enum = [True, False]
                 prefill = schema.get("default")
-                if prefill is None and param.get("required"):
-                    prefill = param.get("_example")
-                params.append({"name": param["name"], "in": location, "required": param["required"],
+                if prefill is None and param.required:
+                    prefill = param.example
+                params.append({"name": param.name, "in": location, "required": param.required,
                                "type": kind, "enum": [_text(v) for v in enum] if enum else None,
                                "value": "" if prefill is None else _text(prefill)})
         bodies = []
-        request = view.get("request")
-        for media in request["media"] if request else []:
-            media_type = str(media["type"])
+        for media in view.request.media if view.request else []:
+            media_type = str(media.type)
             kind = _body_kind(media_type)
-            schema = media.get("schema") if isinstance(media.get("schema"), dict) else {}
+            schema = media.schema if isinstance(media.schema, dict) else {}
             fields = []
             if kind in ("multipart", "form"):
-                target, _, _ = resolve(self.files, schema, media.get("schema_uri", ""))
+                target, _, _ = resolve(self.files, schema, media.schema_uri)
                 properties = target.get("properties") if isinstance(target, dict) else None
                 required = target.get("required") if isinstance(target, dict) else None
                 for name, prop in (properties or {}).items() if isinstance(properties, dict) else []:
-                    prop, _, _ = resolve(self.files, prop, media.get("schema_uri", ""))
+                    prop, _, _ = resolve(self.files, prop, media.schema_uri)
                     prop = prop if isinstance(prop, dict) else {}
                     binary = prop.get("format") in ("binary", "base64") or prop.get("contentMediaType") is not None
                     fields.append({"name": str(name), "file": kind == "multipart" and binary,
                                    "required": isinstance(required, list) and name in required})
-            example = media["examples"][0][1] if media["examples"] else ""
-            plain = self.plain_schema(schema, media.get("schema_uri", "")) if kind == "json" else None
+            example = media.examples[0][1] if media.examples else ""
+            plain = self.plain_schema(schema, media.schema_uri) if kind == "json" else None
             bodies.append({"type": media_type, "kind": kind, "example": example if kind in ("json", "text") else "",
                            "fields": fields, "schema": plain})
         schemes = []
-        for requirement in view.get("security") or []:
+        for requirement in view.security:
             for item in requirement:
-                if item["name"] not in schemes:
-                    schemes.append(item["name"])
-        return {"method": view["method"], "path": view["path"], "params": params, "bodies": bodies,
+                if item.name not in schemes:
+                    schemes.append(item.name)
+        return {"method": view.method, "path": view.path, "params": params, "bodies": bodies,
                 "server": allowed_own[0] if allowed_own else "",
                 "schemes": [(name, self.settings.scheme(self.api.security_schemes.get(name) or {}),
                              str((self.api.security_schemes.get(name) or {}).get("description") or ""))
                             for name in schemes],
-                "optional_auth": any(not requirement for requirement in view.get("security") or []),
+                "optional_auth": any(not requirement for requirement in view.security),
                 "schemas": [b["schema"] for b in bodies]}
 
     def plain_schema(self, schema: Any, uri: str) -> Any:

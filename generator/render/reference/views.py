@@ -1,7 +1,9 @@
 """What the templates show of an operation or a schema: plain data, computed once and shared.
 
 A schema view is cached per (``$ref``, request/response) so a schema used by a hundred operations is
-walked once; cycles are cut and shown as a link to the schema on the models page.
+walked once; cycles are cut and shown as a link to the schema on the models page. An operation's view
+(:class:`OperationView` and its parts) is what the reference templates, the code samples and the "Try it"
+console read of it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
+
+from markupsafe import Markup
 
 from generator.render.reference.model import Api, Operation, resolve, schema_name
 from generator.validate.spec_files import SpecFiles
@@ -62,6 +66,126 @@ class SchemaView:
     def has_children(self) -> bool:
         return bool(self.properties or self.items and self.items.has_children or self.alternatives or
                     isinstance(self.additional, SchemaView))
+
+
+
+@dataclass(frozen=True)
+class ParameterView:
+    """A parameter of an operation: its row in the parameters table, its value in the code samples and its
+    field in the "Try it" console."""
+
+    name: str
+    location: Any  # the spec's ``in`` (path, query, header or cookie in a valid spec); ``in`` is a keyword
+    required: bool
+    deprecated: bool
+    view: SchemaView
+    description: Markup | None
+    #: The value the code samples send and a required field of the console starts with: the parameter's
+    #: example, else its first named example, else one generated from its schema (None: none).
+    example: Any
+    schema: Any  # the parameter's schema as written (a ``$ref`` stays one), relative to ``schema_uri``
+    schema_uri: str
+
+
+@dataclass(frozen=True)
+class MediaView:
+    """One media type of a request body or a response: its schema and its examples."""
+
+    type: Any  # the media type, as the spec's key
+    view: SchemaView | None  # None when the media type has no schema
+    examples: list[tuple[Any, str]]  # (label, text): the spec's examples, else one generated from the schema
+    generated: bool  # the spec gives no example: ``examples`` holds the generated one, if any
+    schema: Any  # the schema as written, relative to ``schema_uri``
+    schema_uri: str
+    first_example: Any  # the first example's value, not formatted (None: no example); a request's body sample
+
+
+@dataclass(frozen=True)
+class RequestBodyView:
+    """An operation's request body."""
+
+    required: bool
+    media: list[MediaView]
+    description: Markup | None
+
+
+@dataclass(frozen=True)
+class HeaderView:
+    """A header of a response."""
+
+    name: Any  # the header's name, as the spec's key
+    description: Markup | None
+    view: SchemaView
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """An OpenAPI link of a response: which operation its values feed, with which parameters."""
+
+    name: str
+    operation: str  # the target's operationId, else its operationRef
+    href: str | None  # where the target operation is rendered (None: not an operation of this API)
+    parameters: dict[str, str]  # parameter → runtime expression or value (JSON unless a string)
+    description: Markup | None
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """One response of an operation, by status code."""
+
+    code: str
+    description: Markup | None
+    headers: list[HeaderView]
+    media: list[MediaView]
+    links: list[LinkView]
+
+
+@dataclass(frozen=True)
+class CallbackView:
+    """One operation of a callback: the request the API sends back, under the callback's name."""
+
+    name: Any  # the callback's name, as the spec's key
+    operation: OperationView
+
+
+@dataclass(frozen=True)
+class SecurityView:
+    """One security scheme of a requirement an operation lists, with the scopes it needs."""
+
+    name: str
+    scopes: list[Any]
+    scheme: dict[str, Any]  # the scheme's object ({} when the spec does not define it)
+
+
+@dataclass
+class OperationView:
+    """What the reference shows of one operation (or webhook, or callback operation).
+
+    Built once per operation and shared by its tag page, the single page and the searchable text. Mutable
+    for one field only: ``try_it`` is set once the API's allowed servers are known."""
+
+    op: Operation
+    uid: int  # this operation's number on its pages: the id of its samples' tabs and of its console
+    external_docs: dict[str, Any] | None
+    servers: list[dict[str, Any]]  # the operation's own servers, those with a URL
+    anchor: str
+    aliases: list[str]  # Redoc's anchors of the operation
+    method: str  # upper case
+    path: str
+    kind: str  # "operation", "webhook" or "callback"
+    summary: Any  # the spec's summary, else the operationId, else "METHOD path"
+    description: Markup | None
+    deprecated: bool
+    security: list[list[SecurityView]]  # alternatives, each a list of schemes used together
+    parameters: list[tuple[str, list[ParameterView]]]  # by location: path, query, header, cookie (those used)
+    request: RequestBodyView | None
+    responses: list[ResponseView]
+    callbacks: list[CallbackView]
+    samples: list[tuple[str, Markup]]  # (label, code block)
+    request_examples: list[tuple[str, str, bool]]  # (tab label, text, generated), beside the operation
+    response_examples: list[tuple[str, str, bool]]
+    example_uids: tuple[int, int]  # the ids of the request and the response examples' tabs
+    try_it: dict[str, Any] | None = None  # its "Try it" console's data, when the API's servers allow one
 
 
 class Views:
@@ -435,7 +559,7 @@ def server_url(servers: list[Any]) -> str:
     return url
 
 
-def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]], body: Any,
+def code_samples(api: Api, operation: Operation, parameters: list[ParameterView], body: Any,
                  media_type: str | None) -> list[CodeSample]:
     """curl, Python (requests) and JavaScript (fetch) for the operation, plus the spec's own samples."""
     own = operation.data.get("servers")
@@ -443,14 +567,13 @@ def code_samples(api: Api, operation: Operation, parameters: list[dict[str, Any]
     path = operation.path
     query, headers = {}, {}
     for param in parameters:
-        value = param.get("_example")
-        if param.get("in") == "path":
-            path = path.replace("{" + str(param.get("name")) + "}", str(value if value is not None else "value"))
-        elif param.get("in") == "query" and param.get("required"):
-            query[param["name"]] = value if value is not None else "value"
-        elif param.get("in") == "header" and param.get("required") and \
-                str(param.get("name")).lower() != "authorization":
-            headers[param["name"]] = str(value if value is not None else "value")
+        value = param.example
+        if param.location == "path":
+            path = path.replace("{" + param.name + "}", str(value if value is not None else "value"))
+        elif param.location == "query" and param.required:
+            query[param.name] = value if value is not None else "value"
+        elif param.location == "header" and param.required and param.name.lower() != "authorization":
+            headers[param.name] = str(value if value is not None else "value")
     for requirement in (operation.data.get("security", api.security) or [])[:1]:
         for scheme_name in requirement:
             scheme = api.security_schemes.get(scheme_name) or {}
