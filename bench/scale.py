@@ -20,9 +20,7 @@ Usage: python bench/scale.py [--sizes S,M,L] [--tiny] [--budget SECONDS] [--json
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
-import http.server
 import json
 import math
 import os
@@ -32,9 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.specgen import generate_spec  # noqa: E402
+from tests.helpers import serve_folder  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 ORG = "northwind"
@@ -331,24 +328,6 @@ def nav_items(html: str) -> int:
     parser = _PrimaryNav()
     parser.feed(html)
     return parser.items
-
-
-@contextmanager
-def serve_folder(folder: Path):
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 def first_search_result(site: Path, page: str, query: str, timeout: float) -> float:

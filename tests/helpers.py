@@ -114,9 +114,16 @@ def copy_example(target: Path) -> Path:
     return target / "mkdocs.yml"
 
 
+class QuietFileHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without logging every request to stderr."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 def serve_folder(folder: Path):
     """Serve ``folder`` over HTTP on loopback; yields the base URL."""
-    return serve(functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder)))
+    return serve(functools.partial(QuietFileHandler, directory=str(folder)))
 
 
 @contextlib.contextmanager

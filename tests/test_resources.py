@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.page_size import BLOCK, page
 from generator.cli import main
 from tests.helpers import write_portal
 from tests.measured_build import measured_devportal
@@ -154,15 +155,7 @@ def test_page_over_the_size_limit_is_left_out(tmp_path, make_upstream):
 
 
 def _page_with_links(size: int) -> str:
-    block = ("## Section {i}\n\nText with a [link](guide.md#section-{i}), an ![image](missing-{i}.png), `code {i}`, "
-             "https://example.com/{i}, <b>bold</b> and a [reference][r{i}].\n\n[r{i}]: https://example.com/r/{i}\n\n"
-             "```python\nprint({i})\n```\n\n:::note\nA note {i}\n:::\n\n")
-    parts, total, i = ["# Big page\n\n"], 0, 0
-    while total < size:
-        parts.append(block.format(i=i))
-        total += len(parts[-1])
-        i += 1
-    return "".join(parts)
+    return page(size, BLOCK)  # the page bench/page_size.py times
 
 
 def test_page_conversion_is_linear_in_page_size(tmp_path, make_upstream):
