@@ -4,7 +4,8 @@ Each size is a portal of N bare Git repos reached by ``file://`` (Markdown guide
 code, tables, links between pages, to other sources and to API operations; OpenAPI 3.0 specs of varied
 size from bench/specgen.py). For each size it prints, CPU seconds (of every child process) and wall:
 
-* cold ``devportal build`` (empty cache, fresh clones) and a plain ``mkdocs build`` of the same staged tree;
+* cold ``devportal build`` (empty cache, fresh clones) and a plain ``mkdocs build`` of the same staged tree,
+  and (when Zensical is installed) Zensical's build of that tree, cold, side by side;
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
   and how many output files each rewrote (mtime changed) and changed (bytes differ);
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.specgen import generate_spec  # noqa: E402
+from generator.stage.zensical_engine import zensical_version  # noqa: E402
 from tests.helpers import serve_folder  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -368,6 +370,9 @@ FIGURES = [  # key, label, unit
     ("mkdocs_cpu", "plain mkdocs build of the staged tree, CPU s", "s"),
     ("mkdocs_wall", "plain mkdocs build of the staged tree, wall s", "s"),
     ("build_vs_mkdocs", "cold build / plain mkdocs, CPU", "x"),
+    ("zensical_cpu", "Zensical build of the staged tree, CPU s", "s"),
+    ("zensical_wall", "Zensical build of the staged tree, wall s", "s"),
+    ("zensical_vs_mkdocs", "Zensical / plain mkdocs, CPU", "x"),
     ("site_bytes", "site size", "B"),
     ("html_pages", "HTML pages", ""),
     ("bytes_per_page", "bytes per HTML page", "B"),
@@ -388,7 +393,7 @@ FIGURES = [  # key, label, unit
     ("spec_rewritten", "  files rewritten (mtime)", ""),
     ("spec_changed", "  files changed (bytes)", ""),
 ]
-RATIO_KEYS = ["build_cpu", "mkdocs_cpu", "site_bytes", "html_pages", "bytes_per_page", "nav_items",
+RATIO_KEYS = ["build_cpu", "mkdocs_cpu", "zensical_cpu", "site_bytes", "html_pages", "bytes_per_page", "nav_items",
               "search_index_bytes", "search_first_result_s", "output_files"]
 
 
@@ -465,6 +470,16 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
         figures["mkdocs_cpu"], figures["mkdocs_wall"] = plain
         figures["build_vs_mkdocs"] = figures["build_cpu"] / figures["mkdocs_cpu"]
         shutil.rmtree(plain_site, ignore_errors=True)
+    if zensical_version():
+        zensical_site = work / "zensical-site"
+        log(f"  {size.name}: Zensical build of the staged tree")
+        zensical = step("zensical", lambda: run_measured(from_checkout(
+            "generator.stage.zensical_engine", "--clean", str(stage_yml), str(zensical_site)), portal, budget.left()))
+        if zensical:
+            figures["zensical_cpu"], figures["zensical_wall"] = zensical
+            if figures.get("mkdocs_cpu"):
+                figures["zensical_vs_mkdocs"] = figures["zensical_cpu"] / figures["mkdocs_cpu"]
+            shutil.rmtree(zensical_site, ignore_errors=True)
 
     html = [path for path in site.rglob("*.html")]
     before = snapshot(site)

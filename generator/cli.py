@@ -15,6 +15,7 @@ from pathlib import Path
 
 from generator.diagnostics import FORMATS, DiagnosticError, Diagnostics, report
 from generator.project_lock import DEFAULT_WAIT
+from generator.stage.zensical_engine import ENGINES, TESTED_VERSION
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_TOOL = 0, 1, 2
 
@@ -63,12 +64,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="fetch the sources, stage them and build the site atomically",
                            description="Fetch every source, stage the docs tree and build the site with "
-                                       "MkDocs into a folder beside site/, swapped in only on success. Errors in "
-                                       "a source's files (too big, not UTF-8, unreadable YAML...) leave those "
-                                       "files out and the rest of the portal is built (exit status 1); with "
-                                       "--strict they fail the build.")
+                                       "MkDocs (or Zensical: --engine) into a folder beside site/, swapped in "
+                                       "only on success. Errors in a source's files (too big, not UTF-8, "
+                                       "unreadable YAML...) leave those files out and the rest of the portal is "
+                                       "built (exit status 1); with --strict they fail the build.")
     _common(build)
     build.add_argument("-d", "--site-dir", type=Path, help="where the site goes (default: site_dir of mkdocs.yml)")
+    build.add_argument("--engine", choices=ENGINES, default="mkdocs",
+                       help="what builds the staged tree: mkdocs (MkDocs with Material, the default) or zensical "
+                            f"(Material's successor; tested with {TESTED_VERSION}: pip install 'devportal[zensical]')")
 
     stage = sub.add_parser("stage", help="write the staged docs tree and generated mkdocs.yml, without building",
                            description="Write .devportal/stage/{docs,mkdocs.yml}: a plain tree that MkDocs "
@@ -158,7 +162,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from generator.pipeline import build
 
     result = build(args.config_file, site_dir=args.site_dir, mode=_mode(args), strict=args.strict, log=_log,
-                   allow_stale=args.allow_stale, wait=args.wait)
+                   allow_stale=args.allow_stale, wait=args.wait, engine=args.engine)
     code = _finish(result.diagnostics, args, ok_message=f"site built: {result.site_dir}" if result.built else None)
     if not result.built:
         _log(f"build failed: {result.site_dir} was left as it was")

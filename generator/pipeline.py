@@ -59,22 +59,25 @@ def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, 
 
 def build(config_file: Path, *, site_dir: Path | None = None, mode: str = "auto", strict: bool | None = None,
           today: date | None = None, log: Callable[[str], None] | None = None,
-          progress: bool | None = None, allow_stale: bool = False, wait: float | None = DEFAULT_WAIT) -> BuildResult:
-    """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``).
+          progress: bool | None = None, allow_stale: bool = False, wait: float | None = DEFAULT_WAIT,
+          engine: str = "mkdocs") -> BuildResult:
+    """Fetch, stage and build the site atomically into ``site_dir`` (default: the config's ``site_dir``) with
+    ``engine`` (``mkdocs`` or ``zensical``).
 
     One build at a time per project folder: another one there is waited for up to ``wait`` seconds. Errors in
     a source's files do not stop a non-strict build (see :meth:`StagedPortal.blocking`): the site is built
     without what failed, and the errors are in the result (``devportal build`` exits 1)."""
     if not Path(config_file).is_file():  # nothing to lock: stage() reports the missing config
         return _build(config_file, site_dir=site_dir, mode=mode, strict=strict, today=today, log=log,
-                      progress=progress, allow_stale=allow_stale)
+                      progress=progress, allow_stale=allow_stale, engine=engine)
     with build_lock(Path(config_file).resolve().parent, wait=wait, log=log):
         return _build(config_file, site_dir=site_dir, mode=mode, strict=strict, today=today, log=log,
-                      progress=progress, allow_stale=allow_stale)
+                      progress=progress, allow_stale=allow_stale, engine=engine)
 
 
 def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool | None, today: date | None,
-           log: Callable[[str], None] | None, progress: bool | None, allow_stale: bool) -> BuildResult:
+           log: Callable[[str], None] | None, progress: bool | None, allow_stale: bool,
+           engine: str = "mkdocs") -> BuildResult:
     result = stage(config_file, mode=mode, strict=strict, today=today, log=log, progress=progress,
                    allow_stale=allow_stale)
     project = result.project
@@ -83,7 +86,7 @@ def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool 
     result.site_dir = target
     if result.staged.blocking(strict):
         return result
-    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict)
+    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict, engine=engine)
     result.diagnostics.extend(site_problems)
     result.built = not Diagnostics(site_problems).has_errors(strict=strict)
     return result

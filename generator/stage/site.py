@@ -13,6 +13,7 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
 from generator.stage.swap import recover, release, swap_into_place, work_dir
+from generator.stage.zensical_engine import build_with_zensical
 
 
 class _CollectWarnings(logging.Handler):
@@ -46,10 +47,11 @@ def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagno
                 hint="reported by MkDocs while building the staged tree")
 
 
-def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Diagnostics:
-    """Run the real MkDocs build of ``mkdocs_yml`` and swap the result into ``site_dir``.
+def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, engine: str = "mkdocs") -> Diagnostics:
+    """Build ``mkdocs_yml`` with ``engine`` (the real MkDocs build, or Zensical) and swap the result into
+    ``site_dir``.
 
-    Returns MkDocs' warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
+    Returns the engine's warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -60,6 +62,13 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Dia
     recover(site_dir)  # what a killed build left: restore the last good site, delete its work folders
     work = work_dir(site_dir)
     try:
+        if engine == "zensical":
+            problems.extend(build_with_zensical(mkdocs_yml, work, strict=strict))
+            if problems.has_errors(strict=strict):
+                return problems
+            swap_into_place(work, site_dir)
+            work = None
+            return problems
         with _collect_mkdocs_warnings() as collected:
             try:
                 config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
