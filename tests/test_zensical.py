@@ -157,3 +157,25 @@ def test_a_failing_zensical_build_keeps_the_last_site(tmp_path, capsys):
     out = capsys.readouterr().out
     assert '"code": "zensical-failed"' in out or '"code": "config' in out, out[:2000]
     assert (site / "index.html").read_text() == "the last good site"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_search_finds_guides_and_operations_with_zensical(zensical_site):
+    """Zensical brings its own search (its index and dialog); a reader finds a guide and an operation."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, serve_folder(zensical_site) as base:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/")
+        page.click(".md-search__button")
+        page.keyboard.type("refund")
+        # The results are in the shadow DOM of the dialog Zensical adds to <body>; Playwright's locators
+        # pierce it. The home page lists the technical updates too, so only the dialog is searched.
+        dialog = page.locator("body > div.focus-visible")
+        dialog.get_by_text("Refund a payment", exact=False).first.wait_for(timeout=10_000)  # an operation
+        assert dialog.get_by_text("Safe retries for refunds", exact=False).count() > 0  # a technical update
+        assert dialog.get_by_text("Quick start", exact=False).count() > 0  # a guide
+        browser.close()
