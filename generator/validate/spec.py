@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import yaml
+from openapi_schema_validator._regex import has_ecma_regex
 
 from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.positions import Positions, pointer_escape, pointer_parts, value_at
@@ -27,6 +28,9 @@ from generator.validate.spec_files import RefError, SpecFiles
 from generator.yaml12 import yaml_error
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
+#: `pattern`s are ECMA-262 regexes: openapi-schema-validator checks them with `regress` (a dependency) when it
+#: is installed, else with Python's `re`, which rejects valid ones such as `\p{L}`. Part of the cache key.
+REGEX_ENGINE = "regress" if has_ecma_regex() else "re"
 CACHE_FORMAT = 2  # bump when what a validation reports changes, so cached results are not reused
 
 
@@ -105,7 +109,8 @@ def check_refs(files: SpecFiles, uri: str, display: str) -> list[Diagnostic]:
 
 def _cache_file(cache_dir: Path, spec_path: Path, remote_refs: bool, display: str,
                 limits: ContentLimits = DEFAULT_LIMITS) -> Path:
-    key = f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}|{CACHE_FORMAT}|{limits.spec_bytes}"
+    key = (f"{spec_path.resolve()}|{remote_refs}|{display}|{VALIDATOR_VERSION}|{REGEX_ENGINE}|{CACHE_FORMAT}|"
+           f"{limits.spec_bytes}")
     key = hashlib.sha256(key.encode()).hexdigest()
     return cache_dir / f"{key[:32]}.json"
 
