@@ -171,11 +171,10 @@ def test_validation_problems_have_file_line_and_pointer():
     assert len(problems) == 3 and all(p.line and p.line > 1 for p in problems)
     pattern = next(p for p in problems if "does not match" in p.message)  # an example checked against a pattern
     assert "H" in ecom.joinpath("docs/ms_import.yaml").read_text().splitlines()[pattern.line - 1]
-    # A schema object checked on its own reports a path inside that schema: found in the whole document.
+    # `^[\p{L}...` is a valid ECMA-262 pattern (checked with regress), once a false alarm of Python's `re`.
     partner = CORPUS / "vipps-partner-api"
-    [regex] = validate_spec(partner / "docs/swagger.yaml", source_root=partner)
-    assert regex.pointer == "#/components/schemas/ProductOrderRequest/properties/salesUnitName/pattern"
-    assert "pattern: '^[\\p{L}" in partner.joinpath("docs/swagger.yaml").read_text().splitlines()[regex.line - 1]
+    assert "pattern: '^[\\p{L}" in partner.joinpath("docs/swagger.yaml").read_text()
+    assert validate_spec(partner / "docs/swagger.yaml", source_root=partner) == []
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
