@@ -208,6 +208,9 @@ class PortalConfig(base.Config):
     """Size limits on what sources provide (see :class:`LimitsConfig`)."""
     try_it = c.SubConfig(TryItConfig)
     """The API reference's "Try it" console (see :class:`TryItConfig`); off unless enabled."""
+    lifecycle_page = c.Type(str, default="lifecycle.md")
+    """The portal page (in ``content_dir``) of the API lifecycle policy, linked from older API versions'
+    banners when it exists."""
 
 
 SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig,
