@@ -510,7 +510,7 @@ def _check_sources(cfg: PortalConfig, file: str, where: Callable[..., dict[str, 
 
 
 def _check_versions(src: SourceConfig, index: int, file: str, where: Callable[..., dict[str, int]]) -> list[Diagnostic]:
-    """Each of a source's ``versions`` needs a URL-safe name of its own and exactly one of ``file`` or ``ref``."""
+    """Each of a source's ``versions`` needs a URL-safe name of its own and a ``file`` or a ``ref`` (or both)."""
     problems: list[Diagnostic] = []
     seen: dict[tuple[str | None, str], int] = {}
     for number, version in enumerate(src.versions):
@@ -536,11 +536,12 @@ def _check_versions(src: SourceConfig, index: int, file: str, where: Callable[..
             problems.append(error(file, f"{label}: `{version.name}` is the source's `current_version`",
                                   code="config-version", **where(*at, "name"),
                                   hint="an older version needs a name other than the current one's"))
-        if (version.file is None) == (version.ref is None):
-            problems.append(error(file, f"{label}: give exactly one of `file` (an old spec file beside the current "
-                                        f"one) or `ref` (a Git tag or branch holding the old spec)",
+        if version.file is None and version.ref is None:
+            problems.append(error(file, f"{label}: says neither where the old spec is (`file`, an old spec file "
+                                        f"beside the current one) nor at which Git ref (`ref`, a tag or branch)",
                                   code="config-version", **where(*at),
-                                  hint="e.g. `file: openapi/versions/payments-1.0.yaml` or `ref: v1`"))
+                                  hint="e.g. `file: openapi/versions/payments-1.0.yaml` or `ref: v1` (both: that "
+                                       "file at that ref)"))
     return problems
 
 

@@ -104,10 +104,10 @@ def test_version_settings_are_checked_with_the_line_of_each_problem():
                     - name: "1"
                       ref: v1
                       sunset: soon
-                    - {name: "2", file: a.yaml, ref: v2, colour: red}
+                    - {name: "2", ref: v2, colour: red}
                     - {name: "3", file: b.yaml}
                     - {name: models, file: c.yaml}
-                    - {name: "1", ref: v1}
+                    - {name: "1", ref: v1, file: old.yaml}
         """)
     settings = yaml.safe_load(text)["plugins"][0]["devportal"]
     _, problems = validate_portal_config(settings, "mkdocs.yml", text)
@@ -115,10 +115,10 @@ def test_version_settings_are_checked_with_the_line_of_each_problem():
     assert (11, "`sources[0].versions[0].sunset`: expected a date written YYYY-MM-DD, got `soon`") in found
     assert any(line == 12 and "unknown setting `sources[0].versions[1].colour`" in m for line, m in found)
     settings["sources"][0]["versions"][0]["sunset"] = "2027-01-31"
-    del settings["sources"][0]["versions"][1]["colour"]
+    settings["sources"][0]["versions"][1] = {"name": "2"}
     _, problems = validate_portal_config(settings, "mkdocs.yml", text)
     messages = {p.line: p.message for p in problems}
-    assert "exactly one of `file`" in messages[12]
+    assert "says neither where the old spec is (`file`" in messages[12]
     assert "is the source's `current_version`" in messages[13]
     assert "version name `models` is a page of the reference" in messages[14]
     assert "version `1` is listed twice (versions[0] and versions[4])" in messages[15]
@@ -307,3 +307,18 @@ def test_search_finds_the_current_version_first(example_in_browser):
     api_results = [path for path in results if "/payments/api/payments/" in path]
     assert api_results[0] == "/payments/api/payments/modifications/", results
     page.close()
+
+
+def test_a_version_can_be_another_file_at_a_git_ref(tmp_path, make_upstream):
+    upstream = make_upstream("orders", {"README.md": "# Orders\n", "openapi.yaml": _spec("2.0.0"),
+                                        "legacy/orders-v0.yaml": _spec("0.9.0")})
+    upstream.tag("v0")
+    upstream.commit({"openapi.yaml": _spec("3.0.0"), "legacy/orders-v0.yaml": _spec("0.0.0-edited-since")})
+    config = write_portal(tmp_path / "portal", [{
+        "name": "orders", "repo": upstream.url, "pages": ["README.md"], "specs": ["openapi.yaml"],
+        "versions": [{"name": "0", "ref": "v0", "file": "legacy/orders-v0.yaml"}]}])
+    assert _build(config, "--strict") == 0
+    site = config.parent / "site"
+    assert yaml.safe_load((site / "orders/api/openapi/0/openapi.yaml").read_text())["info"]["version"] == "0.9.0"
+    links, _, _ = _bar(site, "orders/api/openapi/0/orders")
+    assert links == {"0": "./", "3.0.0": "../../orders/"}  # the current version's label: its info.version
