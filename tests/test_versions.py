@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -206,9 +208,8 @@ def test_git_ref_versions_are_locked_and_rebuilt_offline_from_the_cache(versione
     tag_commit = subprocess.run(["git", "rev-parse", "v1^{commit}"], cwd=upstream.work, capture_output=True,
                                 text=True, check=True).stdout.strip()
     assert lock["orders@v1"] == {"repo": upstream.url, "ref": "v1", "commit": tag_commit}
-    upstream.tag("v1-moved")  # the remote may change or vanish: an offline build needs nothing from it
     upstream.bare.rename(upstream.bare.with_suffix(".gone"))
-    assert _build(config, "--offline", "--strict") == 0
+    assert _build(config, "--offline", "--strict") == 0  # the remote is gone: the cache and lock suffice
     assert "1.0.0" in (config.parent / "site/orders/api/openapi/1/index.html").read_text()
 
 
@@ -322,3 +323,29 @@ def test_a_version_can_be_another_file_at_a_git_ref(tmp_path, make_upstream):
     assert yaml.safe_load((site / "orders/api/openapi/0/openapi.yaml").read_text())["info"]["version"] == "0.9.0"
     links, _, _ = _bar(site, "orders/api/openapi/0/orders")
     assert links == {"0": "./", "3.0.0": "../../orders/"}  # the current version's label: its info.version
+
+
+def test_a_version_ref_of_a_private_repo_is_fetched_with_the_token_and_never_shows_it(tmp_path, make_upstream,
+                                                                                      serve_git, monkeypatch, capfd):
+    token = "tok_" + secrets.token_hex(16)
+    upstream = make_upstream("orders", {"README.md": "# Orders\n", "openapi.yaml": _spec("1.0.0")})
+    upstream.tag("v1")
+    upstream.commit({"openapi.yaml": _spec("2.0.0")})
+    server = serve_git(token)
+    config = write_portal(tmp_path / "portal", [{"name": "orders", "repo": server.url("orders"),
+                                                 "pages": ["README.md"], "specs": ["openapi.yaml"],
+                                                 "versions": [{"name": "1", "ref": "v1"}]}],
+                          extra={"auth": {"127.0.0.1": "ORDERS_TOKEN"}})
+    monkeypatch.setenv("ORDERS_TOKEN", token)
+    assert _build(config, "--strict") == 0
+    assert "1.0.0" in (config.parent / "site/orders/api/openapi/1/index.html").read_text()
+    monkeypatch.setenv("ORDERS_TOKEN", "wrong-" + token)
+    (config.parent / "devportal.lock").unlink()
+    shutil.rmtree(config.parent / ".devportal/cache")
+    assert _build(config) == 1
+    out, err = capfd.readouterr()
+    assert "source-auth" in err
+    for text in [out, err, (config.parent / "devportal.lock").read_text() if (config.parent / "devportal.lock").exists()
+                 else ""] + [path.read_text(errors="replace") for path in (config.parent / "site").rglob("*.*")
+                             if path.suffix in (".html", ".json", ".yaml", ".xml")]:
+        assert token not in text
