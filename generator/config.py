@@ -7,6 +7,7 @@ Unknown keys get a "did you mean" hint; every problem becomes a :class:`Diagnost
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from collections.abc import Callable, Iterator
@@ -44,6 +45,42 @@ class RepoGlob(c.Type):
         return value
 
 
+class IsoDate(c.BaseConfigOption[str]):
+    """A calendar date, ``YYYY-MM-DD`` (YAML reads an unquoted one as a date: both are taken)."""
+
+    def run_validation(self, value: object) -> str:
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        raise c.ValidationError(f"expected a date written YYYY-MM-DD, got `{value}`")
+
+
+#: Names an API version may not take: they are the reference's own pages (``<spec>/models/``...).
+RESERVED_VERSION_NAMES = {"index", "models", "all", "assets"}
+
+
+class VersionConfig(base.Config):
+    """An older version of one of the source's APIs, published beside the current one."""
+
+    name = c.Type(str)
+    """The version's label and URL segment: ``/<source>/api/<spec>/<name>/``."""
+    spec = c.Optional(RepoGlob())
+    """The current spec (a path matched by ``specs:``) this is an older version of; optional when the
+    source has one spec."""
+    file = c.Optional(RepoGlob())
+    """The old version's spec file, in the same checkout (side by side with the current one)."""
+    ref = c.Optional(c.Type(str))
+    """A Git tag, branch or commit of the source's repo: the version is ``file`` (default: ``spec``) at that ref."""
+    deprecated = c.Type(bool, default=False)
+    """Show the version as deprecated (its banner says so; the spec's ``info.x-deprecated`` does too)."""
+    sunset = c.Optional(IsoDate())
+    """The day the version stops working, ``YYYY-MM-DD`` (else the spec's ``info.x-sunset`` or ``x-sunset``)."""
+
+
 class SourceConfig(base.Config):
     """One Git repository (or local folder) whose docs and specs become a section of the portal."""
 
@@ -76,6 +113,11 @@ class SourceConfig(base.Config):
     """Allow ``$ref`` to ``http(s)://`` URLs in this source's specs."""
     published_urls = c.ListOfItems(c.Type(str), default=[])
     """URL prefixes where this source's pages were published before (rewritten to portal links)."""
+    versions = c.ListOfItems(c.SubConfig(VersionConfig), default=[])
+    """Older versions of the source's APIs, each with its own reference (see :class:`VersionConfig`)."""
+    current_version = c.Optional(c.Type(str))
+    """Label of the current version of the source's APIs in the version switcher. Default: the spec's
+    ``info.version``."""
     try_it = c.Optional(c.Type(bool))
     """Show the "Try it" console in this source's API reference. Default: the portal's ``try_it.enabled``.
     Requests still go only to the portal's ``try_it.allowed_hosts``."""
@@ -166,6 +208,9 @@ class PortalConfig(base.Config):
     """Size limits on what sources provide (see :class:`LimitsConfig`)."""
     try_it = c.SubConfig(TryItConfig)
     """The API reference's "Try it" console (see :class:`TryItConfig`); off unless enabled."""
+    lifecycle_page = c.Type(str, default="lifecycle.md")
+    """The portal page (in ``content_dir``) of the API lifecycle policy, linked from older API versions'
+    banners when it exists."""
 
 
 SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig,
@@ -322,6 +367,10 @@ def validate_portal_config(settings: dict[str, Any], file: str, text: str = "") 
     for index, src in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(src, dict):
             scopes.append((("sources", index), src, SourceConfig))
+            versions = src.get("versions")
+            for number, version in enumerate(versions if isinstance(versions, list) else []):
+                if isinstance(version, dict):
+                    scopes.append((("sources", index, "versions", number), version, VersionConfig))
     for key, schema in SUB_CONFIGS.items():
         if isinstance(settings.get(key), dict):
             scopes.append(((key,), settings[key], schema))
@@ -370,9 +419,28 @@ def _each_failure(clean: dict[str, Any], failed: list[tuple[str, Exception]]) ->
                 continue
             for sub_key, sub_exc in _every_failure(schema, item):
                 found = True
-                yield (*path, sub_key), str(sub_exc)
+                versions = item.get(sub_key)
+                if schema is SourceConfig and sub_key == "versions" and isinstance(versions, list):
+                    yield from _version_failures((*path, sub_key), versions, str(sub_exc))
+                else:
+                    yield (*path, sub_key), str(sub_exc)
         if not found:
             yield (key,), str(exc)
+
+
+def _version_failures(path: tuple, versions: list, fallback: str) -> Iterator[tuple[tuple, str]]:
+    """Each bad setting of a source's ``versions`` items, e.g. ``sources[0].versions[1].sunset``."""
+    found = False
+    for number, item in enumerate(versions):
+        if not isinstance(item, dict):
+            found = True
+            yield (*path, number), f"expected a mapping of settings, got {type(item).__name__}"
+            continue
+        for key, exc in _every_failure(VersionConfig, item):
+            found = True
+            yield (*path, number, key), str(exc)
+    if not found:
+        yield path, fallback
 
 
 def _every_failure(schema: type[base.Config], data: dict[str, Any]) -> list[tuple[str, Exception]]:
@@ -398,6 +466,11 @@ def _without_unknown(settings: dict[str, Any]) -> dict[str, Any]:
         src_known = {name for name, _ in SourceConfig._schema}
         clean["sources"] = [{k: v for k, v in s.items() if k in src_known} if isinstance(s, dict) else s
                             for s in clean["sources"]]
+        version_known = {name for name, _ in VersionConfig._schema}
+        for src in clean["sources"]:
+            if isinstance(src, dict) and isinstance(src.get("versions"), list):
+                src["versions"] = [{k: v for k, v in item.items() if k in version_known} if isinstance(item, dict)
+                                   else item for item in src["versions"]]
     for key, schema in SUB_CONFIGS.items():
         if isinstance(clean.get(key), dict):
             sub_known = {name for name, _ in schema._schema}
@@ -428,10 +501,47 @@ def _check_sources(cfg: PortalConfig, file: str, where: Callable[..., dict[str, 
             problems.append(error(file, f"source `{src.name}` has no `repo`", code="config-source-repo",
                                   **where("sources", index),
                                   hint="set `repo:` to owner/repo, a Git URL or a local folder"))
+        problems.extend(_check_versions(src, index, file, where))
     if cfg.updates.source and cfg.updates.source not in seen:
         problems.append(error(file, f"`updates.source` names `{cfg.updates.source}`, which is not a source",
                               code="config-updates-source", **where("updates", "source"),
                               hint=_did_you_mean(cfg.updates.source, list(seen))))
+    return problems
+
+
+def _check_versions(src: SourceConfig, index: int, file: str, where: Callable[..., dict[str, int]]) -> list[Diagnostic]:
+    """Each of a source's ``versions`` needs a URL-safe name of its own and a ``file`` or a ``ref`` (or both)."""
+    problems: list[Diagnostic] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    for number, version in enumerate(src.versions):
+        label = f"sources[{index}].versions[{number}]"
+        at = ("sources", index, "versions", number)
+        if not version.name:
+            problems.append(error(file, f"{label} has no `name`", code="config-version", **where(*at),
+                                  hint="name the version as readers know it, e.g. `name: \"1.0\"` (quoted: "
+                                       "YAML reads 1.0 as a number)"))
+            continue
+        if not NAME_PATTERN.match(version.name) or version.name in RESERVED_VERSION_NAMES:
+            why = "is a page of the reference" if version.name in RESERVED_VERSION_NAMES else "is not URL-safe"
+            problems.append(error(file, f"{label}: version name `{version.name}` {why}", code="config-version",
+                                  **where(*at, "name"),
+                                  hint="use lower-case letters, digits, `-`, `_` or `.`, e.g. `1.0` or `v1`"))
+        key = (version.spec, version.name)
+        if key in seen:
+            problems.append(error(file, f"{label}: version `{version.name}` is listed twice (versions[{seen[key]}] "
+                                        f"and versions[{number}])", code="config-version", **where(*at, "name"),
+                                  hint="each version of an API needs its own name: it is its URL segment"))
+        seen.setdefault(key, number)
+        if src.current_version and version.name == src.current_version:
+            problems.append(error(file, f"{label}: `{version.name}` is the source's `current_version`",
+                                  code="config-version", **where(*at, "name"),
+                                  hint="an older version needs a name other than the current one's"))
+        if version.file is None and version.ref is None:
+            problems.append(error(file, f"{label}: says neither where the old spec is (`file`, an old spec file "
+                                        f"beside the current one) nor at which Git ref (`ref`, a tag or branch)",
+                                  code="config-version", **where(*at),
+                                  hint="e.g. `file: openapi/versions/payments-1.0.yaml` or `ref: v1` (both: that "
+                                       "file at that ref)"))
     return problems
 
 

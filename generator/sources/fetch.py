@@ -40,11 +40,13 @@ from generator.sources.git import (
     SHA,
     GitError,
     HttpAuth,
+    RemoteRefs,
     fetch_commit,
     head_commit,
     history_contains,
     http_prefix,
     ls_remote,
+    run_git,
 )
 from generator.sources.lock import LockEntry, read_lock, write_lock
 
@@ -67,6 +69,22 @@ class CheckedOutSource:
     """Set when the remote could not be reached and the cached commit was built (``allow_stale``)."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings about this source found while fetching it (staging reports them with the others)."""
+    version_trees: tuple[VersionTree, ...] = ()
+    """The trees of the Git refs its ``versions:`` read older specs from (one per ref)."""
+
+    def version_root(self, ref: str) -> Path | None:
+        """The checked-out tree of ``ref`` (a ``versions[].ref``), ``None`` when it was not fetched."""
+        return next((tree.root for tree in self.version_trees if tree.ref == ref), None)
+
+
+@dataclass(frozen=True)
+class VersionTree:
+    """A Git ref of a source's repo that holds an older version of its API, checked out in the cache like the
+    source's own commit (and pinned in the lock as ``<source>@<ref>``)."""
+
+    ref: str
+    commit: str
+    root: Path
 
 
 @dataclass(frozen=True)
@@ -214,6 +232,9 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
         # Local folders are built as they are: only fetched sources are pinned, by their URL without credentials.
         entries = {c.config.name: LockEntry(repo=redact_url(repo_url(c.config.repo, project_root)[0]),
                                             ref=c.config.ref, commit=c.commit) for c in remote}
+        entries.update({version_lock_name(c.config.name, tree.ref): LockEntry(
+            repo=entries[c.config.name].repo, ref=tree.ref, commit=tree.commit) for c in remote
+            for tree in c.version_trees})
         write_lock(lock_path, entries)
     return checkouts
 
@@ -263,6 +284,78 @@ def _access_hint(access: _Access, exc: GitError) -> tuple[str, str]:
             "to an environment variable holding a token in `auth:` (see README.md)")
 
 
+def version_lock_name(source: str, ref: str) -> str:
+    """The lock entry of a source's version ref (``@`` is never part of a source's name)."""
+    return f"{source}@{ref}"
+
+
+def _version_refs(cfg: SourceConfig) -> list[str]:
+    return list(dict.fromkeys(version.ref for version in cfg.versions if version.ref))
+
+
+def _local_version_trees(index: int, cfg: SourceConfig, ctx: _Context, local: Path) -> tuple[VersionTree, ...]:
+    """A local folder's version refs: each commit is checked out from the folder's Git repo into the cache."""
+    refs = _version_refs(cfg)
+    if not refs:
+        return ()
+    folder = _cache_folder(ctx.cache_dir, str(local.resolve()))
+    access = _Access(str(local.resolve()), None, None, in_url=False)
+    trees = []
+    for ref in refs:
+        try:
+            commit = run_git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=local).strip()
+        except GitError as exc:
+            raise _fail(ctx.config_file, index, cfg, f"the version ref `{ref}` does not exist in the Git repo of "
+                        f"`{cfg.repo}`", "source-ref-missing",
+                        "`versions[].ref` must be a tag, branch or commit of the source's repo") from exc
+        root = folder / commit
+        with _checkout_lock(root):
+            _ensure_checkout(access, str(local), commit, ref, root, folder, ctx.display, cfg, index, ctx.config_file)
+        trees.append(VersionTree(ref=ref, commit=commit, root=root.resolve()))
+    return tuple(trees)
+
+
+def _remote_version_trees(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, shown: str, folder: Path,
+                          remote: RemoteRefs | None, stale: bool) -> tuple[VersionTree, ...]:
+    """The remote's version refs, resolved like the source's own ref (from the lock when frozen, offline or
+    stale) and checked out into the same cache folder, one folder per commit."""
+    trees = []
+    for ref in _version_refs(cfg):
+        entry = ctx.lock.get(version_lock_name(cfg.name, ref))
+        locked = entry.commit if entry and entry.repo == shown and entry.ref == ref else None
+        if SHA.match(ref):
+            commit = ref
+        elif ctx.mode in ("frozen", "offline") or stale:
+            if locked is None:
+                raise _fail(ctx.config_file, index, cfg, f"the version ref `{ref}` is not in devportal.lock",
+                            "lock-missing" if ctx.mode == "frozen" else "source-not-cached",
+                            "run `devportal fetch --update` and commit devportal.lock")
+            commit = locked
+        else:
+            if remote is None:
+                try:
+                    remote = ls_remote(access.git_url, access.auth)
+                except GitError as exc:
+                    code, hint = _access_hint(access, exc)
+                    raise _fail(ctx.config_file, index, cfg, f"cannot reach {shown}: {exc.first_line}", code,
+                                hint) from exc
+            resolved = remote.resolve(ref)
+            if resolved is None:
+                known = ", ".join(remote.examples()) or "none"
+                raise _fail(ctx.config_file, index, cfg, f"the version ref `{ref}` does not exist in {shown}",
+                            "source-ref-missing", f"`versions[].ref` must be a branch, a tag or a full commit SHA; "
+                                                  f"existing refs include: {known}")
+            commit = resolved[1]
+        root = folder / commit
+        if not root.is_dir() and (ctx.mode == "offline" or stale):
+            raise _fail(ctx.config_file, index, cfg, f"the version ref `{ref}` ({commit[:7]}) is not in the cache "
+                        f"({folder})", "source-not-cached", "run one build online (or `devportal fetch`) first")
+        with _checkout_lock(root):
+            _ensure_checkout(access, shown, commit, ref, root, folder, ctx.display, cfg, index, ctx.config_file)
+        trees.append(VersionTree(ref=ref, commit=commit, root=root.resolve()))
+    return tuple(trees)
+
+
 def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource:
     config_file, display, mode = ctx.config_file, ctx.display, ctx.mode
     url, local = repo_url(cfg.repo, ctx.project_root)
@@ -273,7 +366,8 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
         commit = head_commit(local)
         display.update(cfg.name, f"{local} (local folder{', ' + commit[:7] if commit else ''})", final=True)
         return CheckedOutSource(config=cfg, root=local.resolve(), commit=commit, ref=cfg.ref or "local",
-                                web_url=web_url_of(cfg, None), edit_branch=cfg.edit_branch or cfg.ref or "main")
+                                web_url=web_url_of(cfg, None), edit_branch=cfg.edit_branch or cfg.ref or "main",
+                                version_trees=_local_version_trees(index, cfg, ctx, local))
 
     shown = redact_url(url)
     access = _access(url, ctx.auth, ctx.environ)
@@ -286,7 +380,7 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
     folder = _cache_folder(ctx.cache_dir, url)
     entry = ctx.lock.get(cfg.name)
     locked = entry.commit if entry and entry.repo == shown and entry.ref == cfg.ref else None
-    ref, commit, edit_branch, stale = cfg.ref, None, cfg.edit_branch, None
+    ref, commit, edit_branch, stale, remote = cfg.ref, None, cfg.edit_branch, None, None
     if mode in ("frozen", "offline"):
         if entry is None or entry.commit is None:
             raise _fail(config_file, index, cfg, "is not in devportal.lock", "lock-missing" if mode == "frozen"
@@ -335,11 +429,12 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
             state = _ensure_checkout(access, shown, commit, ref, root, folder, display, cfg, index, config_file)
     else:
         state = "stale: remote unreachable"
+    trees = _remote_version_trees(index, cfg, ctx, access, shown, folder, remote, stale is not None)
     display.update(cfg.name, f"{shown} @ {ref or 'HEAD'} -> {commit[:7]} ({state})", final=True)
     return CheckedOutSource(config=cfg, root=root.resolve(), commit=commit, ref=ref or "HEAD",
                             web_url=web_url_of(cfg, url),
                             edit_branch=edit_branch or (cfg.ref if cfg.ref and not SHA.match(cfg.ref) else "main"),
-                            stale=stale, diagnostics=tuple(notes))
+                            stale=stale, diagnostics=tuple(notes), version_trees=trees)
 
 
 def _rewritten(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, shown: str, locked: str,

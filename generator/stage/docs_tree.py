@@ -12,13 +12,14 @@ import os
 import re
 import shutil
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import material
 
-from generator.config import ProjectConfig, SourceConfig, TryItConfig
+from generator.config import ProjectConfig, SourceConfig, TryItConfig, VersionConfig
 from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
@@ -27,6 +28,13 @@ from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import reference_workers, render_api_reference
 from generator.render.reference.render import install_page_template
 from generator.render.reference.tryit import TryIt
+from generator.render.reference.versions import (
+    OLD_VERSION_SEARCH,
+    VERSIONS_META,
+    ApiVersion,
+    VersionedApi,
+    write_version_bars,
+)
 from generator.render.staged_page import write_page
 from generator.repo_files import (
     DEFAULT_LIMITS,
@@ -93,11 +101,14 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         updates = portal_pages.plan_updates(project, checkouts, index, problems, today=today or date.today())
         problems.extend(duplicate_urls(portal_plan, staged_sources,
                                         use_directory_urls=project.raw.get("use_directory_urls", True)))
+        policy_page = next((plan.staged_path for plan in portal_plan if plan.staged_path == portal.lifecycle_page),
+                           None)
         with reference_workers() as workers:
             for staged in staged_sources:
                 _render_references(staged, docs_dir, index, problems, overrides, workers,
                                    project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits(),
-                                   portal.try_it)
+                                   portal.try_it, versions=_VersionContext(
+                                       project, policy_page, project.raw.get("use_directory_urls", True)))
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -244,22 +255,36 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class _VersionContext:
+    """What rendering an API's older versions needs from the portal."""
+
+    project: ProjectConfig
+    policy_page: str | None  # the staged page of the API lifecycle policy
+    use_directory_urls: bool
+
+
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
                        overrides: Path, workers: Executor, validation_cache: Path,
-                       limits: ContentLimits = DEFAULT_LIMITS, try_it_config: TryItConfig | None = None) -> None:
+                       limits: ContentLimits = DEFAULT_LIMITS, try_it_config: TryItConfig | None = None,
+                       versions: _VersionContext | None = None) -> None:
     cfg = staged.config
     slugs: set[str] = set()
     enabled = cfg.try_it if cfg.try_it is not None else bool(try_it_config and try_it_config.enabled)
     try_it = TryIt(tuple(try_it_config.allowed_hosts), try_it_config.proxy) if enabled and try_it_config else None
+    older = _older_versions(staged, versions, problems)
     for repo_path in staged.spec_files:
         slug = spec_slug(repo_path)
         while slug in slugs:
             slug += "-2"
         slugs.add(slug)
+        meta = page_source_meta(staged.checkout, repo_path)
+        if older.get(repo_path):
+            meta[VERSIONS_META] = True
         reference = render_api_reference(
             staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
-            display_path=f"{cfg.name}/{repo_path}", page_meta=page_source_meta(staged.checkout, repo_path),
+            display_path=f"{cfg.name}/{repo_path}", page_meta=meta,
             fragments_dir=overrides, cache_dir=validation_cache, limits=limits, workers=workers,
             try_it=try_it)
         staged.references.append(reference)
@@ -269,6 +294,80 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         first = next(iter(reference.pages), None)
         if first:
             index.add_api_reference(cfg.name, first, reference.operations, reference.pages)
+        api = VersionedApi(source=cfg.name, spec_file=repo_path, slug=slug)
+        for version in older.get(repo_path, []):
+            api.versions.append(_render_older_version(staged, version, api, docs_dir, index, problems, overrides,
+                                                      workers, validation_cache, limits, try_it))
+        current_name = cfg.current_version or reference.version or "current"
+        api.versions.append(ApiVersion(name=current_name, spec_file=repo_path, ref=None,
+                                       commit=staged.checkout.commit, prefix=f"{cfg.name}/api/{slug}", current=True,
+                                       deprecated=bool(reference.lifecycle.get("deprecated")),
+                                       sunset=reference.lifecycle.get("sunset"), reference=reference))
+        staged.apis.append(api)
+        if len(api.versions) > 1 and versions is not None:
+            write_version_bars(api, overrides, use_directory_urls=versions.use_directory_urls,
+                               policy_page=versions.policy_page)
+
+
+def _older_versions(staged: StagedSource, versions: _VersionContext | None,
+                    problems: Diagnostics) -> dict[str, list[VersionConfig]]:
+    """The configured older versions of each of the source's specs (a version naming no spec of the source
+    is an error on its line of mkdocs.yml)."""
+    cfg = staged.config
+    older: dict[str, list[VersionConfig]] = {}
+    for number, version in enumerate(cfg.versions):
+        spec = version.spec or (staged.spec_files[0] if len(staged.spec_files) == 1 else None)
+        if spec in staged.spec_files:
+            older.setdefault(spec, []).append(version)
+            continue
+        file = str(versions.project.path) if versions else "mkdocs.yml"
+        where = _setting_line(versions.project, cfg, "versions") if versions else {}
+        if version.spec:
+            message = f"`versions[{number}].spec` is `{version.spec}`, which is not one of the source's specs"
+        else:
+            message = (f"`versions[{number}]` names no `spec`, and the source has {len(staged.spec_files)} specs: "
+                       "which API is it a version of?")
+        problems.add(error(file, f"source `{cfg.name}`: {message}; version `{version.name}` is not published",
+                           code="version-spec", pointer=f"{_source_pointer(versions.project, cfg)}.versions"
+                           if versions else "sources", source=cfg.name, **where,
+                           hint=f"set `spec:` to one of: {', '.join(staged.spec_files) or 'no spec matched `specs:`'}"))
+    return older
+
+
+def _render_older_version(staged: StagedSource, version: VersionConfig, api: VersionedApi, docs_dir: Path,
+                          index: SiteIndex, problems: Diagnostics, overrides: Path, workers: Executor,
+                          validation_cache: Path, limits: ContentLimits, try_it: TryIt | None) -> ApiVersion:
+    """The reference of an older version at ``<source>/api/<spec>/<version>/``: its spec is a file beside the
+    current one, or a file at a Git ref of the repo (fetched by the sources step)."""
+    cfg, checkout = staged.config, staged.checkout
+    spec_file = version.file or api.spec_file
+    root = checkout.version_root(version.ref) if version.ref else checkout.root
+    commit = next((tree.commit for tree in checkout.version_trees if tree.ref == version.ref), None) \
+        if version.ref else checkout.commit
+    prefix = f"{cfg.name}/api/{api.slug}/{version.name}"
+    result = ApiVersion(name=version.name, spec_file=spec_file, ref=version.ref, commit=commit, prefix=prefix,
+                        current=False, deprecated=version.deprecated, sunset=version.sunset)
+    where = f"{cfg.name}/{spec_file}" + (f"@{version.ref}" if version.ref else "")
+    if root is None or not (root / spec_file).is_file() or not is_inside(root / spec_file, root):
+        problems.add(error(where, f"version `{version.name}` of {api.spec_file}: the spec file is not in the "
+                                  f"repo{' at ' + version.ref if version.ref else ''}; the version is not published",
+                           code="version-spec-missing", source=cfg.name,
+                           hint="check `versions[].file` (and `ref`) in mkdocs.yml"))
+        return result
+    meta = {**page_source_meta(checkout, spec_file if not version.ref else None), VERSIONS_META: True,
+            "search": OLD_VERSION_SEARCH}
+    reference = render_api_reference(
+        root / spec_file, source_root=root, docs_dir=docs_dir, url_prefix=prefix, title=None, trusted=cfg.trusted,
+        remote_refs=cfg.remote_refs, display_path=where, page_meta=meta, fragments_dir=overrides,
+        cache_dir=validation_cache, limits=limits, workers=workers, try_it=try_it, download_name=api.slug,
+        title_suffix=f" (version {version.name})")
+    problems.extend(reference.diagnostics)
+    for page, anchors in reference.pages.items():
+        index.add_page(page, anchors, source=cfg.name, title=reference.title)
+    result.reference = reference
+    result.deprecated = version.deprecated or bool(reference.lifecycle.get("deprecated"))
+    result.sunset = version.sunset or reference.lifecycle.get("sunset")
+    return result
 
 
 def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -> None:
@@ -356,9 +455,11 @@ def _source_nav(staged: StagedSource, problems: Diagnostics, limits: ContentLimi
         problems.extend(nav_problems)
     else:
         entries = default_source_nav(nav_pages)
-    for reference in staged.references:
+    for reference, api in zip(staged.references, staged.apis, strict=True):
         label = "API reference" if len(staged.references) == 1 else f"API reference: {reference.title}"
-        entries.append({label: reference.nav})
+        versions = [{f"Version {v.name}" + (" (deprecated)" if v.deprecated else ""): v.reference.nav}
+                    for v in api.versions[:-1] if v.reference is not None and v.reference.nav]
+        entries.append({label: reference.nav + ([{"Older versions": versions}] if versions else [])})
     return entries
 
 

@@ -10,6 +10,7 @@ from generator.config import SourceConfig
 from generator.diagnostics import Diagnostic, Diagnostics, Severity
 from generator.render.pages import ConvertedPage
 from generator.render.reference import ApiReference
+from generator.render.reference.versions import VersionedApi
 from generator.sources import CheckedOutSource
 
 
@@ -23,6 +24,9 @@ class StagedSource:
     pages: list[ConvertedPage] = field(default_factory=list)
     references: list[ApiReference] = field(default_factory=list)
     nav: list = field(default_factory=list)
+    apis: list[VersionedApi] = field(default_factory=list)
+    """Each of its APIs with every published version, oldest first and the current one last (one per spec,
+    in the order of ``references``)."""
 
     @property
     def config(self) -> SourceConfig:

@@ -81,6 +81,8 @@ class ApiReference:
     nav: list
     pages: dict[str, set[str]] = field(default_factory=dict)  # staged page → anchors on it
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)  # operationId → (page, anchor)
+    endpoints: dict[str, tuple[str, str]] = field(default_factory=dict)  # "METHOD /path" → (page, anchor)
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # the spec's own `deprecated` and `sunset` (x- fields)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     assets: list[str] = field(default_factory=lambda: list(ASSETS))
 
@@ -520,7 +522,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                          display_path: str | None = None, page_meta: dict[str, Any] | None = None,
                          fragments_dir: Path | None = None, cache_dir: Path | None = None,
                          limits: ContentLimits = DEFAULT_LIMITS, workers: Executor | None = None,
-                         try_it: TryIt | None = None) -> ApiReference:
+                         try_it: TryIt | None = None, download_name: str | None = None,
+                         title_suffix: str = "") -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
@@ -529,13 +532,15 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     tokenizes the reference's HTML, which is most of a big API's build time. With ``workers`` (see
     :func:`reference_workers`) a big spec is validated there while its pages render. With ``try_it``, each
     operation on the tag pages and the single page gets a "Try it" console that sends requests to the API's
-    servers on ``try_it.allowed_hosts`` (its script and style load on those pages only)."""
+    servers on ``try_it.allowed_hosts`` (its script and style load on those pages only). ``download_name`` names
+    the downloads (default: the last segment of ``url_prefix``); ``title_suffix`` follows the API's title (an
+    older version's label)."""
     display = display_path or spec_path.name
     prefix = url_prefix.strip("/")
     files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
     validation = _start_validation(spec_path, files, source_root=source_root, remote_refs=remote_refs,
                                    display=display, cache_dir=cache_dir, limits=limits, workers=workers,
-                                   downloads_to=docs_dir / prefix / PurePosixPath(prefix).name,
+                                   downloads_to=docs_dir / prefix / (download_name or PurePosixPath(prefix).name),
                                    wait=fragments_dir is None)
     uri = files.uri_of(spec_path)
     version = spec_version(_read_spec(files, uri))
@@ -544,8 +549,8 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                             diagnostics=validation.finish(), assets=[])
     api = read_api(files, uri, version)
     renderer = _Renderer(api, files, trusted)
-    api_title = title or str(api.info.get("title") or spec_path.stem)
-    spec_slug = PurePosixPath(prefix).name
+    api_title = (title or str(api.info.get("title") or spec_path.stem)) + title_suffix
+    spec_slug = download_name or PurePosixPath(prefix).name
     groups = api.by_tag()
     tag_pages = _tag_pages(groups)
     renderer.models_link = MODELS_MARK
@@ -562,7 +567,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/_problems.html")
     reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
                              description=str(api.info.get("description") or "").strip().split("\n")[0],
-                             nav=[], diagnostics=problems)
+                             nav=[], diagnostics=problems, lifecycle=_lifecycle(api))
     meta = dict(page_meta or {})
     aliases = _aliases(operations, tag_pages)
     _write_overview(writer, reference, data, meta, prefix, aliases)
@@ -582,6 +587,14 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
             reference.diagnostics = problems
         writer.write_banner(invalid)
     return reference
+
+
+def _lifecycle(api: Api) -> dict[str, Any]:
+    """What the spec says of its own lifecycle: ``info.x-deprecated``, and ``info.x-sunset`` (or a top-level
+    ``x-sunset``) as an ISO date."""
+    sunset = api.info.get("x-sunset") or api.document.get("x-sunset")
+    return {"deprecated": api.info.get("x-deprecated") is True,
+            "sunset": sunset.isoformat() if hasattr(sunset, "isoformat") else str(sunset) if sunset else None}
 
 
 def _try_it_consoles(api: Api, files: SpecFiles, try_it: TryIt | None, api_title: str,
@@ -686,6 +699,7 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
             anchors.add(view.anchor)
             if view.op.operation_id:
                 reference.operations[view.op.operation_id] = (staged, view.anchor)
+            reference.endpoints.setdefault(f"{view.method} {view.path}", (staged, view.anchor))
         reference.pages[staged] = anchors
     reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
                              data.api.document.get("x-tagGroups"))
@@ -698,7 +712,8 @@ def _write_models(writer: _PageWriter, reference: ApiReference, data: ReferenceT
         data.api, files, renderer.describe, named_depth=1)
     schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in data.api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    writer.write(models, {**meta, "title": f"Models – {data.title}", "api_reference": True, "search": MODELS_SEARCH},
+    writer.write(models, {**meta, "title": f"Models – {data.title}", "api_reference": True,
+                          "search": meta.get("search", MODELS_SEARCH)},
                  writer.env.get_template("models.md.j2").render(**data.names(), schemas=schema_views, page="models"),
                  "", [], [name for name, _ in schema_views])
     reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
