@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -95,13 +96,8 @@ def run_git(args: list[str], *, cwd: Path | None = None, timeout: float = 600,
             auth: HttpAuth | None = None) -> str:
     """Run git safely and return its stdout; ``auth`` is the credential for a remote (in git's environment
     only)."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
-           "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
+    env = _environment(auth)
     secrets = auth.secrets() if auth else []
-    if auth:
-        env.update(auth.git_env(env))
     try:
         proc = subprocess.run(["git", *SAFE_CONFIG, *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
@@ -110,6 +106,75 @@ def run_git(args: list[str], *, cwd: Path | None = None, timeout: float = 600,
     if proc.returncode != 0:
         raise GitError(args, proc.stderr or proc.stdout, secrets)
     return proc.stdout
+
+
+def _environment(auth: HttpAuth | None = None) -> dict[str, str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
+           "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    if auth:
+        env.update(auth.git_env(env))
+    return env
+
+
+def read_objects(git_dir: Path, names: list[str], *, contents: bool = True,
+                 timeout: float = 600) -> dict[str, tuple[str, bytes] | None]:
+    """The objects ``names`` (``<commit>:<path>``, blob ids...) of the repo ``git_dir``, in one ``git
+    cat-file --batch``: name → (blob id, content), ``None`` for a name that is not a file there. Without
+    ``contents`` only the ids are read (``--batch-check``), and every content is ``b""``."""
+    names = [name for name in names if "\n" not in name]
+    if not names:
+        return {}
+    mode = "--batch" if contents else "--batch-check"
+    try:
+        proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", mode], cwd=git_dir, env=_environment(),
+                              input="".join(f"{name}\n" for name in names).encode(), capture_output=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(["cat-file", mode], f"fatal: timed out after {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        raise GitError(["cat-file", mode], proc.stderr.decode(errors="replace"))
+    out, position, found = proc.stdout, 0, {}
+    for name in names:
+        end = out.index(b"\n", position)
+        header = out[position:end].decode(errors="replace").rsplit(" ", 2)
+        position = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            found[name] = None  # "<name> missing" or "<name> ambiguous"
+            continue
+        size = int(header[2])
+        found[name] = (header[0], out[position:position + size] if contents else b"") if header[1] == "blob" \
+            else None  # a folder, not a file
+        if contents:
+            position += size + 1
+    return found
+
+
+def has_commit(git_dir: Path, commit: str) -> bool:
+    """Whether the repo ``git_dir`` holds ``commit``."""
+    try:
+        run_git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=git_dir)
+    except (GitError, OSError):
+        return False
+    return True
+
+
+def fetch_history(url: str, commit: str, git_dir: Path, auth: HttpAuth | None = None) -> bool:
+    """Make the bare repo ``git_dir`` hold ``commit`` with its history, branches and tags: cloned once, then
+    fetched only when the commit is not in it yet. Returns whether the remote was contacted."""
+    if git_dir.is_dir():
+        if has_commit(git_dir, commit):
+            return False
+        run_git(["fetch", "-q", "--prune", "--force", "origin", "+refs/heads/*:refs/heads/*",
+                 "+refs/tags/*:refs/tags/*"], cwd=git_dir, auth=auth)
+        return True
+    temp = git_dir.with_name(f".{git_dir.name}.{os.getpid()}")
+    if temp.exists():
+        shutil.rmtree(temp, ignore_errors=True)
+    run_git(["clone", "-q", "--bare", url, str(temp)], auth=auth)
+    temp.rename(git_dir)
+    return True
 
 
 @dataclass(frozen=True)

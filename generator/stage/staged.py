@@ -22,6 +22,7 @@ class StagedSource:
     spec_files: list[str] = field(default_factory=list)
     pages: list[ConvertedPage] = field(default_factory=list)
     references: list[ApiReference] = field(default_factory=list)
+    reference_slugs: dict[str, str] = field(default_factory=dict)  # spec's repo path → its reference's URL slug
     nav: list = field(default_factory=list)
 
     @property

@@ -212,9 +212,9 @@ class _Operation:
 class _Spec:
     """One spec, read and normalised; its texts' line maps computed when a change needs them."""
 
-    def __init__(self, path: Path, display: str) -> None:
+    def __init__(self, path: Path, display: str, root: Path | None = None) -> None:
         self.path, self.display = path, display
-        self.files = SpecFiles(root=_repo_of(path))
+        self.files = SpecFiles(root=root or _repo_of(path))
         self.uri = self.files.uri_of(path)
         self._positions: dict[str, Positions] = {}
         try:
@@ -398,6 +398,10 @@ def _server_url(server: dict[str, Any]) -> str:
         if isinstance(variable, dict):
             url = url.replace("{" + str(name) + "}", str(variable.get("default", "")))
     return url
+
+
+ComparableSpec = _Spec
+"""A spec read and normalised for comparing (see :func:`read_spec`)."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -994,8 +998,18 @@ def _list(values: Any) -> str:
 
 def diff_specs(old: Path, new: Path, *, old_display: str | None = None, new_display: str | None = None) -> SpecDiff:
     """Every change from spec ``old`` to spec ``new``; ``DiagnosticError`` when a spec cannot be read."""
-    old_spec = _Spec(Path(old), old_display or str(old))
-    new_spec = _Spec(Path(new), new_display or str(new))
+    return compare_specs(read_spec(Path(old), old_display or str(old)), read_spec(Path(new), new_display or str(new)))
+
+
+def read_spec(path: Path, display: str, *, root: Path | None = None) -> ComparableSpec:
+    """The spec at ``path`` read for comparing (``$ref``s confined to ``root``, by default the Git work tree
+    or folder it is in); ``DiagnosticError`` when it cannot be read. One read spec can be compared with
+    several others (a changelog compares each version with the one before and the one after)."""
+    return _Spec(path, display, root)
+
+
+def compare_specs(old_spec: ComparableSpec, new_spec: ComparableSpec) -> SpecDiff:
+    """Every change from ``old_spec`` to ``new_spec`` (both from :func:`read_spec`)."""
     try:
         changes = _Differ(old_spec, new_spec).run()
     except RecursionError as exc:  # schemas nested hundreds of levels deep (not through $ref, which ends)
