@@ -113,8 +113,24 @@ def _change(change: Change, entry: Entry, page: ChangelogPage) -> dict[str, Any]
         if where:
             link = relative_link(page.path, where[0]) + "#" + where[1]
             break
-    parts = [(text, index % 2 == 1) for index, text in enumerate(change.message.split("`")) if text]
-    return {"operation": change.operation, "breaking": change.breaking, "link": link, "parts": parts}
+    return {"operation": change.operation, "breaking": change.breaking, "link": link,
+            "parts": _message_parts(change.message)}
+
+
+def _message_parts(message: str) -> list[dict[str, Any]]:
+    """A change's message as text and code parts (its `backquoted` names), with the spaces around code that
+    the Markdown template would otherwise lose (it writes each text part on one line, trimmed)."""
+    pieces = message.split("`")
+    parts = []
+    for index, text in enumerate(pieces):
+        if not text:
+            continue
+        code = index % 2 == 1
+        before = pieces[index - 1] if index else ""
+        after = pieces[index + 1] if index + 1 < len(pieces) else ""
+        parts.append({"text": text, "code": code, "space_before": code and before.endswith(" "),
+                      "space_after": code and after.startswith(" ")})
+    return parts
 
 
 def _absolute(site_url: str, staged_path: str, use_directory_urls: bool) -> str:
