@@ -12,8 +12,16 @@ from urllib.parse import unquote, urljoin
 import pytest
 
 from generator.cli import main
-from generator.render.changelog import Comparisons, build_changelog, folder_revision, history_revisions
+from generator.render.changelog import (
+    ChangelogPage,
+    Comparisons,
+    build_changelog,
+    folder_revision,
+    history_revisions,
+    write_changelog,
+)
 from tests.helpers import git, new_upstream, write_portal
+from tests.oracles import site_integrity
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -134,6 +142,15 @@ def test_history_entries_grouped_by_tag_with_breaking_changes_first(built):
     assert "devportal-breaking" not in re.search(r'<h2 id="release-v1-0">(.*?)</h2>', html, re.S).group(1)
 
 
+def test_the_crawler_finds_every_link_and_anchor_of_the_site(built):
+    """Every link of the changelog, the archive and the section resolves (the test portal has no footer
+    pages: the theme's footer links to them are the only broken ones)."""
+    _, output = site_integrity(built["site"])
+    problems = [line for line in output.splitlines() if " -> " in line]
+    assert problems and all(re.search(r" -> [./]*(lifecycle|status|help)/$", line) for line in problems), output
+    assert "broken_anchors=0" in output
+
+
 def test_changes_link_to_their_operation_in_the_reference(built):
     site = built["site"]
     html = article(page(site, "shop/api/openapi/changelog"))
@@ -236,3 +253,12 @@ def test_versions_alone_make_a_changelog(tmp_path):
     assert [release.label for release in changelog.releases] == ["v2", "v1"]
     (change,) = changelog.releases[0].entries[0].changes
     assert change.breaking and change.operation == "DELETE /orders/{id}"
+    docs = tmp_path / "docs"
+    page = ChangelogPage(path="shop/api/openapi/changelog.md", title="Shop API", reference="shop/api/openapi/index.md",
+                         from_history=False)
+    (announced,) = write_changelog(changelog, page, docs, site_url="https://portal.example.com/", site_name="Portal")
+    assert announced.label == "v2" and announced.anchor == "release-v2"
+    markdown = (docs / page.path).read_text(encoding="utf-8")
+    assert "## v2" in markdown and "### Version v2" in markdown and "The first version published." in markdown
+    assert "Git history" not in markdown
+    assert ET.parse(docs / "shop/api/openapi/changelog.xml").getroot().tag == "rss"
