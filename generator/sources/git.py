@@ -118,15 +118,54 @@ def _environment(auth: HttpAuth | None = None) -> dict[str, str]:
     return env
 
 
-def read_objects(git_dir: Path, names: list[str], *, contents: bool = True,
-                 timeout: float = 600) -> dict[str, tuple[str, bytes] | None]:
-    """The objects ``names`` (``<commit>:<path>``, blob ids...) of the repo ``git_dir``, in one ``git
-    cat-file --batch``: name → (blob id, content), ``None`` for a name that is not a file there. Without
-    ``contents`` only the ids are read (``--batch-check``), and every content is ``b""``."""
+@dataclass(frozen=True)
+class Blob:
+    """A file's content in a repo: its id, size and (when read) its bytes."""
+
+    id: str
+    size: int
+    content: bytes = b""
+
+
+def read_objects(git_dir: Path, names: list[str], *, contents: bool = True, max_bytes: int | None = None,
+                 timeout: float = 600) -> dict[str, Blob | None]:
+    """The files ``names`` (``<commit>:<path>``, blob ids...) of the repo ``git_dir``, read in one ``git
+    cat-file --batch``; ``None`` for a name that is not a file there. Without ``contents`` only ids and
+    sizes are read (``--batch-check``); with ``max_bytes`` a bigger file is not read (its content is
+    empty)."""
     names = [name for name in names if "\n" not in name]
     if not names:
         return {}
-    mode = "--batch" if contents else "--batch-check"
+    found: dict[str, Blob | None] = {}
+    checked = _cat_file(git_dir, "--batch-check", names, timeout)
+    wanted = []
+    for name, header in zip(names, checked, strict=True):
+        found[name] = Blob(header[0], int(header[2])) if header and header[1] == "blob" else None
+        if contents and found[name] and (max_bytes is None or found[name].size <= max_bytes):
+            wanted.append(name)
+    if wanted:
+        proc = _run_cat_file(git_dir, "--batch", wanted, timeout)
+        out, position = proc, 0
+        for name in wanted:
+            end = out.index(b"\n", position)
+            size = int(out[position:end].rsplit(b" ", 1)[-1])
+            position = end + 1
+            found[name] = Blob(found[name].id, size, out[position:position + size])
+            position += size + 1
+    return found
+
+
+def _cat_file(git_dir: Path, mode: str, names: list[str], timeout: float) -> list[list[str] | None]:
+    """``git cat-file --batch-check`` headers (id, type, size) of ``names``, ``None`` for a missing one."""
+    lines = _run_cat_file(git_dir, mode, names, timeout).decode(errors="replace").split("\n")
+    headers: list[list[str] | None] = []
+    for line in lines[:len(names)]:
+        header = line.rsplit(" ", 2)
+        headers.append(header if len(header) == 3 and header[2].isdigit() else None)  # else "<name> missing"
+    return headers
+
+
+def _run_cat_file(git_dir: Path, mode: str, names: list[str], timeout: float) -> bytes:
     try:
         proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", mode], cwd=git_dir, env=_environment(),
                               input="".join(f"{name}\n" for name in names).encode(), capture_output=True,
@@ -135,20 +174,7 @@ def read_objects(git_dir: Path, names: list[str], *, contents: bool = True,
         raise GitError(["cat-file", mode], f"fatal: timed out after {timeout:.0f} s") from exc
     if proc.returncode != 0:
         raise GitError(["cat-file", mode], proc.stderr.decode(errors="replace"))
-    out, position, found = proc.stdout, 0, {}
-    for name in names:
-        end = out.index(b"\n", position)
-        header = out[position:end].decode(errors="replace").rsplit(" ", 2)
-        position = end + 1
-        if len(header) != 3 or not header[2].isdigit():
-            found[name] = None  # "<name> missing" or "<name> ambiguous"
-            continue
-        size = int(header[2])
-        found[name] = (header[0], out[position:position + size] if contents else b"") if header[1] == "blob" \
-            else None  # a folder, not a file
-        if contents:
-            position += size + 1
-    return found
+    return proc.stdout
 
 
 def has_commit(git_dir: Path, commit: str) -> bool:

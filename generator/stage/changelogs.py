@@ -55,7 +55,8 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
                         history = history_revisions(
                             checkout.history, checkout.commit, repo_path, limit=limit,
                             scratch=Path(scratch) / staged.config.name, display=f"{staged.config.name}/{repo_path}",
-                            reference=overview, endpoints=reference.endpoints)
+                            reference=overview, endpoints=reference.endpoints,
+                            limits=portal.limits.content_limits())
                     except GitError as exc:
                         problems.add(_history_problem(staged, repo_path, exc))
                 revisions += history

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from generator.render.changelog.model import Revision, SpecOnDisk
 from generator.render.changelog.snapshot import closures, content_key
+from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.sources.git import GitError, read_objects, run_git
 
 #: How often the commit list is read again when older versions of the spec reach more files.
@@ -31,28 +32,30 @@ class _Commit:
 
 
 class _GitFiles:
-    """:data:`~generator.render.changelog.snapshot.Lookup` and ``Fetch`` over a bare repo."""
+    """:data:`~generator.render.changelog.snapshot.Lookup` and ``Fetch`` over a bare repo. A file over the
+    spec size limit is taken as missing: it is never read (its ``$ref`` is then reported as dangling)."""
 
-    def __init__(self, git_dir: Path) -> None:
-        self.git_dir = git_dir
+    def __init__(self, git_dir: Path, limits: ContentLimits) -> None:
+        self.git_dir, self.limits = git_dir, limits
 
     def lookup(self, names: list[str]) -> dict[str, str | None]:
         found = read_objects(self.git_dir, names, contents=False)
-        return {name: item[0] if item else None for name, item in found.items()}
+        return {name: blob.id if blob and blob.size <= self.limits.spec_bytes else None
+                for name, blob in found.items()}
 
     def fetch(self, blobs: list[str]) -> dict[str, bytes]:
-        found = read_objects(self.git_dir, blobs)
-        return {blob: item[1] for blob, item in found.items() if item}
+        found = read_objects(self.git_dir, blobs, max_bytes=self.limits.spec_bytes)
+        return {blob: item.content for blob, item in found.items() if item}
 
 
 def history_revisions(git_dir: Path, commit: str, spec_path: str, *, limit: int, scratch: Path, display: str,
-                      reference: str | None = None,
-                      endpoints: Mapping[str, tuple[str, str]] | None = None) -> list[Revision]:
+                      reference: str | None = None, endpoints: Mapping[str, tuple[str, str]] | None = None,
+                      limits: ContentLimits = DEFAULT_LIMITS) -> list[Revision]:
     """The revisions of the spec at repo path ``spec_path`` up to ``commit``, oldest first: the newest
     ``limit`` commits that changed it, preceded by the state just before the oldest of them (compared
     with, not shown). ``scratch`` is where a revision's files are written when it must be compared;
     ``display`` names the spec in problems (`` at <commit>`` is added)."""
-    git = _GitFiles(git_dir)
+    git = _GitFiles(git_dir, limits)
     scanned: dict[tuple[str, str], list[str]] = {}
     head = closures([f"{commit}:{spec_path}"], git.lookup, git.fetch, scanned, separator=":")
     if not head[f"{commit}:{spec_path}"]:
