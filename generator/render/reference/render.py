@@ -687,8 +687,9 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
             anchors.add(view.anchor)
             if view.op.operation_id:
                 reference.operations[view.op.operation_id] = (staged, view.anchor)
-            if view.kind == "operation":
-                reference.endpoints.setdefault(f"{view.method} {view.path}", (staged, view.anchor))
+            if view.kind in ("operation", "webhook"):  # named as `devportal diff` names them
+                name = f"{view.method} {view.path}" + (" (webhook)" if view.kind == "webhook" else "")
+                reference.endpoints.setdefault(name, (staged, view.anchor))
         reference.pages[staged] = anchors
     reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
                              data.api.document.get("x-tagGroups"))
