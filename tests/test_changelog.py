@@ -4,6 +4,8 @@ the updates archive and on the API's section, and never compared twice."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -66,14 +68,12 @@ def spec(version: str, *, limit: str | None = None, delete: bool = True, create:
                        (DELETE if delete else ""))
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory) -> dict:
-    """A spec split across two files, through eight commits and two tags:
+def make_shop(root: Path) -> dict:
+    """A spec split across two files, through eight commits and two tags, and a portal using it:
 
     c1 first version · c2 optional ``limit`` (tag v1.0) · c3 DELETE removed (breaking) · c4 only the
     referenced schemas.yaml changes · c5 the spec is broken · c6 fixed, POST added (tag v2.0) · c7 the
     README only · c8 ``limit`` required (breaking, not released)."""
-    root = tmp_path_factory.mktemp("changelog")
     upstream = new_upstream(root, "shop", {"openapi.yaml": spec("1"), "schemas.yaml": SCHEMAS.format(note=""),
                                            "README.md": "# Shop\n\nSell things.\n"})
     commits = {"c1": upstream.head}
@@ -98,10 +98,13 @@ def shop(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(shop) -> dict:
-    import contextlib
-    import io
+def shop(tmp_path_factory) -> dict:
+    return make_shop(tmp_path_factory.mktemp("changelog"))
 
+
+@pytest.fixture(scope="module")
+def built(shop) -> dict:
+    """The portal built once (tests reading it change nothing)."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = main(["build", "-f", str(shop["config"])])
@@ -201,7 +204,9 @@ def test_a_spec_broken_at_a_commit_is_reported_with_file_and_commit(built):
     assert "changelog-spec-unreadable" in built["output"]
 
 
-def test_a_rebuild_compares_nothing_again_and_a_new_commit_compares_once(built):
+def test_a_rebuild_compares_nothing_again_and_a_new_commit_compares_once(tmp_path):
+    built = make_shop(tmp_path)
+    assert main(["build", "-f", str(built["config"])]) == 0
     cache = built["config"].parent / ".devportal" / "cache" / "changelog"
     before = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
     comparisons = [name for name in before if "-" in name]
@@ -217,6 +222,10 @@ def test_a_rebuild_compares_nothing_again_and_a_new_commit_compares_once(built):
     assert all(after[name] == stamp for name, stamp in before.items())
     html = article(page(built["site"], "shop/api/openapi/changelog"))
     assert upstream.head[:12] in html and "operation removed" in html
+    # --offline contacts no remote (it is gone) and reads the cached history: the same changelog.
+    upstream.bare.rename(upstream.bare.with_suffix(".away"))
+    assert main(["build", "-f", str(built["config"]), "--offline"]) == 0
+    assert article(page(built["site"], "shop/api/openapi/changelog")) == html
 
 
 def test_the_comparisons_are_cached_by_content(tmp_path, shop):
