@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic
+from generator.urls import slug
 from generator.validate.diff import Change
 
 UNRELEASED = "Unreleased"
@@ -61,7 +62,7 @@ class Entry:
 
     @property
     def anchor(self) -> str:
-        return f"entry-{self.revision.commit[:12] if self.revision.commit else self.revision.label}"
+        return f"entry-{self.revision.commit[:12] if self.revision.commit else slug(self.revision.label, 'version')}"
 
 
 @dataclass
