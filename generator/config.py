@@ -170,6 +170,8 @@ class LimitsConfig(base.Config):
     """Most Markdown pages one source may publish."""
     walked_files = c.Type(int, default=200_000)
     """Most files and folders one source's globs may look at."""
+    spec_history = c.Type(int, default=50)
+    """Most commits changing a spec that its API changelog shows (the newest ones); 0 reads no Git history."""
 
     def content_limits(self) -> ContentLimits:
         return ContentLimits(page_bytes=int(self.page_mb * MB), spec_bytes=int(self.spec_mb * MB), pages=self.pages,

@@ -42,7 +42,8 @@ def fetch(project: ProjectConfig, *, mode: str = "auto", progress: bool | None =
                              cache_dir=project.resolve(portal.cache_dir), lock_path=project.resolve(portal.lock_file),
                              mode=mode, jobs=portal.jobs, progress=progress, log=log, config_file=str(project.path),
                              auth={**DEFAULT_AUTH, **portal.auth}, allow_stale=allow_stale,
-                             strict=portal.strict if strict is None else strict)
+                             strict=portal.strict if strict is None else strict,
+                             history=portal.limits.spec_history > 0)
 
 
 def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, today: date | None = None,

@@ -242,7 +242,8 @@ def test_example_portal_shows_three_payments_versions_with_a_breaking_and_a_non_
                                  str(versions / new), "--format", "json"], capture_output=True, text=True,
                                 cwd=REPO_ROOT, check=True)
         changes = json.loads(result.stdout)["changes"]
-        assert changes and sum(change["breaking"] for change in changes) == breaking * len(changes), changes
+        # 1.0 -> 1.1 breaks nothing; 1.1 -> 2.0 breaks clients (and also adds a callback, which does not)
+        assert changes and any(change["breaking"] for change in changes) == bool(breaking), changes
     links, _, bar = _bar(example_site, "payments/api/payments/1.0/payments")
     assert list(links) == ["1.0", "1.1", "2.0"] and "It stops working on" in bar
     integrity = subprocess.run([sys.executable, str(REPO_ROOT.parent / "shared/tools/site_integrity.py"),

@@ -42,6 +42,8 @@ from generator.sources.git import (
     HttpAuth,
     RemoteRefs,
     fetch_commit,
+    fetch_history,
+    has_commit,
     head_commit,
     history_contains,
     http_prefix,
@@ -71,6 +73,8 @@ class CheckedOutSource:
     """Warnings about this source found while fetching it (staging reports them with the others)."""
     version_trees: tuple[VersionTree, ...] = ()
     """The trees of the Git refs its ``versions:`` read older specs from (one per ref)."""
+    history: Path | None = None
+    """A bare clone holding ``commit`` with its history and tags (for the API changelog), when fetched."""
 
     def version_root(self, ref: str) -> Path | None:
         """The checked-out tree of ``ref`` (a ``versions[].ref``), ``None`` when it was not fetched."""
@@ -190,12 +194,14 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
                   mode: str = "auto", jobs: int = 4, progress: bool | None = None,
                   log: Callable[[str], None] | None = None, config_file: str = "mkdocs.yml",
                   auth: Mapping[str, str] | None = None, allow_stale: bool = False, strict: bool = False,
-                  environ: Mapping[str, str] | None = None) -> list[CheckedOutSource]:
+                  environ: Mapping[str, str] | None = None, history: bool = False) -> list[CheckedOutSource]:
     """Check out every source (see the module docstring) and update the lock; raise with ALL problems.
 
     ``auth`` maps a host (or ``host:port``) to the environment variable holding its token
     (``[user:]VARIABLE``; default :data:`DEFAULT_AUTH`); ``environ`` is where variables are read
-    (default ``os.environ``).
+    (default ``os.environ``). With ``history``, a Git source with specs also gets a bare clone of its
+    history and tags beside its checkouts (``<repo folder>/history.git``, fetched only when the built commit
+    is not in it yet), from which the API changelog is read.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
@@ -211,7 +217,8 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
     results: dict[str, CheckedOutSource | Diagnostic] = {}
     context = _Context(project_root=project_root, cache_dir=cache_dir, lock=lock, mode=mode, display=display,
                        config_file=config_file, auth=DEFAULT_AUTH if auth is None else auth,
-                       environ=os.environ if environ is None else environ, allow_stale=allow_stale, strict=strict)
+                       environ=os.environ if environ is None else environ, allow_stale=allow_stale, strict=strict,
+                       history=history)
 
     def work(index: int, cfg: SourceConfig) -> None:
         try:
@@ -253,6 +260,7 @@ class _Context:
     environ: Mapping[str, str]
     allow_stale: bool
     strict: bool
+    history: bool = False
 
 
 def _fail(config_file: str, index: int, cfg: SourceConfig, message: str, code: str, hint: str) -> DiagnosticError:
@@ -431,10 +439,32 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
         state = "stale: remote unreachable"
     trees = _remote_version_trees(index, cfg, ctx, access, shown, folder, remote, stale is not None)
     display.update(cfg.name, f"{shown} @ {ref or 'HEAD'} -> {commit[:7]} ({state})", final=True)
+    history = None
+    if ctx.history and cfg.specs:
+        history = _history(index, cfg, ctx, access, folder, commit, notes,
+                           offline=ctx.mode == "offline" or stale is not None)
     return CheckedOutSource(config=cfg, root=root.resolve(), commit=commit, ref=ref or "HEAD",
                             web_url=web_url_of(cfg, url),
                             edit_branch=edit_branch or (cfg.ref if cfg.ref and not SHA.match(cfg.ref) else "main"),
-                            stale=stale, diagnostics=tuple(notes), version_trees=trees)
+                            stale=stale, diagnostics=tuple(notes), version_trees=trees, history=history)
+
+
+def _history(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, folder: Path, commit: str,
+             notes: list[Diagnostic], *, offline: bool) -> Path | None:
+    """The bare clone with ``commit``'s history (see :func:`fetch_sources`), or ``None`` with a warning."""
+    git_dir = folder / "history.git"
+    with _checkout_lock(git_dir):
+        if offline:
+            present = git_dir.is_dir() and has_commit(git_dir, commit)
+            return git_dir if present else None
+        try:
+            fetch_history(access.git_url, commit, git_dir, access.auth)
+        except GitError as exc:
+            notes.append(_problem(warning, ctx.config_file, index, cfg, f"the history of its specs could not be "
+                                  f"fetched ({exc.first_line}): its API changelog shows only the built commit",
+                                  "changelog-history", "rebuild when the remote is reachable again"))
+            return None
+    return git_dir
 
 
 def _rewritten(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, shown: str, locked: str,

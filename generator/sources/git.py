@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -95,13 +96,8 @@ def run_git(args: list[str], *, cwd: Path | None = None, timeout: float = 600,
             auth: HttpAuth | None = None) -> str:
     """Run git safely and return its stdout; ``auth`` is the credential for a remote (in git's environment
     only)."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
-           "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
+    env = _environment(auth)
     secrets = auth.secrets() if auth else []
-    if auth:
-        env.update(auth.git_env(env))
     try:
         proc = subprocess.run(["git", *SAFE_CONFIG, *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
@@ -110,6 +106,101 @@ def run_git(args: list[str], *, cwd: Path | None = None, timeout: float = 600,
     if proc.returncode != 0:
         raise GitError(args, proc.stderr or proc.stdout, secrets)
     return proc.stdout
+
+
+def _environment(auth: HttpAuth | None = None) -> dict[str, str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
+           "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    if auth:
+        env.update(auth.git_env(env))
+    return env
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A file's content in a repo: its id, size and (when read) its bytes."""
+
+    id: str
+    size: int
+    content: bytes = b""
+
+
+def read_objects(git_dir: Path, names: list[str], *, contents: bool = True, max_bytes: int | None = None,
+                 timeout: float = 600) -> dict[str, Blob | None]:
+    """The files ``names`` (``<commit>:<path>``, blob ids...) of the repo ``git_dir``, read in one ``git
+    cat-file --batch``; ``None`` for a name that is not a file there. Without ``contents`` only ids and
+    sizes are read (``--batch-check``); with ``max_bytes`` a bigger file is not read (its content is
+    empty)."""
+    names = [name for name in names if "\n" not in name]
+    if not names:
+        return {}
+    found: dict[str, Blob | None] = {}
+    checked = _cat_file(git_dir, "--batch-check", names, timeout)
+    wanted = []
+    for name, header in zip(names, checked, strict=True):
+        found[name] = Blob(header[0], int(header[2])) if header and header[1] == "blob" else None
+        if contents and found[name] and (max_bytes is None or found[name].size <= max_bytes):
+            wanted.append(name)
+    if wanted:
+        proc = _run_cat_file(git_dir, "--batch", wanted, timeout)
+        out, position = proc, 0
+        for name in wanted:
+            end = out.index(b"\n", position)
+            size = int(out[position:end].rsplit(b" ", 1)[-1])
+            position = end + 1
+            found[name] = Blob(found[name].id, size, out[position:position + size])
+            position += size + 1
+    return found
+
+
+def _cat_file(git_dir: Path, mode: str, names: list[str], timeout: float) -> list[list[str] | None]:
+    """``git cat-file --batch-check`` headers (id, type, size) of ``names``, ``None`` for a missing one."""
+    lines = _run_cat_file(git_dir, mode, names, timeout).decode(errors="replace").split("\n")
+    headers: list[list[str] | None] = []
+    for line in lines[:len(names)]:
+        header = line.rsplit(" ", 2)
+        headers.append(header if len(header) == 3 and header[2].isdigit() else None)  # else "<name> missing"
+    return headers
+
+
+def _run_cat_file(git_dir: Path, mode: str, names: list[str], timeout: float) -> bytes:
+    try:
+        proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", mode], cwd=git_dir, env=_environment(),
+                              input="".join(f"{name}\n" for name in names).encode(), capture_output=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(["cat-file", mode], f"fatal: timed out after {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        raise GitError(["cat-file", mode], proc.stderr.decode(errors="replace"))
+    return proc.stdout
+
+
+def has_commit(git_dir: Path, commit: str) -> bool:
+    """Whether the repo ``git_dir`` holds ``commit``."""
+    try:
+        run_git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=git_dir)
+    except (GitError, OSError):
+        return False
+    return True
+
+
+def fetch_history(url: str, commit: str, git_dir: Path, auth: HttpAuth | None = None) -> bool:
+    """Make the bare repo ``git_dir`` hold ``commit`` with its history, branches and tags: cloned once, then
+    fetched only when the commit is not in it yet. Returns whether the remote was contacted."""
+    if git_dir.is_dir():
+        if has_commit(git_dir, commit):
+            return False
+        run_git(["fetch", "-q", "--prune", "--force", "origin", "+refs/heads/*:refs/heads/*",
+                 "+refs/tags/*:refs/tags/*"], cwd=git_dir, auth=auth)
+        return True
+    temp = git_dir.with_name(f".{git_dir.name}.{os.getpid()}")
+    if temp.exists():
+        shutil.rmtree(temp, ignore_errors=True)
+    run_git(["clone", "-q", "--bare", url, str(temp)], auth=auth)
+    temp.rename(git_dir)
+    return True
 
 
 @dataclass(frozen=True)

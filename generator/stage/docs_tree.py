@@ -48,6 +48,7 @@ from generator.repo_files import (
 )
 from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
+from generator.stage.changelogs import stage_changelogs, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, default_source_nav, nav_from_file
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
@@ -109,6 +110,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                    project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits(),
                                    portal.try_it, versions=_VersionContext(
                                        project, policy_page, project.raw.get("use_directory_urls", True)))
+        breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems,
+                                    versions=version_revisions(staged_sources, portal.limits.content_limits()))
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -124,7 +127,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                     page_meta=portal_pages.updates_meta(project, checkouts, updates),
                                     site_url=project.raw.get("site_url"), site_name=str(project.raw.get("site_name")),
                                     api_names={s.name for s in project.portal.sources},
-                                    use_directory_urls=project.raw.get("use_directory_urls", True))
+                                    use_directory_urls=project.raw.get("use_directory_urls", True),
+                                    breaking=[item for items in breaking.values() for item in items])
             problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
@@ -132,7 +136,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             staged.nav = _source_nav(staged, problems, portal.limits.content_limits())
             if archive is not None and staged.config.name == project.portal.updates.source:
                 _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
-        portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir)
+        portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir, breaking=breaking)
 
         nav = portal_pages.portal_nav(project, portal_plan)
         nav += [{staged.title: staged.nav} for staged in staged_sources]
@@ -278,6 +282,7 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         while slug in slugs:
             slug += "-2"
         slugs.add(slug)
+        staged.reference_slugs[repo_path] = slug
         meta = page_source_meta(staged.checkout, repo_path)
         if older.get(repo_path):
             meta[VERSIONS_META] = True

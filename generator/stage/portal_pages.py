@@ -20,6 +20,7 @@ from generator.diagnostics import Diagnostics, error
 from generator.package_data import templates_dir
 from generator.render.archive import Update, UpdatesOutput, render_latest
 from generator.render.archive import plan_updates as plan_archive
+from generator.render.changelog import BreakingRelease, render_breaking
 from generator.render.escaping import template_environment
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_source
 from generator.render.staged_page import write_page
@@ -155,8 +156,10 @@ def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
 
 
 def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: list[StagedSource],
-          updates: UpdatesOutput | None, docs_dir: Path) -> None:
-    """Write the portal pages with their markers filled, copy their files, and add per-API updates."""
+          updates: UpdatesOutput | None, docs_dir: Path,
+          breaking: dict[str, list[BreakingRelease]] | None = None) -> None:
+    """Write the portal pages with their markers filled, copy their files, and add per-API updates and
+    releases with a breaking change (``breaking``, by source name) to each API's section."""
     root = content_dir(project)
     for page in pages:
         markdown = page.markdown
@@ -175,6 +178,7 @@ def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: li
                 target = docs_dir / project.portal.updates.url / path.relative_to(updates_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+    _add_breaking(staged_sources, breaking or {}, docs_dir)
     if updates is None:
         return
     template = _templates().get_template("api-updates.md.j2")
@@ -187,6 +191,21 @@ def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: li
         text = target.read_text(encoding="utf-8")
         target.write_text(text + template.render(updates=Markup(render_latest(items, from_page=index_page))),
                           encoding="utf-8")
+
+
+def _add_breaking(staged_sources: list[StagedSource], breaking: dict[str, list[BreakingRelease]],
+                  docs_dir: Path) -> None:
+    """A line on each API's section (its first page) per release with a breaking change."""
+    template = _templates().get_template("api-breaking.md.j2")
+    for staged in staged_sources:
+        items = breaking.get(staged.config.name)
+        index_page = first_path(staged.nav)
+        if not items or not index_page or not (docs_dir / index_page).is_file():
+            continue
+        target = docs_dir / index_page
+        items = sorted(items, key=lambda item: item.date or date.min, reverse=True)
+        target.write_text(target.read_text(encoding="utf-8") + template.render(
+            releases=Markup(render_breaking(items, from_page=index_page))), encoding="utf-8")
 
 
 def portal_nav(project: ProjectConfig, plans: list) -> list:

@@ -23,6 +23,7 @@ class StagedSource:
     spec_files: list[str] = field(default_factory=list)
     pages: list[ConvertedPage] = field(default_factory=list)
     references: list[ApiReference] = field(default_factory=list)
+    reference_slugs: dict[str, str] = field(default_factory=dict)  # spec's repo path → its reference's URL slug
     nav: list = field(default_factory=list)
     apis: list[VersionedApi] = field(default_factory=list)
     """Each of its APIs with every published version, oldest first and the current one last (one per spec,

@@ -53,6 +53,20 @@ RULES: dict[tuple[str, str], tuple[bool, str]] = {
     ("api", "security-alternative-removed"): (True, "clients authenticating that way are refused"),
     ("api", "security-scope-added"): (True, "tokens without the new scope are refused"),
     ("api", "security-scope-removed"): (False, "existing tokens still carry enough scopes"),
+    ("api", "security-scheme-added"): (False, "nothing uses it until an operation requires it"),
+    ("api", "security-scheme-removed"): (False, "the operations that used it report their own change"),
+    ("api", "security-scheme-type-changed"): (True, "clients send credentials the old way, which is refused"),
+    ("api", "security-scheme-location-changed"): (True, "clients send the key or token where it is no longer "
+                                                        "read"),
+    ("api", "security-scheme-url-changed"): (True, "clients get tokens from the old URL"),
+    ("api", "security-scheme-flow-added"): (False, "one more way to get a token"),
+    ("api", "security-scheme-flow-removed"): (True, "clients getting tokens that way can no longer"),
+    ("api", "security-scheme-scope-added"): (False, "one more scope clients may ask for"),
+    ("api", "security-scheme-scope-removed"): (True, "clients asking for that scope are refused"),
+    ("api", "webhook-added"): (False, "integrators not listening for it are not affected"),
+    ("api", "webhook-removed"): (True, "integrations relying on it no longer receive it"),
+    ("api", "callback-added"): (False, "integrators not listening for it are not affected"),
+    ("api", "callback-removed"): (True, "integrations relying on it no longer receive it"),
     ("request", "parameter-added"): (False, "an optional input: existing calls stay valid"),
     ("request", "required-parameter-added"): (True, "existing calls lack it and are refused"),
     ("request", "parameter-removed"): (True, "clients still send it; the server ignores or refuses it"),
@@ -76,6 +90,17 @@ RULES: dict[tuple[str, str], tuple[bool, str]] = {
     ("response", "header-removed"): (True, "clients reading it no longer get it"),
     ("response", "header-became-optional"): (True, "clients relying on it may not get it"),
     ("response", "header-became-required"): (False, "always sent now"),
+    ("response", "link-added"): (False, "a new output"),
+    ("response", "link-removed"): (True, "clients following it no longer can"),
+    ("response", "link-changed"): (True, "clients following it reach another operation or send other values"),
+    # Webhooks and callbacks: the API sends the request (its payload) and the integrator answers.
+    ("event", "payload-added"): (False, "integrators that read no payload ignore it"),
+    ("event", "payload-removed"): (True, "integrators reading the payload no longer get it"),
+    ("event", "payload-media-type-added"): (True, "integrators get a content type they do not parse (no Accept "
+                                                  "negotiation)"),
+    ("event", "payload-media-type-removed"): (False, "one content type fewer is sent"),
+    ("event", "answer-status-added"): (False, "one more answer the API accepts"),
+    ("event", "answer-status-removed"): (True, "integrators answering with it are treated as failing"),
 }
 # Schema changes: the same change breaks in one direction and not in the other.
 SCHEMA_KINDS: list[str] = []
@@ -203,18 +228,20 @@ class _Operation:
     responses: dict[str, tuple[_Node, dict[str, _Node], dict[str, _Node]]]  # code → (response, headers, content)
     security: _Node
     servers: list[str] | None
+    callbacks: dict[tuple[str, str, str], _Operation] = field(default_factory=dict)  # (name, expression, method)
+    webhook: bool = False
 
     @property
     def name(self) -> str:
-        return f"{self.method.upper()} {self.path}"
+        return f"{self.method.upper()} {self.path}" + (" (webhook)" if self.webhook else "")
 
 
 class _Spec:
     """One spec, read and normalised; its texts' line maps computed when a change needs them."""
 
-    def __init__(self, path: Path, display: str) -> None:
+    def __init__(self, path: Path, display: str, root: Path | None = None) -> None:
         self.path, self.display = path, display
-        self.files = SpecFiles(root=_repo_of(path))
+        self.files = SpecFiles(root=root or _repo_of(path))
         self.uri = self.files.uri_of(path)
         self._positions: dict[str, Positions] = {}
         try:
@@ -251,6 +278,13 @@ class _Spec:
                     operation = self._operation(method, str(path_key), item_node)
                     key = (method, re.sub(r"\{[^}/]*\}", "{}", prefix + str(path_key)))
                     self.operations.setdefault(key, operation)
+        self.webhooks: dict[tuple[str, str], _Operation] = {}  # (name, method) → the webhook (OpenAPI 3.1)
+        for name in _mapping(document.get("webhooks")):
+            item_node = self.deref(self.root.child("webhooks", name))
+            for method in METHODS if isinstance(item_node.value, dict) else ():
+                if isinstance(item_node.value.get(method), dict):
+                    self.webhooks[(str(name), method)] = self._operation(method, str(name), item_node, webhook=True)
+        self.security_schemes = self._security_schemes()
 
     # -- where things are
 
@@ -298,7 +332,30 @@ class _Spec:
             return [f"{scheme}://{host}{base}" for scheme in _sequence(doc.get("schemes")) or ["https"]]
         return [_server_url(server) for server in _sequence(doc.get("servers")) if isinstance(server, dict)]
 
-    def _operation(self, method: str, path: str, item: _Node) -> _Operation:
+    def _security_schemes(self) -> dict[str, _Node]:
+        if self.version == "2.0":
+            holder = self.root.child("securityDefinitions")
+        else:
+            holder = self.root.child("components", "securitySchemes")
+        return {str(name): self.deref(holder.child(name)) for name in _mapping(holder.value)
+                if isinstance(self.deref(holder.child(name)).value, dict)}
+
+    def _callbacks(self, node: _Node) -> dict[tuple[str, str, str], _Operation]:
+        """An operation's callbacks (OpenAPI 3.x), each expression's operations read like the API's own."""
+        found: dict[tuple[str, str, str], _Operation] = {}
+        if self.version == "2.0":
+            return found
+        for name in _mapping(node.value.get("callbacks")):
+            callback = self.deref(node.child("callbacks", name))
+            for expression in _mapping(callback.value):
+                item = self.deref(callback.child(expression))
+                for method in METHODS if isinstance(item.value, dict) else ():
+                    if isinstance(item.value.get(method), dict):
+                        found[(str(name), str(expression), method)] = self._operation(method, str(expression), item,
+                                                                                     webhook=True)
+        return found
+
+    def _operation(self, method: str, path: str, item: _Node, *, webhook: bool = False) -> _Operation:
         node = item.child(method)
         op = node.value
         placeholders = re.findall(r"\{([^}/]*)\}", path)
@@ -363,8 +420,9 @@ class _Spec:
             if self.version != "2.0" and isinstance(scope.value.get("servers"), list):
                 servers = self._servers(scope)
                 break
+        callbacks = self._callbacks(node) if not webhook else {}
         return _Operation(method, path, node, parameters, names, body, body_required, body_content, responses,
-                          security, servers)
+                          security, servers, callbacks, webhook)
 
     def _content(self, holder: _Node) -> dict[str, _Node]:
         content = holder.value.get("content")
@@ -398,6 +456,10 @@ def _server_url(server: dict[str, Any]) -> str:
         if isinstance(variable, dict):
             url = url.replace("{" + str(name) + "}", str(variable.get("default", "")))
     return url
+
+
+ComparableSpec = _Spec
+"""A spec read and normalised for comparing (see :func:`read_spec`)."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -453,7 +515,121 @@ class _Differ:
         for key, new_op in self.new.operations.items():
             if key not in self.old.operations:
                 self.add(new_op.name, "api", "operation-added", new_op.node, "operation added")
+        for key, old_op in self.old.webhooks.items():
+            if key not in self.new.webhooks:
+                self.add(old_op.name, "api", "webhook-removed", old_op.node, "webhook removed", in_old=True)
+            else:
+                self.event(old_op.name, "webhook", old_op, self.new.webhooks[key])
+        for key, new_op in self.new.webhooks.items():
+            if key not in self.old.webhooks:
+                self.add(new_op.name, "api", "webhook-added", new_op.node, "webhook added")
+        self.security_schemes()
         return self.changes
+
+    # -- webhooks and callbacks: the API calls the integrator
+
+    def callbacks(self, name: str, old: _Operation, new: _Operation) -> None:
+        for key, old_callback in old.callbacks.items():
+            label = f"callback `{key[0]}` {key[2].upper()} `{key[1]}`"
+            if key not in new.callbacks:
+                self.add(name, "api", "callback-removed", old_callback.node, f"{label} removed", in_old=True)
+            else:
+                self.event(name, label, old_callback, new.callbacks[key])
+        for key, new_callback in new.callbacks.items():
+            if key not in old.callbacks:
+                self.add(name, "api", "callback-added", new_callback.node,
+                         f"callback `{key[0]}` {key[2].upper()} `{key[1]}` added")
+
+    def event(self, name: str, label: str, old: _Operation, new: _Operation) -> None:
+        """A webhook or callback: its payload is read by the integrator (response rules) and the integrator's
+        answer is sent to the API (request rules); kinds are shown with ``webhook-`` or ``callback-`` in front."""
+        what = "webhook" if label == "webhook" else "callback"
+        prefix = "" if label == "webhook" else f"{label}: "
+        if new.body is not None and old.body is None:
+            self.add(name, "event", "payload-added", new.body, f"{prefix}payload added",
+                     shown_kind=f"{what}-payload-added")
+        elif old.body is not None and new.body is None:
+            self.add(name, "event", "payload-removed", old.body, f"{prefix}payload removed", in_old=True,
+                     shown_kind=f"{what}-payload-removed")
+        elif old.body is not None and new.body is not None:
+            for media, schema in new.body_content.items():
+                if media not in old.body_content:
+                    self.add(name, "event", "payload-media-type-added", new.body,
+                             f"{prefix}payload media type `{media}` added",
+                             shown_kind=f"{what}-payload-media-type-added")
+                    continue
+                self.schema(name, "response", f"{what}-payload", f"{prefix}payload", old.body_content[media], schema)
+            for media in old.body_content:
+                if media not in new.body_content:
+                    self.add(name, "event", "payload-media-type-removed", old.body, in_old=True,
+                             message=f"{prefix}payload media type `{media}` removed",
+                             shown_kind=f"{what}-payload-media-type-removed")
+        for code, (response, _, content) in new.responses.items():
+            if code not in old.responses:
+                self.add(name, "event", "answer-status-added", response, f"{prefix}answer {code} added",
+                         shown_kind=f"{what}-answer-status-added")
+                continue
+            old_content = old.responses[code][2]
+            for media, schema in content.items():
+                if media in old_content:
+                    self.schema(name, "request", f"{what}-answer", f"{prefix}answer {code}", old_content[media],
+                                schema)
+        for code, (response, _, _) in old.responses.items():
+            if code not in new.responses:
+                self.add(name, "event", "answer-status-removed", response, f"{prefix}answer {code} removed",
+                         in_old=True, shown_kind=f"{what}-answer-status-removed")
+
+    # -- security schemes
+
+    def security_schemes(self) -> None:
+        old_schemes, new_schemes = self.old.security_schemes, self.new.security_schemes
+        for scheme, node in new_schemes.items():
+            if scheme not in old_schemes:
+                self.add(None, "api", "security-scheme-added", node, f"security scheme `{scheme}` added")
+                continue
+            self.security_scheme(scheme, old_schemes[scheme], node)
+        for scheme, node in old_schemes.items():
+            if scheme not in new_schemes:
+                self.add(None, "api", "security-scheme-removed", node, f"security scheme `{scheme}` removed",
+                         in_old=True)
+
+    def security_scheme(self, scheme: str, old: _Node, new: _Node) -> None:
+        before, after = _scheme_shape(self.old.version, old.value), _scheme_shape(self.new.version, new.value)
+        label = f"security scheme `{scheme}`"
+        if before["type"] != after["type"]:
+            self.add(None, "api", "security-scheme-type-changed", new.child("type"),
+                     f"{label}: type changed from {_show(before['type'])} to {_show(after['type'])}")
+            return
+        for key in ("in", "name", "scheme"):
+            if before.get(key) != after.get(key):
+                self.add(None, "api", "security-scheme-location-changed", new.child(key),
+                         f"{label}: `{key}` changed from {_show(before.get(key))} to {_show(after.get(key))}")
+        if before.get("openIdConnectUrl") != after.get("openIdConnectUrl"):
+            self.add(None, "api", "security-scheme-url-changed", new.child("openIdConnectUrl"),
+                     f"{label}: `openIdConnectUrl` changed to {_show(after.get('openIdConnectUrl'))}")
+        old_flows, new_flows = before["flows"], after["flows"]
+        for flow, (value, where) in new_flows.items():
+            if flow not in old_flows:
+                self.add(None, "api", "security-scheme-flow-added", new.child(*where), f"{label}: flow `{flow}` added")
+                continue
+            old_value = old_flows[flow][0]
+            for url in ("authorizationUrl", "tokenUrl", "refreshUrl"):
+                if old_value.get(url) != value.get(url):
+                    self.add(None, "api", "security-scheme-url-changed", new.child(*where, url),
+                             f"{label}: flow `{flow}` `{url}` changed to {_show(value.get(url))}")
+            old_scopes, new_scopes = _mapping(old_value.get("scopes")), _mapping(value.get("scopes"))
+            added = [scope for scope in new_scopes if scope not in old_scopes]
+            removed = [scope for scope in old_scopes if scope not in new_scopes]
+            if added:
+                self.add(None, "api", "security-scheme-scope-added", new.child(*where, "scopes"),
+                         f"{label}: flow `{flow}`: scope(s) {_list(added)} added")
+            if removed:
+                self.add(None, "api", "security-scheme-scope-removed", new.child(*where, "scopes"),
+                         f"{label}: flow `{flow}`: scope(s) {_list(removed)} removed")
+        for flow, (_, where) in old_flows.items():
+            if flow not in new_flows:
+                self.add(None, "api", "security-scheme-flow-removed", old.child(*where), in_old=True,
+                         message=f"{label}: flow `{flow}` removed")
 
     def _servers_node(self, spec: _Spec) -> _Node:
         key = "host" if spec.version == "2.0" and "host" in spec.root.value else \
@@ -471,6 +647,7 @@ class _Differ:
         self.request_body(name, old, new)
         self.responses(name, old, new)
         self.security(name, old, new)
+        self.callbacks(name, old, new)
         if old.servers is not None or new.servers is not None:
             old_servers = old.servers if old.servers is not None else self.old.servers
             new_servers = new.servers if new.servers is not None else self.new.servers
@@ -574,6 +751,7 @@ class _Differ:
                              f"{label}: header `{header}` became required")
                 self.schema(name, "response", "response-header", f"{label} header `{header}`",
                             self._parameter_schema(self.old, before), self._parameter_schema(self.new, header_node))
+            self.links(name, label, old_response, response)
             for header, node in old_headers.items():
                 if header not in headers:
                     self.add(name, "response", "header-removed", node, f"{label}: header `{header}` removed",
@@ -584,6 +762,28 @@ class _Differ:
                     c.startswith("2") for c in old.responses)
                 self.add(name, "response", "success-status-removed" if success else "status-removed", response,
                          f"response {code} removed", in_old=True)
+
+    def links(self, name: str, label: str, old: _Node, new: _Node) -> None:
+        """A response's links (OpenAPI 3.x): what a client may call next with values from this response."""
+        old_links, new_links = _mapping(old.value.get("links")), _mapping(new.value.get("links"))
+        for link in new_links:
+            node = self.new.deref(new.child("links", link))
+            if link not in old_links:
+                self.add(name, "response", "link-added", node, f"{label}: link `{link}` added")
+                continue
+            before = self.old.deref(old.child("links", link)).value
+            after = node.value
+            if not isinstance(before, dict) or not isinstance(after, dict):
+                continue
+            changed = [key for key in ("operationId", "operationRef", "parameters", "requestBody", "server")
+                       if before.get(key) != after.get(key)]
+            if changed:
+                self.add(name, "response", "link-changed", node,
+                         f"{label}: link `{link}`: {', '.join(f'`{key}`' for key in changed)} changed")
+        for link in old_links:
+            if link not in new_links:
+                self.add(name, "response", "link-removed", old.child("links", link), in_old=True,
+                         message=f"{label}: link `{link}` removed")
 
     def security(self, name: str, old: _Operation, new: _Operation) -> None:
         old_alternatives, new_alternatives = _alternatives(old.security.value), _alternatives(new.security.value)
@@ -921,6 +1121,26 @@ def _alternatives(security: Any) -> set[frozenset]:
             for item in security if isinstance(item, dict)}
 
 
+def _scheme_shape(version: str | None, scheme: dict[str, Any]) -> dict[str, Any]:
+    """A security scheme in one shape for Swagger 2.0 and OpenAPI 3.x: type, where the credential goes,
+    and its OAuth2 flows by their 3.x names (flow → (flow object, its pointer parts below the scheme))."""
+    kind = scheme.get("type")
+    shape: dict[str, Any] = {"type": kind, "in": scheme.get("in"), "name": scheme.get("name"),
+                             "scheme": str(scheme.get("scheme") or "").lower() or None,
+                             "openIdConnectUrl": scheme.get("openIdConnectUrl"), "flows": {}}
+    if version == "2.0":
+        if kind == "basic":
+            shape.update(type="http", scheme="basic")
+        if kind == "oauth2":
+            flow = {"implicit": "implicit", "password": "password", "application": "clientCredentials",
+                    "accessCode": "authorizationCode"}.get(str(scheme.get("flow")), str(scheme.get("flow")))
+            shape["flows"] = {flow: (scheme, ())}
+        return shape
+    shape["flows"] = {str(flow): (value, ("flows", flow)) for flow, value in _mapping(scheme.get("flows")).items()
+                      if isinstance(value, dict)}
+    return shape
+
+
 def _show_alternatives(alternatives: Any) -> str:
     return " or ".join(" + ".join(f"`{scheme}`" for scheme, _ in sorted(alternative)) or "none"
                        for alternative in sorted(alternatives, key=sorted))
@@ -994,8 +1214,18 @@ def _list(values: Any) -> str:
 
 def diff_specs(old: Path, new: Path, *, old_display: str | None = None, new_display: str | None = None) -> SpecDiff:
     """Every change from spec ``old`` to spec ``new``; ``DiagnosticError`` when a spec cannot be read."""
-    old_spec = _Spec(Path(old), old_display or str(old))
-    new_spec = _Spec(Path(new), new_display or str(new))
+    return compare_specs(read_spec(Path(old), old_display or str(old)), read_spec(Path(new), new_display or str(new)))
+
+
+def read_spec(path: Path, display: str, *, root: Path | None = None) -> ComparableSpec:
+    """The spec at ``path`` read for comparing (``$ref``s confined to ``root``, by default the Git work tree
+    or folder it is in); ``DiagnosticError`` when it cannot be read. One read spec can be compared with
+    several others (a changelog compares each version with the one before and the one after)."""
+    return _Spec(path, display, root)
+
+
+def compare_specs(old_spec: ComparableSpec, new_spec: ComparableSpec) -> SpecDiff:
+    """Every change from ``old_spec`` to ``new_spec`` (both from :func:`read_spec`)."""
     try:
         changes = _Differ(old_spec, new_spec).run()
     except RecursionError as exc:  # schemas nested hundreds of levels deep (not through $ref, which ends)

@@ -22,10 +22,12 @@ from typing import Any
 
 import jinja2
 from feedgen.feed import FeedGenerator
+from markupsafe import Markup
 
 from generator import urls
 from generator.diagnostics import Diagnostic, error, info, warning
 from generator.package_data import templates_dir
+from generator.render.changelog import BreakingRelease, render_breaking
 from generator.render.escaping import template_environment
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, SourcePages
 from generator.render.pages.frontmatter import FrontMatter, split_front_matter
@@ -233,8 +235,10 @@ def render_latest(updates: list[UpdateSummary], *, from_page: str) -> str:
 
 def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_dir: Path, *, url: str,
                   site_url: str | None, site_name: str, api_names: set[str],
-                  page_meta: dict[str, dict[str, Any]] | None = None, use_directory_urls: bool = True) -> UpdatesOutput:
-    """Write the update pages (with previous/next links), archive, tag pages and feeds."""
+                  page_meta: dict[str, dict[str, Any]] | None = None, use_directory_urls: bool = True,
+                  breaking: list[BreakingRelease] = ()) -> UpdatesOutput:
+    """Write the update pages (with previous/next links), archive, tag pages and feeds; the archive also
+    lists ``breaking``, the APIs' releases with a breaking change (from their changelogs)."""
     env = _templates()
     problems: list[Diagnostic] = []
     index_page = f"{url}/index.md"
@@ -262,7 +266,9 @@ def write_archive(updates: list[Update], pages: dict[str, ConvertedPage], docs_d
     tags = sorted({tag for update in updates for tag in update.tags})
     write_page(docs_dir / index_page, {"title": "Technical updates", "search": LIST_SEARCH},
                env.get_template("archive.md.j2").render(
-        years=years, tags=[(t, f"tags/{tag_slug(t)}.md") for t in tags], feeds=True))
+        years=years, tags=[(t, f"tags/{tag_slug(t)}.md") for t in tags], feeds=True,
+        breaking=Markup(render_breaking(sorted(breaking, key=lambda item: item.date or dt.date.min, reverse=True),
+                                        from_page=index_page))))
     nav = [{"Technical updates": [index_page] + [
         {str(year): [{u.title: u.staged_path} for u in sorted((u for u in updates if u.date.year == year),
                                                                key=lambda u: u.date, reverse=True)]}

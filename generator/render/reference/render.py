@@ -81,7 +81,7 @@ class ApiReference:
     nav: list
     pages: dict[str, set[str]] = field(default_factory=dict)  # staged page → anchors on it
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)  # operationId → (page, anchor)
-    endpoints: dict[str, tuple[str, str]] = field(default_factory=dict)  # "METHOD /path" → (page, anchor)
+    endpoints: dict[str, tuple[str, str]] = field(default_factory=dict)  # "GET /orders" → (page, anchor)
     lifecycle: dict[str, Any] = field(default_factory=dict)  # the spec's own `deprecated` and `sunset` (x- fields)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     assets: list[str] = field(default_factory=lambda: list(ASSETS))
@@ -699,7 +699,9 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
             anchors.add(view.anchor)
             if view.op.operation_id:
                 reference.operations[view.op.operation_id] = (staged, view.anchor)
-            reference.endpoints.setdefault(f"{view.method} {view.path}", (staged, view.anchor))
+            if view.kind in ("operation", "webhook"):  # named as `devportal diff` names them
+                name = f"{view.method} {view.path}" + (" (webhook)" if view.kind == "webhook" else "")
+                reference.endpoints.setdefault(name, (staged, view.anchor))
         reference.pages[staged] = anchors
     reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
                              data.api.document.get("x-tagGroups"))
