@@ -350,3 +350,18 @@ def test_a_version_ref_of_a_private_repo_is_fetched_with_the_token_and_never_sho
                  else ""] + [path.read_text(errors="replace") for path in (config.parent / "site").rglob("*.*")
                              if path.suffix in (".html", ".json", ".yaml", ".xml")]:
         assert token not in text
+
+
+def test_the_example_changelog_shows_a_breaking_and_a_non_breaking_release_from_the_versions(example_site):
+    """The example's payments source is a local folder (no Git history): its changelog is built from its three
+    versions; each change links to its operation in the reference of the version that has it."""
+    page = (example_site / "payments/api/payments/changelog/index.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "2 changes, 1 breaking, since 1.1" in text and "1 change, 0 breaking, since 1.0" in text, text[:2000]
+    assert text.index("Version 2.0") < text.index("Version 1.1") < text.index("Version 1.0")  # newest first
+    assert 'href="../payments/#operation/listPayments"' in page  # 2.0: the current reference
+    assert 'href="../1.1/payments/#operation/listPayments"' in page  # 1.1: that version's reference
+    for feed in ("changelog.xml", "changelog.atom.xml"):
+        assert "2.0" in (example_site / "payments/api/payments" / feed).read_text(encoding="utf-8")
+    archive = (example_site / "updates/index.html").read_text(encoding="utf-8")
+    assert "Payments API 2.0: breaking changes" in archive
