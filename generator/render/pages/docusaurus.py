@@ -20,14 +20,15 @@ from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostic, warning
 from generator.render.pages import code_blocks, mdx
-from generator.render.pages.segments import FENCE, fenced_lines
+from generator.render.pages.segments import FENCE, code_mask, fenced_lines
 
 START_COMMENT = re.compile(r"<!--\s*START_COMMENT\s*-->.*?<!--\s*END_COMMENT\s*-->", re.DOTALL)
 HIDDEN_IN_GITHUB = re.compile(
     r"<!--\s*START_HIDDEN_IN_GITHUB[ \t]*\n?(?P<inner>.*?)\n?[ \t]*END_HIDDEN_IN_GITHUB\s*-->", re.DOTALL)
-IMPORT = re.compile(r"^import\s+(?P<name>\w+)\s+from\s+['\"](?P<path>[^'\"]+)['\"];?\s*$", re.MULTILINE)
-ANY_IMPORT = re.compile(r"^import\s+.*?from\s+['\"][^'\"]+['\"];?\s*$|^import\s+['\"][^'\"]+['\"];?\s*$",
-                        re.MULTILINE)
+IMPORT = re.compile(r"^import\s+(?P<name>\w+)\s+from\s+['\"](?P<path>[^'\"]+)['\"];?[ \t]*$", re.MULTILINE)
+ANY_IMPORT = re.compile(r"^import\s+.*?from\s+['\"][^'\"]+['\"];?[ \t]*(?:\n|\Z)"
+                        r"|^import\s+['\"][^'\"]+['\"];?[ \t]*(?:\n|\Z)", re.MULTILINE)
+IMPORT_LINE = re.compile(r"^import\s", re.MULTILINE)
 ADMONITION_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<colons>:{3,})(?P<kind>[A-Za-z]+)"
                              r"(?:\[(?P<label>[^\n]*)\])?(?:\{[^}\n]*\})?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
 ADMONITION_CLOSE = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*$")
@@ -70,7 +71,7 @@ def unwrap_site_only(text: str) -> str:
 
 def partial_imports(text: str) -> dict[str, str]:
     """``import X from './_x.md'`` → ``{"X": "./_x.md"}`` (Markdown partials only)."""
-    return {m.group("name"): m.group("path").replace("\\_", "_") for m in IMPORT.finditer(text)
+    return {m.group("name"): m.group("path").replace("\\_", "_") for m in IMPORT.finditer(_outside_code(text))
             if m.group("path").replace("\\_", "_").endswith((".md", ".mdx"))}
 
 
@@ -90,11 +91,18 @@ def inline_partials(text: str, load: Callable[[str], str | None], *, max_chars: 
                 refused.append(path)
             continue
         text = use.sub(lambda _m, c=content: c.strip("\n"), text)
-    return ANY_IMPORT.sub(_blank_out_line, text)
+    if not IMPORT_LINE.search(text):
+        return text
+    pieces, last = [], 0
+    for match in ANY_IMPORT.finditer(code_mask(text)):  # an `import` line in a code block is code
+        pieces.append(text[last:match.start()])
+        last = match.end()
+    return "".join(pieces) + text[last:]
 
 
-def _blank_out_line(match: re.Match) -> str:
-    return ""
+def _outside_code(text: str) -> str:
+    """``text`` with its code blanked out when it may hold an ``import`` line (checked first: masking costs)."""
+    return code_mask(text) if IMPORT_LINE.search(text) else text
 
 
 def strip_jsx(text: str) -> str:
