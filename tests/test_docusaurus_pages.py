@@ -189,14 +189,18 @@ def test_check_reports_what_docusaurus_renders_and_the_portal_cannot_with_file_a
     (repo / "docs" / "guides").mkdir(parents=True)
     (repo / "README.md").write_text("# Orders\n")
     (repo / "docs" / "guides" / "one.md").write_text("---\ntitle: One\n---\n\n# One\n\n<Badge>beta</Badge>\n")
-    (repo / "docs" / "guides" / "_category_.json").write_text('{\n  "label": "Guides",\n  "position": "first"\n}\n')
+    (repo / "docs" / "guides" / "_category_.json").write_text(
+        '{\n  "label": "Guides",\n  "position": "first",\n  "link": {"type": "generated-index"}\n}\n')
     assert main(["check", "--source", str(repo), "--format", "json"]) == 0
-    problems = json.loads(capsys.readouterr().out)
-    assert [(p["code"], p["file"], p["line"], p["severity"]) for p in problems] == [
-        ("category-invalid", f"{repo.name}/docs/guides/_category_.json", 3, "warning"),
-        ("docusaurus-unsupported", f"{repo.name}/docs/guides/one.md", 7, "warning")]
-    assert "`position` must be a number" in problems[0]["message"]
-    assert "`<Badge>`" in problems[1]["message"] and "remove the `<Badge>` tags" in problems[1]["hint"]
+    problems = {(p["code"], p["file"], p["line"], p["severity"]): p for p in json.loads(capsys.readouterr().out)}
+    category, page = f"{repo.name}/docs/guides/_category_.json", f"{repo.name}/docs/guides/one.md"
+    assert sorted(problems) == [("category-invalid", category, 3, "warning"),
+                                ("docusaurus-unsupported", category, 4, "warning"),
+                                ("docusaurus-unsupported", page, 7, "warning")]
+    assert "`position` must be a number" in problems[("category-invalid", category, 3, "warning")]["message"]
+    assert "generated index page" in problems[("docusaurus-unsupported", category, 4, "warning")]["message"]
+    badge = problems[("docusaurus-unsupported", page, 7, "warning")]
+    assert "`<Badge>`" in badge["message"] and "remove the `<Badge>` tags" in badge["hint"]
 
 
 @pytest.mark.parametrize(("language", "code", "kept", "lines"), [

@@ -85,4 +85,9 @@ def _read(path: Path, file: str, limits: ContentLimits, problems: list[Diagnosti
         problems.append(warning(file, "category `position` must be a number: it is ignored",
                                 code="category-invalid", **positions.where("position"), hint='e.g. `"position": 2`'))
         position = None
+    link = data.get("link")
+    if isinstance(link, dict) and link.get("type") == "generated-index":
+        problems.append(warning(file, "the category's generated index page is not made on the portal: its section "
+                                "lists its pages only", code="docusaurus-unsupported", **positions.where("link"),
+                                hint="add a README.md or index.md to the folder to introduce its pages"))
     return Category(label=label or None, position=float(position) if position is not None else None)

@@ -130,7 +130,9 @@ def strip_magic_comments(code: list[str], language: str) -> tuple[list[str], lis
 
 def fence_line(indent: str, fence: str, meta: CodeMeta, highlighted: list[int]) -> str:
     """The opening fence superfences understands: language, then only the options it knows."""
-    options = []
+    options: list[str] = []
+    if meta.language == "mermaid":  # a custom fence: superfences refuses options it does not define
+        return f"{indent}{fence}{meta.language}"
     if meta.title:
         options.append('title="{}"'.format(meta.title.replace('"', "'")))
     if highlighted:
