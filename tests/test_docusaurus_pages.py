@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 
 from generator.cli import main
 from generator.render.pages.code_blocks import strip_magic_comments
-from tests.helpers import REPO_ROOT, write_portal
+from tests.helpers import CHROMIUM, REPO_ROOT, serve_folder, write_portal
 
 EXAMPLE_SOURCE = REPO_ROOT / "content" / "sources" / "webhooks"
 FEATURE_PAGE = "docs/receiving/responding.md"
@@ -212,3 +212,24 @@ def test_check_reports_what_docusaurus_renders_and_the_portal_cannot_with_file_a
 ])
 def test_magic_comments_follow_docusaurus_comment_styles_per_language(language, code, kept, lines):
     assert strip_magic_comments(code, language) == (kept, lines)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_reader_sees_each_tab_group_on_its_default_tab_and_switches_one_without_the_other(built):
+    playwright = pytest.importorskip("playwright.sync_api")
+    site, _ = built
+    with serve_folder(site) as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(f"{base}/webhooks/docs/receiving/responding/", wait_until="networkidle")
+        first, second = page.locator("article .tabbed-set").nth(0), page.locator("article .tabbed-set").nth(1)
+        assert first.get_by_text("queue.put(request.get_data())").is_visible()  # Python, the defaultValue
+        assert not first.get_by_text("queue.push(req.body);").is_visible()
+        assert second.get_by_text("curl -i -X POST").is_visible()
+        first.locator(".tabbed-labels label", has_text="Go").click()
+        assert first.get_by_text("io.ReadAll(r.Body)").is_visible()
+        assert second.get_by_text("curl -i -X POST").is_visible()  # the other group did not switch
+        assert page.locator("article .admonition.tip .admonition-title", has_text="Tip").is_visible()
+        browser.close()
