@@ -99,7 +99,8 @@ def test_titled_nested_admonitions_render_nested_with_docusaurus_kinds_and_title
         ("note", "What counts as delivered"),  # :::note[What counts as delivered]
         ("tip", "Answer first, work later"),  # :::tip Answer first, work later
         ("info", "Check each delivery first"), ("danger", "Never skip the signature check"), ("tip", "Tip"),
-        ("warning", "Warning"), ("warning", "Caution"), ("danger", "Secrets"), ("info", "Info")]
+        ("warning", "Warning"), ("warning", "Caution"), ("danger", "Secrets"), ("info", "Info"),
+        ("tip", "Retries")]  # <Admonition type="tip" title="Retries">
     deepest = article.xpath(f".//div[{_class('info')}]/div[{_class('danger')}]/div[{_class('tip')}]")
     assert len(deepest) == 1 and "constant time" in deepest[0].text_content()
     assert ":::" not in article.text_content()
@@ -188,15 +189,21 @@ def test_check_reports_what_docusaurus_renders_and_the_portal_cannot_with_file_a
     repo = tmp_path / "repo"
     (repo / "docs" / "guides").mkdir(parents=True)
     (repo / "README.md").write_text("# Orders\n")
-    (repo / "docs" / "guides" / "one.md").write_text("---\ntitle: One\n---\n\n# One\n\n<Badge>beta</Badge>\n")
+    (repo / "docs" / "guides" / "one.md").write_text("---\ntitle: One\n---\n\n# One\n\n<Badge>beta</Badge>\n\n"
+                                                     "import Shared from './_shared.md'\n\n<Shared />\n")
+    (repo / "docs" / "guides" / "_shared.md").write_text("Shared text.\n\n<DocCardList />\n")
     (repo / "docs" / "guides" / "_category_.json").write_text(
         '{\n  "label": "Guides",\n  "position": "first",\n  "link": {"type": "generated-index"}\n}\n')
     assert main(["check", "--source", str(repo), "--format", "json"]) == 0
-    problems = {(p["code"], p["file"], p["line"], p["severity"]): p for p in json.loads(capsys.readouterr().out)}
+    problems = {(p["code"], p["file"], p["line"], p["severity"]): p for p in json.loads(capsys.readouterr().out)
+                if p["code"] in ("category-invalid", "docusaurus-unsupported")}
     category, page = f"{repo.name}/docs/guides/_category_.json", f"{repo.name}/docs/guides/one.md"
-    assert sorted(problems) == [("category-invalid", category, 3, "warning"),
-                                ("docusaurus-unsupported", category, 4, "warning"),
-                                ("docusaurus-unsupported", page, 7, "warning")]
+    assert sorted(problems, key=str) == [("category-invalid", category, 3, "warning"),
+                                         ("docusaurus-unsupported", category, 4, "warning"),
+                                         ("docusaurus-unsupported", page, 7, "warning"),
+                                         ("docusaurus-unsupported", page, None, "warning")]
+    partial = problems[("docusaurus-unsupported", page, None, "warning")]["message"]
+    assert "`<DocCardList />`" in partial and "(in the included partial `./_shared.md`)" in partial
     assert "`position` must be a number" in problems[("category-invalid", category, 3, "warning")]["message"]
     assert "generated index page" in problems[("docusaurus-unsupported", category, 4, "warning")]["message"]
     badge = problems[("docusaurus-unsupported", page, 7, "warning")]

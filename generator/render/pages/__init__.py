@@ -178,6 +178,11 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
                 unread.append(error(plan.file, f"partial `{path}` is not included: {exc}", code="page-refused",
                                     hint=exc.hint))
                 partial = None
+            if partial is not None:
+                found = docusaurus.unsupported(partial, plan.file, known=docusaurus.partial_imports(partial))
+                unsupported.extend(Diagnostic(**{**p.__dict__, "line": None,
+                                                 "message": f"{p.message} (in the included partial `{path}`)"})
+                                   for p in found)
             partials[path] = rewrite_links(partial, partial_ctx, index) if partial is not None else None
         return partials[path]
 

@@ -5,6 +5,7 @@
 * MDX ``import`` lines go; ``import X from './_x.md'`` + ``<X />`` inlines the partial.
 * ``:::note[Title]`` / ``:::note Title`` … ``:::`` → ``!!! note "Title"``, nested as written (an outer
   admonition with more colons: ``::::info`` > ``:::tip``), each Docusaurus kind with its colour and title.
+* ``<Admonition type="tip" title="…">`` (the theme's component) → ``!!! tip "…"``.
 * ``<Tabs>``/``<TabItem>`` → ``===! "Label"`` tabs, each ``<Tabs>`` its own group (``!``), the
   ``defaultValue`` (or ``default``) tab selected (``+``).
 * :func:`unsupported` lists what the portal cannot render as Docusaurus would, for ``devportal check``.
@@ -39,6 +40,8 @@ ADMONITION_KINDS = {"note": ("note", None), "tip": ("tip", None), "info": ("info
                     "warning": ("warning", None), "danger": ("danger", None), "caution": ("warning", "Caution"),
                     "important": ("info", "Important"), "success": ("success", None),
                     "secondary": ("note", "Secondary")}
+ADMONITION_TAG = re.compile(r"^(?P<indent>[ \t]*)<Admonition\b(?P<attrs>[^>]*)>[ \t]*$")  # @theme/Admonition
+ADMONITION_TAG_CLOSE = re.compile(r"^[ \t]*</Admonition>[ \t]*$")
 TABS_OPEN = re.compile(r"^\s*<Tabs\b")
 TAB_ITEM = re.compile(r"^\s*<TabItem\b(?P<attrs>[^>]*)>(?P<rest>.*)$")
 TAB_ITEM_CLOSE = re.compile(r"^\s*</TabItem>\s*$")
@@ -137,12 +140,17 @@ def _closes_admonition(colons: int) -> Callable[[str], bool]:
     return closes
 
 
-def admonition_header(match: re.Match) -> str:
-    """``!!! kind "Title"`` for an opening ``:::kind[Title]`` (or ``:::kind Title``)."""
-    kind, default_title = ADMONITION_KINDS.get(match.group("kind").lower(), ("note", None))
-    title = (match.group("label") if match.group("label") is not None else match.group("title") or "").strip()
-    title = (title or default_title or "").replace('"', "'")
-    return f'{match.group("indent")}!!! {kind} "{title}"' if title else f"{match.group('indent')}!!! {kind}"
+def admonition_header(indent: str, kind: str, title: str | None) -> str:
+    """``!!! kind "Title"`` for a Docusaurus admonition of ``kind`` (``title`` None or empty: its own)."""
+    kind, default_title = ADMONITION_KINDS.get(kind.lower(), ("note", None))
+    title = (title or "").strip() or default_title or ""
+    return f'{indent}!!! {kind} "{title.replace(chr(34), chr(39))}"' if title else f"{indent}!!! {kind}"
+
+
+def _admonition(lines: list[str], i: int, code: list[bool], depth: int, header: str,
+                closes: Callable[[str], bool], indent: str) -> tuple[list[str], int]:
+    body, end = _convert(lines, i + 1, code, stop=closes, depth=depth + 1)
+    return [header, *_indent(_dedent(body), indent + "    "), ""], end + 1
 
 
 def _convert(lines: list[str], start: int, code: list[bool],
@@ -163,12 +171,20 @@ def _convert(lines: list[str], start: int, code: list[bool],
             continue
         admonition = ADMONITION_OPEN.match(line)
         if admonition:
-            body, end = _convert(lines, i + 1, code, stop=_closes_admonition(len(admonition.group("colons"))),
-                                 depth=depth + 1)
-            out.append(admonition_header(admonition))
-            out.extend(_indent(_dedent(body), admonition.group("indent") + "    "))
-            out.append("")
-            i = end + 1
+            label = admonition.group("label")
+            header = admonition_header(admonition.group("indent"), admonition.group("kind"),
+                                       label if label is not None else admonition.group("title"))
+            block, i = _admonition(lines, i, code, depth, header, _closes_admonition(len(admonition.group("colons"))),
+                                   admonition.group("indent"))
+            out.extend(block)
+            continue
+        component = ADMONITION_TAG.match(line)
+        if component:
+            attrs = {a.group("name"): a.group("dq") or a.group("sq") or a.group("js") or ""
+                     for a in ATTRIBUTE.finditer(component.group("attrs"))}
+            header = admonition_header(component.group("indent"), attrs.get("type", "note"), attrs.get("title"))
+            block, i = _admonition(lines, i, code, depth, header, ADMONITION_TAG_CLOSE.match, component.group("indent"))
+            out.extend(block)
             continue
         if TABS_OPEN.match(line):
             indent = line[:len(line) - len(line.lstrip())]

@@ -31,7 +31,7 @@ ANY_COMPONENT = re.compile(r"<([A-Z][\w.]*)")
 CLOSE_TAG = re.compile(r"</(?P<name>[A-Z][\w.]*)\s*>")
 
 #: Components the page converter turns into Material constructs itself.
-CONVERTED = frozenset({"Tabs", "TabItem", "ApiSchema"})
+CONVERTED = frozenset({"Tabs", "TabItem", "ApiSchema", "Admonition"})
 
 
 def drop_comments(text: str) -> str:
