@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -70,6 +71,21 @@ def built(tmp_path_factory) -> tuple[Path, list[dict]]:
     with contextlib.redirect_stdout(out):
         assert main(["build", "-f", str(config), "--format", "json"]) == 0
     return config.parent / "site", json.loads(out.getvalue() or "[]")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("zensical") is None, reason="zensical is not installed")
+def test_zensical_builds_the_staged_docusaurus_page_the_same_way(built):
+    site, _ = built
+    stage = site.parent / ".devportal" / "stage"
+    config = stage / "zensical.yml"  # Zensical wants its site folder inside the project
+    config.write_text((stage / "mkdocs.yml").read_text().replace("site_dir: ../../site", "site_dir: zensical-site"))
+    subprocess.run(["zensical", "build", "-f", str(config)], cwd=stage, check=True, capture_output=True, timeout=300)
+    _, article = _article(stage / "zensical-site", "webhooks/docs/receiving/responding")
+    _, material = _article(site, "webhooks/docs/receiving/responding")
+    assert _admonitions(article) == _admonitions(material)
+    assert len(article.xpath(f".//div[{_class('info')}]/div[{_class('danger')}]/div[{_class('tip')}]")) == 1
+    assert len(_all(article, "div", "tabbed-set")) == 2 and len(_all(article, "span", "hll")) == 5
 
 
 def _article(site: Path, url: str):
