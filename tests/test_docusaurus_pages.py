@@ -9,12 +9,14 @@ import json
 import shutil
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
 from generator.cli import main
+from generator.render.pages import SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.pages.code_blocks import strip_magic_comments
 from tests.helpers import CHROMIUM, REPO_ROOT, serve_folder, write_portal
 
@@ -256,3 +258,18 @@ def test_a_reader_sees_each_tab_group_on_its_default_tab_and_switches_one_withou
         assert second.get_by_text("curl -i -X POST").is_visible()  # the other group did not switch
         assert page.locator("article .admonition.tip .admonition-title", has_text="Tip").is_visible()
         browser.close()
+
+
+@pytest.mark.parametrize("page", [
+    "<head>\n" * 50_000 + "</head> and text\n",  # never closed where a <head> block ends
+    "{/*\n" * 50_000,  # MDX comments never closed
+    '<Badge a="\n' * 50_000,  # a quote never closed in a component's attribute
+    "```js {" + ",".join(f"{n}-{n + 99_999}" for n in range(0, 20_000_000, 100_000)) + "}\ncode\n```\n",
+], ids=["head", "comment", "attribute", "line-ranges"])
+def test_a_hostile_docusaurus_page_converts_in_linear_time(tmp_path, page):
+    (tmp_path / "page.md").write_text(page)
+    index = SiteIndex()
+    started = time.monotonic()
+    converted = convert_page(plan_source(SourcePages("s", tmp_path, ["page.md"]), index)[0], index)
+    assert time.monotonic() - started < 10
+    assert len(converted.markdown) < 2 * len(page)

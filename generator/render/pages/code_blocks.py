@@ -23,6 +23,7 @@ LINE_RANGE = re.compile(r"\{(?P<range>[\d,\s-]+)\}")
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>.*?)(?P=quote)""")
 SHOW_LINE_NUMBERS = re.compile(r"(?:^|\s)showLineNumbers(?:=(?P<start>\d+))?(?=\s|$)")
 OPTION = re.compile(r"""(?P<key>hl_lines|linenums)=(?P<quote>["'])(?P<value>[^"']*)(?P=quote)""")
+MAX_INFO = 2000  # characters of a fence's metastring read (a hostile one may be a whole page long)
 #: Metastring words Docusaurus sites use for features the portal has no equivalent of.
 UNSUPPORTED_META = {"live": "a live, editable playground (`@docusaurus/theme-live-codeblock`)",
                     "noInline": "a live playground rendering (`@docusaurus/theme-live-codeblock`)"}
@@ -64,7 +65,7 @@ class CodeMeta:
     """What a fence's metastring asks for, in superfences' terms."""
 
     language: str
-    highlighted: list[int]  # 1-based lines
+    ranges: list[str]  # the lines to highlight, as written: "1,3-4" (Docusaurus), "1 3-4" (superfences)
     line_numbers: int | None  # first line number, or None for no numbers
     title: str | None
     has_range: bool  # ``{1,3-4}``: Docusaurus then leaves magic comments alone
@@ -77,32 +78,31 @@ def parse_info(info: str) -> CodeMeta:
     language = LANGUAGE_ALIASES.get(first.lower(), first)
     if language and not LANGUAGE.match(language):
         language = "text"
-    highlighted: list[int] = []
+    rest = rest[:MAX_INFO]
     line_numbers = None
     line_range = LINE_RANGE.search(rest)
-    if line_range:
-        highlighted = _numbers(line_range.group("range"))
+    ranges = [line_range.group("range")] if line_range else []
     title = TITLE.search(rest)
     shown = SHOW_LINE_NUMBERS.search(rest)
     if shown:
         line_numbers = int(shown.group("start") or 1)
     for option in OPTION.finditer(rest):  # superfences' own spelling
         if option.group("key") == "hl_lines":
-            highlighted += _numbers(option.group("value").replace(" ", ","))
+            ranges.append(option.group("value").replace(" ", ","))
         elif option.group("value").isdigit():
             line_numbers = int(option.group("value"))
-    return CodeMeta(language=language, highlighted=highlighted, line_numbers=line_numbers,
+    return CodeMeta(language=language, ranges=ranges, line_numbers=line_numbers,
                     title=title.group("title") if title else None, has_range=bool(line_range))
 
 
-def _numbers(ranges: str) -> list[int]:
-    """``"1,3-4"`` → ``[1, 3, 4]`` (``parse-numeric-range`` as Docusaurus uses it, positive lines only)."""
-    numbers: list[int] = []
-    for part in ranges.replace(" ", "").split(","):
+def line_numbers(ranges: list[str], last_line: int) -> set[int]:
+    """``["1,3-4"]`` → ``{1, 3, 4}`` (``parse-numeric-range`` as Docusaurus uses it), lines of the block only."""
+    numbers: set[int] = set()
+    for part in ",".join(ranges).replace(" ", "").split(","):
         low, dash, high = part.partition("-")
         if low.isdigit() and (not dash or high.isdigit()):
             first, last = int(low), int(high) if dash else int(low)
-            numbers += range(max(first, 1), min(last, first + 10_000) + 1)  # a typo'd "1-99999999" stays cheap
+            numbers.update(range(max(first, 1), min(last, last_line) + 1))
     return numbers
 
 
@@ -128,7 +128,7 @@ def strip_magic_comments(code: list[str], language: str) -> tuple[list[str], lis
     return kept, highlighted
 
 
-def fence_line(indent: str, fence: str, meta: CodeMeta, highlighted: list[int]) -> str:
+def fence_line(indent: str, fence: str, meta: CodeMeta, highlighted: set[int]) -> str:
     """The opening fence superfences understands: language, then only the options it knows."""
     options: list[str] = []
     if meta.language == "mermaid":  # a custom fence: superfences refuses options it does not define
@@ -136,7 +136,7 @@ def fence_line(indent: str, fence: str, meta: CodeMeta, highlighted: list[int]) 
     if meta.title:
         options.append('title="{}"'.format(meta.title.replace('"', "'")))
     if highlighted:
-        options.append('hl_lines="{}"'.format(" ".join(str(n) for n in sorted(set(highlighted)))))
+        options.append('hl_lines="{}"'.format(" ".join(str(n) for n in sorted(highlighted))))
     if meta.line_numbers is not None:
         options.append(f'linenums="{meta.line_numbers}"')
     return f"{indent}{fence}{meta.language}{(' ' + ' '.join(options)) if options else ''}"
@@ -161,11 +161,10 @@ def convert_code_blocks(text: str) -> str:
             end += 1
         meta = parse_info(match.group("info"))
         code = lines[index + 1:end]
-        highlighted = meta.highlighted
+        magic: list[int] = []
         if not meta.has_range and meta.language != "mermaid":
             code, magic = strip_magic_comments(code, meta.language)
-            highlighted = highlighted + magic
-        out.append(fence_line(match.group("indent"), fence, meta, highlighted))
+        out.append(fence_line(match.group("indent"), fence, meta, line_numbers(meta.ranges, len(code)) | set(magic)))
         out.extend(code)
         out.extend(lines[end:end + 1])  # the closing fence (none at the end of an unclosed block)
         index = end + 1

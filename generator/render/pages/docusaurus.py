@@ -308,14 +308,18 @@ def unsupported(text: str, file: str, *, first_line: int = 1, known: Collection[
     def add(line: int, message: str, hint: str) -> None:
         found.append(warning(file, message, code=UNSUPPORTED, line=first_line + line - 1, hint=hint))
 
+    uses: dict[tuple[str, bool], list[int]] = {}  # one warning per component: its first line, how often
     for component in mdx.components(text, known):
-        if component.children:
-            add(component.line, f"component `<{component.name}>` is not available on the portal: only its "
-                "content is shown", "write it in Markdown instead (`**bold**`, `==highlight==`, a link...), or "
-                f"remove the `<{component.name}>` tags")
+        uses.setdefault((component.name, component.children), []).append(component.line)
+    for (name, children), lines_used in uses.items():
+        more = f" (used {len(lines_used)} times on the page, first here)" if len(lines_used) > 1 else ""
+        if children:
+            add(lines_used[0], f"component `<{name}>` is not available on the portal: only its content is shown"
+                + more, f"write it in Markdown instead (`**bold**`, `==highlight==`, a link...), or remove the "
+                f"`<{name}>` tags")
         else:
-            add(component.line, f"component `<{component.name} />` is not available on the portal and shows "
-                "nothing", f"replace `<{component.name} />` with Markdown (a list of links, a table...)")
+            add(lines_used[0], f"component `<{name} />` is not available on the portal and shows nothing" + more,
+                f"replace `<{name} />` with Markdown (a list of links, a table...)")
     lines = text.split("\n")
     code = fenced_lines(lines)
     depth: list[int] = []  # colons of the open admonitions

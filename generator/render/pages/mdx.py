@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 from generator.render.pages.segments import LineIndex, code_mask
 
-COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
-HEAD = re.compile(r"^[ \t]*<head>(?P<inner>.*?)</head>[ \t]*$", re.DOTALL | re.MULTILINE | re.IGNORECASE)
+COMMENT_OPEN, COMMENT_CLOSE = re.compile(r"\{/\*"), re.compile(r"\*/\}")
+HEAD_OPEN = re.compile(r"^[ \t]*<head>", re.MULTILINE | re.IGNORECASE)
+HEAD_CLOSE = re.compile(r"</head>[ \t]*$", re.MULTILINE | re.IGNORECASE)
 HEAD_TAG = re.compile(r"<(?P<name>[A-Za-z]+)(?P<attrs>[^>]*?)/?>(?:(?P<text>[^<]*)</(?P=name)\s*>)?", re.DOTALL)
 HTML_ATTRIBUTE = re.compile(r"""(?P<name>[\w:-]+)\s*=\s*"""
                             r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|\{["'](?P<js>[^"']*)["']\})""")
@@ -38,7 +39,26 @@ def drop_comments(text: str) -> str:
     """``text`` without its MDX comments; a comment's lines stay (blank) so later lines keep their numbers."""
     if "{/*" not in text:
         return text
-    return _blank_spans(text, [match.span() for match in COMMENT.finditer(code_mask(text))])
+    return _blank_spans(text, _blocks(code_mask(text), COMMENT_OPEN, COMMENT_CLOSE))
+
+
+def _blocks(masked: str, opening: re.Pattern, closing: re.Pattern) -> list[tuple[int, int]]:
+    """(start, end) of each opening … closing pair, the closing being the first one after the opening.
+
+    Openings and closings are found once each, so a page of 100,000 openings never closed stays linear
+    (a lazy ``opening.*?closing`` expression scans to the end of the page from each of them)."""
+    closings = [match.span() for match in closing.finditer(masked)]
+    blocks: list[tuple[int, int]] = []
+    index = 0
+    for match in opening.finditer(masked):
+        if blocks and match.start() < blocks[-1][1]:
+            continue  # inside the previous block
+        while index < len(closings) and closings[index][0] < match.end():
+            index += 1
+        if index == len(closings):
+            break
+        blocks.append((match.start(), closings[index][1]))
+    return blocks
 
 
 def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -67,10 +87,9 @@ def page_head(text: str) -> PageHead:
     masked = code_mask(text)
     head = PageHead(text)
     lines = LineIndex(text)
-    spans = []
-    for block in HEAD.finditer(masked):
-        spans.append(block.span())
-        for tag in HEAD_TAG.finditer(text, block.start("inner"), block.end("inner")):
+    spans = _blocks(masked, HEAD_OPEN, HEAD_CLOSE)
+    for start, end in spans:
+        for tag in HEAD_TAG.finditer(text, text.index(">", start) + 1, text.rindex("<", start, end)):
             name = tag.group("name").lower()
             attrs = {a.group("name").lower(): a.group("dq") if a.group("dq") is not None else
                      a.group("sq") if a.group("sq") is not None else a.group("js")
