@@ -52,7 +52,8 @@ def test_github_only_banner_is_dropped_and_site_only_videos_are_kept_as_links(co
 
 def test_docusaurus_tabs_and_admonitions_render_as_material_tabs_and_admonitions(corpus_pages):
     page = corpus_pages[("epayment-api", "quick-start.md")]
-    assert "<Tabs" not in page.markdown and '=== "curl"' in page.markdown and '=== "Postman"' in page.markdown
+    assert "<Tabs" not in page.markdown and '===! "Postman"' in page.markdown  # each <Tabs> a group of its own
+    assert '===+ "curl"' in page.markdown  # defaultValue="curl" is the selected tab
     assert ":::" not in page.markdown and "!!! note" in page.markdown
     html = markdown.markdown(page.markdown, extensions=EXTENSIONS)
     assert 'class="tabbed-set' in html and 'class="admonition note"' in html

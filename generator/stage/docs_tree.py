@@ -48,6 +48,7 @@ from generator.repo_files import (
 )
 from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
+from generator.stage.categories import folders_of, read_categories
 from generator.stage.changelogs import stage_changelogs, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, default_source_nav, nav_from_file
@@ -447,6 +448,9 @@ def _source_nav(staged: StagedSource, problems: Diagnostics, limits: ContentLimi
                          title=p.title, position=_number(p.meta.get("sidebar_position")),
                          label=p.meta.get("sidebar_label"))
                  for p in staged.pages]
+    categories, category_problems = read_categories(staged.checkout.root, folders_of(p.repo_path for p in nav_pages),
+                                                    source=cfg.name, limits=limits)
+    problems.extend(category_problems)
     nav_file = staged.checkout.root / cfg.nav_file
     text = None
     if cfg.nav_file and nav_file.is_file() and is_inside(nav_file, staged.checkout.root):
@@ -456,10 +460,10 @@ def _source_nav(staged: StagedSource, problems: Diagnostics, limits: ContentLimi
             problems.add(error(f"{cfg.name}/{cfg.nav_file}", f"nav file not read: {exc}", code="source-file-refused",
                                line=exc.line, hint=exc.hint))
     if text is not None:
-        entries, nav_problems = nav_from_file(text, nav_pages, f"{cfg.name}/{cfg.nav_file}")
+        entries, nav_problems = nav_from_file(text, nav_pages, f"{cfg.name}/{cfg.nav_file}", categories)
         problems.extend(nav_problems)
     else:
-        entries = default_source_nav(nav_pages)
+        entries = default_source_nav(nav_pages, categories)
     for reference, api in zip(staged.references, staged.apis, strict=True):
         label = "API reference" if len(staged.references) == 1 else f"API reference: {reference.title}"
         versions = [{f"Version {v.name}" + (" (deprecated)" if v.deprecated else ""): v.reference.nav}

@@ -1,7 +1,8 @@
 """The portal's navigation: its own pages first, then one section per API source.
 
 A source's section lists its index page, its guides (folders become sub-sections, ordered by the
-Docusaurus ``sidebar_position`` front matter where present, else by title) and its API reference. A
+Docusaurus ``sidebar_position`` front matter where present, else by title; a folder's Docusaurus
+``_category_`` file names and places its sub-section) and its API reference. A
 source may order its section itself with a nav file in its repo (``.devportal-nav.yml`` by default):
 
 .. code-block:: yaml
@@ -25,6 +26,7 @@ import yaml
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.positions import Positions
+from generator.stage.categories import Category
 from generator.yaml12 import load_yaml, yaml_error
 
 NavEntry = Any  # str | dict[str, str | list]
@@ -47,6 +49,7 @@ class _Folder:
     index: NavPage | None = None
     pages: list[NavPage] = field(default_factory=list)
     folders: dict[str, _Folder] = field(default_factory=dict)
+    category: Category | None = None  # from the folder's ``_category_`` file
 
 
 def _sort_key(page: NavPage) -> tuple:
@@ -60,6 +63,8 @@ def _entry(page: NavPage) -> NavEntry:
 
 
 def _folder_title(folder: _Folder) -> str:
+    if folder.category and folder.category.label:
+        return folder.category.label
     if folder.index and (folder.index.label or folder.index.title):
         return folder.index.label or folder.index.title
     return folder.name.replace("-", " ").replace("_", " ").capitalize()
@@ -74,19 +79,23 @@ def _folder_entries(folder: _Folder) -> list[NavEntry]:
         if sub.index:
             children.insert(0, sub.index.staged_path)
         key = _sort_key(sub.index) if sub.index else (float("inf"), sub.name.lower())
+        if sub.category and sub.category.position is not None:
+            key = (sub.category.position, *key[1:])
         entries.append((key, {_folder_title(sub): children}))
     entries.sort(key=lambda item: item[0])
     return [entry for _, entry in entries]
 
 
-def default_source_nav(pages: list[NavPage]) -> list[NavEntry]:
-    """Index first, then pages and folders ordered by ``sidebar_position`` and title."""
+def default_source_nav(pages: list[NavPage], categories: dict[str, Category] | None = None) -> list[NavEntry]:
+    """Index first, then pages and folders ordered by ``sidebar_position`` (a folder's ``_category_``
+    ``position``) and title; ``categories`` are keyed by repo-relative folder."""
     root = _Folder("")
     for page in pages:
         parts = PurePosixPath(page.repo_path).parts
         folder = root
-        for part in parts[:-1]:
-            folder = folder.folders.setdefault(part, _Folder(part))
+        for depth, part in enumerate(parts[:-1], start=1):
+            folder = folder.folders.setdefault(part, _Folder(part, category=(categories or {}).get(
+                "/".join(parts[:depth]))))
         if PurePosixPath(page.staged_path).name == "index.md" and _is_index_of(page, folder, parts):
             folder.index = page
         else:
@@ -107,7 +116,8 @@ def _is_index_of(page: NavPage, folder: _Folder, parts: tuple[str, ...]) -> bool
     return folder.index is None and PurePosixPath(page.repo_path).name.lower() in ("readme.md", "index.md")
 
 
-def nav_from_file(text: str, pages: list[NavPage], file: str) -> tuple[list[NavEntry], list[Diagnostic]]:
+def nav_from_file(text: str, pages: list[NavPage], file: str,
+                  categories: dict[str, Category] | None = None) -> tuple[list[NavEntry], list[Diagnostic]]:
     """Apply a source's nav file; unknown paths are reported, unlisted pages appended."""
     problems: list[Diagnostic] = []
     try:
@@ -153,5 +163,5 @@ def nav_from_file(text: str, pages: list[NavPage], file: str) -> tuple[list[NavE
         problems.append(warning(file, f"{len(rest)} page(s) not listed in the nav file were appended: "
                                       + ", ".join(sorted(p.repo_path for p in rest)[:5]),
                                 code="nav-unlisted", hint="list them in the nav file to place them"))
-        entries.extend(default_source_nav(rest))
+        entries.extend(default_source_nav(rest, categories))
     return entries, problems

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
 from generator.positions import Positions
-from generator.render.pages import docusaurus
+from generator.render.pages import code_blocks, docusaurus, mdx
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
@@ -105,13 +105,16 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
                                        hint=exc.hint)])
             continue
         front = split_front_matter(text, file)
-        body = docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body))
+        body = mdx.drop_comments(docusaurus.unwrap_site_only(docusaurus.drop_github_only(front.body)))
         if front.raw.get("draft") is True:
             continue
+        head = mdx.page_head(body)
+        body, meta = head.text, _with_head(front.meta, head, body)
         staged = staged_path_of(source.name, repo_path, siblings)
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
-                        body_line=front.body_line, meta=front.meta, title=_title(body, front.meta),
-                        problems=list(front.problems), source_limits=limits, meta_positions=front.positions)
+                        body_line=front.body_line, meta=meta, title=_title(body, meta),
+                        problems=list(front.problems) + _head_problems(head, file, front.body_line),
+                        source_limits=limits, meta_positions=front.positions)
         lines = body.split("\n")
         anchors, github = anchors_of(lines, fenced_lines(lines))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
@@ -120,6 +123,30 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
             index.pages[staged].aliases.add(str(front.raw["id"]))
         plans.append(plan)
     return plans
+
+
+def _with_head(meta: dict[str, Any], head: mdx.PageHead, body: str) -> dict[str, Any]:
+    """The front matter with the ``<head>``'s title and description, as Docusaurus uses them: the title is
+    the browser tab's, while the navigation keeps the page's own name (``sidebar_label``, front matter
+    ``title`` or first heading)."""
+    if head.title is None and head.description is None:
+        return meta
+    meta = dict(meta)
+    if head.title:
+        lines = body.split("\n")
+        label = meta.get("sidebar_label") or meta.get("title") or first_heading(lines, fenced_lines(lines))
+        if label:
+            meta["sidebar_label"] = label
+        meta["title"] = head.title
+    if head.description:
+        meta["description"] = head.description
+    return meta
+
+
+def _head_problems(head: mdx.PageHead, file: str, body_line: int) -> list[Diagnostic]:
+    return [warning(file, f"`{tag}` in `<head>` is not used by the portal (only `<title>` and "
+                    '`<meta name="description">` are)', code=docusaurus.UNSUPPORTED, line=body_line + line - 1,
+                    hint=f"remove `{tag}` from `<head>`") for line, tag in head.ignored]
 
 
 def _load_partial(plan: PagePlan, path: str) -> str | None:
@@ -151,14 +178,22 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
                 unread.append(error(plan.file, f"partial `{path}` is not included: {exc}", code="page-refused",
                                     hint=exc.hint))
                 partial = None
+            if partial is not None:
+                found = docusaurus.unsupported(partial, plan.file, known=docusaurus.partial_imports(partial))
+                unsupported.extend(Diagnostic(**{**p.__dict__, "line": None,
+                                                 "message": f"{p.message} (in the included partial `{path}`)"})
+                                   for p in found)
             partials[path] = rewrite_links(partial, partial_ctx, index) if partial is not None else None
         return partials[path]
 
+    partial_names = set(docusaurus.partial_imports(plan.body))
+    unsupported = docusaurus.unsupported(plan.body, plan.file, first_line=plan.body_line, known=partial_names)
     body = docusaurus.inline_partials(body, load, max_chars=plan.source_limits.page_bytes, refused=refused)
     body = _api_schema_links(body, plan, index)
+    body = mdx.unwrap_components(body, partial_names)
     body = docusaurus.strip_jsx(body)
     body = docusaurus.convert_blocks(body)
-    body = docusaurus.normalize_fences(body)
+    body = code_blocks.convert_code_blocks(body)
     if not plan.source.trusted:
         body = sanitize_html(body)
     meta = {key: value for key, value in plan.meta.items() if plan.source.trusted or key not in PORTAL_KEYS}
@@ -178,7 +213,7 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
                         else None, hint="split the paragraph with blank lines")
         return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=REFUSED_PAGE,
                              meta=meta, title=plan.title, diagnostics=plan.problems + ignored + [refusal], assets=[])
-    problems = plan.problems + ignored + ctx.problems + unread + [
+    problems = plan.problems + ignored + ctx.problems + unsupported + unread + [
         error(plan.file, f"partial `{path}` is not included: its uses would make the page larger than the page "
               f"limit of {plan.source_limits.page_bytes:,} bytes", code="page-refused",
               hint="include big partials once, or raise `limits: {page_mb: ...}`") for path in refused] + [

@@ -28,7 +28,7 @@ def fenced_lines(lines: list[str]) -> list[bool]:
     return inside
 
 
-BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,9}[.)]\s|#|\||:::|=== |!!! )")
+BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,9}[.)]\s|#|\||:::|===[!+]{0,2} |!!! )")
 
 
 def longest_paragraph(lines: list[str], code: list[bool]) -> tuple[int, int]:
