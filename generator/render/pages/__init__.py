@@ -17,6 +17,7 @@ from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warn
 from generator.positions import Positions
 from generator.render.pages import docusaurus
 from generator.render.pages.frontmatter import split_front_matter
+from generator.render.pages.headings import with_heading_ids
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
 from generator.render.pages.segments import fenced_lines, longest_paragraph
@@ -113,7 +114,7 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
                         body_line=front.body_line, meta=front.meta, title=_title(body, front.meta),
                         problems=list(front.problems), source_limits=limits, meta_positions=front.positions)
         lines = body.split("\n")
-        anchors, github = anchors_of(lines, fenced_lines(lines))
+        anchors, github = anchors_of(lines, fenced_lines(lines), github=bool(source.name))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
         index.github_slugs[staged] = github
         if front.raw.get("id"):
@@ -155,6 +156,8 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
         return partials[path]
 
     body = docusaurus.inline_partials(body, load, max_chars=plan.source_limits.page_bytes, refused=refused)
+    if plan.source.name:  # a source's page: the ids GitHub and Docusaurus give its headings
+        body = with_heading_ids(body, fenced_lines(body.split("\n")))
     body = _api_schema_links(body, plan, index)
     body = docusaurus.strip_jsx(body)
     body = docusaurus.convert_blocks(body)

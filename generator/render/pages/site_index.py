@@ -7,13 +7,11 @@ any page is converted, so a link anywhere can be resolved and checked against ev
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from markdown.extensions.toc import slugify as toc_slugify
-from markdown.extensions.toc import unique
+from generator.render.pages.headings import ATTRIBUTES, HEADING, github_slug, heading_text, headings_of
 
 
 @dataclass
@@ -41,26 +39,7 @@ class PageEntry:
     aliases: set[str] = field(default_factory=set)  # Docusaurus ids (slug overrides)
 
 
-def heading_slug(text: str) -> str:
-    """The anchor Python-Markdown's ``toc`` gives a heading (what the built HTML will have)."""
-    return toc_slugify(text, "-")
-
-
-def github_slug(text: str) -> str:
-    """The anchor GitHub gives a heading (kept non-ASCII letters, no collapsing of dashes)."""
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
-
-
-HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.+?)(?:[ \t]+#+)?[ \t]*$")
-ATTR_ID = re.compile(r"\{[^}]*#(?P<id>[\w-]+)[^}]*\}\s*$")
 HTML_ANCHOR = re.compile(r"<a\s[^>]*\b(?:name|id)=[\"'](?P<id>[^\"']+)[\"']", re.IGNORECASE)
-INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]|<[^>]+>|[*_`]")
-
-
-def heading_text(raw: str) -> str:
-    """A heading's text as the rendered HTML shows it (links, emphasis and tags stripped)."""
-    return INLINE_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", raw).strip()
 
 
 def first_heading(lines: list[str], code: Iterable[bool]) -> str | None:
@@ -69,35 +48,21 @@ def first_heading(lines: list[str], code: Iterable[bool]) -> str | None:
     for line, in_code in zip(lines, code, strict=True):
         heading = HEADING.match(line)
         if heading and not in_code and len(heading.group("hashes")) == 1:
-            return heading_text(heading.group("text"))
+            return heading_text(ATTRIBUTES.sub("", heading.group("text")))
     return None
 
 
-def anchors_of(lines: Iterable[str], code: Iterable[bool]) -> tuple[list[str], dict[str, str]]:
-    """Anchors of a page in order, and GitHub-style slugs → the real anchor (to hint at fixes)."""
-    anchors: list[str] = []
-    seen: set[str] = set()
-    github: dict[str, str] = {}
-    for line, is_code in zip(lines, code, strict=False):
-        if is_code:
-            continue
-        for match in HTML_ANCHOR.finditer(line):
-            anchors.append(match.group("id"))
-            seen.add(match.group("id"))
-        heading = HEADING.match(line)
-        if not heading:
-            continue
-        text = heading.group("text")
-        explicit = ATTR_ID.search(text)
-        if explicit:
-            anchor = explicit.group("id")
-        else:
-            plain = heading_text(text)
-            anchor = unique(heading_slug(plain), seen)
-            github.setdefault(github_slug(plain), anchor)
-        seen.add(anchor)
-        anchors.append(anchor)
-    return anchors, github
+def anchors_of(lines: list[str], code: list[bool], *, github: bool = False) -> tuple[list[str], dict[str, str]]:
+    """Anchors of a page in order (``github``: the ids GitHub gives its headings, else ``toc``'s), and for
+    ``toc``'s ids, GitHub-style slugs → the real anchor (to repair links written for GitHub)."""
+    anchors: list[str] = [match.group("id") for line, is_code in zip(lines, code, strict=False) if not is_code
+                          for match in HTML_ANCHOR.finditer(line)]
+    repairs: dict[str, str] = {}
+    for heading in headings_of(lines, code, github=github):
+        anchors.append(heading.anchor)
+        if not github and not heading.explicit:
+            repairs.setdefault(github_slug(heading.text), heading.anchor)
+    return anchors, repairs
 
 
 class SiteIndex:
