@@ -6,10 +6,13 @@ any page is converted, so a link anywhere can be resolved and checked against ev
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import quote
 
 from generator.render.pages.headings import ATTRIBUTES, HEADING, github_slug, heading_text, headings_of
 
@@ -27,6 +30,29 @@ class SourcePages:
     trusted: bool = False
     file_web_url: str | None = None  # a repo file's web page is this + "/" + its path (".../blob/<commit>")
     file_verdicts: dict = field(default_factory=dict)  # repo path → FileVerdict: each linked file judged once
+    refs: frozenset[str] = frozenset()  # the built version's names in the repo's URLs (branch, commit); empty: any
+
+    @cached_property
+    def docs_root(self) -> str:
+        """The folder Docusaurus serves the docs from (``docs``, in a repo with a ``docusaurus.config``),
+        else the repo root (``""``): root-relative links and front matter ``slug:`` are read from it."""
+        configs = (f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs"))
+        return "docs" if any((self.root / name).is_file() for name in configs) and (self.root / "docs").is_dir() \
+            else ""
+
+    def web_page(self, repo_path: str, *, folder: bool = False) -> str | None:
+        """The file (or folder) on the repo's web page at the built commit, when the source has one."""
+        if not self.file_web_url:
+            return None
+        base = self.file_web_url
+        if folder and "/blob/" in base:
+            head, _, tail = base.rpartition("/blob/")
+            base = f"{head}/tree/{tail}"
+        return f"{base}/{quote(repo_path)}" if repo_path else base
+
+    def same_version(self, ref: str) -> bool:
+        """Whether a GitHub URL's ``ref`` names the version the portal builds (another branch does not)."""
+        return not self.refs or ref in self.refs or (len(ref) >= 7 and any(r.startswith(ref) for r in self.refs))
 
 
 @dataclass
@@ -36,7 +62,6 @@ class PageEntry:
     source: str | None = None
     repo_path: str | None = None
     title: str | None = None
-    aliases: set[str] = field(default_factory=set)  # Docusaurus ids (slug overrides)
 
 
 HTML_ANCHOR = re.compile(r"<a\s[^>]*\b(?:name|id)=[\"'](?P<id>[^\"']+)[\"']", re.IGNORECASE)
@@ -76,6 +101,8 @@ class SiteIndex:
         self.api_pages: dict[str, str] = {}  # source → its first API reference page
         self.operations: dict[tuple[str, str], tuple[str, str]] = {}  # (source, operationId) → (page, anchor)
         self.api_reference_pages: dict[str, list[str]] = {}  # source → every page of its API references
+        self.published_partials: set[tuple[str, str]] = set()  # partials also published as pages, reported once each
+        self.routes: dict[tuple[str, str], str] = {}  # (source, route from the repo root) → page, by id/slug
 
     def add_source(self, source: SourcePages) -> None:
         self.sources[source.name] = source
@@ -120,22 +147,35 @@ class SiteIndex:
                  for prefix in source.published_urls]
         return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
+    def add_routes(self, source: str, repo_path: str, staged_path: str, *, doc_id: str | None,
+                   slug: str | None) -> None:
+        """Register the routes Docusaurus gives a page through its front matter: ``id: new-name`` (the page is
+        ``new-name`` in its folder) and ``slug:`` (``/start`` from the docs root, ``start`` from its folder)."""
+        folder = posixpath.dirname(repo_path)
+        if doc_id and "/" not in doc_id:
+            self.routes[(source, posixpath.join(folder, doc_id))] = staged_path
+        if slug:
+            base = self.sources[source].docs_root if slug.startswith("/") else folder
+            route = posixpath.normpath(posixpath.join(base, slug.strip("/")))
+            if not route.startswith(".."):
+                self.routes[(source, "" if route == "." else route)] = staged_path
+
     def find_route(self, source: str, route: str) -> str | None:
-        """A Docusaurus route inside a source (``how-it-works/x``) → a staged page, as Docusaurus maps it."""
+        """A Docusaurus route inside a source (``how-it-works/x``, from the repo root) → a staged page, as
+        Docusaurus maps it: the file ``x.md``/``x.mdx``, the folder's index, or a front matter ``id``/``slug``."""
         route = route.strip("/")
-        route = route[:-3] if route.endswith(".md") else route
+        route = route.rsplit(".", 1)[0] if route.endswith((".md", ".mdx")) else route
         if source == "":  # the portal's own published URL: any staged page of the portal
             for candidate in ([f"{route}.md", f"{route}/index.md"] if route else ["index.md"]):
                 if candidate in self.pages:
                     return candidate
-        candidates = [f"{route}.md", f"{route}/README.md", f"{route}/index.md"] if route else ["README.md", "index.md"]
-        for candidate in candidates:
-            page = self.page_for(source, candidate)
+        routed = self.routes.get((source, route))
+        if routed:
+            return routed
+        prefix = f"{route}/" if route else ""
+        for candidate in (f"{route}.md", f"{route}.mdx", f"{prefix}README.md", f"{prefix}index.md",
+                          f"{prefix}index.mdx"):
+            page = self.page_for(source, candidate.lstrip("/"))
             if page:
                 return page
-        parent, _, leaf = route.rpartition("/")
-        for entry in self.pages.values():
-            if entry.source == source and leaf in entry.aliases and \
-                    str(PurePosixPath(entry.repo_path or "").parent).strip(".") == parent:
-                return entry.staged_path
         return None
