@@ -372,7 +372,8 @@ def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext,
                     or (root / f"{candidate.rstrip('/')}.mdx").is_file():
                 return _resolve_repo_path(url, candidate or ".", fragment, ctx, index, line, image=image,
                                           trailing=path.endswith("/"))
-        routed = index.find_route(ctx.source, posixpath.join(source_pages.docs_root, repo_path))
+        routed = index.find_route(ctx.source, repo_path) or \
+            index.find_route(ctx.source, posixpath.join(source_pages.docs_root, repo_path))
         if routed:
             return _check_and_link(ctx, index, routed, fragment, line, url)
     for prefix, source in index.published_prefixes():
