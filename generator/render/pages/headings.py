@@ -28,6 +28,7 @@ EXPLICIT_ID = re.compile(r"(?:^|\s)#(?P<id>[^\s}]+)")
 
 #: Parses a heading's inline Markdown (code spans, emphasis, links, entities, inline HTML) as CommonMark does.
 _INLINE = MarkdownIt("commonmark").enable("strikethrough")
+_MARKUP = re.compile(r"[\\`*_~\[\]<>&!]")
 
 #: Unicode general categories github-slugger removes (``script/generate-regex.mjs``): other numbers, all
 #: punctuation but connectors (``_``) and the plain ``-``, symbols, controls, formats, private use,
@@ -81,6 +82,8 @@ def heading_slug(text: str) -> str:
 def heading_text(raw: str) -> str:
     """A heading's text as a reader sees it (and as GitHub slugs it): inline Markdown rendered, then its tags
     dropped (code spans keep their text, images and raw HTML tags show none)."""
+    if not _MARKUP.search(raw):  # plain words (most headings): nothing to render
+        return raw.strip()
     tokens = _INLINE.parseInline(raw)[0].children or []
     words = []
     for token in tokens:
