@@ -297,8 +297,10 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             web_page = source_pages.web_page(repo_path.strip("/"), folder=is_folder) if source_pages else None
             if web_page and (is_folder or (root / repo_path).is_file()) and is_inside(root / repo_path, root):
                 _problem(ctx, line, info, f"link `{url}` points to `{repo_path}`, which the portal does not publish: "
-                         "it goes to the repo's web page", "link-to-repo", "add it to the source's `pages:` globs "
-                         "to publish it on the portal")
+                         "it goes to the repo's web page", "link-to-repo",
+                         "to publish it on the portal, give the folder a README.md and add it to the source's "
+                         "`pages:` globs" if is_folder else "add it to the source's `pages:` globs to publish it on "
+                         "the portal")
                 return web_page + (f"#{fragment}" if fragment else "")
             if root and (root / repo_path).is_file() and repo_path.endswith(".md"):
                 _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}`, which the portal does not publish",
