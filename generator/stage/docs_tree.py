@@ -198,8 +198,8 @@ def _plan_source(project: ProjectConfig, checkout: CheckedOutSource, index: Site
     github_repo = _github_repo(checkout.web_url)
     pages = SourcePages(name=cfg.name, root=checkout.root, files=files, web_url=checkout.web_url,
                         github_repo=github_repo, published_urls=list(cfg.published_urls), trusted=cfg.trusted,
-                        file_web_url=f"{checkout.web_url}/blob/{checkout.commit or checkout.ref}"
-                        if checkout.web_url else None)
+                        file_web_url=f"{checkout.web_url}/blob/{checkout.commit or _branch(checkout)}"
+                        if checkout.web_url else None, refs=_built_refs(checkout))
     staged.plans = plan_source(pages, index, limits=limits, problems=problems)
     try:
         staged.spec_files, empty_specs = glob_files(checkout.root, list(cfg.specs), max_walked=limits.walked_files)
@@ -242,6 +242,19 @@ def _source_pointer(project: ProjectConfig, cfg: SourceConfig) -> str:
 def _setting_line(project: ProjectConfig, cfg: SourceConfig, key: str) -> dict[str, int]:
     names = [s.name for s in project.portal.sources]
     return project.where("sources", names.index(cfg.name), key) if cfg.name in names else {}
+
+
+def _branch(checkout: CheckedOutSource) -> str:
+    """The ref of a checkout, or for a local folder outside Git its ``edit_branch``."""
+    return checkout.edit_branch if checkout.ref == "local" else checkout.ref
+
+
+def _built_refs(checkout: CheckedOutSource) -> frozenset[str]:
+    """The names a GitHub URL of the source uses for the version built: its ref, edit branch and commit. A local
+    folder has no branch unless ``edit_branch`` names one: then every branch's URL is taken as this one."""
+    if checkout.ref == "local":
+        return frozenset(filter(None, [checkout.config.edit_branch]))
+    return frozenset(filter(None, [checkout.ref, checkout.edit_branch, checkout.commit]))
 
 
 def _github_repo(web_url: str | None) -> str | None:

@@ -8,6 +8,7 @@ Diagnostics carry the line numbers of the original file.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -17,6 +18,7 @@ from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warn
 from generator.positions import Positions
 from generator.render.pages import code_blocks, docusaurus, mdx
 from generator.render.pages.frontmatter import split_front_matter
+from generator.render.pages.headings import with_heading_ids
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
 from generator.render.pages.segments import fenced_lines, longest_paragraph
@@ -96,6 +98,8 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
     plans = []
     siblings = set(source.files)
     for repo_path in source.files:
+        if source.name and any(part.startswith("_") for part in PurePosixPath(repo_path).parts):
+            continue  # a partial (``_shared.md``) or a folder of them: Docusaurus never publishes these
         file = f"{source.name}/{repo_path}" if source.name else repo_path
         try:
             text = read_text(source.root / repo_path, max_bytes=limits.page_bytes, setting="page_mb")
@@ -116,11 +120,11 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
                         problems=list(front.problems) + _head_problems(head, file, front.body_line),
                         source_limits=limits, meta_positions=front.positions)
         lines = body.split("\n")
-        anchors, github = anchors_of(lines, fenced_lines(lines))
+        anchors, github = anchors_of(lines, fenced_lines(lines), github=bool(source.name))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
         index.github_slugs[staged] = github
-        if front.raw.get("id"):
-            index.pages[staged].aliases.add(str(front.raw["id"]))
+        index.add_routes(source.name, repo_path, staged, doc_id=_text(front.raw.get("id")),
+                         slug=_text(front.raw.get("slug")))
         plans.append(plan)
     return plans
 
@@ -149,6 +153,18 @@ def _head_problems(head: mdx.PageHead, file: str, body_line: int) -> list[Diagno
                     hint=f"remove `{tag}` from `<head>`") for line, tag in head.ignored]
 
 
+def _import_line(plan: PagePlan, path: str) -> int | None:
+    """The line of the page's ``import … from '<path>'``."""
+    for number, line in enumerate(plan.body.split("\n")):
+        if line.startswith("import ") and path in line:
+            return plan.body_line + number
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
 def _load_partial(plan: PagePlan, path: str) -> str | None:
     """A partial imported by the page, read only from inside the same repo."""
     target = (plan.source.root / PurePosixPath(plan.repo_path).parent / path).resolve()
@@ -172,6 +188,14 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
 
     def load(path: str) -> str | None:
         if path not in partials:
+            repo_path = posixpath.normpath(posixpath.join(posixpath.dirname(plan.repo_path), path))
+            if index.page_for(plan.source.name, repo_path) and \
+                    (plan.source.name, repo_path) not in index.published_partials:
+                index.published_partials.add((plan.source.name, repo_path))
+                unread.append(warning(plan.file, f"`{repo_path}` is included here as a partial and also published as "
+                                      "a page of its own", code="partial-published", line=_import_line(plan, path),
+                                      hint=f"name it `_{posixpath.basename(repo_path)}` (Docusaurus never publishes "
+                                      "`_` files) or add it to the source's `exclude:` globs"))
             try:
                 partial = _load_partial(plan, path)
             except SourceFileError as exc:
@@ -189,6 +213,8 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     partial_names = set(docusaurus.partial_imports(plan.body))
     unsupported = docusaurus.unsupported(plan.body, plan.file, first_line=plan.body_line, known=partial_names)
     body = docusaurus.inline_partials(body, load, max_chars=plan.source_limits.page_bytes, refused=refused)
+    if plan.source.name:  # a source's page: the ids GitHub and Docusaurus give its headings
+        body = with_heading_ids(body, fenced_lines(body.split("\n")))
     body = _api_schema_links(body, plan, index)
     body = mdx.unwrap_components(body, partial_names)
     body = docusaurus.strip_jsx(body)

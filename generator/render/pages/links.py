@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error, info, warning
 from generator.render.pages.sanitize import is_safe_url
 from generator.render.pages.segments import LineIndex, code_mask
 from generator.render.pages.site_index import SiteIndex
@@ -28,7 +28,11 @@ from generator.urls import relative_link
 
 INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?P<url><[^>]*>|[^)\s]+)"
                     r"(?P<title>\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-DEFINITION = re.compile(r"^(?P<lead>[ ]{0,3}\[(?P<id>[^\]]+)\]:[ \t]*)(?P<url><[^>]*>|\S+)", re.MULTILINE)
+# ``[^1]: text`` is a footnote, not a link definition.
+DEFINITION = re.compile(r"^(?P<lead>[ ]{0,3}\[(?P<id>(?!\^)[^\]]+)\]:[ \t]*)(?P<url><[^>]*>|\S+)", re.MULTILINE)
+#: ``[text](my file.md)``: a URL with a space is no link in CommonMark (GitHub shows the text as written).
+SPACED_URL = re.compile(r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\([ \t]*(?P<url>[^\s()<>\"']+(?:[ \t]+[^\s()<>\"']+)+)"
+                        r"[ \t]*\)")
 HTML_TAG = re.compile(r"<(?P<tag>a|img|source|video)\b(?P<attrs>[^>]*)>", re.IGNORECASE)
 HTML_ATTR = re.compile(r"""(?<![\w-])(?P<attr>href|src|srcset|poster)\s*=\s*"""
                        r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`{}]+))""", re.IGNORECASE)
@@ -105,6 +109,11 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
                 edits.append((match.start(), len(text) if end < 0 else end, ""))
         elif new is not None and new != url:
             edits.append((match.start("url"), match.end("url"), new))
+    for match in SPACED_URL.finditer(mask):
+        url = text[match.start("url"): match.end("url")]
+        _problem(ctx, line_at(match.start()), warning, f"link `{url}` has a space in its URL, so Markdown shows it "
+                 "as text, not as a link", "link-url-spaces",
+                 f"write the space as %20 (`{url.replace(' ', '%20')}`) or put the URL in angle brackets (`<{url}>`)")
     for tag in HTML_TAG.finditer(mask):
         for attr in HTML_ATTR.finditer(mask, tag.start("attrs"), tag.end("attrs")):
             edits += _html_attribute_edits(text, tag.group("tag").lower(), attr, ctx, index, line_at)
@@ -226,6 +235,9 @@ def _resolve(url: str, ctx: LinkContext, index: SiteIndex, line: int, *, image: 
         return _resolve_absolute(url, parts, ctx, index, line)
     path = unquote(parts.path)
     fragment = parts.fragment
+    if path.startswith("@site/"):  # Docusaurus: a path from the site's folder (the repo root)
+        return _resolve_root_relative(url, path.removeprefix("@site"), fragment, ctx, index, line, image=image,
+                                      site=True)
     if path.startswith("/"):
         return _resolve_root_relative(url, path, fragment, ctx, index, line, image=image)
     return _resolve_relative(url, path, fragment, ctx, index, line, image=image)
@@ -279,6 +291,17 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             # Docusaurus resolves links against the page URL (/operations/cancel/), not the file.
             target = _page_by_url(url, ctx, index)
         if target is None:
+            target = index.find_route(source, repo_path)
+        if target is None:
+            is_folder = bool(root and (root / repo_path).is_dir() and is_inside(root / repo_path, root))
+            web_page = source_pages.web_page(repo_path.strip("/"), folder=is_folder) if source_pages else None
+            if web_page and (is_folder or (root / repo_path).is_file()) and is_inside(root / repo_path, root):
+                _problem(ctx, line, info, f"link `{url}` points to `{repo_path}`, which the portal does not publish: "
+                         "it goes to the repo's web page", "link-to-repo",
+                         "to publish it on the portal, give the folder a README.md and add it to the source's "
+                         "`pages:` globs" if is_folder else "add it to the source's `pages:` globs to publish it on "
+                         "the portal")
+                return web_page + (f"#{fragment}" if fragment else "")
             if root and (root / repo_path).is_file() and repo_path.endswith(".md"):
                 _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}`, which the portal does not publish",
                          "link-unpublished-file", "add the file to the source's `pages:` globs, or link elsewhere")
@@ -301,7 +324,8 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             return _relative(ctx, staged, fragment)
         return None
     if root is not None and not PurePosixPath(repo_path).suffix:
-        target = _page_by_url(url, ctx, index) or _page_of(index, source, repo_path + ".md")
+        target = _page_by_url(url, ctx, index) or _page_of(index, source, repo_path + ".md") \
+            or index.find_route(source, repo_path)
         if target:
             return _check_and_link(ctx, index, target, fragment, line, url)
     kind, code = ("image", "image-missing") if image else ("file", "link-missing-file")
@@ -336,11 +360,24 @@ def _page_by_url(url: str, ctx: LinkContext, index: SiteIndex) -> str | None:
 
 
 def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext, index: SiteIndex, line: int, *,
-                           image: bool) -> str | RefusedFile | None:
+                           image: bool, site: bool = False) -> str | RefusedFile | None:
+    """``/x`` is a path from the repo root (GitHub), from the docs root or a route (Docusaurus: ``slug:``, ``id:``),
+    or a file of Docusaurus' ``static/`` folder (``/img/logo.png``); ``@site/x`` is from the repo root only."""
     source_pages = index.sources.get(ctx.source)
     repo_path = path.lstrip("/")
-    if source_pages and (source_pages.root / repo_path).exists():
-        return _resolve_repo_path(url, repo_path, fragment, ctx, index, line, image=image)
+    if source_pages:
+        root = source_pages.root
+        bases = [""] if site else list(dict.fromkeys(["", source_pages.docs_root, "static"]))
+        for base in bases:
+            candidate = posixpath.join(base, repo_path) if base else repo_path
+            if (candidate and (root / candidate).exists()) or (root / f"{candidate.rstrip('/')}.md").is_file() \
+                    or (root / f"{candidate.rstrip('/')}.mdx").is_file():
+                return _resolve_repo_path(url, candidate or ".", fragment, ctx, index, line, image=image,
+                                          trailing=path.endswith("/"))
+        routed = index.find_route(ctx.source, repo_path) or \
+            index.find_route(ctx.source, posixpath.join(source_pages.docs_root, repo_path))
+        if routed:
+            return _check_and_link(ctx, index, routed, fragment, line, url)
     for prefix, source in index.published_prefixes():
         prefix_path = urlsplit(prefix).path.rstrip("/")
         if prefix_path and (path == prefix_path or path.startswith(prefix_path + "/")):
@@ -351,8 +388,9 @@ def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext,
     if origin and not PurePosixPath(path).suffix:
         return origin + url  # a route of the site the docs were published on, outside this portal
     kind, code = ("image", "image-missing") if image else ("file", "link-missing-file")
+    where = "the repo root" if site else "the repo root, the docs folder or `static/`"
     _problem(ctx, line, warning, f"{kind} `{url}` does not exist in the repo", code,
-             "root-relative paths (`/x`) are resolved from the repo root")
+             f"root-relative paths (`/x`) are resolved from {where}")
     return None
 
 
@@ -368,8 +406,8 @@ def _resolve_absolute(url: str, parts, ctx: LinkContext, index: SiteIndex, line:
     github = GITHUB.match(url)
     if github:
         source = index.source_for_github(github.group("repo"))
-        if source is None:
-            return None
+        if source is None or not index.sources[source].same_version(unquote(github.group("ref"))):
+            return None  # another repo, or another branch of a source: its URL stays as written
         repo_path = unquote(github.group("path")).strip("/")
         target = _page_of(index, source, repo_path) if (repo_path.endswith(".md") or github.group("kind") == "tree"
                                                          or not repo_path) else None
@@ -395,10 +433,11 @@ def _resolve_published(url: str, route: str, fragment: str, source: str, ctx: Li
                        line: int) -> str | None:
     """A URL of the site the docs were published on → the portal page that holds that content now."""
     route = unquote(route).strip("/")
+    docs_root = index.sources[source].docs_root if source in index.sources else ""
     if not route and fragment and (fragment.startswith(("tag/", "operation/", "/")) or source in index.api_pages) \
             and source in index.api_pages:
         return _api_link(ctx, index, source, fragment, line, url)
-    target = index.find_route(source, route)
+    target = index.find_route(source, posixpath.join(docs_root, route) if docs_root else route)
     if target is None and not route and source in index.api_pages:
         return _relative(ctx, index.api_pages[source], fragment)
     if target is None:

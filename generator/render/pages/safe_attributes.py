@@ -11,6 +11,9 @@ It applies the sanitizer's policy (:func:`~generator.render.pages.sanitize.is_sa
 handlers and ``srcdoc`` are removed, and so is a URL attribute whose scheme is not http(s), mailto, tel, ftp
 or relative. It runs last among the tree processors, after attr_list and after escapes are restored.
 Raw HTML blocks are not in the tree it sees: a trusted source's raw HTML stays as written.
+
+The extension also registers :mod:`generator.render.pages.raw_html_urls`, which makes MkDocs resolve the
+relative URLs of raw HTML as it resolves Markdown links (the staged pages need both, and list one extension).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from xml.etree.ElementTree import Element
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
+from generator.render.pages.raw_html_urls import RawHtmlUrlsTreeprocessor
 from generator.render.pages.sanitize import is_safe_attribute
 
 #: Python-Markdown's name for this extension in ``markdown_extensions``.
@@ -41,6 +45,7 @@ class SafeAttributesExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         md.treeprocessors.register(SafeAttributesTreeprocessor(md), "devportal_safe_attributes", -100)
+        md.treeprocessors.register(RawHtmlUrlsTreeprocessor(md), "devportal_raw_html_urls", -101)
 
 
 def makeExtension(**kwargs) -> SafeAttributesExtension:  # noqa: N802 (Python-Markdown's entry point)

@@ -32,8 +32,8 @@ ALLOWED_TAGS = {
 ATTRIBUTES = {
     "*": {"class", "id", "title", "align", "lang", "dir"},
     "a": {"href", "name", "target"},
-    "img": {"src", "alt", "width", "height", "loading"},
-    "source": {"src", "srcset", "type", "media"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading"},
+    "source": {"src", "srcset", "sizes", "type", "media"},
     "video": {"src", "controls", "width", "height", "poster"},
     "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
     "details": {"open"}, "ol": {"start", "type"},

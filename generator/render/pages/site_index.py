@@ -6,14 +6,15 @@ any page is converted, so a link anywhere can be resolved and checked against ev
 
 from __future__ import annotations
 
+import posixpath
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import quote
 
-from markdown.extensions.toc import slugify as toc_slugify
-from markdown.extensions.toc import unique
+from generator.render.pages.headings import ATTRIBUTES, HEADING, github_slug, heading_text, headings_of
 
 
 @dataclass
@@ -29,6 +30,29 @@ class SourcePages:
     trusted: bool = False
     file_web_url: str | None = None  # a repo file's web page is this + "/" + its path (".../blob/<commit>")
     file_verdicts: dict = field(default_factory=dict)  # repo path → FileVerdict: each linked file judged once
+    refs: frozenset[str] = frozenset()  # the built version's names in the repo's URLs (branch, commit); empty: any
+
+    @cached_property
+    def docs_root(self) -> str:
+        """The folder Docusaurus serves the docs from (``docs``, in a repo with a ``docusaurus.config``),
+        else the repo root (``""``): root-relative links and front matter ``slug:`` are read from it."""
+        configs = (f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs"))
+        return "docs" if any((self.root / name).is_file() for name in configs) and (self.root / "docs").is_dir() \
+            else ""
+
+    def web_page(self, repo_path: str, *, folder: bool = False) -> str | None:
+        """The file (or folder) on the repo's web page at the built commit, when the source has one."""
+        if not self.file_web_url:
+            return None
+        base = self.file_web_url
+        if folder and "/blob/" in base:
+            head, _, tail = base.rpartition("/blob/")
+            base = f"{head}/tree/{tail}"
+        return f"{base}/{quote(repo_path)}" if repo_path else base
+
+    def same_version(self, ref: str) -> bool:
+        """Whether a GitHub URL's ``ref`` names the version the portal builds (another branch does not)."""
+        return not self.refs or ref in self.refs or (len(ref) >= 7 and any(r.startswith(ref) for r in self.refs))
 
 
 @dataclass
@@ -38,29 +62,9 @@ class PageEntry:
     source: str | None = None
     repo_path: str | None = None
     title: str | None = None
-    aliases: set[str] = field(default_factory=set)  # Docusaurus ids (slug overrides)
 
 
-def heading_slug(text: str) -> str:
-    """The anchor Python-Markdown's ``toc`` gives a heading (what the built HTML will have)."""
-    return toc_slugify(text, "-")
-
-
-def github_slug(text: str) -> str:
-    """The anchor GitHub gives a heading (kept non-ASCII letters, no collapsing of dashes)."""
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
-
-
-HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.+?)(?:[ \t]+#+)?[ \t]*$")
-ATTR_ID = re.compile(r"\{[^}]*#(?P<id>[\w-]+)[^}]*\}\s*$")
 HTML_ANCHOR = re.compile(r"<a\s[^>]*\b(?:name|id)=[\"'](?P<id>[^\"']+)[\"']", re.IGNORECASE)
-INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]|<[^>]+>|[*_`]")
-
-
-def heading_text(raw: str) -> str:
-    """A heading's text as the rendered HTML shows it (links, emphasis and tags stripped)."""
-    return INLINE_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", raw).strip()
 
 
 def first_heading(lines: list[str], code: Iterable[bool]) -> str | None:
@@ -69,35 +73,21 @@ def first_heading(lines: list[str], code: Iterable[bool]) -> str | None:
     for line, in_code in zip(lines, code, strict=True):
         heading = HEADING.match(line)
         if heading and not in_code and len(heading.group("hashes")) == 1:
-            return heading_text(heading.group("text"))
+            return heading_text(ATTRIBUTES.sub("", heading.group("text")))
     return None
 
 
-def anchors_of(lines: Iterable[str], code: Iterable[bool]) -> tuple[list[str], dict[str, str]]:
-    """Anchors of a page in order, and GitHub-style slugs → the real anchor (to hint at fixes)."""
-    anchors: list[str] = []
-    seen: set[str] = set()
-    github: dict[str, str] = {}
-    for line, is_code in zip(lines, code, strict=False):
-        if is_code:
-            continue
-        for match in HTML_ANCHOR.finditer(line):
-            anchors.append(match.group("id"))
-            seen.add(match.group("id"))
-        heading = HEADING.match(line)
-        if not heading:
-            continue
-        text = heading.group("text")
-        explicit = ATTR_ID.search(text)
-        if explicit:
-            anchor = explicit.group("id")
-        else:
-            plain = heading_text(text)
-            anchor = unique(heading_slug(plain), seen)
-            github.setdefault(github_slug(plain), anchor)
-        seen.add(anchor)
-        anchors.append(anchor)
-    return anchors, github
+def anchors_of(lines: list[str], code: list[bool], *, github: bool = False) -> tuple[list[str], dict[str, str]]:
+    """Anchors of a page in order (``github``: the ids GitHub gives its headings, else ``toc``'s), and for
+    ``toc``'s ids, GitHub-style slugs → the real anchor (to repair links written for GitHub)."""
+    anchors: list[str] = [match.group("id") for line, is_code in zip(lines, code, strict=False) if not is_code
+                          for match in HTML_ANCHOR.finditer(line)]
+    repairs: dict[str, str] = {}
+    for heading in headings_of(lines, code, github=github):
+        anchors.append(heading.anchor)
+        if not github and not heading.explicit:
+            repairs.setdefault(github_slug(heading.text), heading.anchor)
+    return anchors, repairs
 
 
 class SiteIndex:
@@ -111,6 +101,8 @@ class SiteIndex:
         self.api_pages: dict[str, str] = {}  # source → its first API reference page
         self.operations: dict[tuple[str, str], tuple[str, str]] = {}  # (source, operationId) → (page, anchor)
         self.api_reference_pages: dict[str, list[str]] = {}  # source → every page of its API references
+        self.published_partials: set[tuple[str, str]] = set()  # partials also published as pages, reported once each
+        self.routes: dict[tuple[str, str], str] = {}  # (source, route from the repo root) → page, by id/slug
 
     def add_source(self, source: SourcePages) -> None:
         self.sources[source.name] = source
@@ -155,22 +147,35 @@ class SiteIndex:
                  for prefix in source.published_urls]
         return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
+    def add_routes(self, source: str, repo_path: str, staged_path: str, *, doc_id: str | None,
+                   slug: str | None) -> None:
+        """Register the routes Docusaurus gives a page through its front matter: ``id: new-name`` (the page is
+        ``new-name`` in its folder) and ``slug:`` (``/start`` from the docs root, ``start`` from its folder)."""
+        folder = posixpath.dirname(repo_path)
+        if doc_id and "/" not in doc_id:
+            self.routes[(source, posixpath.join(folder, doc_id))] = staged_path
+        if slug:
+            base = self.sources[source].docs_root if slug.startswith("/") else folder
+            route = posixpath.normpath(posixpath.join(base, slug.strip("/")))
+            if not route.startswith(".."):
+                self.routes[(source, "" if route == "." else route)] = staged_path
+
     def find_route(self, source: str, route: str) -> str | None:
-        """A Docusaurus route inside a source (``how-it-works/x``) → a staged page, as Docusaurus maps it."""
+        """A Docusaurus route inside a source (``how-it-works/x``, from the repo root) → a staged page, as
+        Docusaurus maps it: the file ``x.md``/``x.mdx``, the folder's index, or a front matter ``id``/``slug``."""
         route = route.strip("/")
-        route = route[:-3] if route.endswith(".md") else route
+        route = route.rsplit(".", 1)[0] if route.endswith((".md", ".mdx")) else route
         if source == "":  # the portal's own published URL: any staged page of the portal
             for candidate in ([f"{route}.md", f"{route}/index.md"] if route else ["index.md"]):
                 if candidate in self.pages:
                     return candidate
-        candidates = [f"{route}.md", f"{route}/README.md", f"{route}/index.md"] if route else ["README.md", "index.md"]
-        for candidate in candidates:
-            page = self.page_for(source, candidate)
+        routed = self.routes.get((source, route))
+        if routed:
+            return routed
+        prefix = f"{route}/" if route else ""
+        for candidate in (f"{route}.md", f"{route}.mdx", f"{prefix}README.md", f"{prefix}index.md",
+                          f"{prefix}index.mdx"):
+            page = self.page_for(source, candidate.lstrip("/"))
             if page:
                 return page
-        parent, _, leaf = route.rpartition("/")
-        for entry in self.pages.values():
-            if entry.source == source and leaf in entry.aliases and \
-                    str(PurePosixPath(entry.repo_path or "").parent).strip(".") == parent:
-                return entry.staged_path
         return None
