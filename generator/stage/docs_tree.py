@@ -41,7 +41,7 @@ from generator.repo_files import (
 from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
-from generator.stage.nav import NavPage, default_source_nav, nav_from_file
+from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug
@@ -124,7 +124,12 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir)
 
         nav = portal_pages.portal_nav(project, portal_plan)
-        nav += [{staged.title: staged.nav} for staged in staged_sources]
+        if staged_sources:
+            areas = api_areas([s.title for s in staged_sources], [s.config.area for s in staged_sources],
+                              area_size=portal.api_nav.area_size)
+            index_page = portal_pages.write_api_index(project, staged_sources, areas, docs_dir)
+            nav += api_section_nav(portal.api_nav.title, index_page, areas,
+                                   [(s.title, s.nav) for s in staged_sources])
         if archive is not None:
             nav += archive.nav
         config = generated_mkdocs_config(project, final_dir, nav=nav, staged_sources=staged_sources,
