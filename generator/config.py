@@ -181,6 +181,9 @@ class PortalConfig(base.Config):
     """Size limits on what sources provide (see :class:`LimitsConfig`)."""
     try_it = c.SubConfig(TryItConfig)
     """The API reference's "Try it" console (see :class:`TryItConfig`); off unless enabled."""
+    search = c.Choice(("pagefind", "lunr"), default="pagefind")
+    """The search engine: ``pagefind`` (a chunked index a query loads only parts of, built after the site) or
+    ``lunr`` (Material's built-in search: one index of every heading, downloaded whole by every reader)."""
     api_nav = c.SubConfig(ApiNavConfig)
     """The navigation's section of all APIs (see :class:`ApiNavConfig`)."""
 

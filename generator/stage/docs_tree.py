@@ -42,6 +42,7 @@ from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
+from generator.stage.search_index import install_search_box
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug
@@ -246,6 +247,8 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
     if isinstance(custom_dir, str) and project.resolve(custom_dir).is_dir():
         shutil.copytree(project.resolve(custom_dir), target, symlinks=False)
     install_page_template(target)
+    if project.portal.search == "pagefind":
+        install_search_box(target)
     return target
 
 

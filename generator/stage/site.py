@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
+from generator.stage.search_index import index_site
 from generator.stage.swap import recover, release, swap_into_place, work_dir
 
 
@@ -72,6 +73,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Dia
             diagnostic = _record_to_diagnostic(record, mkdocs_yml)
             if diagnostic:
                 problems.add(diagnostic)
+        if not problems.has_errors(strict=strict) and (config.extra.get("devportal") or {}).get("search") == "pagefind":
+            problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         if problems.has_errors(strict=strict):
             return problems
         swap_into_place(work, site_dir)
