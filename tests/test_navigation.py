@@ -97,3 +97,15 @@ def test_an_api_index_url_taken_by_a_source_or_a_bad_area_size_is_a_config_error
     assert main(["build", "-f", str(config)]) != 0
     err = capsys.readouterr().err
     assert "config-api-nav" in err and message in err, err
+
+
+def test_a_portal_page_of_its_own_at_the_index_url_introduces_the_apis(tmp_path, make_upstream):
+    upstream = make_upstream("cards", _guides("Cards API"))
+    config = write_portal(tmp_path / "portal", [{"name": "cards", "repo": upstream.url, "title": "Cards API"}],
+                          pages={"index.md": "# Portal\n", "apis.md": "# Our APIs\n\nHand-written.\n"})
+    assert main(["build", "-f", str(config)]) == 0
+    staged = yaml.safe_load((config.parent / ".devportal" / "stage" / "mkdocs.yml").read_text()
+                            .replace("!!python/name:", ""))
+    apis = next(entry["APIs"] for entry in staged["nav"] if isinstance(entry, dict) and "APIs" in entry)
+    assert apis[0] == "apis.md"
+    assert "Hand-written." in (config.parent / "site" / "apis" / "index.html").read_text()

@@ -157,8 +157,13 @@ def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
 
 def write_api_index(project: ProjectConfig, staged_sources: list[StagedSource], areas: list[ApiArea],
                     docs_dir: Path) -> str:
-    """Write the index page of every API (``api_nav.url``), one table per area; returns its staged path."""
-    staged_path = f"{project.portal.api_nav.url}/index.md"
+    """Write the index page of every API (``api_nav.url``), one table per area; returns its staged path.
+    A page of the portal's own at that URL is kept instead (the portal then introduces its APIs itself)."""
+    url = project.portal.api_nav.url
+    for own in (f"{url}/index.md", f"{url}.md"):
+        if (docs_dir / own).is_file():
+            return own
+    staged_path = f"{url}/index.md"
     tables = [{"title": area.title,
                "table": Markup(api_overview([staged_sources[i] for i in area.sources], staged_path))}
               for area in areas]
