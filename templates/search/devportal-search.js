@@ -136,9 +136,26 @@ if (root && input && toggle) {
     search();
   });
   document.addEventListener("keydown", event => {
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement
+      || (event.target instanceof HTMLElement && event.target.isContentEditable);
+    const links = [...list.querySelectorAll(".md-search-result__link")];
+    const at = links.indexOf(document.activeElement);
     if (event.key === "Escape" && toggle.checked) {
       toggle.checked = false;
       input.blur();
+    } else if (["/", "s", "f"].includes(event.key) && !toggle.checked && !typing && !event.ctrlKey && !event.metaKey
+               && !event.altKey) {
+      event.preventDefault(); // as Material's own search: these keys open it
+      event.stopImmediatePropagation();
+      toggle.checked = true;
+      input.focus();
+    } else if (toggle.checked && (event.key === "ArrowDown" || event.key === "ArrowUp") && links.length) {
+      event.preventDefault();
+      const next = event.key === "ArrowDown" ? Math.min(at + 1, links.length - 1) : at - 1;
+      (next < 0 ? input : links[next]).focus();
+    } else if (toggle.checked && event.key === "Enter" && document.activeElement === input && links.length) {
+      event.preventDefault();
+      links[0].click();
     }
-  });
+  }, true);
 }
