@@ -67,3 +67,15 @@ def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation
         target = page.locator('[id="operation/refundPayment"]')
         assert target.is_visible() and target.bounding_box()["y"] < 900  # landed on the operation
         browser.close()
+
+
+def test_a_search_front_matter_that_is_not_a_mapping_is_ignored_with_a_warning_not_a_crash(tmp_path, make_upstream,
+                                                                                           capsys):
+    from tests.helpers import write_portal
+
+    upstream = make_upstream("cards", {"README.md": "---\nsearch: hide me\n---\n# Cards\n\nText.\n"})
+    config = write_portal(tmp_path / "portal", [{"name": "cards", "repo": upstream.url, "pages": ["README.md"]}])
+    assert main(["build", "-f", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert "frontmatter-invalid" in err and "cards/README.md" in err and "2:1" in err, err
+    assert (config.parent / "site" / "cards" / "index.html").is_file()
