@@ -131,6 +131,7 @@ if (root && input && toggle) {
       input.focus();
     }
   });
+  root.querySelector("form").addEventListener("submit", event => event.preventDefault()); // Enter opens a result
   root.querySelector("form").addEventListener("reset", () => {
     input.value = "";
     search();
