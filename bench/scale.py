@@ -9,13 +9,16 @@ size from bench/specgen.py). For each size it prints, CPU seconds (of every chil
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
   and how many output files each rewrote (mtime changed) and changed (bytes differ);
-* the time from opening a page in chromium to the first search result;
+* the search: its index on disk, the time from opening a page in chromium to the first search result and
+  the bytes of index downloaded until then, and whether an operation is in the first three results when
+  searched by its summary, its operationId and its method and path (``--search lunr``: Material's search);
 
 then the ratios of each figure against the first size, beside the content ratio, so linearity shows.
 A size whose steps would not fit in ``--budget`` seconds (predicted from the previous size) is skipped
 with the reason printed; no figure is ever estimated.
 
 Usage: python bench/scale.py [--sizes S,M,L] [--tiny] [--budget SECONDS] [--json FILE] [--keep DIR]
+                            [--search pagefind|lunr]
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ def _write_spec(repo: Repo, revision: int = 0) -> None:
         target.write_text(yaml.safe_dump(document, sort_keys=False, width=100), encoding="utf-8")
 
 
-def make_portal(size: Size, root: Path) -> tuple[Path, list[Repo]]:
+def make_portal(size: Size, root: Path, search: str = "pagefind") -> tuple[Path, list[Repo]]:
     """Write the repos (work tree + bare repo) and the portal's mkdocs.yml; returns it and the repos."""
     repos: list[Repo] = []
     per_repo = [size.pages // size.repos + (1 if i < size.pages % size.repos else 0) for i in range(size.repos)]
@@ -202,10 +205,10 @@ def make_portal(size: Size, root: Path) -> tuple[Path, list[Repo]]:
         repo.bare.parent.mkdir(parents=True, exist_ok=True)
         git("clone", "-q", "--bare", str(repo.work), str(repo.bare), cwd=root)
         git("remote", "add", "origin", str(repo.bare), cwd=repo.work)
-    return _write_config(root / "portal", repos), repos
+    return _write_config(root / "portal", repos, search), repos
 
 
-def _write_config(portal: Path, repos: list[Repo]) -> Path:
+def _write_config(portal: Path, repos: list[Repo], search: str) -> Path:
     """The portal's mkdocs.yml: the example portal's theme and features, these repos as sources."""
     example = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     content = portal / "content" / "portal"
@@ -226,7 +229,7 @@ def _write_config(portal: Path, repos: list[Repo]) -> Path:
               "docs_dir": "content/portal", "theme": theme, "extra_css": example.get("extra_css", []),
               "nav": [{"Home": "index.md"}, {"Getting started": "getting-started.md"}],
               "plugins": ["search", {"devportal": {"content_dir": "content/portal", "updates": {"enabled": False},
-                                                   "sources": sources}}]}
+                                                   "search": search, "sources": sources}}]}
     path = portal / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
@@ -332,8 +335,21 @@ def nav_items(html: str) -> int:
     return parser.items
 
 
-def first_search_result(site: Path, page: str, query: str, timeout: float) -> float:
-    """Seconds from opening ``page`` in chromium to the first search result for ``query`` on screen."""
+def operation_queries(repo: Repo) -> dict[str, str]:
+    """What a reader types to find one operation of ``repo``'s spec (its summary, operationId, method and
+    path) → the anchor its result links to."""
+    operations = [(path, method, op) for path, item in _spec_document(repo)["paths"].items()
+                  for method, op in item.items() if isinstance(op, dict) and "operationId" in op]
+    path, method, op = next((o for o in operations if "{" in o[0] and o[1] == "get"), operations[0])
+    anchor = f"#operation/{op['operationId']}"
+    return {op["summary"]: anchor, op["operationId"]: anchor, f"{method.upper()} {path}": anchor}
+
+
+def first_search_result(site: Path, page: str, query: str, timeout: float,
+                        operations: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Seconds from opening ``page`` in chromium to the first search result for ``query`` on screen; the bytes
+    of search index the browser downloaded until then; how many of ``operations``' queries (summary,
+    operationId, path) had their operation in the first three results."""
     from playwright.sync_api import sync_playwright
 
     with serve_folder(site) as base, sync_playwright() as p:
@@ -341,12 +357,27 @@ def first_search_result(site: Path, page: str, query: str, timeout: float) -> fl
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
             tab = browser.new_page()
+            loaded: list = []
+            tab.on("requestfinished", lambda request: loaded.append(request)
+                   if "/pagefind/" in request.url or "/search/" in request.url else None)
             start = time.perf_counter()
             tab.goto(f"{base}/{page}", wait_until="domcontentloaded")
             tab.click("label.md-search__icon, .md-search__input", timeout=timeout * 1000)
             tab.locator("input.md-search__input").type(query)
             tab.locator(".md-search-result__item").first.wait_for(state="visible", timeout=timeout * 1000)
-            return time.perf_counter() - start
+            seconds = time.perf_counter() - start
+            first_load = sum(request.sizes()["responseBodySize"] for request in list(loaded))
+            found = 0
+            for text, anchor in (operations or {}).items():
+                box = tab.locator("input.md-search__input")
+                box.fill("")
+                box.type(text, delay=5)
+                tab.wait_for_function("q => document.querySelector('input.md-search__input').value === q", arg=text)
+                tab.wait_for_timeout(1500)  # the last keystroke's answer
+                links = tab.eval_on_selector_all(".md-search-result__list a.md-search-result__link",
+                                                 "links => links.slice(0, 3).map(a => a.href)")
+                found += any(link.endswith(anchor) for link in links)
+            return seconds, first_load, found
         finally:
             browser.close()
 
@@ -377,8 +408,10 @@ FIGURES = [  # key, label, unit
     ("html_pages", "HTML pages", ""),
     ("bytes_per_page", "bytes per HTML page", "B"),
     ("nav_items", "nav items on an API page", ""),
-    ("search_index_bytes", "search_index.json", "B"),
+    ("search_index_bytes", "search index on disk", "B"),
+    ("search_loaded_bytes", "search: bytes loaded to the first result", "B"),
     ("search_first_result_s", "first search result in chromium, s", "s"),
+    ("search_operations_found", "operation in first 3 (of 3 queries)", ""),
     ("output_files", "output files", ""),
     ("nochange_cpu_ratio", "rebuild, no change / cold, CPU", "x"),
     ("nochange_wall_ratio", "rebuild, no change / cold, wall", "x"),
@@ -393,8 +426,8 @@ FIGURES = [  # key, label, unit
     ("spec_rewritten", "  files rewritten (mtime)", ""),
     ("spec_changed", "  files changed (bytes)", ""),
 ]
-RATIO_KEYS = ["build_cpu", "mkdocs_cpu", "zensical_cpu", "site_bytes", "html_pages", "bytes_per_page", "nav_items",
-              "search_index_bytes", "search_first_result_s", "output_files"]
+RATIO_KEYS = ["build_cpu", "mkdocs_cpu", "zensical_cpu", "site_bytes", "html_pages", "bytes_per_page",
+              "nav_items", "search_index_bytes", "search_loaded_bytes", "search_first_result_s", "output_files"]
 
 
 class Planner:
@@ -427,7 +460,8 @@ class Planner:
         self.walls.setdefault(size, {})[step] = wall
 
 
-def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, dict[str, str]]:
+def measure_size(size: Size, work: Path, planner: Planner, log,
+                 search: str = "pagefind") -> tuple[dict, dict[str, str]]:
     """Every figure of one size; the second value names each step that was skipped and why."""
     figures: dict = {"content_pages": size.pages, "content_operations": sum(size.spec_operations())}
     skipped: dict[str, str] = {}
@@ -448,7 +482,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
 
     log(f"{size.name}: {size.repos} repos, {size.pages} pages, {size.specs} specs "
         f"({figures['content_operations']} operations); {budget.left():.0f} s left")
-    made = step("generate", lambda: make_portal(size, work))
+    made = step("generate", lambda: make_portal(size, work, search))
     if made is None:
         return figures, skipped
     config, repos = made
@@ -490,14 +524,18 @@ def measure_size(size: Size, work: Path, planner: Planner, log) -> tuple[dict, d
     api_repo = next(repo for repo in repos if repo.spec)
     api_page = _api_page(site, api_repo)
     figures["nav_items"] = nav_items(api_page.read_text(encoding="utf-8"))
-    figures["search_index_bytes"] = (site / "search" / "search_index.json").stat().st_size
+    index = site / "pagefind" if search == "pagefind" else site / "search" / "search_index.json"
+    figures["search_index_bytes"] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) \
+        if index.is_dir() else index.stat().st_size
 
     if CHROMIUM.exists():
         log(f"  {size.name}: first search result in chromium")
-        seconds = step("search", lambda: first_search_result(site, api_page.relative_to(site).parent.as_posix() + "/",
-                                                             "idempotency", min(180.0, max(budget.left(), 1))))
-        if seconds is not None:
-            figures["search_first_result_s"] = seconds
+        searched = step("search", lambda: first_search_result(
+            site, api_page.relative_to(site).parent.as_posix() + "/", "idempotency",
+            min(180.0, max(budget.left(), 1)), operation_queries(api_repo)))
+        if searched is not None:
+            figures["search_first_result_s"], figures["search_loaded_bytes"], figures["search_operations_found"] = \
+                searched
     else:
         skipped["search"] = f"{CHROMIUM} is not installed"
 
@@ -585,6 +623,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds for the whole run (default 900): steps predicted not to fit are skipped")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE as JSON")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate the portals in DIR and keep them")
+    parser.add_argument("--search", choices=["pagefind", "lunr"], default="pagefind",
+                        help="the portals' search engine (devportal's `search:` setting; default pagefind)")
     args = parser.parse_args(argv)
     if args.tiny:
         sizes = TINY
@@ -607,13 +647,14 @@ def main(argv: list[str] | None = None) -> int:
             if work.exists():
                 shutil.rmtree(work)
             work.mkdir(parents=True)
-            results[size.name], skipped[size.name] = measure_size(size, work, planner, log)
+            results[size.name], skipped[size.name] = measure_size(size, work, planner, log, args.search)
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     print(report(results, skipped))
     if args.json:
         args.json.write_text(json.dumps({"figures": results, "ratios": ratios(results) if len(results) > 1 else {},
-                                         "skipped": skipped, "sizes": {s.name: s.__dict__ for s in sizes}},
+                                         "skipped": skipped, "sizes": {s.name: s.__dict__ for s in sizes},
+                                         "search": args.search},
                                         indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -98,6 +98,9 @@ class SourceConfig(base.Config):
     """Globs of the OpenAPI / Swagger specs to render as API reference."""
     title = c.Optional(c.Type(str))
     """Section title in the navigation and the API overview. Default: the name."""
+    area = c.Optional(c.Type(str))
+    """The area (a group of APIs, e.g. ``Payments``) the source is listed under in the navigation's APIs
+    section. Default: none; sources without an area are grouped alphabetically when there are many."""
     description = c.Type(str, default="")
     """One line for the portal's API overview table."""
     nav_file = c.Type(str, default=".devportal-nav.yml")
@@ -159,6 +162,18 @@ class TryItConfig(base.Config):
     ``<proxy><request URL>``. The proxy then sees every header and body, credentials included."""
 
 
+class ApiNavConfig(base.Config):
+    """How the sources appear in the navigation: one section of all APIs with an index page, grouped into areas,
+    so that each page carries only its own area's entries and the site grows linearly with the sources."""
+
+    title = c.Type(str, default="APIs")
+    """Title of the navigation section of all APIs."""
+    url = c.Type(str, default="apis")
+    """URL of the generated index page of all APIs (``/apis/``)."""
+    area_size = c.Type(int, default=12)
+    """Most sources listed together without an area: more are split into alphabetical areas (``A–F``)."""
+
+
 class LimitsConfig(base.Config):
     """How much of a source the build reads: a bigger file or repo is an error naming it, never a hang."""
 
@@ -213,10 +228,15 @@ class PortalConfig(base.Config):
     lifecycle_page = c.Type(str, default="lifecycle.md")
     """The portal page (in ``content_dir``) of the API lifecycle policy, linked from older API versions'
     banners when it exists."""
+    search = c.Choice(("pagefind", "lunr"), default="pagefind")
+    """The search engine: ``pagefind`` (a chunked index a query loads only parts of, built after the site) or
+    ``lunr`` (Material's built-in search: one index of every heading, downloaded whole by every reader)."""
+    api_nav = c.SubConfig(ApiNavConfig)
+    """The navigation's section of all APIs (see :class:`ApiNavConfig`)."""
 
 
 SUB_CONFIGS = {"updates": UpdatesConfig, "feedback": FeedbackConfig, "limits": LimitsConfig,
-               "try_it": TryItConfig}
+               "try_it": TryItConfig, "api_nav": ApiNavConfig}
 
 
 @dataclass
@@ -504,6 +524,14 @@ def _check_sources(cfg: PortalConfig, file: str, where: Callable[..., dict[str, 
                                   **where("sources", index),
                                   hint="set `repo:` to owner/repo, a Git URL or a local folder"))
         problems.extend(_check_versions(src, index, file, where))
+    if cfg.api_nav.url in seen or not NAME_PATTERN.match(cfg.api_nav.url):
+        problems.append(error(file, f"`api_nav.url` `{cfg.api_nav.url}` is "
+                                    + ("a source's name" if cfg.api_nav.url in seen else "not URL-safe"),
+                              code="config-api-nav", **where("api_nav", "url"),
+                              hint="the index of all APIs needs a URL of its own, e.g. `api_nav: {url: all-apis}`"))
+    if cfg.api_nav.area_size < 1:
+        problems.append(error(file, "`api_nav.area_size` must be at least 1", code="config-api-nav",
+                              **where("api_nav", "area_size"), hint="e.g. `api_nav: {area_size: 12}`"))
     if cfg.updates.source and cfg.updates.source not in seen:
         problems.append(error(file, f"`updates.source` names `{cfg.updates.source}`, which is not a source",
                               code="config-updates-source", **where("updates", "source"),

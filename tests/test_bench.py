@@ -52,11 +52,12 @@ def test_scale_benchmark_prints_every_figure_for_two_tiny_sizes(tmp_path):
     small, double = data["figures"]["XS"], data["figures"]["XS2"]
     for figures in (small, double):
         for key in ("build_cpu", "build_wall", "mkdocs_cpu", "mkdocs_wall", "site_bytes", "html_pages",
-                    "bytes_per_page", "nav_items", "search_index_bytes", "search_first_result_s",
+                    "bytes_per_page", "nav_items", "search_index_bytes", "search_loaded_bytes", "search_first_result_s",
                     "nochange_cpu_ratio", "page_cpu_ratio", "spec_cpu_ratio"):
             assert figures[key] > 0, (key, figures)
         assert figures["bytes_per_page"] * figures["html_pages"] < figures["site_bytes"]
         assert figures["search_first_result_s"] < 60
+        assert figures["search_operations_found"] == 3  # by its summary, its operationId, its method and path
         for change in ("nochange", "page", "spec"):
             assert 0 <= figures[f"{change}_changed"] <= figures["output_files"] + 10
         # a changed page or spec changes the output; a rebuild with nothing changed leaves every byte the same

@@ -124,13 +124,15 @@ def test_lock_file_pins_the_resolved_commits(portal):
     assert "payments" in lock_text and "beta" in lock_text
 
 
-def test_navigation_lists_portal_pages_then_one_section_per_api_with_its_reference(portal):
+def test_navigation_lists_portal_pages_then_the_apis_each_with_its_reference(portal):
     config, _, _ = portal
     assert main(["stage", "-f", str(config)]) == 0
     staged = yaml.safe_load((config.parent / ".devportal" / "stage" / "mkdocs.yml").read_text()
                             .replace("!!python/name:", ""))
-    nav = staged["nav"]
-    assert nav[0] in ("index.md", {"Portal": "index.md"})
+    assert staged["nav"][0] in ("index.md", {"Portal": "index.md"})
+    apis = next(entry["APIs"] for entry in staged["nav"] if isinstance(entry, dict) and "APIs" in entry)
+    assert apis[0] == "apis/index.md"  # the index of every API, then one section per API
+    nav = apis[1:]
     titles = [next(iter(entry)) for entry in nav if isinstance(entry, dict)]
     assert titles.index("Payments API") < titles.index("Login API")
     payments = next(entry["Payments API"] for entry in nav if isinstance(entry, dict) and "Payments API" in entry)

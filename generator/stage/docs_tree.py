@@ -51,7 +51,8 @@ from generator.stage import portal_pages
 from generator.stage.categories import folders_of, read_categories
 from generator.stage.changelogs import stage_changelogs, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
-from generator.stage.nav import NavPage, default_source_nav, nav_from_file
+from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
+from generator.stage.search_index import install_search_box
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug
@@ -140,7 +141,12 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir, breaking=breaking)
 
         nav = portal_pages.portal_nav(project, portal_plan)
-        nav += [{staged.title: staged.nav} for staged in staged_sources]
+        if staged_sources:
+            areas = api_areas([s.title for s in staged_sources], [s.config.area for s in staged_sources],
+                              area_size=portal.api_nav.area_size)
+            index_page = portal_pages.write_api_index(project, staged_sources, areas, docs_dir)
+            nav += api_section_nav(portal.api_nav.title, index_page, areas,
+                                   [(s.title, s.nav) for s in staged_sources])
         if archive is not None:
             nav += archive.nav
         config = generated_mkdocs_config(project, final_dir, nav=nav, staged_sources=staged_sources,
@@ -270,6 +276,8 @@ def _stage_theme_overrides(project: ProjectConfig, target: Path) -> Path:
     if isinstance(custom_dir, str) and project.resolve(custom_dir).is_dir():
         shutil.copytree(project.resolve(custom_dir), target, symlinks=False)
     install_page_template(target)
+    if project.portal.search == "pagefind":
+        install_search_box(target)
     return target
 
 

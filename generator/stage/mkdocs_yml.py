@@ -160,6 +160,9 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
         # The whole archive's RSS and Atom feeds, advertised in every page's <head>.
         devportal_extra["feeds"] = {"title": f"{raw.get('site_name', '')}: technical updates".lstrip(": "),
                                     "rss": updates.feeds[0], "atom": updates.feeds[1]}
+    devportal_extra["search"] = project.portal.search  # pagefind: the site is indexed after the build
+    if project.portal.search == "pagefind" and str(theme.get("language") or "en") == "en":
+        devportal_extra["search_stop_words"] = STOP_WORDS  # dropped from queries, as the lunr index drops them
     devportal_extra["sources"] = [
         {"name": s.config.name, "title": s.title, "repo": s.checkout.web_url, "commit": s.checkout.commit}
         for s in staged_sources]

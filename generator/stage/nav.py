@@ -165,3 +165,68 @@ def nav_from_file(text: str, pages: list[NavPage], file: str,
                                 code="nav-unlisted", hint="list them in the nav file to place them"))
         entries.extend(default_source_nav(rest, categories))
     return entries, problems
+
+
+@dataclass
+class ApiArea:
+    """A group of sources in the navigation's APIs section; ``title`` None: listed directly under it."""
+
+    title: str | None
+    sources: list[int]  # indexes into the list of sources, in the order shown
+
+
+def _alphabetical_areas(titles: list[str], members: list[int], area_size: int) -> list[ApiArea]:
+    """Sources without an area, in alphabetical chunks of at most ``area_size``, titled by their letters."""
+    ordered = sorted(members, key=lambda i: titles[i].casefold())
+    count = -(-len(ordered) // area_size)
+    step = -(-len(ordered) // count)
+    chunks = [ordered[start:start + step] for start in range(0, len(ordered), step)]
+
+    def label(chunk: list[int], words: bool) -> str:
+        first, last = (titles[chunk[0]], titles[chunk[-1]])
+        if words:
+            first, last = first.split()[0] if first.split() else first, last.split()[0] if last.split() else last
+        else:
+            first, last = first[:1].upper(), last[:1].upper()
+        return first if first == last else f"{first}–{last}"
+
+    labels = [label(chunk, words=False) for chunk in chunks]
+    if len(set(labels)) < len(labels):  # letters shared by two chunks: their first words tell them apart
+        labels = [label(chunk, words=True) for chunk in chunks]
+    return [ApiArea(title, chunk) for title, chunk in zip(labels, chunks, strict=True)]
+
+
+def api_areas(titles: list[str], areas: list[str | None], *, area_size: int) -> list[ApiArea]:
+    """Group the sources (their titles and configured ``area``) into the navigation's areas.
+
+    Configured areas come first, in the order they first appear, each with its sources in config order. The
+    sources without an area follow: listed directly when no area is configured and they are at most
+    ``area_size``, else in an "Other APIs" area, or in alphabetical areas of at most ``area_size`` when more.
+    Each page carries its own area's entries only, so the pages stay the same size as sources are added.
+    """
+    named: dict[str, list[int]] = {}
+    rest: list[int] = []
+    for index, area in enumerate(areas):
+        if area:
+            named.setdefault(area, []).append(index)
+        else:
+            rest.append(index)
+    result = [ApiArea(title, members) for title, members in named.items()]
+    if not rest:
+        return result
+    if len(rest) <= area_size:
+        return result + [ApiArea("Other APIs" if named else None, rest)]
+    return result + _alphabetical_areas(titles, rest, area_size)
+
+
+def api_section_nav(title: str, index_page: str, areas: list[ApiArea],
+                    source_navs: list[tuple[str, list[NavEntry]]]) -> list[NavEntry]:
+    """The navigation's section of all APIs: the index page of every API, then each area's sources."""
+    children: list[NavEntry] = [index_page]
+    for area in areas:
+        entries = [{source_navs[i][0]: source_navs[i][1]} for i in area.sources]
+        if area.title is None:
+            children += entries
+        else:
+            children.append({area.title: entries})
+    return [{title: children}]

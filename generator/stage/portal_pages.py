@@ -26,6 +26,7 @@ from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, plan_s
 from generator.render.staged_page import write_page
 from generator.repo_files import GlobLimitError, is_markdown, walk_glob
 from generator.sources import CheckedOutSource
+from generator.stage.nav import ApiArea
 from generator.stage.staged import StagedSource, page_source_meta
 from generator.urls import relative_link
 
@@ -153,6 +154,23 @@ def api_overview(staged_sources: list[StagedSource], from_page: str) -> str:
         apis.append({"title": staged.title, "description": staged.config.description or "",
                      "link": relative_link(from_page, index_page), "references": references})
     return _templates().get_template("api-overview.md.j2").render(apis=apis)
+
+
+def write_api_index(project: ProjectConfig, staged_sources: list[StagedSource], areas: list[ApiArea],
+                    docs_dir: Path) -> str:
+    """Write the index page of every API (``api_nav.url``), one table per area; returns its staged path.
+    A page of the portal's own at that URL is kept instead (the portal then introduces its APIs itself)."""
+    url = project.portal.api_nav.url
+    for own in (f"{url}/index.md", f"{url}.md"):
+        if (docs_dir / own).is_file():
+            return own
+    staged_path = f"{url}/index.md"
+    tables = [{"title": area.title,
+               "table": Markup(api_overview([staged_sources[i] for i in area.sources], staged_path))}
+              for area in areas]
+    markdown = _templates().get_template("api-index.md.j2").render(title=project.portal.api_nav.title, areas=tables)
+    write_page(docs_dir / staged_path, {"title": project.portal.api_nav.title}, markdown)
+    return staged_path
 
 
 def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: list[StagedSource],

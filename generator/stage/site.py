@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
+from generator.stage.search_index import index_site
 from generator.stage.swap import recover, release, swap_into_place, work_dir
 from generator.stage.zensical_engine import build_with_zensical
 
@@ -47,6 +49,13 @@ def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagno
                 hint="reported by MkDocs while building the staged tree")
 
 
+def _search_engine(mkdocs_yml: Path) -> str | None:
+    """The portal's ``search`` setting, as the staged config carries it (``extra.devportal.search``)."""
+    extra = read_mkdocs_yml(mkdocs_yml).get("extra") or {}
+    devportal = extra.get("devportal") if isinstance(extra, dict) else None
+    return devportal.get("search") if isinstance(devportal, dict) else None
+
+
 def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, engine: str = "mkdocs") -> Diagnostics:
     """Build ``mkdocs_yml`` with ``engine`` (the real MkDocs build, or Zensical) and swap the result into
     ``site_dir``.
@@ -64,23 +73,21 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, engine
     try:
         if engine == "zensical":
             problems.extend(build_with_zensical(mkdocs_yml, work, strict=strict))
-            if problems.has_errors(strict=strict):
-                return problems
-            swap_into_place(work, site_dir)
-            work = None
-            return problems
-        with _collect_mkdocs_warnings() as collected:
-            try:
-                config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
-                build(config)
-            except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
-                problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
-                                   code="mkdocs-failed",
-                                   hint="fix the problems above; the previous site was left untouched"))
-        for record in collected.records:
-            diagnostic = _record_to_diagnostic(record, mkdocs_yml)
-            if diagnostic:
-                problems.add(diagnostic)
+        else:
+            with _collect_mkdocs_warnings() as collected:
+                try:
+                    config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+                    build(config)
+                except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
+                    problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
+                                       code="mkdocs-failed",
+                                       hint="fix the problems above; the previous site was left untouched"))
+            for record in collected.records:
+                diagnostic = _record_to_diagnostic(record, mkdocs_yml)
+                if diagnostic:
+                    problems.add(diagnostic)
+        if not problems.has_errors(strict=strict) and _search_engine(mkdocs_yml) == "pagefind":
+            problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         if problems.has_errors(strict=strict):
             return problems
         swap_into_place(work, site_dir)

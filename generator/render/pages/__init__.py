@@ -227,6 +227,11 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
                        code="frontmatter-ignored", **plan.meta_positions.where(key),
                        hint=f"remove `{key}`, or mark the source `trusted: true` in the portal's config")
                for key in sorted(plan.meta.keys() - meta.keys())]
+    if not isinstance(meta.get("search", {}), dict):  # Material's search plugin crashed the build on any other value
+        del meta["search"]
+        ignored.append(warning(plan.file, "front matter `search` is ignored: it must be a mapping",
+                               code="frontmatter-invalid", **plan.meta_positions.where("search"),
+                               hint="write `search: {exclude: true}` (or `{boost: 2}`), or remove it"))
     # Every page gets its title in the front matter: the theme then prints it (escaped when written) in the
     # navigation and in <title>, never one MkDocs derives from a file name or heading and Material unescapes.
     meta["title"] = plan.title or _file_title(plan.staged_path)

@@ -1,0 +1,162 @@
+// The header's search box, answered by Pagefind (https://pagefind.app) in Material's result markup.
+// Pagefind's bundle is loaded on the first focus of the box; each query then loads only the index chunks
+// and page fragments it needs. Result text is inserted as text: only <mark> elements are created here.
+const root = document.querySelector("[data-dp-search]");
+const input = root && root.querySelector(".md-search__input");
+const toggle = document.getElementById("__search");
+const meta = root && root.querySelector(".md-search-result__meta");
+const list = root && root.querySelector(".md-search-result__list");
+const SEARCH_ANCHOR = "dp-search-"; // the reference's searchable headings: their ids, minus this, are the operations'
+const STOP_WORDS = new Set((root && root.dataset.dpStopWords || "").split(" ").filter(Boolean));
+const PAGES = 10; // the best pages whose sections are ranked
+const SHOWN = 10;
+let pagefind = null;
+let latest = 0;
+
+function load() {
+  if (!pagefind) {
+    pagefind = import(new URL(root.dataset.dpBundle + "pagefind.js", location.href).href).then(async module => {
+      await module.options({ baseUrl: new URL(root.dataset.dpBase, location.href).pathname, excerptLength: 24 });
+      module.init();
+      return module;
+    }, failure => {
+      pagefind = null; // offline or not indexed: the next keystroke tries again
+      meta.textContent = meta.dataset.dpNone;
+      throw failure;
+    });
+  }
+  return pagefind;
+}
+
+function url(href) {
+  const hash = href.indexOf("#" + SEARCH_ANCHOR);
+  return hash < 0 ? href : href.slice(0, hash + 1) + href.slice(hash + 1 + SEARCH_ANCHOR.length);
+}
+
+function excerpt(html) {
+  // Pagefind's excerpt is text with <mark> around the matches: keep the text and the marks, nothing else.
+  const paragraph = document.createElement("p");
+  const parsed = new DOMParser().parseFromString(`<p>${html}</p>`, "text/html").body.firstChild;
+  for (const node of parsed ? parsed.childNodes : []) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      paragraph.append(mark);
+    } else {
+      paragraph.append(node.textContent);
+    }
+  }
+  return paragraph;
+}
+
+function score(section) {
+  return section.weighted_locations.reduce((sum, location) => sum + location.balanced_score, 0);
+}
+
+function sections(pages) {
+  // Pagefind ranks pages; a reader looks for an operation or a section. Every matching section of the best
+  // pages (an operation's heading on a reference page) is ranked on its own matches, headings weighing most.
+  const found = [];
+  for (const page of pages) {
+    for (const section of page.sub_results) {
+      found.push({ url: url(section.url), title: section.title, excerpt: section.excerpt, score: score(section),
+                   page: section.url === page.url ? null : page.meta.title });
+    }
+    if (!page.sub_results.length) {
+      found.push({ url: page.url, title: page.meta.title, excerpt: page.excerpt, score: 0, page: null });
+    }
+  }
+  return found.sort((a, b) => b.score - a.score).slice(0, SHOWN);
+}
+
+function item(section) {
+  const li = document.createElement("li");
+  li.className = "md-search-result__item";
+  const link = document.createElement("a");
+  link.className = "md-search-result__link";
+  link.href = section.url;
+  link.tabIndex = -1;
+  const article = document.createElement("article");
+  article.className = "md-search-result__article md-typeset";
+  const title = document.createElement("h1");
+  title.textContent = section.title;
+  article.append(title);
+  if (section.page && section.page !== section.title) {
+    const where = document.createElement("nav");
+    where.className = "md-search-result__terms";
+    where.textContent = section.page;
+    article.append(where);
+  }
+  if (section.excerpt) {
+    article.append(excerpt(section.excerpt));
+  }
+  link.append(article);
+  li.append(link);
+  return li;
+}
+
+function terms(text) {
+  // Stop words ("a", "the") match as prefixes of most words and bury what the reader asked for; "get" is kept.
+  const words = text.trim().split(/\s+/);
+  const kept = words.filter(word => !STOP_WORDS.has(word.toLowerCase()));
+  return (kept.length ? kept : words).join(" ");
+}
+
+async function search() {
+  const query = terms(input.value);
+  const ticket = ++latest;
+  const module = await load();
+  const found = query ? await module.debouncedSearch(query, {}, 120) : { results: [] };
+  if (found === null || ticket !== latest) {
+    return; // a later keystroke superseded this query
+  }
+  const pages = await Promise.all(found.results.slice(0, PAGES).map(result => result.data()));
+  if (ticket !== latest) {
+    return;
+  }
+  const count = found.results.length;
+  meta.textContent = count === 0 ? meta.dataset.dpNone
+    : count === 1 ? meta.dataset.dpOne : meta.dataset.dpOther.replace("#", String(count));
+  list.replaceChildren(...sections(pages).map(item));
+}
+
+if (root && input && toggle) {
+  input.addEventListener("focus", () => {
+    toggle.checked = true;
+    load();
+  });
+  input.addEventListener("input", search);
+  toggle.addEventListener("change", () => {
+    if (toggle.checked) {
+      input.focus();
+    }
+  });
+  root.querySelector("form").addEventListener("submit", event => event.preventDefault()); // Enter opens a result
+  root.querySelector("form").addEventListener("reset", () => {
+    input.value = "";
+    search();
+  });
+  document.addEventListener("keydown", event => {
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement
+      || (event.target instanceof HTMLElement && event.target.isContentEditable);
+    const links = [...list.querySelectorAll(".md-search-result__link")];
+    const at = links.indexOf(document.activeElement);
+    if (event.key === "Escape" && toggle.checked) {
+      toggle.checked = false;
+      input.blur();
+    } else if (["/", "s", "f"].includes(event.key) && !toggle.checked && !typing && !event.ctrlKey && !event.metaKey
+               && !event.altKey) {
+      event.preventDefault(); // as Material's own search: these keys open it
+      event.stopImmediatePropagation();
+      toggle.checked = true;
+      input.focus();
+    } else if (toggle.checked && (event.key === "ArrowDown" || event.key === "ArrowUp") && links.length) {
+      event.preventDefault();
+      const next = event.key === "ArrowDown" ? Math.min(at + 1, links.length - 1) : at - 1;
+      (next < 0 ? input : links[next]).focus();
+    } else if (toggle.checked && event.key === "Enter" && document.activeElement === input && links.length) {
+      event.preventDefault();
+      links[0].click();
+    }
+  }, true);
+}

@@ -1,0 +1,81 @@
+"""Search that scales: Pagefind's chunked index, loaded a piece at a time, finding operations on their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.cli import main
+from tests.helpers import CHROMIUM, copy_example, serve_folder
+
+
+def _build_example(root: Path, **settings) -> Path:
+    config = copy_example(root)
+    data = yaml.safe_load(config.read_text().replace("!!python/name:", ""))
+    data["plugins"][1]["devportal"].update(settings)
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["build", "-f", str(config)]) == 0
+    return config.parent / "site"
+
+
+def test_pagefind_indexes_the_site_and_materials_unused_index_is_not_published(tmp_path):
+    site = _build_example(tmp_path / "pagefind")
+    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "pagefind" / "pagefind-entry.json").is_file()
+    assert not (site / "search" / "search_index.json").exists()
+    page = (site / "payments" / "api" / "payments" / "modifications" / "index.html").read_text()
+    # The searchable headings do not double the operation's id (its anchor still lands on the operation).
+    assert page.count('id="operation/refundPayment"') == 1 and 'id="dp-search-operation/refundPayment"' in page
+    assert 'name="search"' not in page  # Material's script neither mounts its search nor downloads its index
+
+
+def test_lunr_keeps_materials_search(tmp_path):
+    site = _build_example(tmp_path / "lunr", search="lunr")
+    assert (site / "search" / "search_index.json").is_file() and not (site / "pagefind").exists()
+    page = (site / "payments" / "api" / "payments" / "modifications" / "index.html").read_text()
+    assert 'name="search"' in page and "dp-search-" not in page
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    site = _build_example(tmp_path / "pagefind")
+    index_bytes = sum(path.stat().st_size for path in (site / "pagefind").rglob("*") if path.is_file())
+    with serve_folder(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        requests = []
+        page.on("requestfinished", lambda request: requests.append(request))
+        page.goto(f"{base}/login/docs/quick-start/", wait_until="load")
+        box = page.locator("input.md-search__input")
+        box.click()
+        box.type("POST /payments/{reference}/refunds", delay=10)
+        first = page.locator(".md-search-result__list a.md-search-result__link").first
+        first.wait_for(state="visible", timeout=20_000)
+        page.wait_for_timeout(800)  # the last keystroke's answer
+        assert first.get_attribute("href").endswith("/payments/api/payments/modifications/#operation/refundPayment")
+        searched = [r for r in requests if "/pagefind/" in r.url or "/search/" in r.url]
+        assert searched and not [r.url for r in searched if "search_index" in r.url]
+        loaded = sum(r.sizes()["responseBodySize"] for r in searched)
+        assert loaded < index_bytes / 2, (loaded, index_bytes)  # chunks and fragments, not the whole index
+        first.click()
+        page.wait_for_url("**/modifications/#operation/refundPayment")
+        target = page.locator('[id="operation/refundPayment"]')
+        assert target.is_visible() and target.bounding_box()["y"] < 900  # landed on the operation
+        browser.close()
+
+
+def test_a_search_front_matter_that_is_not_a_mapping_is_ignored_with_a_warning_not_a_crash(tmp_path, make_upstream,
+                                                                                           capsys):
+    from tests.helpers import write_portal
+
+    upstream = make_upstream("cards", {"README.md": "---\nsearch: hide me\n---\n# Cards\n\nText.\n"})
+    config = write_portal(tmp_path / "portal", [{"name": "cards", "repo": upstream.url, "pages": ["README.md"]}])
+    assert main(["build", "-f", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert "frontmatter-invalid" in err and "cards/README.md" in err and "2:1" in err, err
+    assert (config.parent / "site" / "cards" / "index.html").is_file()
