@@ -163,19 +163,27 @@ def test_a_failing_zensical_build_keeps_the_last_site(tmp_path, capsys):
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
 def test_search_finds_guides_and_operations_with_zensical(zensical_site):
-    """Zensical brings its own search (its index and dialog); a reader finds a guide and an operation."""
+    """The portal's search (Pagefind, indexed after the engine built the site) works in Zensical's site too: its
+    search box finds an operation by its method and path, and a guide and a technical update by a word."""
     from playwright.sync_api import sync_playwright
 
+    assert (zensical_site / "pagefind" / "pagefind.js").is_file()
     with sync_playwright() as playwright, serve_folder(zensical_site) as base:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/")
-        page.click(".md-search__button")
-        page.keyboard.type("refund")
-        # The results are in the shadow DOM of the dialog Zensical adds to <body>; Playwright's locators
-        # pierce it. The home page lists the technical updates too, so only the dialog is searched.
-        dialog = page.locator("body > div.focus-visible")
-        dialog.get_by_text("Refund a payment", exact=False).first.wait_for(timeout=10_000)  # an operation
-        assert dialog.get_by_text("Safe retries for refunds", exact=False).count() > 0  # a technical update
-        assert dialog.get_by_text("Quick start", exact=False).count() > 0  # a guide
+        page.goto(f"{base}/login/docs/quick-start/")
+        results = page.locator(".md-search-result__list a.md-search-result__link")
+        found = {}
+        for query in ("POST /payments/{reference}/refunds", "refunds"):
+            box = page.locator("input.md-search__input")
+            box.click()
+            box.fill("")
+            box.type(query, delay=10)
+            results.first.wait_for(state="visible", timeout=20_000)
+            page.wait_for_timeout(800)  # the last keystroke's answer
+            found[query] = [link.get_attribute("href") for link in results.all()]
+            page.keyboard.press("Escape")
+        assert found["POST /payments/{reference}/refunds"][0].endswith("modifications/#operation/refundPayment")
+        assert any("/payments/docs/" in href for href in found["refunds"]), found["refunds"]  # a guide
+        assert any("/updates/" in href for href in found["refunds"]), found["refunds"]  # a technical update
         browser.close()
