@@ -195,8 +195,19 @@ def test_deprecated_operations_and_parameters_are_marked_in_every_layout(version
 
 
 def test_old_versions_pages_weigh_less_in_search(versioned_portal):
+    """Pagefind (the default search): an older version's pages carry a `search_weight` the search box multiplies
+    their matches by. Material's lunr search (`search: lunr`): the pages' `search.boost`."""
     config, _ = versioned_portal
-    index = json.loads((config.parent / "site/search/search_index.json").read_text())
+    site = config.parent / "site"
+    old = (site / "orders/api/openapi/1/orders/index.html").read_text(encoding="utf-8")
+    current = (site / "orders/api/openapi/orders/index.html").read_text(encoding="utf-8")
+    assert 'data-pagefind-meta="search_weight:0.2"' in old and "search_weight" not in current
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    lunr = yaml.safe_load(config.read_text())
+    lunr["plugins"][1]["devportal"]["search"] = "lunr"
+    config.write_text(yaml.safe_dump(lunr, sort_keys=False))
+    assert _build(config) == 0
+    index = json.loads((site / "search/search_index.json").read_text())
     boosts = {doc["location"].split("#")[0]: doc.get("boost") for doc in index["docs"]}
     assert boosts["orders/api/openapi/orders/"] == 3 and boosts["orders/api/openapi/1/orders/"] == 0.2
     assert "orders/api/openapi/1/all/" not in boosts
@@ -365,3 +376,24 @@ def test_the_example_changelog_shows_a_breaking_and_a_non_breaking_release_from_
         assert "2.0" in (example_site / "payments/api/payments" / feed).read_text(encoding="utf-8")
     archive = (example_site / "updates/index.html").read_text(encoding="utf-8")
     assert "Payments API 2.0: breaking changes" in archive
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_a_search_shows_the_current_version_of_an_operation_first(example_in_browser):
+    """`listPayments` is in versions 1.1 and 2.0 of the example's Payments API: the current one comes first."""
+    chromium, base = example_in_browser
+    page = chromium.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{base}/payments/", wait_until="load")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.type("listPayments", delay=10)
+    results = page.locator(".md-search-result__list a.md-search-result__link")
+    results.first.wait_for(state="visible", timeout=20_000)
+    page.wait_for_timeout(800)  # the last keystroke's answer
+    hrefs = [link.get_attribute("href") for link in results.all()]
+    page.close()
+    operations = [href for href in hrefs if href.endswith("#operation/listPayments")]
+    assert len(operations) >= 2 and "/payments/api/payments/payments/" in operations[0], hrefs
+    assert "/1.1/" in operations[1], hrefs

@@ -58,8 +58,11 @@ function sections(pages) {
   // pages (an operation's heading on a reference page) is ranked on its own matches, headings weighing most.
   const found = [];
   for (const page of pages) {
+    // An older API version's pages weigh less (`search_weight` meta): the current version comes first.
+    const weight = Number(page.meta.search_weight || 1);
     for (const section of page.sub_results) {
-      found.push({ url: url(section.url), title: section.title, excerpt: section.excerpt, score: score(section),
+      found.push({ url: url(section.url), title: section.title, excerpt: section.excerpt,
+                   score: score(section) * weight,
                    page: section.url === page.url ? null : page.meta.title });
     }
     if (!page.sub_results.length) {

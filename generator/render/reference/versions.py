@@ -102,6 +102,7 @@ def write_version_bars(api: VersionedApi, fragments_dir: Path, *, use_directory_
                         targets.setdefault(anchor, {})[other.name] = _href(
                             here, page_url(found[0], use_directory_urls=use_directory_urls), found[1])
             html = template.render(version=version, links=links, targets=targets, current=api.current,
+                                   old_version_weight=OLD_VERSION_SEARCH["boost"],
                                    current_href=_href(here, api.current.url(use_directory_urls)),
                                    policy_href=_href(here, page_url(policy_page, use_directory_urls=use_directory_urls))
                                    if policy_page else None)
