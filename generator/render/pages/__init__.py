@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
 from generator.positions import Positions
-from generator.render.pages import docusaurus
+from generator.render.pages import docusaurus, gfm
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
@@ -156,6 +156,7 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
 
     body = docusaurus.inline_partials(body, load, max_chars=plan.source_limits.page_bytes, refused=refused)
     body = _api_schema_links(body, plan, index)
+    body = gfm.to_python_markdown(body)  # GitHub's structure, as Python-Markdown reads it
     body = docusaurus.strip_jsx(body)
     body = docusaurus.convert_blocks(body)
     body = docusaurus.normalize_fences(body)

@@ -36,7 +36,7 @@ ATTRIBUTES = {
     "source": {"src", "srcset", "type", "media"},
     "video": {"src", "controls", "width", "height", "poster"},
     "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
-    "details": {"open"}, "ol": {"start", "type"},
+    "details": {"open", "markdown"}, "div": {"markdown"}, "ol": {"start", "type"},  # markdown: md_in_html
 }
 #: URL schemes a link or embed may use; relative URLs (no scheme) are always allowed.
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
