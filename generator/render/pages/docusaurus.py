@@ -75,7 +75,9 @@ def inline_partials(text: str, load: Callable[[str], str | None], *, max_chars: 
                 refused.append(path)
             continue
         text = use.sub(lambda _m, c=content: c.strip("\n"), text)
-    return ANY_IMPORT.sub(_blank_out_line, text)
+    lines = text.split("\n")  # an `import` line in a code block is code (a README's JavaScript sample)
+    return "\n".join(line if in_code else ANY_IMPORT.sub(_blank_out_line, line)
+                     for line, in_code in zip(lines, fenced_lines(lines), strict=True))
 
 
 def _blank_out_line(match: re.Match) -> str:

@@ -37,6 +37,11 @@ LIST_MARKER = re.compile(r"^(?P<indent>[ ]*)(?P<marker>[-+*]|\d{1,9}[.)])(?P<spa
 SINGLE_TILDE = re.compile(r"(?<![~\w\\/])~(?=[^\s~])(?P<text>[^~\n]*?[^\s~\\])~(?![~\w])")
 URL = re.compile(r"https?://\S+|\]\([^)\n]*\)|<[^>\n]*>")
 
+#: The blocks a page is a sequence of (what sits inside a table or a list item's marker is not).
+KINDS = {"paragraph", "heading", "bullet_list", "ordered_list", "blockquote", "fence", "code_block", "html_block",
+         "table", "hr"}
+BLOCKS = {f"{kind}_open" for kind in KINDS} | {"fence", "code_block", "html_block", "hr"}
+
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
@@ -70,6 +75,7 @@ class _Edits:
             if number in self.structure:
                 line = self.structure[number](line)
             out.append(line)
+        out.extend(self.before.get(len(self.lines), []))  # closing what the page left open
         return "\n".join(out)
 
 
@@ -169,17 +175,19 @@ def _rewrite_blocks(text: str) -> str:
     closed: dict[int, Token] = {}  # level → the last block closed at that level
     for index, token in enumerate(tokens):
         parent = parents[-1] if parents else None
-        if token.block and token.map and token.nesting >= 0 and token.type != "list_item_open":
+        if token.type in BLOCKS and token.map:
             quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
             _separate(token, closed.get(token.level), parent, ">" * quotes, edits)
+        if token.type in ("fence", "html_block", "table_open") and token.map:
+            _blank_after(token.map[1], edits)
         if token.type == "blockquote_open" and token.map and parent is None:
             _alert(tokens, index, edits)
         elif token.type == "inline" and token.map and parent is not None:
             _inline(token, parent, edits)
         elif token.type == "html_block" and token.map:
             _markdown_in_html(token, edits)
-        elif token.type == "fence" and token.map and token.info.strip().lower() == "math":
-            _math_fence(token, edits)
+        elif token.type == "fence" and token.map:
+            _fence(token, edits)
         if token.nesting == 1:
             parents.append(token)
             for level in [level for level in closed if level > token.level]:
@@ -199,7 +207,7 @@ def _separate(token: Token, previous: Token | None, parent: Token | None, contai
     between blocks GitHub lets touch (a list, fence or table right after a paragraph, text right after a
     fence), and an empty comment between two lists or two blockquotes (Python-Markdown joins them across
     blank lines, and a bullet list with an ordered list right after it)."""
-    if previous is None or previous.meta.get("end") is None:
+    if previous is None or previous.meta.get("end") is None or previous.type.removesuffix("_close") not in KINDS:
         return
     start = token.map[0]
     touching = previous.meta["end"] == start
@@ -212,6 +220,15 @@ def _separate(token: Token, previous: Token | None, parent: Token | None, contai
         return
     if touching and not (in_item and token.type in ("bullet_list_open", "ordered_list_open")):
         edits.before.setdefault(start, []).append(container)
+
+
+def _blank_after(end: int, edits: _Edits) -> None:
+    """A blank line after a fence, an HTML block or a table when the next line has text (the next list item,
+    a paragraph of the enclosing item): Python-Markdown would read that line into the block's paragraph."""
+    if end < len(edits.lines) and edits.lines[end].strip(" >"):
+        prefix = re.match(r"^(?:\s*>)*", edits.lines[end]).group(0).strip()
+        if prefix not in edits.before.get(end, []):
+            edits.before.setdefault(end, []).append(prefix)
 
 
 def _alert(tokens: list[Token], index: int, edits: _Edits) -> None:
@@ -266,16 +283,25 @@ def _strike(line: str, spans: list[tuple[int, int]]) -> str:
     return line
 
 
-def _math_fence(token: Token, edits: _Edits) -> None:
-    """GitHub's ```` ```math ```` block → arithmatex's ``$$`` block (the fences' indentation kept)."""
+def _fence(token: Token, edits: _Edits) -> None:
+    """A fence closed as CommonMark closes it: by a longer fence (```` ```` ```` after ```` ``` ````) or by the end
+    of its container, made the closing fence Python-Markdown's superfences expects (the same as the opening
+    one). GitHub's ```` ```math ```` block becomes arithmatex's ``$$`` block."""
     start, end = token.map
-    closing = end - 1 if end - 1 > start and edits.lines[end - 1].strip().startswith(token.markup) else None
-    for number in (start, closing):
-        if number is not None:
-            edits.inline.setdefault(number, []).append(
-                lambda line: re.sub(r"^(\s*(?:>\s?)*)(`{3,}|~{3,}).*$", r"\1$$", line))
-    if closing is None:
-        edits.before.setdefault(end, []).append("$$")
+    math = token.info.strip().lower() == "math"
+    last = edits.lines[end - 1] if end - 1 > start else ""
+    closing = end - 1 if end - 1 > start and re.match(rf"^\s*(?:>\s?)*{re.escape(token.markup[0])}{{3,}}\s*$", last) \
+        else None
+    opening_prefix = re.match(r"^\s*(?:>\s?)*\s*", edits.lines[start]).group(0)
+    if math:
+        edits.inline.setdefault(start, []).append(
+            lambda line: re.sub(r"^(\s*(?:>\s?)*\s*)(`{3,}|~{3,}).*$", r"\1$$", line))
+    if closing is not None:
+        marker = "$$" if math else token.markup
+        edits.inline.setdefault(closing, []).append(
+            lambda line: re.sub(r"^(\s*(?:>\s?)*\s*)(`{3,}|~{3,})\s*$", lambda m: m.group(1) + marker, line))
+    else:
+        edits.before.setdefault(end, []).append(opening_prefix + ("$$" if math else token.markup))
 
 
 def _markdown_in_html(token: Token, edits: _Edits) -> None:
