@@ -35,6 +35,8 @@ QUOTE_PREFIX = re.compile(r"^[ ]{0,3}>[ ]?")
 LIST_MARKER = re.compile(r"^(?P<indent>[ ]*)(?P<marker>[-+*]|\d{1,9}[.)])(?P<space>[ \t]*)")
 #: ``~text~``: GitHub's single-tilde strikethrough (Python-Markdown's tilde extension needs two).
 SINGLE_TILDE = re.compile(r"(?<![~\w\\/])~(?=[^\s~])(?P<text>[^~\n]*?[^\s~\\])~(?![~\w])")
+#: What pymdownx.arithmatex reads as inline math.
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])(?:\\.|[^\\$\n])+?(?<=[^\s\\])\$(?!\$)")
 URL = re.compile(r"https?://\S+|\]\([^)\n]*\)|<[^>\n]*>")
 
 #: The blocks a page is a sequence of (what sits inside a table or a list item's marker is not).
@@ -173,13 +175,20 @@ def _rewrite_blocks(text: str) -> str:
     edits = _Edits(text.split("\n"))
     parents: list[Token] = []
     closed: dict[int, Token] = {}  # level → the last block closed at that level
+    nested_ends: set[int] = set()  # lines where a list nested in a list item ended
     for index, token in enumerate(tokens):
         parent = parents[-1] if parents else None
         if token.type in BLOCKS and token.map:
             quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
             _separate(token, closed.get(token.level), parent, ">" * quotes, edits)
+        if token.type == "list_item_open" and token.map and token.map[0] in nested_ends \
+                and edits.lines[token.map[0] - 1].strip(" >"):
+            # an item right after the end of a list nested in the item before: Python-Markdown would read it
+            # into that nested list
+            quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
+            edits.before.setdefault(token.map[0], []).append(">" * quotes)
         if token.type in ("fence", "html_block", "table_open") and token.map:
-            _blank_after(token.map[1], edits)
+            _blank_after(token.map[1], sum(1 for opened in parents if opened.type == "blockquote_open"), edits)
         if token.type == "blockquote_open" and token.map and parent is None:
             _alert(tokens, index, edits)
         elif token.type == "inline" and token.map and parent is not None:
@@ -195,6 +204,9 @@ def _rewrite_blocks(text: str) -> str:
         elif token.nesting == -1:
             opened = parents.pop()
             token.meta["end"] = opened.map[1] if opened.map else None
+            if token.type in ("bullet_list_close", "ordered_list_close") and parents \
+                    and parents[-1].type == "list_item_open" and opened.map:
+                nested_ends.add(opened.map[1])
             closed[token.level] = token
         elif token.block:
             token.meta["end"] = token.map[1] if token.map else None
@@ -222,11 +234,11 @@ def _separate(token: Token, previous: Token | None, parent: Token | None, contai
         edits.before.setdefault(start, []).append(container)
 
 
-def _blank_after(end: int, edits: _Edits) -> None:
+def _blank_after(end: int, quotes: int, edits: _Edits) -> None:
     """A blank line after a fence, an HTML block or a table when the next line has text (the next list item,
     a paragraph of the enclosing item): Python-Markdown would read that line into the block's paragraph."""
     if end < len(edits.lines) and edits.lines[end].strip(" >"):
-        prefix = re.match(r"^(?:\s*>)*", edits.lines[end]).group(0).strip()
+        prefix = ">" * min(quotes, re.match(r"^(?:\s*>)*", edits.lines[end]).group(0).count(">"))
         if prefix not in edits.before.get(end, []):
             edits.before.setdefault(end, []).append(prefix)
 
@@ -266,6 +278,11 @@ def _inline(token: Token, parent: Token, edits: _Edits) -> None:
             spans = [m.span("text") for m in SINGLE_TILDE.finditer(URL.sub(lambda m: " " * len(m.group(0)), masked))]
             if spans:
                 edits.inline.setdefault(number, []).append(lambda line, s=spans: _strike(line, s))
+        if "$" in masked:
+            starts = [m.start() for m in INLINE_MATH.finditer(masked) if re.match(r"\w", masked[m.end():m.end() + 1])]
+            if starts:  # `$x$y` is not math on GitHub (a letter after the closing dollar): escape the opening one
+                edits.inline.setdefault(number, []).append(
+                    lambda line, at=starts: "".join(("\\" if i in at else "") + c for i, c in enumerate(line)))
         if parent.type == "paragraph_open" and offset < len(mask) - 1:
             trailing = len(masked) - len(masked.rstrip("\\"))
             if trailing % 2 == 1:
