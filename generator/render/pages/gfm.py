@@ -175,18 +175,13 @@ def _rewrite_blocks(text: str) -> str:
     edits = _Edits(text.split("\n"))
     parents: list[Token] = []
     closed: dict[int, Token] = {}  # level → the last block closed at that level
-    nested_ends: set[int] = set()  # lines where a list nested in a list item ended
     for index, token in enumerate(tokens):
         parent = parents[-1] if parents else None
         if token.type in BLOCKS and token.map:
             quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
             _separate(token, closed.get(token.level), parent, ">" * quotes, edits)
-        if token.type == "list_item_open" and token.map and token.map[0] in nested_ends \
-                and edits.lines[token.map[0] - 1].strip(" >"):
-            # an item right after the end of a list nested in the item before: Python-Markdown would read it
-            # into that nested list
-            quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
-            edits.before.setdefault(token.map[0], []).append(">" * quotes)
+        if token.type == "list_item_open" and token.map:
+            _separate_item(token, closed.get(token.level), parents, edits)
         if token.type in ("fence", "html_block", "table_open") and token.map:
             _blank_after(token.map[1], sum(1 for opened in parents if opened.type == "blockquote_open"), edits)
         if token.type == "blockquote_open" and token.map and parent is None:
@@ -204,9 +199,7 @@ def _rewrite_blocks(text: str) -> str:
         elif token.nesting == -1:
             opened = parents.pop()
             token.meta["end"] = opened.map[1] if opened.map else None
-            if token.type in ("bullet_list_close", "ordered_list_close") and parents \
-                    and parents[-1].type == "list_item_open" and opened.map:
-                nested_ends.add(opened.map[1])
+            token.meta["start"] = opened.map[0] if opened.map else None
             closed[token.level] = token
         elif token.block:
             token.meta["end"] = token.map[1] if token.map else None
@@ -232,6 +225,19 @@ def _separate(token: Token, previous: Token | None, parent: Token | None, contai
         return
     if touching and not (in_item and token.type in ("bullet_list_open", "ordered_list_open")):
         edits.before.setdefault(start, []).append(container)
+
+
+def _separate_item(item: Token, previous: Token | None, parents: list[Token], edits: _Edits) -> None:
+    """A blank line before a list item that follows an item with a blank line in it (a second paragraph, a
+    nested list or a fence after a blank line): Python-Markdown would read the new item into the last block
+    of the previous one."""
+    start = item.map[0]
+    if previous is None or previous.type != "list_item_close" or previous.meta.get("start") is None \
+            or not edits.lines[start - 1].strip(" >"):
+        return
+    if any(not line.strip(" >") for line in edits.lines[previous.meta["start"]:start]):
+        quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
+        edits.before.setdefault(start, []).append(">" * quotes)
 
 
 def _blank_after(end: int, quotes: int, edits: _Edits) -> None:
@@ -307,8 +313,8 @@ def _fence(token: Token, edits: _Edits) -> None:
     start, end = token.map
     math = token.info.strip().lower() == "math"
     last = edits.lines[end - 1] if end - 1 > start else ""
-    closing = end - 1 if end - 1 > start and re.match(rf"^\s*(?:>\s?)*{re.escape(token.markup[0])}{{3,}}\s*$", last) \
-        else None
+    fence_line = rf"^\s*(?:>\s?)*\s*{re.escape(token.markup[0])}{{3,}}\s*$"
+    closing = end - 1 if end - 1 > start and re.match(fence_line, last) else None
     opening_prefix = re.match(r"^\s*(?:>\s?)*\s*", edits.lines[start]).group(0)
     if math:
         edits.inline.setdefault(start, []).append(
@@ -316,7 +322,7 @@ def _fence(token: Token, edits: _Edits) -> None:
     if closing is not None:
         marker = "$$" if math else token.markup
         edits.inline.setdefault(closing, []).append(
-            lambda line: re.sub(r"^(\s*(?:>\s?)*\s*)(`{3,}|~{3,})\s*$", lambda m: m.group(1) + marker, line))
+            lambda _line: opening_prefix + marker)  # indented as the opening fence, as superfences needs
     else:
         edits.before.setdefault(end, []).append(opening_prefix + ("$$" if math else token.markup))
 
