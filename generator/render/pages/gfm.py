@@ -132,8 +132,6 @@ def _reindent_lists(text: str) -> str:
             after = body[marker.end():]
             item.content = marker.end("marker") + (space if 1 <= space <= 4 and after else 1)
             symbol = marker.group("marker")
-            if symbol.endswith(")"):
-                symbol = symbol[:-1] + "."
             out[number] = prefix + " " * (4 * item.depth) + symbol + " " + (after if space <= 4
                                                                              else " " * (space - 1) + after)
             continue
@@ -182,6 +180,9 @@ def _rewrite_blocks(text: str) -> str:
             _separate(token, closed.get(token.level), parent, ">" * quotes, edits)
         if token.type == "list_item_open" and token.map:
             _separate_item(token, closed.get(token.level), parents, edits)
+            if token.markup == ")":  # Python-Markdown knows `1.` only (the lists are told apart already)
+                edits.inline.setdefault(token.map[0], []).append(
+                    lambda line: re.sub(r"^((?:\s*>)*\s*\d{1,9})\)", r"\1.", line, count=1))
         if token.type in ("fence", "html_block", "table_open") and token.map:
             _blank_after(token.map[1], sum(1 for opened in parents if opened.type == "blockquote_open"), edits)
         if token.type == "blockquote_open" and token.map and parent is None:
@@ -235,7 +236,9 @@ def _separate_item(item: Token, previous: Token | None, parents: list[Token], ed
     if previous is None or previous.type != "list_item_close" or previous.meta.get("start") is None \
             or not edits.lines[start - 1].strip(" >"):
         return
-    if any(not line.strip(" >") for line in edits.lines[previous.meta["start"]:start]):
+    first = previous.meta["start"]
+    if any(not line.strip(" >") for line in edits.lines[first:start]) \
+            or any(edits.before.get(number) for number in range(first + 1, start)):  # blank lines put in
         quotes = sum(1 for opened in parents if opened.type == "blockquote_open")
         edits.before.setdefault(start, []).append(">" * quotes)
 
