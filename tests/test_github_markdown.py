@@ -85,6 +85,18 @@ PAGES = {
 
         </details>
         """,
+    "html.md": """\
+        # HTML and code
+
+        <table align="center"><tr width="50%"><td align="center" width="50%">
+        <b>Sponsor</b> one
+        </td><td align="center">Sponsor two</td></tr></table>
+
+        ```js
+        import express from 'express'
+        const app = express()
+        ```
+        """,
     "inline.md": """\
         # Inline
 
@@ -209,6 +221,14 @@ def test_emoji_math_breaks_strikethrough_table_pipes_and_jsonc_render_as_on_gith
     assert article.xpath(".//td/code/text()") == ["a | b"]
     comments = article.xpath(".//div[@class='highlight']//span[@class='c1']/text()")  # Pygments' comment
     assert comments == ["// a comment"]
+    _same_as_github(built, source)
+
+
+def test_raw_html_tables_keep_their_cells_and_code_keeps_its_import_lines(github_site):
+    article, built, source = _page(github_site, "html")
+    assert [td.text_content().strip() for td in article.xpath(".//table//td")] == ["Sponsor one", "Sponsor two"]
+    assert article.xpath(".//td/@align") == ["center", "center"]
+    assert "import express from 'express'" in article.xpath(".//pre")[0].text_content()
     _same_as_github(built, source)
 
 
