@@ -3,7 +3,7 @@
 Python-Markdown is not CommonMark: nested list content must be indented by four spaces, a list, a fence
 or a table must follow a blank line, two blockquotes separated by a blank line merge, a ``\\`` at a line's
 end is no break, ``~x~`` is not struck through, ``> [!NOTE]`` is a quote. Each page is parsed with
-markdown-it-py (CommonMark plus GFM tables and strikethrough, the parser MyST uses); its block tokens and
+markdown-it-py (CommonMark plus GFM tables, the parser MyST uses); its block tokens and
 their line ranges say what GitHub sees, and the lines are rewritten so Python-Markdown (with the
 extensions in ``generator.stage.mkdocs_yml.REQUIRED_EXTENSIONS``) builds the same structure. Only
 indentation, blank lines and a few markers change: the text of every line stays as written.
@@ -32,6 +32,7 @@ ALERTS = {"note": ("note", "Note"), "tip": ("tip", "Tip"), "important": ("import
           "warning": ("warning", "Warning"), "caution": ("caution", "Caution")}
 ALERT_MARK = re.compile(r"^\[!(?P<kind>NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.IGNORECASE)
 QUOTE_PREFIX = re.compile(r"^[ ]{0,3}>[ ]?")
+LIST_LINE = re.compile(r"^[ \t>]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)  # a page may have a list
 LIST_MARKER = re.compile(r"^(?P<indent>[ ]*)(?P<marker>[-+*]|\d{1,9}[.)])(?P<space>[ \t]*)")
 #: ``~text~``: GitHub's single-tilde strikethrough (Python-Markdown's tilde extension needs two).
 SINGLE_TILDE = re.compile(r"(?<![~\w\\/])~(?=[^\s~])(?P<text>[^~\n]*?[^\s~\\])~(?![~\w])")
@@ -44,13 +45,14 @@ KINDS = {"paragraph", "heading", "bullet_list", "ordered_list", "blockquote", "f
          "table", "hr"}
 BLOCKS = {f"{kind}_open" for kind in KINDS} | {"fence", "code_block", "html_block", "hr"}
 
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+#: Block structure only: inline content is read from the lines (with code masked), never parsed.
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
 
 
 def to_python_markdown(text: str) -> str:
     """``text`` (GitHub-flavoured Markdown) rewritten so Python-Markdown renders GitHub's structure."""
-    text = _reindent_lists(text)
-    return _rewrite_blocks(text)
+    text, tokens = _reindent_lists(text)
+    return _rewrite_blocks(text, tokens)
 
 
 def install_assets(docs_dir: Path) -> None:
@@ -96,8 +98,11 @@ class _Item:
     content: int = 0  # the content's column in the source (after the container prefix)
 
 
-def _reindent_lists(text: str) -> str:
-    """Nested list content at four spaces a level, as Python-Markdown reads it (GitHub accepts two)."""
+def _reindent_lists(text: str) -> tuple[str, list[Token] | None]:
+    """Nested list content at four spaces a level, as Python-Markdown reads it (GitHub accepts two); with the
+    tokens of the text when it did not change (parsing is most of the cost)."""
+    if not LIST_LINE.search(text):
+        return text, None
     tokens = _PARSER.parse(text)
     lines = text.split("\n")
     items: list[_Item] = []
@@ -115,7 +120,7 @@ def _reindent_lists(text: str) -> str:
                                                     "blockquote_close"):
             stack.pop()
     if not items:
-        return text
+        return text, tokens
     owner: dict[int, _Item] = {}
     for item in items:  # inner items come later and overwrite their lines
         for number in range(item.first, min(item.last, len(lines))):
@@ -141,7 +146,7 @@ def _reindent_lists(text: str) -> str:
         indent = len(body) - len(body.lstrip(" "))
         kept = body[item.content:] if indent >= item.content else body.lstrip(" ")
         out[number] = prefix + " " * (4 * (item.depth + 1)) + kept
-    return "\n".join(out)
+    return ("\n".join(out), None) if out != lines else (text, tokens)
 
 
 def _simple_containers(stack: list[str]) -> bool:
@@ -166,10 +171,10 @@ def _split_prefix(line: str, quotes: int) -> tuple[str, str]:
     return prefix, line[len(prefix):]
 
 
-def _rewrite_blocks(text: str) -> str:
+def _rewrite_blocks(text: str, tokens: list[Token] | None = None) -> str:
     """Alerts, separate blockquotes, blank lines before lists/fences/tables, hard breaks, single tildes,
     ``\\|`` in table code, Markdown inside ``<details>``."""
-    tokens = _PARSER.parse(text)
+    tokens = tokens if tokens is not None else _PARSER.parse(text)
     edits = _Edits(text.split("\n"))
     parents: list[Token] = []
     closed: dict[int, Token] = {}  # level → the last block closed at that level
