@@ -293,7 +293,7 @@ def _inline(token: Token, parent: Token, edits: _Edits) -> None:
             if spans:
                 edits.inline.setdefault(number, []).append(lambda line, s=spans: _strike(line, s))
         if "$" in masked:
-            starts = [m.start() for m in INLINE_MATH.finditer(masked) if re.match(r"\w", masked[m.end():m.end() + 1])]
+            starts = {m.start() for m in INLINE_MATH.finditer(masked) if re.match(r"\w", masked[m.end():m.end() + 1])}
             if starts:  # `$x$y` is not math on GitHub (a letter after the closing dollar): escape the opening one
                 edits.inline.setdefault(number, []).append(
                     lambda line, at=starts: "".join(("\\" if i in at else "") + c for i, c in enumerate(line)))
