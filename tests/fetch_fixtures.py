@@ -92,7 +92,7 @@ GITHUB_MARKDOWN = ("fastify@5.12.8", "pino@10.4.0", "commander@15.1.0", "yargs@1
                    "marked@16.4.1", "undici@7.16.0", "nodemon@3.1.10")
 
 
-def github_markdown(limit_per_package: int = 60) -> list[tuple[str, Path]]:
+def github_markdown() -> list[tuple[str, Path]]:
     """(package, folder) of every package of :data:`GITHUB_MARKDOWN`, unpacked once into tests/.fixtures."""
     return [(spec.rsplit("@", 1)[0], npm_package(spec, FIXTURES / "github-markdown" / spec.replace("/", "+")))
             for spec in GITHUB_MARKDOWN]
