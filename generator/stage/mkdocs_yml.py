@@ -51,7 +51,8 @@ REQUIRED_EXTENSIONS: list[Any] = [
     {"pymdownx.emoji": {  # GitHub's shortcodes (:tada:) as the Unicode emoji
         "emoji_index": Tagged("tag:yaml.org,2002:python/name:pymdownx.emoji.gemoji", ""),
         "emoji_generator": Tagged("tag:yaml.org,2002:python/name:pymdownx.emoji.to_alt", "")}},
-    {"pymdownx.arithmatex": {"generic": True}},  # $…$, $$…$$ (and ```math, staged as $$), shown by KaTeX
+    # $…$, $$…$$ (and ```math, staged as $$), shown by KaTeX; GitHub's delimiters only (not \( \) or \[ \])
+    {"pymdownx.arithmatex": {"generic": True, "inline_syntax": ["dollar"], "block_syntax": ["dollar"]}},
     SAFE_ATTRIBUTES,  # no event handler or javascript: URL on what the Markdown generates (attr_list, links)
 ]
 
