@@ -95,8 +95,23 @@ def axe_core() -> Path:
     return npm_package(AXE_CORE, FIXTURES / "axe-core") / "axe.min.js"
 
 
+#: npm packages whose Markdown was written for GitHub (their repos' README and docs/ folder, as GitHub shows
+#: them): the differential test renders them with GitHub's cmark-gfm and through the portal. Pinned versions.
+GITHUB_MARKDOWN = ("fastify@5.12.8", "pino@10.4.0", "commander@15.1.0", "yargs@18.2.0", "express@5.1.0",
+                   "axios@1.12.2", "chalk@5.6.2", "dotenv@17.2.3", "ws@8.18.3", "got@14.4.9", "execa@9.6.0",
+                   "ajv@8.17.1", "semver@7.7.3", "uuid@13.0.0", "debug@4.4.3", "zod@3.25.76", "date-fns@4.1.0",
+                   "marked@16.4.1", "undici@7.16.0", "nodemon@3.1.10")
+
+
+def github_markdown() -> list[tuple[str, Path]]:
+    """(package, folder) of every package of :data:`GITHUB_MARKDOWN`, unpacked once into tests/.fixtures."""
+    return [(spec.rsplit("@", 1)[0], npm_package(spec, FIXTURES / "github-markdown" / spec.replace("/", "+")))
+            for spec in GITHUB_MARKDOWN]
+
+
 if __name__ == "__main__":
     print(oas_examples())
     for release in OCTOKIT_RELEASES:
         print(octokit_openapi(release))
     print(*real_api_specs(), sep="\n")
+    print(*(folder for _, folder in github_markdown()), sep="\n")

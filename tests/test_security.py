@@ -236,7 +236,10 @@ def staged_markdown():
     import markdown
 
     names = [entry if isinstance(entry, str) else next(iter(entry)) for entry in REQUIRED_EXTENSIONS]
-    return markdown.Markdown(extensions=[name for name in names if name != "pymdownx.superfences"])
+    configs = {name: options for entry in REQUIRED_EXTENSIONS if isinstance(entry, dict)
+               for name, options in entry.items() if name not in ("pymdownx.superfences", "pymdownx.emoji")}
+    return markdown.Markdown(extensions=[name for name in names if name != "pymdownx.superfences"],
+                             extension_configs=configs)  # (their Python-object options left at the defaults)
 
 
 def test_text_escapes_once_for_html_and_markdown():
@@ -247,7 +250,7 @@ def test_text_escapes_once_for_html_and_markdown():
         "title": "&lt;i&gt;", "tags": ["a&amp;b"], "n": 1, "m": {"k": "&lt;"}}
     md = staged_markdown()
     for text in ["A & B", "x](javascript:alert(1))", "<img src=x onerror=alert(1)>", "t{: onclick=alert(1) }",
-                 "*not emphasis* `code` | pipe ==mark== ^sup^ ~~del~~ \\ back", "a\n# heading"]:
+                 "*not emphasis* `code` | pipe ==mark== ^sup^ ~~del~~ \\ back", "a\n# heading", "$x$ costs $5"]:
         html = md.reset().convert(f"- [{markdown_text(text)}](page.md)")
         link = re.fullmatch(r'<ul>\n<li><a href="page\.md">(.*)</a></li>\n</ul>', html)
         assert link, html  # one link, to where the template said, with nothing but text inside

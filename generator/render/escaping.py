@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 #: Characters with a meaning in Python-Markdown or the staged extensions (tables' ``|``, attr_list's ``{}``,
 #: caret, tilde and mark's ``^~=``) that it lets a backslash escape; ``<``, ``>`` and ``&`` are HTML-escaped.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=$])")  # $: arithmatex's math
 
 
 def html_text(value: Any) -> str:

@@ -23,7 +23,7 @@ from generator.config import ProjectConfig, SourceConfig, TryItConfig, VersionCo
 from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
-from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, plan_source
+from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, gfm, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import reference_workers, render_api_reference
 from generator.render.reference.render import install_page_template
@@ -95,6 +95,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
     try:
         docs_dir = work / "docs"
         docs_dir.mkdir()
+        gfm.install_assets(docs_dir)  # the alerts' colours, the math renderer
         overrides = _stage_theme_overrides(project, work / "overrides")
         problems = Diagnostics()
         index = SiteIndex()

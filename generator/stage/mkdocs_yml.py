@@ -19,6 +19,7 @@ import yaml
 from generator.config import ProjectConfig, Tagged, TaggedDumper
 from generator.render.archive import UpdatesOutput
 from generator.render.escaping import html_nav
+from generator.render.pages.gfm import ASSETS as MARKDOWN_ASSETS
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 from generator.stage.staged import StagedSource
 
@@ -30,10 +31,12 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "def_list",
     "footnotes",
     "md_in_html",
+    "sane_lists",  # an ordered list keeps its start number and does not join a bullet list before it
     "tables",
     {"toc": {"permalink": True}},
     "pymdownx.details",
-    {"pymdownx.highlight": {"anchor_linenums": True, "guess_lang": False}},
+    {"pymdownx.highlight": {"anchor_linenums": True, "guess_lang": False,
+                            "extend_pygments_lang": [{"name": "jsonc", "lang": "json"}]}},
     "pymdownx.inlinehilite",
     "pymdownx.magiclink",  # bare URLs become links, as on GitHub
     {"pymdownx.superfences": {"custom_fences": [{
@@ -44,6 +47,12 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "pymdownx.caret",
     "pymdownx.mark",
     "pymdownx.tilde",
+    "pymdownx.saneheaders",  # `#tag` at a line's start is text, as on GitHub
+    {"pymdownx.emoji": {  # GitHub's shortcodes (:tada:) as the Unicode emoji
+        "emoji_index": Tagged("tag:yaml.org,2002:python/name:pymdownx.emoji.gemoji", ""),
+        "emoji_generator": Tagged("tag:yaml.org,2002:python/name:pymdownx.emoji.to_alt", "")}},
+    # $…$, $$…$$ (and ```math, staged as $$), shown by KaTeX; GitHub's delimiters only (not \( \) or \[ \])
+    {"pymdownx.arithmatex": {"generic": True, "inline_syntax": ["dollar"], "block_syntax": ["dollar"]}},
     SAFE_ATTRIBUTES,  # no event handler or javascript: URL on what the Markdown generates (attr_list, links)
 ]
 
@@ -141,6 +150,10 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
                                  str(theme.get("language") or "en"))
     css = list(config.get("extra_css") or [])
     scripts = list(config.get("extra_javascript") or [])
+    for asset in MARKDOWN_ASSETS:
+        bucket = css if asset.endswith(".css") else scripts
+        if asset not in bucket:
+            bucket.append(asset)
     for staged in staged_sources:
         for reference in staged.references:
             for asset in reference.assets:

@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
 from generator.positions import Positions
-from generator.render.pages import code_blocks, docusaurus, mdx
+from generator.render.pages import code_blocks, docusaurus, gfm, mdx
 from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.headings import with_heading_ids
 from generator.render.pages.links import LinkContext, rewrite_links
@@ -217,6 +217,7 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
         body = with_heading_ids(body, fenced_lines(body.split("\n")))
     body = _api_schema_links(body, plan, index)
     body = mdx.unwrap_components(body, partial_names)
+    body = gfm.to_python_markdown(body)  # GitHub's structure, as Python-Markdown reads it
     body = docusaurus.strip_jsx(body)
     body = docusaurus.convert_blocks(body)
     body = code_blocks.convert_code_blocks(body)

@@ -36,7 +36,7 @@ ATTRIBUTES = {
     "source": {"src", "srcset", "sizes", "type", "media"},
     "video": {"src", "controls", "width", "height", "poster"},
     "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
-    "details": {"open"}, "ol": {"start", "type"},
+    "details": {"open", "markdown"}, "div": {"markdown"}, "ol": {"start", "type"},  # markdown: md_in_html
 }
 #: URL schemes a link or embed may use; relative URLs (no scheme) are always allowed.
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
@@ -79,14 +79,20 @@ BLOCK_OPEN = re.compile(r"<(script|style|noscript|template)\b[^>]*>", re.IGNOREC
 TAG = re.compile(r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:\s[^<>]*?)?)(?P<self>/?)>")
 IFRAME_SRC = re.compile(r"""\bsrc\s*=\s*["']?(?P<src>[^"'\s>]+)""", re.IGNORECASE)
 VOID = {"br", "hr", "img", "source"}
+TABLE_CONTEXT = {"thead": "<table>{}</table>", "tbody": "<table>{}</table>", "tfoot": "<table>{}</table>",
+                 "tr": "<table><tbody>{}</tbody></table>", "td": "<table><tbody><tr>{}</tr></tbody></table>",
+                 "th": "<table><tbody><tr>{}</tr></tbody></table>"}
 
 
 def _clean_tag(tag: str, name: str) -> str:
     """An allowed opening tag with only safe attributes (nh3 decides what is safe)."""
     probe = tag if name in VOID else f"{tag}</{name}>"
+    if name in TABLE_CONTEXT:  # the HTML parser drops a <tr> or <td> that is not inside a table
+        probe = TABLE_CONTEXT[name].format(probe)
     cleaned = clean_html(probe)
-    end = cleaned.find(">")
-    return cleaned[: end + 1] if cleaned.startswith(f"<{name}") and end >= 0 else ""
+    start = cleaned.find(f"<{name}")
+    end = cleaned.find(">", start)
+    return cleaned[start: end + 1] if start >= 0 and end >= 0 else ""
 
 
 def sanitize_html(text: str) -> str:
