@@ -7,12 +7,14 @@ interrupted build leaves the previous ``site/`` untouched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
-from generator.stage.swap import recover, release, swap_into_place, work_dir
+from generator.stage.dirty import DIRTY_SAFE_PLUGINS, SEARCH_INDEX, OnlyChanged, merge_search_index
+from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
+from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 
 
 class _CollectWarnings(logging.Handler):
@@ -39,45 +41,90 @@ def _collect_mkdocs_warnings() -> Iterator[_CollectWarnings]:
 
 def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagnostic | None:
     message = record.getMessage().strip()
-    if not message or "MkDocs 2.0" in message or "end of life" in message.lower():
+    if not message or "MkDocs 2.0" in message or "end of life" in message.lower() or "'dirty' build" in message:
         return None
     make = error if record.levelno >= logging.ERROR else warning
     return make(str(mkdocs_yml), message.splitlines()[0], code="mkdocs",
                 hint="reported by MkDocs while building the staged tree")
 
 
-def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False) -> Diagnostics:
+def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_file: Path | None = None,
+               log: Callable[[str], None] | None = None) -> Diagnostics:
     """Run the real MkDocs build of ``mkdocs_yml`` and swap the result into ``site_dir``.
 
-    Returns MkDocs' warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
+    With ``state_file`` (see :mod:`generator.stage.site_state`) the build is incremental: an unchanged
+    staged tree reuses the site as it is, a tree where only page bodies changed re-renders only those pages
+    into a hard-linked copy of the last site, and output files whose bytes did not change keep their inode
+    and mtime. Returns MkDocs' warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
-
     problems = Diagnostics()
     site_dir = site_dir.resolve()
     recover(site_dir)  # what a killed build left: restore the last good site, delete its work folders
+    inputs = staged_inputs(mkdocs_yml, site_dir) if state_file else None
+    plan = plan_build(inputs, SiteState.load(state_file), site_dir) if state_file and site_dir.is_dir() else \
+        BuildPlan("full", "no previous site")
+    if log:
+        log(f"site: {'reused' if plan.kind == 'reuse' else plan.kind + ' build'} ({plan.reason})")
+    if plan.kind == "reuse":
+        return problems
     work = work_dir(site_dir)
     try:
-        with _collect_mkdocs_warnings() as collected:
-            try:
-                config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
-                build(config)
-            except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
-                problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
-                                   code="mkdocs-failed",
-                                   hint="fix the problems above; the previous site was left untouched"))
-        for record in collected.records:
+        records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems,
+                                pages=plan.pages if plan.kind == "dirty" else None)
+        if records is None:  # the dirty build could not be completed: build it all
+            release(work)
+            work = work_dir(site_dir)
+            records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems, pages=None)
+        for record in records or []:
             diagnostic = _record_to_diagnostic(record, mkdocs_yml)
             if diagnostic:
                 problems.add(diagnostic)
         if problems.has_errors(strict=strict):
             return problems
+        if site_dir.is_dir():
+            keep_unchanged(work, site_dir)
         swap_into_place(work, site_dir)
         work = None
+        if state_file is not None:
+            try:
+                SiteState(inputs=inputs, site=site_files(site_dir), clean=not problems).save(state_file)
+            except OSError:
+                pass  # the next build is then a full one
         return problems
     finally:
         if work is not None:
             release(work)
 
+
+def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
+                  pages: list[str] | None) -> list[logging.LogRecord] | None:
+    """The one place the staged tree is built (MkDocs; another engine would be chosen here), into ``work``.
+
+    With ``pages`` (docs-relative staged files that changed) only those are rendered, into a hard-linked copy
+    of ``site_dir``; returns None when such a build cannot give the site a full build would (then nothing of
+    ``site_dir`` was touched). Returns what MkDocs logged; a failure is added to ``problems``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    with _collect_mkdocs_warnings() as collected:
+        try:
+            config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+            if pages is None:
+                build(config)
+                return collected.records
+            if set(config.plugins) - DIRTY_SAFE_PLUGINS:
+                return None  # a plugin this module does not know may write files in place
+            only = OnlyChanged(set(pages))
+            config.plugins["devportal/only-changed"] = only
+            rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
+            link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
+            build(config, dirty=True)
+            if not merge_search_index(site_dir / SEARCH_INDEX, work / SEARCH_INDEX, only.urls):
+                return None
+            return collected.records
+        except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
+            problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
+                               code="mkdocs-failed",
+                               hint="fix the problems above; the previous site was left untouched"))
+            return collected.records
