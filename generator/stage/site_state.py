@@ -155,19 +155,24 @@ def plan_build(inputs: StagedInputs, state: SiteState | None, site_dir: Path) ->
         return BuildPlan("full", "no record of a previous build")
     if not state.clean:
         return BuildPlan("full", "the last build had MkDocs warnings")
-    if state.inputs.engine != inputs.engine:
-        return BuildPlan("full", "the configuration, theme or devportal changed")
-    if state.inputs.docs.keys() != inputs.docs.keys() or state.inputs.fragments.keys() != inputs.fragments.keys():
-        return BuildPlan("full", "files were added or removed")
     if site_files(site_dir) != state.site:
         return BuildPlan("full", "the site was changed since the last build")
-    changed, fragments = inputs.changed_since(state.inputs)
-    if any(state.inputs.docs[path][0] != inputs.docs[path][0] for path in changed):
+    return changes(state.inputs, inputs)
+
+
+def changes(old: StagedInputs, new: StagedInputs) -> BuildPlan:
+    """What to rebuild of a site built from ``old`` to make it the site of ``new``."""
+    if old.engine != new.engine:
+        return BuildPlan("full", "the configuration, theme or devportal changed")
+    if old.docs.keys() != new.docs.keys() or old.fragments.keys() != new.fragments.keys():
+        return BuildPlan("full", "files were added or removed")
+    changed, fragments = new.changed_since(old)
+    if any(old.docs[path][0] != new.docs[path][0] for path in changed):
         return BuildPlan("full", "a page's front matter (title, metadata) changed")
     pages = set(changed)
     for fragment in fragments:  # every page of that API reference includes its fragments (and banner)
         prefix = PurePosixPath(fragment).parent.relative_to(FRAGMENTS).as_posix() + "/"
-        pages.update(path for path in inputs.docs if path.startswith(prefix) and path.endswith(".md"))
+        pages.update(path for path in new.docs if path.startswith(prefix) and path.endswith(".md"))
     if not pages:
         return BuildPlan("reuse", "nothing changed")
     return BuildPlan("dirty", f"{len(pages)} file(s) changed", sorted(pages))
