@@ -114,8 +114,9 @@ class ServeSession:
 
     BUILD_LINE = "Building documentation"
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, pid: int) -> None:
         self.base = base
+        self.pid = pid
         self.lines: list[str] = []
 
     def builds(self) -> int:
@@ -159,7 +160,7 @@ def devportal_serve(config: Path, *, env: dict | None = None):
                              "-a", f"127.0.0.1:{port}"], cwd=config.parent, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {}),
                                                                      "PYTHONPATH": str(REPO_ROOT)})
-    session = ServeSession(f"http://127.0.0.1:{port}")
+    session = ServeSession(f"http://127.0.0.1:{port}", proc.pid)
     reader = threading.Thread(target=lambda: session.lines.extend(iter(proc.stdout.readline, "")), daemon=True)
     reader.start()
     try:
