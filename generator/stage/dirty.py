@@ -41,9 +41,11 @@ class OnlyChanged(BasePlugin):
             if file.abs_src_path and Path(file.abs_src_path).is_relative_to(config.docs_dir):
                 modified = file.src_uri in self.changed
                 file.is_modified = (lambda modified=modified: modified)  # this build's answer, not the mtime's
-                if modified and file.is_documentation_page():
-                    self.urls.add(file.url)
         return files
+
+    def on_pre_page(self, page, *, config: MkDocsConfig, files: Files):
+        self.urls.add(page.url)  # as the search index writes it (the home page's is "")
+        return page
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         for file in files.documentation_pages():

@@ -72,6 +72,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
         records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems,
                                 pages=plan.pages if plan.kind == "dirty" else None)
         if records is None:  # the dirty build could not be completed: build it all
+            if log:
+                log("site: full build (a partial build could not give the same site)")
             release(work)
             work = work_dir(site_dir)
             records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems, pages=None)
