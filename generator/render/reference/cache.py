@@ -26,17 +26,24 @@ from generator.render.reference.render import (
     _copy_assets,
     render_api_reference,
 )
+from generator.repo_files import DEFAULT_LIMITS
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_digest(uri: str) -> str | None:
+def _fingerprint(uri: str, size: int | None = None) -> tuple[int, str] | None:
+    """(size, digest) of a file the rendering read; with ``size`` (the recorded one), a file of another size is
+    not read at all (it changed, and it may have grown past every limit)."""
+    path = Path(unquote(urlsplit(uri).path))
     try:
-        return _digest(Path(unquote(urlsplit(uri).path)).read_bytes())
+        actual = path.stat().st_size
+        if size is not None and actual != size:
+            return None
+        return actual, _digest(path.read_bytes())
     except OSError:
         return None
 
@@ -45,7 +52,9 @@ def cached_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_
                          fragments_dir: Path | None = None, **options: Any) -> ApiReference:
     """:func:`render_api_reference` (same arguments), reusing the output of an identical earlier rendering
     kept in ``reference_cache``."""
-    if reference_cache is None or options.get("remote_refs"):
+    limits = options.get("limits") or DEFAULT_LIMITS
+    if reference_cache is None or options.get("remote_refs") or not spec_path.is_file() or \
+            spec_path.stat().st_size > limits.spec_bytes:  # never read a spec the rendering refuses unread
         return render_api_reference(spec_path, docs_dir=docs_dir, url_prefix=url_prefix, fragments_dir=fragments_dir,
                                     **options)
     prefix = url_prefix.strip("/")
@@ -75,7 +84,8 @@ def _restore(entry: Path, outputs: list[tuple[Path, str]]) -> ApiReference | Non
         reference, inputs = pickle.loads((entry / "reference.pickle").read_bytes())  # noqa: S301 - our own cache
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
-    if not isinstance(reference, ApiReference) or any(_file_digest(uri) != digest for uri, digest in inputs.items()):
+    if not isinstance(reference, ApiReference) or \
+            any(_fingerprint(uri, size) != (size, digest) for uri, (size, digest) in inputs.items()):
         return None
     for target, name in outputs:
         if (entry / name).is_dir():
@@ -84,8 +94,8 @@ def _restore(entry: Path, outputs: list[tuple[Path, str]]) -> ApiReference | Non
 
 
 def _store(folder: Path, entry: Path, reference: ApiReference, outputs: list[tuple[Path, str]]) -> None:
-    inputs = {uri: _file_digest(uri) for uri in reference.inputs}
-    if not inputs or any(digest is None for digest in inputs.values()):
+    inputs = {uri: _fingerprint(uri) for uri in reference.inputs}
+    if not inputs or any(fingerprint is None for fingerprint in inputs.values()):
         return  # nothing known about what it read (or it read a remote document): not kept
     temporary = folder / f".{entry.name}.{os.getpid()}"
     try:
