@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
-from tests.helpers import write_portal
+from tests.helpers import REPO_ROOT, write_portal
 
 PAYMENTS = {
     "README.md": "# Payments API\n\nStart with the [guide](docs/guide.md).\n",
@@ -154,3 +159,26 @@ def test_a_site_changed_by_hand_is_built_again_in_full(portal, capsys):
     page.write_text("defaced")
     assert "site: full build (the site was changed since the last build)" in _build(config, capsys)
     assert page.read_bytes() == good
+
+
+def test_a_partial_build_killed_midway_leaves_the_last_site_as_it_was(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    before = {name: (site / name).read_bytes() for name in _files(site)}
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "build", "-f", str(config)], cwd=config.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        # the hard-linked copy of the last site is being filled or rendered into
+        if any(p.is_dir() and any(p.rglob("*.html")) for p in config.parent.glob(".site.building-*")):
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    assert proc.wait(timeout=60) == -signal.SIGKILL, "the build finished before it could be killed"
+    assert {name: (site / name).read_bytes() for name in _files(site)} == before
+    output = _build(config, capsys)
+    assert "site: dirty build (1 file(s) changed)" in output
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
