@@ -24,7 +24,7 @@ from generator.diagnostics import DiagnosticError, Severity
 from generator.pipeline import fetch
 from generator.project_lock import acquire as acquire_build_lock
 from generator.project_lock import release as release_build_lock
-from generator.stage.dirty import OnlyChanged
+from generator.stage.dirty import OnlyChanged, dirty_notice_silenced
 from generator.stage.docs_tree import stage_portal
 from generator.stage.site_state import StagedInputs, changes, staged_inputs
 
@@ -56,9 +56,13 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         self._dirty_serve = False  # `mkdocs serve --dirty`: rebuild only what changed
         self._inputs: StagedInputs | None = None  # what the last build of this serve session was made from
         self._clean_first = False
+        self._silenced = None  # the filter of MkDocs' dirty-build notice, for a dirty serve session
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._dirty_serve = command == "serve" and dirty
+        if self._dirty_serve:  # held for the session, closed in on_shutdown
+            self._silenced = dirty_notice_silenced()
+            self._silenced.__enter__()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         path = Path(config.config_file_path).resolve()
@@ -146,6 +150,9 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         self._release()
 
     def on_shutdown(self) -> None:
+        if self._silenced is not None:
+            self._silenced.__exit__(None, None, None)
+            self._silenced = None
         self._release()
 
     def _release(self) -> None:

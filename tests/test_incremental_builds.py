@@ -63,9 +63,9 @@ def portal(tmp_path, make_upstream, monkeypatch):
     return config, payments, login
 
 
-def _build(config: Path, capsys) -> str:
+def _build(config: Path, capsys, *args: str) -> str:
     capsys.readouterr()
-    assert main(["build", "-f", str(config)]) == 0
+    assert main(["build", "-f", str(config), *args]) == 0
     return capsys.readouterr().err
 
 
@@ -136,6 +136,16 @@ def test_one_spec_changed_renders_only_that_api_reference_and_gives_the_cold_bui
                              for name in rewritten), rewritten
     assert "Issue a token" in (site / "login" / "api" / "login" / "tokens" / "index.html").read_text()
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_strict_rebuild_of_one_changed_page_is_partial_and_succeeds(portal, capsys):
+    config, payments, _ = portal
+    _build(config, capsys, "--strict")
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    output = _build(config, capsys, "--strict")  # MkDocs' notice about dirty builds is no warning here
+    assert "site: dirty build (1 file(s) changed)" in output
+    page = config.parent / "site" / "payments" / "docs" / "refunds" / "index.html"
+    assert "Refunds take five days." in page.read_text()
 
 
 def test_a_changed_title_rebuilds_every_page_and_keeps_unchanged_outputs_as_they_were(portal, capsys, tmp_path):

@@ -11,6 +11,9 @@ their old ones in the last site's index.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -21,6 +24,22 @@ SEARCH_INDEX = "search/search_index.json"
 DIRTY_SAFE_PLUGINS = {"search", "material/search"}
 """Plugins known to write only through MkDocs (never into an existing file) and whose output is a
 function of each page alone, or the search index this module merges."""
+
+
+def _not_the_dirty_notice(record: logging.LogRecord) -> bool:
+    return "'dirty' build" not in record.getMessage()
+
+
+@contextmanager
+def dirty_notice_silenced() -> Iterator[None]:
+    """Drop MkDocs' warning that a dirty build may be inaccurate (this one is not): in strict mode MkDocs
+    would count it and abort the build."""
+    logger = logging.getLogger("mkdocs.commands.build")
+    logger.addFilter(_not_the_dirty_notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_the_dirty_notice)
 
 
 class OnlyChanged(BasePlugin):

@@ -12,7 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
-from generator.stage.dirty import DIRTY_SAFE_PLUGINS, SEARCH_INDEX, OnlyChanged, merge_search_index
+from generator.stage.dirty import (
+    DIRTY_SAFE_PLUGINS,
+    SEARCH_INDEX,
+    OnlyChanged,
+    dirty_notice_silenced,
+    merge_search_index,
+)
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 
@@ -41,7 +47,7 @@ def _collect_mkdocs_warnings() -> Iterator[_CollectWarnings]:
 
 def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagnostic | None:
     message = record.getMessage().strip()
-    if not message or "MkDocs 2.0" in message or "end of life" in message.lower() or "'dirty' build" in message:
+    if not message or "MkDocs 2.0" in message or "end of life" in message.lower():
         return None
     make = error if record.levelno >= logging.ERROR else warning
     return make(str(mkdocs_yml), message.splitlines()[0], code="mkdocs",
@@ -121,7 +127,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             config.plugins["devportal/only-changed"] = only
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
-            build(config, dirty=True)
+            with dirty_notice_silenced():
+                build(config, dirty=True)
             if not merge_search_index(site_dir / SEARCH_INDEX, work / SEARCH_INDEX, only.urls):
                 return None
             return collected.records
