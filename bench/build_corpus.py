@@ -7,7 +7,9 @@ the baseline measured in the same run:
                no conversion, no API reference: what MkDocs alone costs for the same pages;
 * portal    -- ``devportal build`` of the corpus: fetch (local), convert, API reference, link check, build;
 * rebuild   -- the same again with nothing changed (what CI pays on a no-op merge);
-* stage     -- ``devportal stage`` only (what `check` and Zensical users pay).
+* stage     -- ``devportal stage`` only (what `check` and Zensical users pay);
+* serve     -- under ``devportal serve``, a save of a portal page: wall seconds until it is served, the
+               CPU of its rebuild and the builds it started (one is right).
 
 Usage: python bench/build_corpus.py [--corpus PATH] [--repeat N]
 """
@@ -25,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import measure  # noqa: E402
+from bench.measure import measure, serve_save  # noqa: E402
 from tests.helpers import corpus_sources  # noqa: E402  (one definition of the corpus portal)
 
 
@@ -75,6 +77,9 @@ def main() -> None:
         print(f"{'case':10} {'wall s':>8} {'peak MiB':>9} {'x baseline time':>16} {'x baseline mem':>15}")
         for name, (wall, mem) in results.items():
             print(f"{name:10} {wall:8.2f} {mem:9.0f} {wall / base_wall:16.2f} {mem / base_mem:15.2f}")
+        saved = serve_save(portal_cfg, portal_cfg.parent / "content" / "portal" / "index.md", "")
+        print(f"serve: a save served after {saved.wall:.2f} s wall, {saved.cpu:.2f} s CPU, {saved.builds} build(s) "
+              f"per save (first build {saved.first_build:.1f} s)")
 
 
 if __name__ == "__main__":

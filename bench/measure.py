@@ -8,8 +8,11 @@ a sample).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 _WRAPPER = r'''
@@ -62,3 +65,48 @@ def measure(argv: list[str], cwd: Path) -> tuple[float, float]:
         raise RuntimeError(f"{' '.join(argv[:3])} failed: {proc.stderr[-1500:]}")
     wall, peak = proc.stdout.strip().splitlines()[-1].split()
     return float(wall), float(peak)
+
+
+@dataclass
+class ServedSave:
+    """What one save costs under ``devportal serve``."""
+
+    wall: float  # seconds from the save to the page served with the change
+    cpu: float  # CPU seconds the serve process (and its children) spent meanwhile
+    builds: int  # builds the save started (1 is right)
+    first_build: float  # wall seconds of the first build, before the page could be served
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and of the children it waited for."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def serve_save(config: Path, page: Path, url_path: str, *, timeout: float = 600) -> ServedSave:
+    """Start ``devportal serve`` of ``config``, wait for its first build, then append a sentence to ``page``
+    (a watched file) and time until ``url_path`` serves it, counting the builds the save started."""
+    root = Path(__file__).resolve().parents[1]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from tests.helpers import devportal_serve
+
+    marker = f"Saved at {time.time_ns()}."
+    with devportal_serve(config) as serve:
+        first = serve.wait_for(url_path, lambda text: "</html>" in text, timeout=timeout, interval=0.2)
+        if first is None:
+            raise RuntimeError("devportal serve did not serve the page:\n" + "".join(serve.lines[-20:]))
+        serve.wait_idle(2)
+        builds, cpu = serve.builds(), _process_cpu(serve.pid)
+        original = page.read_text(encoding="utf-8")
+        try:
+            page.write_text(original + f"\n{marker}\n", encoding="utf-8")
+            wall = serve.wait_for(url_path, lambda text: marker in text, timeout=timeout, interval=0.02)
+            if wall is None:
+                raise RuntimeError("the save was not served:\n" + "".join(serve.lines[-20:]))
+            serve.wait_idle(3)  # a second build would start within the watcher's delay
+            return ServedSave(wall=wall, cpu=_process_cpu(serve.pid) - cpu, builds=serve.builds() - builds,
+                              first_build=first)
+        finally:
+            page.write_text(original, encoding="utf-8")

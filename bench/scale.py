@@ -12,6 +12,8 @@ size from bench/specgen.py). For each size it prints, CPU seconds (of every chil
 * the search: its index on disk, the time from opening a page in chromium to the first search result and
   the bytes of index downloaded until then, and whether an operation is in the first three results when
   searched by its summary, its operationId and its method and path (``--search lunr``: Material's search);
+* under ``devportal serve``, a save of a portal page: wall seconds until it is served, the CPU of its
+  rebuild, and how many builds it started;
 
 then the ratios of each figure against the first size, beside the content ratio, so linearity shows.
 A size whose steps would not fit in ``--budget`` seconds (predicted from the previous size) is skipped
@@ -44,6 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import serve_save  # noqa: E402
 from bench.specgen import generate_spec  # noqa: E402
 from generator.stage.zensical_engine import zensical_version  # noqa: E402
 from tests.helpers import serve_folder  # noqa: E402
@@ -425,6 +428,9 @@ FIGURES = [  # key, label, unit
     ("spec_wall_ratio", "rebuild, one spec changed / cold, wall", "x"),
     ("spec_rewritten", "  files rewritten (mtime)", ""),
     ("spec_changed", "  files changed (bytes)", ""),
+    ("serve_save_s", "serve: a save served after, wall s", "s"),
+    ("serve_save_cpu", "serve: a save's rebuild, CPU s", "s"),
+    ("serve_builds_per_save", "serve: builds per save", ""),
 ]
 RATIO_KEYS = ["build_cpu", "mkdocs_cpu", "zensical_cpu", "site_bytes", "html_pages", "bytes_per_page",
               "nav_items", "search_index_bytes", "search_loaded_bytes", "search_first_result_s", "output_files"]
@@ -551,6 +557,13 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         after = snapshot(site)
         figures[f"{what}_rewritten"], figures[f"{what}_changed"] = compare(before, after)
         before = after
+
+    log(f"  {size.name}: a save under devportal serve")
+    saved = step("serve", lambda: serve_save(config, portal / "content" / "portal" / "getting-started.md",
+                                             "getting-started/", timeout=max(budget.left(), 1)))
+    if saved is not None:
+        figures["serve_save_s"], figures["serve_save_cpu"] = saved.wall, saved.cpu
+        figures["serve_builds_per_save"] = saved.builds
     return figures, skipped
 
 

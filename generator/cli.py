@@ -79,7 +79,11 @@ def make_parser() -> argparse.ArgumentParser:
                                        "or Zensical builds (`mkdocs build -f .devportal/stage/mkdocs.yml`).")
     _common(stage)
 
-    serve = sub.add_parser("serve", help="preview the portal with live reload (mkdocs serve through the plugin)")
+    serve = sub.add_parser("serve", help="preview the portal with live reload (mkdocs serve through the plugin)",
+                           description="Build the portal and serve it at --dev-addr; a save in the portal's "
+                                       "content or a local source restages only what changed and re-renders "
+                                       "only the pages it changed (everything when a title, the nav or the "
+                                       "config changed), once per save.")
     serve.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), metavar="PATH")
     serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
 
@@ -199,7 +203,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)-7s -  %(message)s")
-    serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True)
+    # dirty: a save re-renders only the pages it changed (the plugin builds everything when more changed)
+    serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True, build_type="dirty")
     return EXIT_OK
 
 

@@ -25,3 +25,18 @@ def templates_dir() -> Path:
     import generator.templates as templates
 
     return Path(templates.__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of devportal's own code and templates: part of the key of everything cached from a build,
+    so that an upgrade (or an edit of a checkout) never reuses output the previous code made."""
+    import hashlib
+
+    hasher = hashlib.sha256()
+    for root in (Path(__file__).resolve().parent, templates_dir()):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if path.suffix in (".py", ".html", ".j2", ".css", ".js", ".svg", ".yml", ".md") and \
+                    "__pycache__" not in path.parts:
+                hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()

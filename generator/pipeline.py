@@ -13,6 +13,7 @@ from generator.project_lock import DEFAULT_WAIT, build_lock
 from generator.sources import CheckedOutSource, fetch_sources
 from generator.stage.docs_tree import stage_portal
 from generator.stage.site import build_site
+from generator.stage.site_state import state_file
 from generator.stage.staged import StagedPortal
 
 
@@ -87,7 +88,8 @@ def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool 
     result.site_dir = target
     if result.staged.blocking(strict):
         return result
-    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict, engine=engine)
+    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict, log=log, engine=engine,
+                               state_file=state_file(project.resolve(project.portal.cache_dir), target))
     result.diagnostics.extend(site_problems)
     result.built = not Diagnostics(site_problems).has_errors(strict=strict)
     return result

@@ -2,7 +2,10 @@
 
 On ``on_config`` it fetches and stages the portal exactly as ``devportal stage`` does, then points MkDocs
 at the staged docs tree and takes over the generated nav, Markdown extensions and assets. On
-``on_serve`` it watches the portal's content and every local source so that editing a page rebuilds it.
+``on_serve`` it watches the portal's content and every local source so that editing a page rebuilds it,
+once: the staged tree itself is not watched (restaging rewrites the files an edit changed). Under
+``mkdocs serve --dirty`` (what ``devportal serve`` runs) a rebuild renders only the pages whose staged
+file changed (:class:`generator.stage.dirty.OnlyChanged`), and everything when more than page bodies changed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from generator.diagnostics import DiagnosticError, Severity
 from generator.pipeline import fetch
 from generator.project_lock import acquire as acquire_build_lock
 from generator.project_lock import release as release_build_lock
+from generator.stage.dirty import OnlyChanged, dirty_notice_silenced
 from generator.stage.docs_tree import stage_portal
+from generator.stage.site_state import StagedInputs, changes, staged_inputs
 
 log = logging.getLogger("mkdocs.plugins.devportal")
 
@@ -48,6 +53,16 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         self._fetched = False
         self._watch: list[Path] = []
         self._lock: Path | None = None
+        self._dirty_serve = False  # `mkdocs serve --dirty`: rebuild only what changed
+        self._inputs: StagedInputs | None = None  # what the last build of this serve session was made from
+        self._clean_first = False
+        self._silenced = None  # the filter of MkDocs' dirty-build notice, for a dirty serve session
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._dirty_serve = command == "serve" and dirty
+        if self._dirty_serve:  # held for the session, closed in on_shutdown
+            self._silenced = dirty_notice_silenced()
+            self._silenced.__enter__()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         path = Path(config.config_file_path).resolve()
@@ -100,19 +115,44 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
                 if asset not in config[key]:
                     config[key].append(asset)
         config.extra["devportal"] = generated["extra"]["devportal"]
+        if self._dirty_serve:
+            self._only_changed(config, staged)
         self._watch = [project.resolve(self.config.content_dir), project.root / "templates"]
         self._watch += [c.root for c in checkouts if not c.root.is_relative_to(project.resolve(self.config.cache_dir))]
         if self.config.updates.enabled and not self.config.updates.source:
             self._watch.append(project.resolve(self.config.updates.dir))
         return config
 
+    def _only_changed(self, config: MkDocsConfig, staged) -> None:
+        """A dirty rebuild renders what changed since the last one; when more than page bodies changed, the
+        site folder is emptied first and everything is built."""
+        inputs = staged_inputs(staged.mkdocs_yml, Path(config.site_dir))
+        plan = changes(self._inputs, inputs) if self._inputs is not None else None
+        self._inputs = inputs
+        self._clean_first = plan is None or plan.kind == "full"
+        if plan is not None:
+            log.info(f"devportal: {'full rebuild' if self._clean_first else 'rebuilding only what changed'}: "
+                     f"{plan.reason}")
+        if not self._clean_first:
+            config.plugins["devportal/only-changed"] = OnlyChanged(set(plan.pages))
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self._clean_first:
+            from mkdocs.utils import clean_directory
+
+            clean_directory(config.site_dir)
+
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._release()
 
     def on_build_error(self, error: Exception) -> None:
+        self._inputs = None  # the next build of a serve session is a full one
         self._release()
 
     def on_shutdown(self) -> None:
+        if self._silenced is not None:
+            self._silenced.__exit__(None, None, None)
+            self._silenced = None
         self._release()
 
     def _release(self) -> None:
@@ -121,6 +161,8 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
             self._lock = None
 
     def on_serve(self, server, config: MkDocsConfig, builder):
+        # The staged tree changes when a watched source does; watching it too would build every save twice.
+        server.unwatch(config.docs_dir)
         for path in self._watch:
             if path.exists():
                 server.watch(str(path))

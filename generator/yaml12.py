@@ -19,6 +19,9 @@ from __future__ import annotations
 import re
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from generator.diagnostics import Diagnostic, error
 
@@ -41,7 +44,8 @@ class DepthBoundedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent, index):
-        if not self.check_event(yaml.CollectionStartEvent):
+        # exact event classes: libyaml's parser (FastYaml12Loader) does not match base classes
+        if not self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
             return super().compose_node(parent, index)
         self._depth += 1
         try:
@@ -132,6 +136,31 @@ Yaml12Loader.yaml_implicit_resolvers = {
 }
 Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                                    list("tTfF"))
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = None
+
+if CParser is not None:
+    class FastYaml12Loader(CParser, Yaml12Loader):
+        """:class:`Yaml12Loader` reading its events with libyaml (about 4x faster on a big spec): the nodes are
+        still composed here, with the same depth and alias bounds, resolvers and constructors."""
+
+        get_single_node = Composer.get_single_node
+        get_node = Composer.get_node
+        check_node = Composer.check_node
+
+        def __init__(self, stream) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._depth = 0
+            self._aliases = 0
+else:
+    FastYaml12Loader = Yaml12Loader
 
 
 def load_yaml(text: str):

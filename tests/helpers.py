@@ -8,9 +8,13 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import textwrap
 import threading
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +107,71 @@ def write_portal(root: Path, sources: list[dict], *, pages: dict[str, str] | Non
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+class ServeSession:
+    """A running ``devportal serve``: its base URL and every line it printed so far."""
+
+    BUILD_LINE = "Building documentation"
+
+    def __init__(self, base: str, pid: int) -> None:
+        self.base = base
+        self.pid = pid
+        self.lines: list[str] = []
+
+    def builds(self) -> int:
+        """How many builds it started (the first included)."""
+        return sum(self.BUILD_LINE in line for line in self.lines)
+
+    def fetch(self, path: str) -> str | None:
+        try:
+            with urllib.request.urlopen(f"{self.base}/{path}", timeout=5) as response:
+                return response.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+    def wait_for(self, path: str, ok, timeout: float, interval: float = 0.05) -> float | None:
+        """Seconds until the page at ``path`` satisfies ``ok`` (None past ``timeout``)."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            text = self.fetch(path)
+            if text is not None and ok(text):
+                return time.perf_counter() - start
+            time.sleep(interval)
+        return None
+
+    def wait_idle(self, seconds: float, timeout: float = 120) -> None:
+        """Wait until it printed nothing for ``seconds`` (a build in progress prints)."""
+        deadline = time.monotonic() + timeout
+        seen, since = len(self.lines), time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - since < seconds:
+            time.sleep(0.1)
+            if len(self.lines) != seen:
+                seen, since = len(self.lines), time.monotonic()
+
+
+@contextlib.contextmanager
+def devportal_serve(config: Path, *, env: dict | None = None):
+    """Run ``devportal serve`` of ``config`` on a free port for the block; yields a :class:`ServeSession`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-f", str(config),
+                             "-a", f"127.0.0.1:{port}"], cwd=config.parent, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {}),
+                                                                     "PYTHONPATH": str(REPO_ROOT)})
+    session = ServeSession(f"http://127.0.0.1:{port}", proc.pid)
+    reader = threading.Thread(target=lambda: session.lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        yield session
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def copy_example(target: Path) -> Path:

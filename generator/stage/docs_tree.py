@@ -25,7 +25,7 @@ from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, gfm, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
-from generator.render.reference import reference_workers, render_api_reference
+from generator.render.reference import cached_api_reference, reference_workers, render_api_reference
 from generator.render.reference.render import install_page_template
 from generator.render.reference.tryit import TryIt
 from generator.render.reference.versions import (
@@ -110,7 +110,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         with reference_workers() as workers:
             for staged in staged_sources:
                 _render_references(staged, docs_dir, index, problems, overrides, workers,
-                                   project.resolve(portal.cache_dir) / "validation", portal.limits.content_limits(),
+                                   project.resolve(portal.cache_dir) / "validation",
+                                   project.resolve(portal.cache_dir) / "references", portal.limits.content_limits(),
                                    portal.try_it, versions=_VersionContext(
                                        project, policy_page, project.raw.get("use_directory_urls", True)))
         breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems,
@@ -292,7 +293,7 @@ class _VersionContext:
 
 
 def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path, workers: Executor, validation_cache: Path,
+                       overrides: Path, workers: Executor, validation_cache: Path, reference_cache: Path | None,
                        limits: ContentLimits = DEFAULT_LIMITS, try_it_config: TryItConfig | None = None,
                        versions: _VersionContext | None = None) -> None:
     cfg = staged.config
@@ -309,8 +310,9 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         meta = page_source_meta(staged.checkout, repo_path)
         if older.get(repo_path):
             meta[VERSIONS_META] = True
-        reference = render_api_reference(
-            staged.checkout.root / repo_path, source_root=staged.checkout.root, docs_dir=docs_dir,
+        reference = cached_api_reference(
+            staged.checkout.root / repo_path, reference_cache=reference_cache, source_root=staged.checkout.root,
+            docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=meta,
             fragments_dir=overrides, cache_dir=validation_cache, limits=limits, workers=workers,

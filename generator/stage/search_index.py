@@ -39,6 +39,9 @@ def install_search_box(theme_dir: Path) -> None:
 def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
     """Index the built ``site_dir`` with Pagefind into ``site_dir/pagefind``; Material's lunr index, which
     no page loads any more, is removed. Returns an error naming what failed (the site is then not swapped in)."""
+    # An incremental build's folder holds hard links to the live site's files: Pagefind must write new files,
+    # never into those (it would change the live site before the swap).
+    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
     argv = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", BUNDLE,
             "--root-selector", ROOT_SELECTOR, "--silent"]
     for selector in EXCLUDED:

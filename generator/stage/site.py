@@ -1,4 +1,4 @@
-"""Build the staged ``mkdocs.yml`` with MkDocs into ``site/``, atomically.
+"""Build the staged ``mkdocs.yml`` with MkDocs (or Zensical) into ``site/``, atomically, and index it for search.
 
 The site is built into a sibling folder and swapped in only when the build succeeded, so a failed or
 interrupted build leaves the previous ``site/`` untouched.
@@ -7,14 +7,22 @@ interrupted build leaves the previous ``site/`` untouched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
+from generator.stage.dirty import (
+    DIRTY_SAFE_PLUGINS,
+    SEARCH_INDEX,
+    OnlyChanged,
+    dirty_notice_silenced,
+    merge_search_index,
+)
 from generator.stage.search_index import index_site
-from generator.stage.swap import recover, release, swap_into_place, work_dir
+from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
+from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.zensical_engine import build_with_zensical
 
 
@@ -56,44 +64,101 @@ def _search_engine(mkdocs_yml: Path) -> str | None:
     return devportal.get("search") if isinstance(devportal, dict) else None
 
 
-def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, engine: str = "mkdocs") -> Diagnostics:
-    """Build ``mkdocs_yml`` with ``engine`` (the real MkDocs build, or Zensical) and swap the result into
-    ``site_dir``.
+def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_file: Path | None = None,
+               log: Callable[[str], None] | None = None, engine: str = "mkdocs") -> Diagnostics:
+    """Build ``mkdocs_yml`` with ``engine`` (the real MkDocs build, or Zensical), index it for search
+    (Pagefind, unless ``search: lunr``) and swap the result into ``site_dir``.
 
-    Returns the engine's warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
+    With ``state_file`` (see :mod:`generator.stage.site_state`) a MkDocs build is incremental: an unchanged
+    staged tree reuses the site as it is, a tree where only page bodies changed re-renders only those pages
+    into a hard-linked copy of the last site, and output files whose bytes did not change keep their inode
+    and mtime. Zensical keeps its own cache, and always builds the whole site here. Returns the engine's
+    warnings and errors as diagnostics; on failure ``site_dir`` is left as it was.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
-
     problems = Diagnostics()
     site_dir = site_dir.resolve()
     recover(site_dir)  # what a killed build left: restore the last good site, delete its work folders
+    search = _search_engine(mkdocs_yml)
+    if engine != "mkdocs" and state_file is not None:
+        state_file.unlink(missing_ok=True)  # the site is no longer MkDocs' last one: never reuse it
+        state_file = None
+    inputs = staged_inputs(mkdocs_yml, site_dir) if state_file else None
+    plan = plan_build(inputs, SiteState.load(state_file), site_dir) if state_file and site_dir.is_dir() else \
+        BuildPlan("full", "no previous site")
+    if log:
+        log(f"site: {'reused' if plan.kind == 'reuse' else plan.kind + ' build'} ({plan.reason})")
+    if plan.kind == "reuse":
+        return problems
     work = work_dir(site_dir)
     try:
         if engine == "zensical":
             problems.extend(build_with_zensical(mkdocs_yml, work, strict=strict))
+            records: list[logging.LogRecord] | None = []
         else:
-            with _collect_mkdocs_warnings() as collected:
-                try:
-                    config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
-                    build(config)
-                except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
-                    problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
-                                       code="mkdocs-failed",
-                                       hint="fix the problems above; the previous site was left untouched"))
-            for record in collected.records:
-                diagnostic = _record_to_diagnostic(record, mkdocs_yml)
-                if diagnostic:
-                    problems.add(diagnostic)
-        if not problems.has_errors(strict=strict) and _search_engine(mkdocs_yml) == "pagefind":
+            records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems,
+                                    pages=plan.pages if plan.kind == "dirty" else None, search=search)
+        if records is None:  # the dirty build could not be completed: build it all
+            if log:
+                log("site: full build (a partial build could not give the same site)")
+            release(work)
+            work = work_dir(site_dir)
+            records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems, pages=None,
+                                    search=search)
+        for record in records or []:
+            diagnostic = _record_to_diagnostic(record, mkdocs_yml)
+            if diagnostic:
+                problems.add(diagnostic)
+        if not problems.has_errors(strict=strict) and search == "pagefind":
             problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         if problems.has_errors(strict=strict):
             return problems
+        if site_dir.is_dir():
+            keep_unchanged(work, site_dir)
         swap_into_place(work, site_dir)
         work = None
+        if state_file is not None:
+            try:
+                SiteState(inputs=inputs, site=site_files(site_dir), clean=not problems).save(state_file)
+            except OSError:
+                pass  # the next build is then a full one
         return problems
     finally:
         if work is not None:
             release(work)
 
+
+def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
+                  pages: list[str] | None, search: str | None = None) -> list[logging.LogRecord] | None:
+    """The one place the staged tree is built with MkDocs, into ``work``.
+
+    With ``pages`` (docs-relative staged files that changed) only those are rendered, into a hard-linked copy
+    of ``site_dir``; returns None when such a build cannot give the site a full build would (then nothing of
+    ``site_dir`` was touched). Returns what MkDocs logged; a failure is added to ``problems``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    with _collect_mkdocs_warnings() as collected:
+        try:
+            config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+            if pages is None:
+                build(config)
+                return collected.records
+            if set(config.plugins) - DIRTY_SAFE_PLUGINS:
+                return None  # a plugin this module does not know may write files in place
+            only = OnlyChanged(set(pages))
+            config.plugins["devportal/only-changed"] = only
+            rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
+            link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
+            with dirty_notice_silenced():
+                build(config, dirty=True)
+            # With Pagefind the whole site is indexed after the build (lunr's partial index is not published).
+            if search != "pagefind" and not merge_search_index(site_dir / SEARCH_INDEX, work / SEARCH_INDEX,
+                                                               only.urls):
+                return None
+            return collected.records
+        except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
+            problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
+                               code="mkdocs-failed",
+                               hint="fix the problems above; the previous site was left untouched"))
+            return collected.records

@@ -138,3 +138,34 @@ def _is_stale(path: Path, pid: str | None) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def link_tree(source: Path, target: Path, *, skip: set[str] = frozenset()) -> None:
+    """Fill ``target`` with hard links to every file of ``source`` but those in ``skip`` (posix paths relative
+    to ``source``): a copy of a built site that costs no bytes, for a build that rewrites only some files.
+    Whatever writes into ``target`` must replace a file, never write into it (that would change ``source``)."""
+    for folder, _, names in os.walk(source):
+        rel = Path(folder).relative_to(source)
+        (target / rel).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            if (rel / name).as_posix() not in skip:
+                os.link(Path(folder) / name, target / rel / name)
+
+
+def keep_unchanged(new: Path, old: Path) -> None:
+    """Where a file of the tree ``new`` has the same bytes as the file at the same place in ``old``, put the
+    old file (a hard link) in its place, so an output that did not change keeps its inode and mtime."""
+    for folder, _, names in os.walk(new):
+        rel = Path(folder).relative_to(new)
+        for name in names:
+            fresh, previous = Path(folder) / name, old / rel / name
+            try:
+                fresh_stat, previous_stat = fresh.stat(), previous.stat()
+            except OSError:
+                continue
+            if fresh_stat.st_ino == previous_stat.st_ino or fresh_stat.st_size != previous_stat.st_size:
+                continue
+            if fresh.read_bytes() == previous.read_bytes():
+                linked = fresh.with_name(f".{name}.link-{os.getpid()}")
+                os.link(previous, linked)
+                os.replace(linked, fresh)

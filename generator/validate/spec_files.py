@@ -21,9 +21,9 @@ import yaml
 
 from generator.positions import fragment_parts, value_at
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
-from generator.yaml12 import MAX_DEPTH, Yaml12Loader
+from generator.yaml12 import MAX_DEPTH, FastYaml12Loader
 
-SpecLoader = Yaml12Loader
+SpecLoader = FastYaml12Loader
 
 
 class RefError(Exception):

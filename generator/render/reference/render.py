@@ -85,6 +85,7 @@ class ApiReference:
     lifecycle: dict[str, Any] = field(default_factory=dict)  # the spec's own `deprecated` and `sunset` (x- fields)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     assets: list[str] = field(default_factory=lambda: list(ASSETS))
+    inputs: list[str] = field(default_factory=list)  # URIs of the files the rendering read (spec and $ref targets)
 
 
 @lru_cache(maxsize=1)
@@ -586,6 +587,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
             problems, invalid = _as_warnings(validation.pending())
             reference.diagnostics = problems
         writer.write_banner(invalid)
+    reference.inputs = sorted(files.texts)
     return reference
 
 

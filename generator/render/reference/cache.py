@@ -1,0 +1,113 @@
+"""The API reference of a spec, kept by content hash: a spec whose files did not change is not rendered again.
+
+An entry is keyed by devportal's code and templates, every rendering option and the spec's bytes, and is
+valid while every file the rendering read (the spec and what its ``$ref``s reached) has the digest it had.
+It holds the files written under the reference's folder of the docs tree and of the theme's fragments,
+and the :class:`ApiReference` itself. Only the newest entry of a reference's folder is kept. Specs that
+may read remote ``$ref``s are always rendered (a remote document can change without notice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generator.package_data import code_digest
+from generator.render.reference.render import (
+    ASSETS,
+    FRAGMENTS,
+    TRY_IT_ASSETS,
+    ApiReference,
+    _copy_assets,
+    render_api_reference,
+)
+from generator.repo_files import DEFAULT_LIMITS
+
+CACHE_FORMAT = 2
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fingerprint(uri: str, size: int | None = None) -> tuple[int, str] | None:
+    """(size, digest) of a file the rendering read; with ``size`` (the recorded one), a file of another size is
+    not read at all (it changed, and it may have grown past every limit)."""
+    path = Path(unquote(urlsplit(uri).path))
+    try:
+        actual = path.stat().st_size
+        if size is not None and actual != size:
+            return None
+        return actual, _digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def cached_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_dir: Path, url_prefix: str,
+                         fragments_dir: Path | None = None, **options: Any) -> ApiReference:
+    """:func:`render_api_reference` (same arguments), reusing the output of an identical earlier rendering
+    kept in ``reference_cache``."""
+    limits = options.get("limits") or DEFAULT_LIMITS
+    if reference_cache is None or options.get("remote_refs") or not spec_path.is_file() or \
+            spec_path.stat().st_size > limits.spec_bytes:  # never read a spec the rendering refuses unread
+        return render_api_reference(spec_path, docs_dir=docs_dir, url_prefix=url_prefix, fragments_dir=fragments_dir,
+                                    **options)
+    prefix = url_prefix.strip("/")
+    settings = {k: v for k, v in options.items() if k not in ("workers", "cache_dir")}
+    key = _digest(repr((CACHE_FORMAT, code_digest(), prefix, fragments_dir is None, sorted(settings.items(),
+                                                                                          key=lambda kv: kv[0]),
+                        spec_path.read_bytes())).encode())
+    folder = reference_cache / _digest(prefix.encode())[:24]
+    entry = folder / key[:32]
+    outputs = [(docs_dir / prefix, "docs")]
+    if fragments_dir is not None:
+        outputs.append((fragments_dir / FRAGMENTS / prefix, "fragments"))
+    reference = _restore(entry, outputs)
+    if reference is not None:
+        _copy_assets(docs_dir, ASSETS)
+        if options.get("try_it") is not None:
+            _copy_assets(docs_dir, TRY_IT_ASSETS)
+        return reference
+    reference = render_api_reference(spec_path, docs_dir=docs_dir, url_prefix=url_prefix, fragments_dir=fragments_dir,
+                                     **options)
+    _store(folder, entry, reference, outputs)
+    return reference
+
+
+def _restore(entry: Path, outputs: list[tuple[Path, str]]) -> ApiReference | None:
+    try:
+        reference, inputs = pickle.loads((entry / "reference.pickle").read_bytes())  # noqa: S301 - our own cache
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(reference, ApiReference) or \
+            any(_fingerprint(uri, size) != (size, digest) for uri, (size, digest) in inputs.items()):
+        return None
+    for target, name in outputs:
+        if (entry / name).is_dir():
+            shutil.copytree(entry / name, target, dirs_exist_ok=True)
+    return reference
+
+
+def _store(folder: Path, entry: Path, reference: ApiReference, outputs: list[tuple[Path, str]]) -> None:
+    inputs = {uri: _fingerprint(uri) for uri in reference.inputs}
+    if not inputs or any(fingerprint is None for fingerprint in inputs.values()):
+        return  # nothing known about what it read (or it read a remote document): not kept
+    temporary = folder / f".{entry.name}.{os.getpid()}"
+    try:
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(parents=True)
+        for source, name in outputs:
+            if source.is_dir():
+                shutil.copytree(source, temporary / name)
+        (temporary / "reference.pickle").write_bytes(pickle.dumps((reference, inputs)))
+        for old in folder.iterdir():  # one entry per reference folder: the newest
+            if old != temporary:
+                shutil.rmtree(old, ignore_errors=True)
+        os.replace(temporary, entry)
+    except OSError:
+        shutil.rmtree(temporary, ignore_errors=True)

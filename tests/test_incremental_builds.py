@@ -1,0 +1,194 @@
+"""Rebuilds do only what changed, and give the site a cold build of the same input gives, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.helpers import REPO_ROOT, write_portal
+
+PAYMENTS = {
+    "README.md": "# Payments API\n\nStart with the [guide](docs/guide.md).\n",
+    "docs/guide.md": "---\ntitle: Payments guide\n---\n# Payments guide\n\n## Capture\n\nCapture a payment.\n",
+    "docs/refunds.md": "# Refunds\n\nSee the [guide](guide.md#capture).\n",
+    "openapi/payments.yaml": """
+        openapi: 3.0.3
+        info: {title: Payments, version: 1.0.0}
+        paths:
+          /payments:
+            post:
+              operationId: createPayment
+              tags: [Payments]
+              summary: Create a payment
+              responses:
+                "201": {description: Created}
+        """,
+}
+LOGIN = {
+    "README.md": "# Login API\n\nSign in.\n",
+    "docs/sessions.md": "# Sessions\n\nA session lasts an hour.\n",
+    "openapi/login.yaml": """
+        openapi: 3.0.3
+        info: {title: Login, version: 2.0.0}
+        paths:
+          /tokens:
+            post:
+              operationId: createToken
+              tags: [Tokens]
+              summary: Create a token
+              responses:
+                "201": {description: Created}
+        """,
+}
+
+
+def _source(name: str, upstream) -> dict:
+    return {"name": name, "repo": upstream.url, "pages": ["README.md", "docs/**/*.md"], "specs": ["openapi/*.yaml"],
+            "web_url": f"https://github.com/acme/{name}-api", "title": f"{name.capitalize()} API"}
+
+
+@pytest.fixture
+def portal(tmp_path, make_upstream, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # one build date for the builds compared
+    payments, login = make_upstream("payments", PAYMENTS), make_upstream("login", LOGIN)
+    config = write_portal(tmp_path / "portal", [_source("payments", payments), _source("login", login)])
+    return config, payments, login
+
+
+def _build(config: Path, capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert main(["build", "-f", str(config), *args]) == 0
+    return capsys.readouterr().err
+
+
+def _files(site: Path) -> dict[str, tuple[int, int]]:
+    """Every output file: (inode, mtime_ns)."""
+    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in site.rglob("*") if p.is_file()}
+
+
+def _cold_site(config: Path, target: Path, capsys) -> Path:
+    """The site a cold build of the same project makes (empty cache, fresh clones, no previous site)."""
+    target.mkdir()
+    shutil.copyfile(config, target / "mkdocs.yml")
+    shutil.copytree(config.parent / "content", target / "content")
+    assert "full build (no previous site)" in _build(target / "mkdocs.yml", capsys)
+    return target / "site"
+
+
+def assert_same_site(site: Path, cold: Path) -> None:
+    names = sorted(_files(site))
+    assert names == sorted(_files(cold))
+    different = [name for name in names if (site / name).read_bytes() != (cold / name).read_bytes()]
+    assert different == []
+
+
+def _rewritten(before: dict, after: dict) -> set[str]:
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+def test_a_rebuild_with_nothing_changed_reuses_the_site_without_touching_a_file(portal, capsys):
+    config, _, _ = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    before = _files(site)
+    assert "site: reused (nothing changed)" in _build(config, capsys)
+    assert _files(site) == before
+
+
+def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    before = _files(site)
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    output = _build(config, capsys)
+    assert "site: dirty build (1 file(s) changed)" in output and "site: full build" not in output
+    assert "Refunds take five days." in (site / "payments" / "docs" / "refunds" / "index.html").read_text()
+    assert _rewritten(before, _files(site)) == {"payments/docs/refunds/index.html", "search/search_index.json"}
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_one_spec_changed_renders_only_that_api_reference_and_gives_the_cold_build_site(portal, capsys, tmp_path):
+    config, _, login = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    references = config.parent / ".devportal" / "cache" / "references"
+    entries = {p: p.stat().st_mtime_ns for p in references.glob("*/*")}
+    assert len(entries) == 2  # one kept rendering per API reference
+    before = _files(site)
+    login.commit({"openapi/login.yaml": LOGIN["openapi/login.yaml"].replace("Create a token", "Issue a token")})
+    output = _build(config, capsys)
+    assert "site: dirty build" in output and "site: full build" not in output
+    after = {p: p.stat().st_mtime_ns for p in references.glob("*/*")}
+    kept = entries.keys() & after.keys()
+    assert len(kept) == 1 and all(entries[p] == after[p] for p in kept)  # the payments reference was not rendered
+    rewritten = _rewritten(before, _files(site))
+    assert rewritten and all(name.startswith("login/api/") or name == "search/search_index.json"
+                             for name in rewritten), rewritten
+    assert "Issue a token" in (site / "login" / "api" / "login" / "tokens" / "index.html").read_text()
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_strict_rebuild_of_one_changed_page_is_partial_and_succeeds(portal, capsys):
+    config, payments, _ = portal
+    _build(config, capsys, "--strict")
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    output = _build(config, capsys, "--strict")  # MkDocs' notice about dirty builds is no warning here
+    assert "site: dirty build (1 file(s) changed)" in output
+    page = config.parent / "site" / "payments" / "docs" / "refunds" / "index.html"
+    assert "Refunds take five days." in page.read_text()
+
+
+def test_a_changed_title_rebuilds_every_page_and_keeps_unchanged_outputs_as_they_were(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    before = _files(site)
+    payments.commit({"docs/guide.md": PAYMENTS["docs/guide.md"].replace("title: Payments guide", "title: Guide")})
+    assert "site: full build" in _build(config, capsys)  # the navigation in mkdocs.yml changed
+    rewritten = _rewritten(before, _files(site))
+    assert "payments/docs/refunds/index.html" in rewritten  # its navigation shows the new title
+    assert "login/index.html" in rewritten and "assets/javascripts/bundle.min.js" not in rewritten
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_site_changed_by_hand_is_built_again_in_full(portal, capsys):
+    config, _, _ = portal
+    _build(config, capsys)
+    page = config.parent / "site" / "payments" / "index.html"
+    good = page.read_bytes()
+    page.write_text("defaced")
+    assert "site: full build (the site was changed since the last build)" in _build(config, capsys)
+    assert page.read_bytes() == good
+
+
+def test_a_partial_build_killed_midway_leaves_the_last_site_as_it_was(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    before = {name: (site / name).read_bytes() for name in _files(site)}
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "build", "-f", str(config)], cwd=config.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        # the hard-linked copy of the last site is being filled or rendered into
+        if any(p.is_dir() and any(p.rglob("*.html")) for p in config.parent.glob(".site.building-*")):
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    assert proc.wait(timeout=60) == -signal.SIGKILL, "the build finished before it could be killed"
+    assert {name: (site / name).read_bytes() for name in _files(site)} == before
+    output = _build(config, capsys)
+    assert "site: dirty build (1 file(s) changed)" in output
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
