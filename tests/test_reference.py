@@ -105,7 +105,7 @@ def _check_every_operation(spec: Path, root: Path, tmp_path: Path) -> None:
                                      display_path=spec.name)
     files = SpecFiles(root=root)
     expected = _expected_operations(spec, files)
-    html = "".join(p.read_text() for p in (docs / "api" / "x").glob("*.md") if p.name not in ("all.md",))
+    html = "".join(p.read_text() for p in (docs / "api" / "x").rglob("*.md") if p.name not in ("all.md",))
     sections = _sections(html)
     for method, path, op in expected:
         escaped = path.replace("~", "~0").replace("/", "~1")
@@ -710,3 +710,47 @@ def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
         assert describe(text) == md.reset().convert(text), text
     assert describe("See www.example.com.") == (
         '<p>See <a href="http://www.example.com">www.example.com</a>.</p>')  # linked, as Redoc does
+
+
+def test_a_big_tag_is_split_into_parts_and_every_link_to_its_operations_still_lands(tmp_path):
+    """A tag of 120 operations: its page lists them all, each on a part of at most TAG_PAGE_OPERATIONS;
+    every link the reference makes goes straight to the operation on its part, and a link made before the
+    split (to the tag's page) finds the operation's entry there, which carries the part's URL."""
+    from bench.tag_page import TAG, one_tag_spec
+    from generator.render.reference.render import TAG_PAGE_OPERATIONS
+    from tests.oracles import site_integrity
+
+    site = tmp_path / "site"
+    assert main(["render-spec", str(one_tag_spec(tmp_path / "big-tag.json", 120)), "-o", str(site)]) == 0
+    tag_dir = site / "big-tag" / TAG.lower()
+    parts = sorted(tag_dir.glob("part-*/index.html"))
+    assert [p.parent.name for p in parts] == ["part-1", "part-2", "part-3"]
+    on_part = {}
+    for part in parts:
+        anchors = re.findall(r'<section class="dp-op[^"]*" id="([^"]+)"', part.read_text())
+        assert 0 < len(anchors) <= TAG_PAGE_OPERATIONS
+        on_part.update(dict.fromkeys(anchors, part.parent.name))
+    assert len(on_part) == 120
+    tag_page = (tag_dir / "index.html").read_text()
+    assert "<section" not in tag_page.split('class="dp-api dp-api--tag', 1)[1]  # no operation rendered here
+    entries = dict(re.findall(r'<li id="([^"]+)" data-aliases="[^"]*" data-dp-moved="([^"]+)"', tag_page))
+    assert entries == {anchor: f"{part}/#{anchor}" for anchor, part in on_part.items()}
+    # Every operation link of the site (overview, single page, parts, the tag's list) reaches the
+    # operation's own section, on its part or on the same page, without a detour through the tag's page.
+    links = 0
+    for page in site.rglob("index.html"):
+        for href in re.findall(r'href="([^"#]*)#((?:operation|paths)/[^"]+)"', page.read_text()):
+            target = (page.parent / href[0]).resolve() / "index.html" if href[0] else page
+            assert f'id="{href[1]}"' in target.read_text() and "<section" in target.read_text(), (page, href)
+            assert target.parent.name.startswith("part-") or not href[0], (page, href)  # or on this page
+            links += 1
+    assert links > 3 * 120
+    part2 = (tag_dir / "part-2" / "index.html").read_text()
+    assert 'href="../part-1/" rel="prev"' in part2 and 'href="../part-3/" rel="next"' in part2
+    assert 'href="../">All operations of Payment</a>' in part2
+    # The crawler: links and anchors all reach (but the portal header's links to the portal's own pages,
+    # which a standalone reference does not have).
+    code, output = site_integrity(site)
+    assert "broken_anchors=0" in output, output[-3000:]
+    assert not [line for line in output.splitlines() if " -> " in line and not re.search(
+        r"-> (\.\./)*/?(lifecycle|status|help|updates)/$", line)], output[-3000:]
