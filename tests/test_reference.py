@@ -754,3 +754,42 @@ def test_a_big_tag_is_split_into_parts_and_every_link_to_its_operations_still_la
     assert "broken_anchors=0" in output, output[-3000:]
     assert not [line for line in output.splitlines() if " -> " in line and not re.search(
         r"-> (\.\./)*/?(lifecycle|status|help|updates)/$", line)], output[-3000:]
+
+
+def test_a_big_apis_generated_examples_stop_where_its_schema_trees_do(tmp_path):
+    """Microsoft Graph's user, expanded through every named schema it reaches, was a 700 KB example under
+    each of hundreds of operations. In a big API a generated example expands named schemas as deep as the
+    schema tree shows them (two); deeper ones are an empty object or list, their own examples kept."""
+    import json
+
+    from generator.render.reference.render import BIG_SPEC
+
+    schemas = {"User": {"type": "object", "properties": {"name": {"type": "string"},
+                                                         "manager": {"$ref": "#/components/schemas/Manager"}}},
+               "Manager": {"type": "object", "properties": {"team": {"$ref": "#/components/schemas/Team"},
+                                                            "reports": {"type": "array", "items": {
+                                                                "$ref": "#/components/schemas/Team"}},
+                                                            "level": {"$ref": "#/components/schemas/Level"},
+                                                            "office": {"$ref": "#/components/schemas/Office"}}},
+               "Team": {"type": "object", "properties": {"members": {"type": "array", "items": {
+                   "$ref": "#/components/schemas/User"}}, "size": {"type": "integer"}}},
+               "Level": {"type": "string", "enum": ["senior", "junior"]},
+               "Office": {"type": "object", "example": {"city": "Oslo"}}}
+    response = {"200": {"description": "OK", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/User"}}}}}
+    paths = {f"/users{i}": {"get": {"operationId": f"getUser{i}", "tags": ["Users"], "responses": response}}
+             for i in range(BIG_SPEC + 1)}
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths,
+                                "components": {"schemas": schemas}}))
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="big")
+    section = _sections((tmp_path / "docs/big/users/part-1.md").read_text())["operation/getUser0"]
+    shown = element_text(pretty_json({"name": "string", "manager": {
+        "team": {}, "reports": [{}], "level": "senior", "office": {"city": "Oslo"}}}))
+    assert shown in section
+    # a small API keeps the whole example
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Small", "version": "1"},
+                                 "paths": {"/users": paths["/users0"]}, "components": {"schemas": schemas}}))
+    render_api_reference(small, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="small")
+    assert '"size": 0' in (tmp_path / "docs/small/users.md").read_text()  # Team, two named levels down
