@@ -707,7 +707,6 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
         ops = data.operations[tag]
         views = iter(ops)  # the views of parts[tag]'s operations, in the same order
         pages = [(part, [next(views) for _ in part_ops]) for part, part_ops in parts[tag]]
-        reference.pages[staged] = set(tag_anchors(tag)) | {view.anchor for view in ops}
         for part, part_ops in pages:
             for view in part_ops:
                 if view.op.operation_id:
@@ -716,6 +715,7 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
             writer.write(staged, {**meta, "title": f"{tag} – {data.title}", "hide": ["toc"], "api_reference": True},
                          tag_template.render(**data.names(), tag=tag, tag_object=data.api.tags.get(tag) or {},
                                              ops=ops, page="tag"), "../models/", ops)
+            reference.pages[staged] = set(tag_anchors(tag)) | {view.anchor for view in ops}
             nav.append((tag, staged))
             continue
         listing = [{"label": _part_label(number, part_ops), "url": f"{PurePosixPath(part).stem}/", "ops": part_ops}
@@ -734,6 +734,8 @@ def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: Referen
                                                    **neighbours}),
                          "../../models/", part_ops, reference_root="../../")
             reference.pages[f"{prefix}/{part}"] = {view.anchor for view in part_ops}
+        # after its parts: a guide's link to an operation's anchor finds the part first
+        reference.pages[staged] = set(tag_anchors(tag)) | {view.anchor for view in ops}
         nav.append((tag, [{"All operations": staged},
                           *({item["label"].capitalize(): f"{prefix}/{part}"} for item, (part, _) in zip(
                               listing, pages, strict=True))]))
