@@ -51,20 +51,28 @@ while proc.poll() is None:
     time.sleep(0.05)
 wall = time.perf_counter() - start
 reader.join()
-single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+single = usage.ru_maxrss * 1024
 sys.stderr.write(err[0][-3000:] if proc.returncode and err else "")
-print(f"{wall:.3f} {max(peak, single) / 2**20:.1f}")
+print(f"{wall:.3f} {max(peak, single) / 2**20:.1f} {usage.ru_utime + usage.ru_stime:.3f}")
 sys.exit(proc.returncode)
 '''
 
 
 def measure(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of ``argv`` and its children; raises when it fails."""
+    wall, peak, _ = measure_with_cpu(argv, cwd)
+    return wall, peak
+
+
+def measure_with_cpu(argv: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system, of every process it waited for) of
+    ``argv``; the CPU time is what a loaded machine does not inflate. Raises when it fails."""
     proc = subprocess.run([sys.executable, "-c", _WRAPPER, *argv], cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:3])} failed: {proc.stderr[-1500:]}")
-    wall, peak = proc.stdout.strip().splitlines()[-1].split()
-    return float(wall), float(peak)
+    wall, peak, cpu = proc.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(peak), float(cpu)
 
 
 @dataclass

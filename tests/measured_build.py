@@ -26,7 +26,8 @@ code = main(sys.argv[1:])
 # before exec), and the largest of its children (validation workers, git).
 own_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 peak_kb = max(own_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(json.dumps({{"exit": code, "peak_mb": peak_kb / 1024}}), file=sys.stderr)
+cpu = sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+print(json.dumps({{"exit": code, "peak_mb": peak_kb / 1024, "cpu_seconds": cpu}}), file=sys.stderr)
 """
 
 
@@ -40,6 +41,7 @@ class Measured:
     stdout: str
     stderr: str
     problems: list[dict] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # user + system, of the process and the children it waited for (workers, git)
 
     def codes(self, file_prefix: str = "") -> dict[str, dict]:
         """The problems of files starting with ``file_prefix``, by code."""
@@ -60,4 +62,4 @@ def measured_devportal(*args: str, timeout: float = 120, memory_cap_mb: int = 30
         raise AssertionError(f"devportal crashed (exit {done.returncode}):\n{done.stderr[-3000:]}") from None
     problems = json.loads(done.stdout) if done.stdout.strip().startswith("[") else []
     return Measured(exit=summary["exit"], seconds=seconds, peak_mb=summary["peak_mb"], stdout=done.stdout,
-                    stderr=done.stderr, problems=problems)
+                    stderr=done.stderr, problems=problems, cpu_seconds=summary["cpu_seconds"])

@@ -105,7 +105,7 @@ def _check_every_operation(spec: Path, root: Path, tmp_path: Path) -> None:
                                      display_path=spec.name)
     files = SpecFiles(root=root)
     expected = _expected_operations(spec, files)
-    html = "".join(p.read_text() for p in (docs / "api" / "x").glob("*.md") if p.name not in ("all.md",))
+    html = "".join(p.read_text() for p in (docs / "api" / "x").rglob("*.md") if p.name not in ("all.md",))
     sections = _sections(html)
     for method, path, op in expected:
         escaped = path.replace("~", "~0").replace("/", "~1")
@@ -709,3 +709,82 @@ def test_plain_descriptions_skip_markdown_but_come_out_as_markdown_makes_them():
         assert describe(text) == md.reset().convert(text), text
     assert describe("See www.example.com.") == (
         '<p>See <a href="http://www.example.com">www.example.com</a>.</p>')  # linked, as Redoc does
+
+
+def test_a_big_tag_is_split_into_parts_and_every_link_to_its_operations_still_lands(tmp_path):
+    """A tag of 120 operations: its page lists them all, each on a part of at most TAG_PAGE_OPERATIONS;
+    every link the reference makes goes straight to the operation on its part, and a link made before the
+    split (to the tag's page) finds the operation's entry there, which carries the part's URL."""
+    from bench.tag_page import TAG, one_tag_spec
+    from generator.render.reference.render import TAG_PAGE_OPERATIONS
+    from tests.oracles import site_problems_beyond_the_portal_header
+
+    site = tmp_path / "site"
+    assert main(["render-spec", str(one_tag_spec(tmp_path / "big-tag.json", 120)), "-o", str(site)]) == 0
+    tag_dir = site / "big-tag" / TAG.lower()
+    parts = sorted(tag_dir.glob("part-*/index.html"))
+    assert [p.parent.name for p in parts] == ["part-1", "part-2", "part-3"]
+    on_part = {}
+    for part in parts:
+        anchors = re.findall(r'<section class="dp-op[^"]*" id="([^"]+)"', part.read_text())
+        assert 0 < len(anchors) <= TAG_PAGE_OPERATIONS
+        on_part.update(dict.fromkeys(anchors, part.parent.name))
+    assert len(on_part) == 120
+    tag_page = (tag_dir / "index.html").read_text()
+    assert "<section" not in tag_page.split('class="dp-api dp-api--tag', 1)[1]  # no operation rendered here
+    entries = dict(re.findall(r'<li id="([^"]+)" data-aliases="[^"]*" data-dp-moved="([^"]+)"', tag_page))
+    assert entries == {anchor: f"{part}/#{anchor}" for anchor, part in on_part.items()}
+    # Every operation link of the site (overview, single page, parts, the tag's list) reaches the
+    # operation's own section, on its part or on the same page, without a detour through the tag's page.
+    links = 0
+    for page in site.rglob("index.html"):
+        for href in re.findall(r'href="([^"#]*)#((?:operation|paths)/[^"]+)"', page.read_text()):
+            target = (page.parent / href[0]).resolve() / "index.html" if href[0] else page
+            assert f'id="{href[1]}"' in target.read_text() and "<section" in target.read_text(), (page, href)
+            assert target.parent.name.startswith("part-") or not href[0], (page, href)  # or on this page
+            links += 1
+    assert links > 3 * 120
+    part2 = (tag_dir / "part-2" / "index.html").read_text()
+    assert 'href="../part-1/" rel="prev"' in part2 and 'href="../part-3/" rel="next"' in part2
+    assert 'href="../">All operations of Payment</a>' in part2
+    summary, problems = site_problems_beyond_the_portal_header(site)  # the crawler: every link reaches
+    assert "broken_anchors=0" in summary and not problems, (summary, problems[:20])
+
+
+def test_a_big_apis_generated_examples_stop_where_its_schema_trees_do(tmp_path):
+    """Microsoft Graph's user, expanded through every named schema it reaches, was a 700 KB example under
+    each of hundreds of operations. In a big API a generated example expands named schemas as deep as the
+    schema tree shows them (two); deeper ones are an empty object or list, their own examples kept."""
+    import json
+
+    from generator.render.reference.render import BIG_SPEC
+
+    schemas = {"User": {"type": "object", "properties": {"name": {"type": "string"},
+                                                         "manager": {"$ref": "#/components/schemas/Manager"}}},
+               "Manager": {"type": "object", "properties": {"team": {"$ref": "#/components/schemas/Team"},
+                                                            "reports": {"type": "array", "items": {
+                                                                "$ref": "#/components/schemas/Team"}},
+                                                            "level": {"$ref": "#/components/schemas/Level"},
+                                                            "office": {"$ref": "#/components/schemas/Office"}}},
+               "Team": {"type": "object", "properties": {"members": {"type": "array", "items": {
+                   "$ref": "#/components/schemas/User"}}, "size": {"type": "integer"}}},
+               "Level": {"type": "string", "enum": ["senior", "junior"]},
+               "Office": {"type": "object", "example": {"city": "Oslo"}}}
+    response = {"200": {"description": "OK", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/User"}}}}}
+    paths = {f"/users{i}": {"get": {"operationId": f"getUser{i}", "tags": ["Users"], "responses": response}}
+             for i in range(BIG_SPEC + 1)}
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths,
+                                "components": {"schemas": schemas}}))
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="big")
+    section = _sections((tmp_path / "docs/big/users/part-1.md").read_text())["operation/getUser0"]
+    shown = element_text(pretty_json({"name": "string", "manager": {
+        "team": {}, "reports": [{}], "level": "senior", "office": {"city": "Oslo"}}}))
+    assert shown in section
+    # a small API keeps the whole example
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Small", "version": "1"},
+                                 "paths": {"/users": paths["/users0"]}, "components": {"schemas": schemas}}))
+    render_api_reference(small, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="small")
+    assert '"size": 0' in (tmp_path / "docs/small/users.md").read_text()  # Team, two named levels down

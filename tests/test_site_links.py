@@ -15,7 +15,13 @@ from generator.render.reference import render_api_reference
 from generator.render.reference.render import write_downloads
 from generator.validate.spec_files import parse_text
 from tests.helpers import CORPUS, REPO_ROOT, copy_example, write_portal
-from tests.oracles import SITE_INTEGRITY, site_integrity, spec_errors, standalone_spec_errors
+from tests.oracles import (
+    SITE_INTEGRITY,
+    site_integrity,
+    site_problems_beyond_the_portal_header,
+    spec_errors,
+    standalone_spec_errors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +265,37 @@ def test_guide_links_to_a_tag_and_to_a_schema_of_the_api_reference_land_on_their
     assert 'href="api/openapi/models/#schema-Order"' in guide
     assert 'id="schema-Order"' in (site / "shop/api/openapi/models/index.html").read_text()
     assert 'id="operation/createOrder"' in (site / "shop/api/openapi/orders/index.html").read_text()
+
+
+def test_guide_links_to_operations_of_a_split_tag_land_on_their_part_and_the_crawler_finds_no_broken_link(
+        tmp_path: Path):
+    """A tag of 60 operations is split into two parts: a guide's Redoc-style link to an operation goes
+    straight to the part that holds it, its link to the tag to the tag's page, and the built portal crawls
+    clean."""
+    repo = tmp_path / "shop"
+    paths = {f"/orders/{i}": {"get": {"operationId": f"getOrder{i}", "tags": ["Orders"],
+                                      "responses": {"200": {"description": "OK"}}}} for i in range(60)}
+    _write(repo, {
+        "README.md": """
+            # Shop API
+
+            See [the orders](https://docs.example.com/api/shop#tag/Orders),
+            [the first](https://docs.example.com/api/shop#tag/Orders/operation/getOrder0) and
+            [the last](https://docs.example.com/api/shop#tag/Orders/operation/getOrder59).
+            """,
+        "openapi.json": json.dumps({"openapi": "3.0.3", "info": {"title": "Shop API", "version": "1"},
+                                    "paths": paths}),
+    })
+    config = write_portal(tmp_path, [{"name": "shop", "repo": str(repo), "pages": ["README.md"],
+                                      "specs": ["openapi.json"],
+                                      "published_urls": ["https://docs.example.com/shop/",
+                                                         "https://docs.example.com/api/shop"]}])
+    assert main(["build", "-f", str(config), "--strict"]) == 0
+    site = tmp_path / "site"
+    guide = (site / "shop" / "index.html").read_text()
+    assert 'href="api/openapi/orders/">the orders' in guide
+    assert 'href="api/openapi/orders/part-1/#operation/getOrder0">the first' in guide
+    assert 'href="api/openapi/orders/part-2/#operation/getOrder59">the last' in guide
+    assert 'id="operation/getOrder59"' in (site / "shop/api/openapi/orders/part-2/index.html").read_text()
+    summary, problems = site_problems_beyond_the_portal_header(site)
+    assert "broken_anchors=0" in summary and not problems, (summary, problems[:20])

@@ -52,6 +52,9 @@ from generator.validate.spec_files import SpecFiles
 TEMPLATES = templates_dir() / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js", "assets/apiref/servers.js")
 BIG_SPEC = 150  # operations; above this the single page collapses everything and drops samples
+#: Operations per page of a tag: a bigger tag is split into parts of at most this many, behind the tag's own
+#: page, which lists them all (a 400-operation tag page took 2.2-4.6 s to load in chromium; bench/tag_page.py).
+TAG_PAGE_OPERATIONS = 50
 #: Material's search weight of reference pages: a reader who types an operation's summary, operationId,
 #: method or path, or a schema's name, gets the reference before guides that mention the same words.
 REFERENCE_SEARCH = {"boost": 3}
@@ -355,6 +358,7 @@ def _aside_examples(media: list[tuple[str, MediaView]]) -> list[tuple[str, str, 
 
 
 MODELS_MARK = "@@devportal-models@@"
+REFERENCE_MARK = "@@devportal-reference@@"  # the reference's own URL, relative to the page (its overview)
 ROOT_MARK = "@@devportal-root@@"  # a site-root-relative URL follows (the "Try it" console's assets)
 _ROOT_URL = re.compile(re.escape(ROOT_MARK) + r"([\w./-]+)")
 FRAGMENTS = "devportal-apiref"
@@ -377,8 +381,9 @@ def _write(path: Path, front: dict[str, Any], body: str, models_link: str) -> No
 NAV_GROUP = 20  # tags per navigation group, for APIs with too many tags for one flat list
 
 
-def tag_nav(pages: list[tuple[str, str]], tag_groups: Any = None) -> list[dict[str, Any]]:
-    """The navigation entries of an API's tag pages: flat, or in groups when there are many.
+def tag_nav(pages: list[tuple[str, Any]], tag_groups: Any = None) -> list[dict[str, Any]]:
+    """The navigation entries of an API's tag pages (a tag's page, or the entries of a split tag's pages):
+    flat, or in groups when there are many.
 
     ``x-tagGroups`` (Redoc's extension) groups them as the spec says; tags it leaves out go to "Other".
     Otherwise more than 1.5 × NAV_GROUP tags are cut into groups of NAV_GROUP, named by their first and
@@ -474,6 +479,7 @@ class ReferenceTemplateData:
     describe: Describer
     schema_html: Callable[..., Markup]
     tag_pages: dict[str, str]  # tag → its page's URL relative to the reference
+    operation_pages: dict[str, str]  # an operation's anchor → the URL of its page relative to the reference
     spec_slug: str
     tags: dict[str, Any]
     operations: dict[str, list[OperationView]]  # tag → the views of its operations
@@ -495,8 +501,9 @@ class _PageWriter:
     banner: str  # the problems banner's fragment
 
     def write(self, staged: str, front: dict[str, Any], html: str, models_link: str, views: list[OperationView],
-              schema_names: list[str] = ()) -> None:
-        html = number_code_blocks(html)
+              schema_names: list[str] = (), reference_root: str = "../") -> None:
+        """``reference_root``: the reference's overview relative to this page (links between operations)."""
+        html = number_code_blocks(html).replace(REFERENCE_MARK, reference_root)
         if self.fragments_dir is None:  # a page at <staged without .md>/ (directory URLs)
             _write(self.docs_dir / staged, front, html.replace(ROOT_MARK, "../" * len(PurePosixPath(staged).parts)),
                    models_link)
@@ -554,9 +561,12 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     spec_slug = download_name or PurePosixPath(prefix).name
     groups = api.by_tag()
     tag_pages = _tag_pages(groups)
+    parts = {tag: _tag_parts(tag_pages[tag], ops) for tag, ops in groups.items()}
+    operation_pages = {op.anchor: part[:-3] + "/" for tag_parts in parts.values() for part, ops in tag_parts
+                       for op in ops}
     renderer.models_link = MODELS_MARK
-    renderer.operation_hrefs = {op.operation_id: f"../{tag_pages[op.tag][:-3]}/#{op.anchor}" for op in api.operations
-                                if op.operation_id}
+    renderer.operation_hrefs = {op.operation_id: f"{REFERENCE_MARK}{operation_pages[op.anchor]}#{op.anchor}"
+                                for op in api.operations if op.operation_id}
     operations = {tag: [renderer.operation(op) for op in ops] for tag, ops in groups.items()}
     try_it_page = _try_it_consoles(api, files, try_it, api_title, operations)
     problems, invalid = _as_warnings(validation.problems)
@@ -564,15 +574,16 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         api=api, info=api.info, title=api_title, version=str(api.info.get("version", "")),
         invalid=invalid if fragments_dir is None else BANNER_MARK, describe=renderer.describe,
         schema_html=renderer.schema_html, tag_pages={t: p[:-3] + "/" for t, p in tag_pages.items()},
+        operation_pages=operation_pages,
         spec_slug=spec_slug, tags=api.tags, operations=operations, tag_anchors=tag_anchors, try_it=try_it_page)
     writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/_problems.html")
     reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
                              description=str(api.info.get("description") or "").strip().split("\n")[0],
                              nav=[], diagnostics=problems, lifecycle=_lifecycle(api))
     meta = dict(page_meta or {})
-    aliases = _aliases(operations, tag_pages)
+    aliases = _aliases(operations, tag_pages, operation_pages)
     _write_overview(writer, reference, data, meta, prefix, aliases)
-    _write_tag_pages(writer, reference, data, meta, prefix, tag_pages)
+    _write_tag_pages(writer, reference, data, meta, prefix, tag_pages, parts)
     _write_models(writer, reference, data, meta, prefix, renderer, files, uri)
     _write_single_page(writer, reference, data, meta, prefix, aliases)
     if validation.downloads is None:
@@ -655,6 +666,15 @@ def _tag_pages(groups: dict[str, list[Operation]]) -> dict[str, str]:
     return tag_pages
 
 
+def _tag_parts(page: str, ops: list[Operation]) -> list[tuple[str, list[Operation]]]:
+    """A tag's pages of operations, each (file name, its operations): the tag's own page when it has at most
+    :data:`TAG_PAGE_OPERATIONS`, else parts ``<tag>/part-N.md`` of that many, in the spec's order."""
+    if len(ops) <= TAG_PAGE_OPERATIONS:
+        return [(page, ops)]
+    return [(f"{page[:-3]}/part-{number}.md", ops[start:start + TAG_PAGE_OPERATIONS])
+            for number, start in enumerate(range(0, len(ops), TAG_PAGE_OPERATIONS), start=1)]
+
+
 def _as_warnings(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """An invalid spec is still rendered (with a banner): its errors become warnings, which strict mode
     still fails the build on. Also returns the spec's own problems, for the banner."""
@@ -664,16 +684,17 @@ def _as_warnings(problems: list[Diagnostic]) -> tuple[list[Diagnostic], list[Dia
     return problems, [p for p in problems if p.code.startswith("spec-")]
 
 
-def _aliases(operations: dict[str, list[OperationView]], tag_pages: dict[str, str]) -> dict[str, str]:
+def _aliases(operations: dict[str, list[OperationView]], tag_pages: dict[str, str],
+             operation_pages: dict[str, str]) -> dict[str, str]:
     """Redoc-style anchor → where it is now: a link to a whole tag lands at the top of its page."""
     aliases = {}
     for tag in operations:
         for alias in tag_anchors(tag):
             aliases[alias] = tag_pages[tag][:-3] + "/"
-    for tag, ops in operations.items():
+    for ops in operations.values():
         for view in ops:
             for alias in [view.anchor, *view.aliases]:
-                aliases[alias] = f"{tag_pages[tag][:-3]}/#{view.anchor}"
+                aliases[alias] = f"{operation_pages[view.anchor]}#{view.anchor}"
     return aliases
 
 
@@ -682,31 +703,67 @@ def _write_overview(writer: _PageWriter, reference: ApiReference, data: Referenc
     overview = f"{prefix}/index.md"
     writer.write(overview, {**meta, "title": data.title, "hide": ["toc"], "api_reference": True},
                  writer.env.get_template("overview.md.j2").render(**data.names(), aliases=aliases, page="overview"),
-                 "models/", [])
+                 "models/", [], reference_root="")
     reference.pages[overview] = {"servers", "authentication", "operations"}
     reference.nav.append({"Overview": overview})
 
 
 def _write_tag_pages(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
-                     meta: dict[str, Any], prefix: str, tag_pages: dict[str, str]) -> None:
+                     meta: dict[str, Any], prefix: str, tag_pages: dict[str, str],
+                     parts: dict[str, list[tuple[str, list[Operation]]]]) -> None:
+    """Each tag's page; a big tag's page lists its operations, which are on its parts (:func:`_tag_parts`).
+
+    The tag's page keeps an element with each operation's anchor (its entry in the list, with its part's
+    URL), so every link made before the split still lands: the page's script follows it to the part."""
+    nav = []
+    tag_template = writer.env.get_template("tag.md.j2")
     for tag, page in tag_pages.items():
         staged = f"{prefix}/{page}"
         ops = data.operations[tag]
+        views = iter(ops)  # the views of parts[tag]'s operations, in the same order
+        pages = [(part, [next(views) for _ in part_ops]) for part, part_ops in parts[tag]]
+        for part, part_ops in pages:
+            for view in part_ops:
+                if view.op.operation_id:
+                    reference.operations[view.op.operation_id] = (f"{prefix}/{part}", view.anchor)
+                if view.kind in ("operation", "webhook"):  # named as `devportal diff` names them
+                    name = f"{view.method} {view.path}" + (" (webhook)" if view.kind == "webhook" else "")
+                    reference.endpoints.setdefault(name, (f"{prefix}/{part}", view.anchor))
+        if len(pages) == 1:
+            writer.write(staged, {**meta, "title": f"{tag} – {data.title}", "hide": ["toc"], "api_reference": True},
+                         tag_template.render(**data.names(), tag=tag, tag_object=data.api.tags.get(tag) or {},
+                                             ops=ops, page="tag"), "../models/", ops)
+            reference.pages[staged] = set(tag_anchors(tag)) | {view.anchor for view in ops}
+            nav.append((tag, staged))
+            continue
+        listing = [{"label": _part_label(number, part_ops), "url": f"{PurePosixPath(part).stem}/", "ops": part_ops}
+                   for number, (part, part_ops) in enumerate(pages)]
         writer.write(staged, {**meta, "title": f"{tag} – {data.title}", "hide": ["toc"], "api_reference": True},
-                     writer.env.get_template("tag.md.j2").render(**data.names(), tag=tag,
-                                                                 tag_object=data.api.tags.get(tag) or {},
-                                                                 ops=ops, page="tag"), "../models/", ops)
-        anchors = set(tag_anchors(tag))  # Redoc-style links to the tag land on its page (by the page's script)
-        for view in ops:
-            anchors.add(view.anchor)
-            if view.op.operation_id:
-                reference.operations[view.op.operation_id] = (staged, view.anchor)
-            if view.kind in ("operation", "webhook"):  # named as `devportal diff` names them
-                name = f"{view.method} {view.path}" + (" (webhook)" if view.kind == "webhook" else "")
-                reference.endpoints.setdefault(name, (staged, view.anchor))
-        reference.pages[staged] = anchors
-    reference.nav += tag_nav([(tag, f"{prefix}/{page}") for tag, page in tag_pages.items()],
-                             data.api.document.get("x-tagGroups"))
+                     tag_template.render(**data.names(), tag=tag, tag_object=data.api.tags.get(tag) or {}, ops=[],
+                                         parts=listing, page="tag"), "../models/", [])
+        for number, (part, part_ops) in enumerate(pages):
+            label = listing[number]["label"]
+            neighbours = {"previous": listing[number - 1] if number else None,
+                          "next": listing[number + 1] if number + 1 < len(listing) else None}
+            writer.write(f"{prefix}/{part}", {**meta, "title": f"{tag}, {label} – {data.title}", "hide": ["toc"],
+                                              "api_reference": True},
+                         tag_template.render(**data.names(), tag=tag, tag_object={}, ops=part_ops, page="tag",
+                                             part={"label": label, "number": number + 1, "count": len(pages),
+                                                   **neighbours}),
+                         "../../models/", part_ops, reference_root="../../")
+            reference.pages[f"{prefix}/{part}"] = {view.anchor for view in part_ops}
+        # after its parts: a guide's link to an operation's anchor finds the part first
+        reference.pages[staged] = set(tag_anchors(tag)) | {view.anchor for view in ops}
+        nav.append((tag, [{"All operations": staged},
+                          *({item["label"].capitalize(): f"{prefix}/{part}"} for item, (part, _) in zip(
+                              listing, pages, strict=True))]))
+    reference.nav += tag_nav(nav, data.api.document.get("x-tagGroups"))
+
+
+def _part_label(number: int, part_ops: list[OperationView]) -> str:
+    """A part's name in the navigation and in its title: which of the tag's operations it holds."""
+    first = number * TAG_PAGE_OPERATIONS + 1
+    return f"operations {first}–{first + len(part_ops) - 1}"
 
 
 def _write_models(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData, meta: dict[str, Any],

@@ -347,11 +347,30 @@ class Views:
             absolute = self._absolute(ref, base_uri)
             if absolute in stack:
                 return None
+            if self.named_depth is not None and len(stack) >= self.named_depth:
+                return self._shallow_example(node, base_uri, mode, stack, depth)
             key = (absolute, mode, stack, depth)
             if key not in self.example_cache:
                 self.example_cache[key] = self._example(node, base_uri, mode, stack + (absolute,), depth)
             return self.example_cache[key]
         return self._example(node, base_uri, mode, stack, depth)
+
+    def _shallow_example(self, node: dict[str, Any], base_uri: str, mode: str, stack: tuple[str, ...],
+                         depth: int) -> Any:
+        """A named schema deeper than a big API's schema trees go (``named_depth``): an empty object or list,
+        as the tree shows a link there (expanded, Microsoft Graph's user made a 700 KB example); a value
+        that is not a container is generated as usual."""
+        schema, uri, _ = resolve(self.files, node, base_uri)
+        if not isinstance(schema, dict):
+            return None
+        if any(key in schema for key in ("example", "default", "examples", "enum")):  # the schema's own: kept
+            return self._example_of(schema, uri, mode, stack, depth)
+        types = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
+        if "allOf" in schema or "properties" in schema or "object" in types:
+            return {}
+        if "array" in types:
+            return []
+        return self._example_of(schema, uri, mode, stack, depth)
 
     def _example(self, node: Any, base_uri: str, mode: str, stack: tuple[str, ...], depth: int) -> Any:
         ref = node.get("$ref") if isinstance(node, dict) else None

@@ -1,5 +1,6 @@
 /* Redoc-style deep links: #tag/<Tag>/operation/<id>, #operation/<id> and #tag/<Tag>/paths/<path>/<method>
-   land on the operation, on this page or on the page that holds it (map embedded in the overview). */
+   land on the operation, on this page or on the page that holds it (map embedded in the overview, and
+   the entries of a big tag's page, whose operations are on its parts). */
 (function () {
   // Sections far from the viewport are laid out only when they come near it (content-visibility), so
   // the browser's jump to an anchor can land short once the sections around it take their real size:
@@ -9,15 +10,21 @@
     function jump() { element.scrollIntoView(); if (++frames < 4) requestAnimationFrame(jump) }
     requestAnimationFrame(jump)
   }
+  // The page of a big tag lists its operations, which are on its parts: an entry that holds an
+  // operation's anchor sends the reader on to the operation on its part (data-dp-moved).
+  function reach(element) {
+    var moved = element.getAttribute("data-dp-moved")
+    if (moved) { location.replace(new URL(moved, location.href).href) } else { settle(element) }
+  }
   function land() {
     var hash = decodeURIComponent(location.hash.slice(1))
     if (!hash) return
-    if (document.getElementById(hash)) { settle(document.getElementById(hash)); return }
+    if (document.getElementById(hash)) { reach(document.getElementById(hash)); return }
     var match = document.querySelector("[data-aliases~='" + hash.replace(/'/g, "\\'") + "']")
-    if (match) { settle(match); return }
+    if (match) { reach(match); return }
     var op = hash.match(/operation\/(.+)$/)
     if (op && document.getElementById("operation/" + op[1])) {
-      settle(document.getElementById("operation/" + op[1])); return
+      reach(document.getElementById("operation/" + op[1])); return
     }
     var map = document.getElementById("dp-api-map")
     if (map) {
