@@ -26,6 +26,7 @@ from generator.project_lock import acquire as acquire_build_lock
 from generator.project_lock import release as release_build_lock
 from generator.stage.dirty import OnlyChanged, dirty_notice_silenced
 from generator.stage.docs_tree import stage_portal
+from generator.stage.search_index import index_site
 from generator.stage.site_state import StagedInputs, changes, staged_inputs
 
 log = logging.getLogger("mkdocs.plugins.devportal")
@@ -143,7 +144,15 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
             clean_directory(config.site_dir)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        self._release()
+        try:
+            if (config.extra.get("devportal") or {}).get("search") == "pagefind":
+                # the portal's search box answers from Pagefind's index (also under `serve`, also after a
+                # dirty rebuild: it indexes the whole site again, in under a second for hundreds of pages)
+                problems = index_site(Path(config.site_dir), config_file=str(config.config_file_path))
+                if problems:
+                    raise PluginError("devportal:\n" + "\n".join(str(d) for d in problems))
+        finally:
+            self._release()
 
     def on_build_error(self, error: Exception) -> None:
         self._inputs = None  # the next build of a serve session is a full one
