@@ -205,6 +205,9 @@ def make_portal(size: Size, root: Path, search: str = "pagefind") -> tuple[Path,
         git("init", "-q", "-b", "main", cwd=repo.work)
         git("add", "-A", cwd=repo.work)
         git("commit", "-q", "-m", "Initial docs", cwd=repo.work)
+        if repo.spec:  # a spec with a history, as real ones have: its API changelog exists from the first build
+            _write_spec(repo, revision=1)
+            git("commit", "-q", "-am", "Revise the spec", cwd=repo.work)
         repo.bare.parent.mkdir(parents=True, exist_ok=True)
         git("clone", "-q", "--bare", str(repo.work), str(repo.bare), cwd=root)
         git("remote", "add", "origin", str(repo.bare), cwd=repo.work)
@@ -244,7 +247,7 @@ def push_change(repo: Repo, what: str) -> None:
         path = repo.work / repo.pages[min(1, len(repo.pages) - 1)]
         path.write_text(path.read_text(encoding="utf-8") + "\n" + _sentence(99, 25) + "\n", encoding="utf-8")
     else:
-        _write_spec(repo, revision=1)
+        _write_spec(repo, revision=2)
     git("commit", "-q", "-am", f"Change one {what}", cwd=repo.work)
     git("push", "-q", "origin", "main", cwd=repo.work)
 
