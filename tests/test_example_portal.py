@@ -4,11 +4,8 @@ example configures no endpoint to receive its answers)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,12 +21,6 @@ def test_example_portal_builds_strictly_with_every_section(example_site: Path):
     for title in ("Payments API", "Login API", "Events and Webhooks API"):
         assert title in home  # the API overview table
     assert (example_site / "updates").is_dir()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -59,42 +50,6 @@ def test_a_person_sees_branding_edit_links_and_feedback_without_third_party_requ
         browser.close()
     foreign = [url for url in requested if not url.startswith(base) and not url.startswith("data:")]
     assert foreign == [], f"pages requested third-party hosts: {foreign[:5]}"
-
-
-@pytest.mark.slow
-def test_serve_rebuilds_when_a_writer_edits_a_page(tmp_path: Path):
-    config = copy_example(tmp_path / "example")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-f", str(config),
-                             "-a", f"127.0.0.1:{port}"], cwd=config.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/payments/"
-    try:
-        body = _wait_for(url, lambda text: "Payments" in text, timeout=120)
-        assert body
-        readme = config.parent / "content" / "sources" / "payments" / "README.md"
-        readme.write_text(readme.read_text() + "\n\nA sentence the writer just added.\n")
-        assert _wait_for(url, lambda text: "A sentence the writer just added." in text, timeout=90)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _wait_for(url: str, ok, timeout: float) -> str | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                text = response.read().decode("utf-8", "replace")
-                if ok(text):
-                    return text
-        except OSError:
-            pass
-        time.sleep(0.5)
-    return None
 
 
 @pytest.mark.slow
