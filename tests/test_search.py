@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.cli import main
-from tests.helpers import CHROMIUM, copy_example, serve_folder
+from tests.helpers import CHROMIUM, copy_example, serve_folder, write_portal
 
 
 def _build_example(root: Path, **settings) -> Path:
@@ -71,11 +73,59 @@ def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation
 
 def test_a_search_front_matter_that_is_not_a_mapping_is_ignored_with_a_warning_not_a_crash(tmp_path, make_upstream,
                                                                                            capsys):
-    from tests.helpers import write_portal
-
     upstream = make_upstream("cards", {"README.md": "---\nsearch: hide me\n---\n# Cards\n\nText.\n"})
     config = write_portal(tmp_path / "portal", [{"name": "cards", "repo": upstream.url, "pages": ["README.md"]}])
     assert main(["build", "-f", str(config)]) == 0
     err = capsys.readouterr().err
     assert "frontmatter-invalid" in err and "cards/README.md" in err and "2:1" in err, err
     assert (config.parent / "site" / "cards" / "index.html").is_file()
+
+
+def _indexed_pages(site: Path) -> dict[str, str]:
+    """Every page in Pagefind's index, by URL, with the text it indexed (a page without a fragment is never a
+    result: the word index points at fragments)."""
+    pages = {}
+    for fragment in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        data = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
+        pages[data["url"]] = data["content"]
+    return pages
+
+
+KEPT_OUT = {
+    "README.md": "# Cards API\n\nIssue virtual cards. See the [internal notes](docs/internal.md).\n",
+    "docs/guide.md": "# Card guide\n\nA card has a quokka on it.\n",
+    "docs/internal.md": "---\nsearch:\n  exclude: true\n---\n# Internal notes\n\nThe wombat rotation schedule.\n",
+    "openapi/cards.yaml": """
+        openapi: 3.0.3
+        info: {title: Cards, version: 1.0.0}
+        paths:
+          /cards:
+            post:
+              operationId: createCard
+              tags: [Cards]
+              summary: Create a numbat card
+              responses:
+                "201": {description: Created}
+        """,
+}
+
+
+@pytest.mark.parametrize("search", ["pagefind", "lunr"])
+def test_a_page_whose_front_matter_excludes_it_from_search_is_not_found(tmp_path, make_upstream, search):
+    upstream = make_upstream("cards", KEPT_OUT)
+    source = {"name": "cards", "repo": upstream.url, "pages": ["README.md", "docs/*.md"], "specs": ["openapi/*.yaml"]}
+    config = write_portal(tmp_path / "portal", [source], extra={"search": search})
+    assert main(["build", "--strict", "-f", str(config)]) == 0
+    site = config.parent / "site"
+    assert "The wombat rotation schedule." in (site / "cards" / "docs" / "internal" / "index.html").read_text()  # published
+    if search == "lunr":  # Material's own search leaves the page out, as before
+        docs = json.loads((site / "search" / "search_index.json").read_text())["docs"]
+        locations = {doc["location"].split("#")[0] for doc in docs}
+        assert "cards/docs/guide/" in locations and "cards/docs/internal/" not in locations
+        assert not any("wombat" in doc["text"] for doc in docs)
+        return
+    pages = _indexed_pages(site)
+    assert "quokka" in pages["/cards/docs/guide/"] and any("numbat" in text for text in pages.values())
+    assert "/cards/docs/internal/" not in pages and not any("wombat" in text for text in pages.values()), sorted(pages)
+    assert "/cards/api/cards/all/" not in pages  # the reference's single page repeats its tag pages: kept out too
+    assert "/cards/api/cards/cards/" in pages
