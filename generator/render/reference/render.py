@@ -60,6 +60,12 @@ TAG_PAGE_OPERATIONS = 50
 REFERENCE_SEARCH = {"boost": 3}
 MODELS_SEARCH = {"boost": 2}  # below operations: "createPayment" finds the operation before CreatePaymentRequest
 PARALLEL_VALIDATION_BYTES = 300_000
+#: Above this many operations the overview and the single page list the API's tags (with their operation
+#: counts) instead of every operation, and the map of Redoc-style anchors those pages' script follows is a
+#: file of its own (:data:`ANCHOR_MAP`, fetched only when a link needs it): Microsoft Graph's 11,422
+#: operations made each of those pages 9-15 MB.
+LISTED_OPERATIONS = 1000
+ANCHOR_MAP = "anchors.map.json"  # beside the overview; a dot no spec's download name (a slug) has
 
 
 def reference_workers() -> ProcessPoolExecutor:
@@ -186,9 +192,12 @@ class _Renderer:
     def __init__(self, api: Api, files: SpecFiles, trusted: bool) -> None:
         self.api, self.files = api, files
         self.describe = Describer(trusted)
-        # A big API inlines one named schema per tree and links deeper ones to the models page: the same
-        # component repeated under every operation is what makes such references too heavy for a browser.
-        self.views = Views(api, files, self.describe, named_depth=2 if len(api.operations) > BIG_SPEC else None)
+        # A big API inlines two levels of named schemas per tree (a huge one, one) and links deeper ones to the
+        # models page: the same component repeated under every operation is what makes such references too
+        # heavy for a browser (a page of 50 of Microsoft Graph's operations was 9 MB with two levels).
+        count = len(api.operations)
+        self.views = Views(api, files, self.describe,
+                           named_depth=1 if count > LISTED_OPERATIONS else 2 if count > BIG_SPEC else None)
         self.xml_example = XmlExample(self.views)
         self.env = _environment()
         # One macro call per schema node (a template render each cost twice as much on big APIs)
@@ -582,10 +591,14 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                              nav=[], diagnostics=problems, lifecycle=_lifecycle(api))
     meta = dict(page_meta or {})
     aliases = _aliases(operations, tag_pages, operation_pages)
-    _write_overview(writer, reference, data, meta, prefix, aliases)
+    by_tag = len(api.operations) > LISTED_OPERATIONS
+    if by_tag:
+        (docs_dir / prefix).mkdir(parents=True, exist_ok=True)
+        (docs_dir / prefix / ANCHOR_MAP).write_text(json.dumps(aliases, separators=(",", ":")), encoding="utf-8")
+    _write_overview(writer, reference, data, meta, prefix, aliases, by_tag)
     _write_tag_pages(writer, reference, data, meta, prefix, tag_pages, parts)
     _write_models(writer, reference, data, meta, prefix, renderer, files, uri)
-    _write_single_page(writer, reference, data, meta, prefix, aliases)
+    _write_single_page(writer, reference, data, meta, prefix, aliases, by_tag)
     if validation.downloads is None:
         write_downloads(spec_path, docs_dir / prefix / spec_slug, files=files)
     else:
@@ -699,10 +712,12 @@ def _aliases(operations: dict[str, list[OperationView]], tag_pages: dict[str, st
 
 
 def _write_overview(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
-                    meta: dict[str, Any], prefix: str, aliases: dict[str, str]) -> None:
+                    meta: dict[str, Any], prefix: str, aliases: dict[str, str], by_tag: bool) -> None:
+    """The overview; ``by_tag``: it lists the tags rather than every operation (:data:`LISTED_OPERATIONS`)."""
     overview = f"{prefix}/index.md"
     writer.write(overview, {**meta, "title": data.title, "hide": ["toc"], "api_reference": True},
-                 writer.env.get_template("overview.md.j2").render(**data.names(), aliases=aliases, page="overview"),
+                 writer.env.get_template("overview.md.j2").render(**data.names(), aliases=aliases, page="overview",
+                                                                  anchor_map=ANCHOR_MAP if by_tag else None),
                  "models/", [], reference_root="")
     reference.pages[overview] = {"servers", "authentication", "operations"}
     reference.nav.append({"Overview": overview})
@@ -782,13 +797,17 @@ def _write_models(writer: _PageWriter, reference: ApiReference, data: ReferenceT
 
 
 def _write_single_page(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
-                       meta: dict[str, Any], prefix: str, aliases: dict[str, str]) -> None:
+                       meta: dict[str, Any], prefix: str, aliases: dict[str, str], by_tag: bool) -> None:
+    """The whole API on one page; ``by_tag``: too big for one, it lists the tags' pages instead, and a link to
+    an operation's anchor on it is sent on to the operation (the anchor map)."""
     single = f"{prefix}/all.md"
     writer.write(single, {**meta, "title": f"{data.title} (single page)", "hide": ["toc"], "api_reference": True,
                           "search": {"exclude": True}},
                  writer.env.get_template("single.md.j2").render(**data.names(),
                                                                 compact=len(data.api.operations) > BIG_SPEC,
-                                                                aliases=aliases, page="single"), "../models/", [])
+                                                                aliases=aliases, page="single",
+                                                                anchor_map=f"../{ANCHOR_MAP}" if by_tag else None),
+                 "../models/", [])
     reference.pages[single] = {view.anchor for ops in data.operations.values() for view in ops}
     reference.nav.append({"Single page": single})
 

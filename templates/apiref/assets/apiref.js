@@ -1,6 +1,6 @@
 /* Redoc-style deep links: #tag/<Tag>/operation/<id>, #operation/<id> and #tag/<Tag>/paths/<path>/<method>
-   land on the operation, on this page or on the page that holds it (map embedded in the overview, and
-   the entries of a big tag's page, whose operations are on its parts). */
+   land on the operation, on this page or on the page that holds it (map embedded in the overview, or a file
+   beside it for a big API, and the entries of a big tag's page, whose operations are on its parts). */
 (function () {
   // Sections far from the viewport are laid out only when they come near it (content-visibility), so
   // the browser's jump to an anchor can land short once the sections around it take their real size:
@@ -27,14 +27,23 @@
       reach(document.getElementById("operation/" + op[1])); return
     }
     var map = document.getElementById("dp-api-map")
-    if (map) {
-      var targets = JSON.parse(map.textContent)
-      var target = targets[hash] || (op && targets["operation/" + op[1]])
-      if (target) { location.replace(new URL(target, location.href).href); return }
+    if (map && map.getAttribute("data-src")) {
+      // A big API's map is a file of its own, beside the overview: its targets are relative to it.
+      var source = new URL(map.getAttribute("data-src"), location.href).href
+      fetch(source).then(function (response) { return response.json() }).then(function (targets) {
+        follow(targets, hash, op, source)
+      })
+      return
     }
+    if (map && follow(JSON.parse(map.textContent), hash, op, location.href)) return
     if (/^(tag|operation|paths|webhooks)\//.test(hash) && document.querySelector(".dp-api--tag")) {
       location.replace(new URL("../#" + location.hash.slice(1), location.href).href)
     }
+  }
+  function follow(targets, hash, op, base) {
+    var target = targets[hash] || (op && targets["operation/" + op[1]])
+    if (target) location.replace(new URL(target, base).href)
+    return Boolean(target)
   }
   window.addEventListener("hashchange", land)
   if ("document$" in window) { document$.subscribe(land) } else { document.addEventListener("DOMContentLoaded", land) }
