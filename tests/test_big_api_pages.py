@@ -13,20 +13,25 @@ from tests.helpers import CHROMIUM, serve_folder
 from tests.oracles import site_problems_beyond_the_portal_header
 
 OPERATIONS = 1200  # over the 1,000 operations up to which the overview lists every one
+SCHEMAS = 450  # over the 200 schemas a models page shows
 TAGS = 20  # 60 operations each: every tag is split into parts of 50
 
 
 def _spec(path: Path) -> Path:
-    """``OPERATIONS`` small operations in ``TAGS`` tags; every tenth has no operationId (its anchor is its path)."""
+    """``OPERATIONS`` small operations in ``TAGS`` tags, each returning one of ``SCHEMAS`` schemas; every tenth has
+    no operationId (its anchor is its path)."""
     paths = {}
+    schemas = {f"Item{number:03d}": {"type": "object", "properties": {"id": {"type": "string"}}}
+               for number in range(SCHEMAS)}
     for number in range(OPERATIONS):
+        body = {"application/json": {"schema": {"$ref": f"#/components/schemas/Item{number % SCHEMAS:03d}"}}}
         operation = {"tags": [f"Resource {number % TAGS:02d}"], "summary": f"Read item {number}",
-                     "responses": {"200": {"description": "The item"}}}
+                     "responses": {"200": {"description": "The item", "content": body}}}
         if number % 10:
             operation["operationId"] = f"readItem{number}"
         paths[f"/items/{number}"] = {"get": operation}
     path.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Huge", "version": "1.0"},
-                                "paths": paths}), encoding="utf-8")
+                                "paths": paths, "components": {"schemas": schemas}}), encoding="utf-8")
     return path
 
 
@@ -53,6 +58,16 @@ def test_the_overview_and_single_page_of_a_huge_api_list_its_tags_and_every_oper
         page, fragment = targets[anchor].split("#")
         assert fragment == anchor and f'id="{anchor}"' in (huge_site / "huge" / page / "index.html").read_text()
         assert targets[f"tag/Resource {number % TAGS:02d}/{anchor}"] == targets[anchor]
+    # The models page lists every schema, each entry with its anchor, sent on to the part that shows it.
+    models = (huge_site / "huge" / "models" / "index.html").read_text()
+    assert f"{SCHEMAS} component schemas, on 3 pages" in models and 'class="dp-model"' not in models
+    assert '<li id="schema-Item420" data-dp-moved="part-3/#schema-Item420">' in models
+    for number, first, last in ((1, 0, 199), (2, 200, 399), (3, 400, 449)):
+        part = (huge_site / "huge" / "models" / f"part-{number}" / "index.html").read_text()
+        assert part.count('class="dp-model"') == last - first + 1
+        assert f'id="schema-Item{first:03d}"' in part and f'id="schema-Item{last:03d}"' in part
+    page = (huge_site / "huge" / "resource-00" / "part-1" / "index.html").read_text()
+    assert 'href="../../models/#schema-Item000"' in page  # lands on the models page's entry, sent on from there
     summary, problems = site_problems_beyond_the_portal_header(huge_site)
     assert not problems, (summary, problems[:10])
 
@@ -69,9 +84,10 @@ def test_redoc_style_links_to_a_huge_apis_overview_and_single_page_land_on_the_o
         for link, anchor in (("#tag/Resource 17/operation/readItem1097", "operation/readItem1097"),
                              ("#operation/readItem1097", "operation/readItem1097"),
                              ("all/#operation/readItem1097", "operation/readItem1097"),
-                             ("all/#tag/Resource 10/paths/~1items~1610/get", "paths/~1items~1610/get")):
+                             ("all/#tag/Resource 10/paths/~1items~1610/get", "paths/~1items~1610/get"),
+                             ("models/#schema-Item420", "schema-Item420")):
             page.goto(f"{base}/huge/{link}", wait_until="load")
             page.wait_for_function(f"decodeURIComponent(location.hash) === '#{anchor}'", timeout=10_000)
-            assert "/huge/resource-" in page.url, (link, page.url)
+            assert "/huge/resource-" in page.url or "/huge/models/part-3/" in page.url, (link, page.url)
             assert page.locator(f"[id='{anchor}']").is_visible(), link
         browser.close()

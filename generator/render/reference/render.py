@@ -65,6 +65,9 @@ PARALLEL_VALIDATION_BYTES = 300_000
 #: file of its own (:data:`ANCHOR_MAP`, fetched only when a link needs it): Microsoft Graph's 11,422
 #: operations made each of those pages 9-15 MB.
 LISTED_OPERATIONS = 1000
+#: Component schemas per models page: more are split into parts of this many (``models/part-N/``) behind the
+#: models page, which lists them all (Microsoft Graph's 2,599 schemas made one page of 4.9 MB).
+MODELS_PAGE_SCHEMAS = 200
 ANCHOR_MAP = "anchors.map.json"  # beside the overview; a dot no spec's download name (a slug) has
 
 
@@ -788,12 +791,38 @@ def _write_models(writer: _PageWriter, reference: ApiReference, data: ReferenceT
         data.api, files, renderer.describe, named_depth=1)
     schema_views = [(name, models_views.schema({"$ref": ref}, uri)) for ref, name in data.api.schema_refs.items()]
     models = f"{prefix}/models.md"
-    writer.write(models, {**meta, "title": f"Models – {data.title}", "api_reference": True,
-                          "search": meta.get("search", MODELS_SEARCH)},
-                 writer.env.get_template("models.md.j2").render(**data.names(), schemas=schema_views, page="models"),
-                 "", [], [name for name, _ in schema_views])
-    reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
-    reference.nav.append({"Models": models})
+    front = {**meta, "title": f"Models – {data.title}", "api_reference": True,
+             "search": meta.get("search", MODELS_SEARCH)}
+    template = writer.env.get_template("models.md.j2")
+    if len(schema_views) <= MODELS_PAGE_SCHEMAS:
+        writer.write(models, front, template.render(**data.names(), schemas=schema_views, page="models"),
+                     "", [], [name for name, _ in schema_views])
+        reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}
+        reference.nav.append({"Models": models})
+        return
+    # Many schemas: the models page lists them all, each entry keeping its schema's anchor, which the page's
+    # script follows to the part that shows it (as a big tag's page does), so every link to a model lands.
+    chunks = [schema_views[start:start + MODELS_PAGE_SCHEMAS]
+              for start in range(0, len(schema_views), MODELS_PAGE_SCHEMAS)]
+    listing = [{"label": f"models {number * MODELS_PAGE_SCHEMAS + 1}–{number * MODELS_PAGE_SCHEMAS + len(chunk)}",
+                "url": f"part-{number + 1}/", "names": [name for name, _ in chunk]}
+               for number, chunk in enumerate(chunks)]
+    writer.write(models, front, template.render(**data.names(), schemas=[], parts=listing, page="models"),
+                 "", [])
+    for number, chunk in enumerate(chunks):
+        part = f"{prefix}/models/part-{number + 1}.md"
+        neighbours = {"previous": listing[number - 1] if number else None,
+                      "next": listing[number + 1] if number + 1 < len(listing) else None}
+        writer.write(part, {**front, "title": f"Models, {listing[number]['label']} – {data.title}"},
+                     template.render(**data.names(), schemas=chunk, page="models",
+                                     part={"label": listing[number]["label"], "number": number + 1,
+                                           "count": len(chunks), **neighbours}),
+                     "../", [], [name for name, _ in chunk], reference_root="../../")
+        reference.pages[part] = {f"schema-{name}" for name, _ in chunk}
+    reference.pages[models] = {f"schema-{name}" for name, _ in schema_views}  # after the parts, as for tags
+    reference.nav.append({"Models": [{"All models": models}, *({item["label"].capitalize(): f"{prefix}/models/"
+                                                                f"part-{number + 1}.md"}
+                                                               for number, item in enumerate(listing))]})
 
 
 def _write_single_page(writer: _PageWriter, reference: ApiReference, data: ReferenceTemplateData,
