@@ -1,0 +1,48 @@
+"""The MkDocs phase of a build does per-portal work once, not once per page, and gives the same pages.
+
+MkDocs (and Zensical) make one ``Markdown`` instance per page from the staged ``mkdocs.yml``; whatever an
+extension sets up in it is paid once per page. These tests stage a real portal and check what the staged
+config makes each page pay for, against the libraries' own behaviour as the oracle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import markdown
+import pytest
+from mkdocs.config import load_config
+from pymdownx.emoji import gemoji, to_alt
+
+from generator.cli import main
+from tests.helpers import new_upstream, write_portal
+
+
+@pytest.fixture(scope="module")
+def staged_config(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("build-cost")
+    upstream = new_upstream(root, "guides", {
+        f"docs/page-{n}.md": f"# Page {n}\n\nShipped :tada: with :+1: and :thumbsup:.\n" for n in range(3)})
+    config = write_portal(root / "portal", [{"name": "guides", "repo": upstream.url, "pages": ["docs/**/*.md"]}])
+    assert main(["stage", "-f", str(config)]) == 0
+    return config.parent / ".devportal" / "stage" / "mkdocs.yml"
+
+
+def test_emoji_are_githubs_unicode_from_one_index_shared_by_every_page(staged_config):
+    config = load_config(str(staged_config))
+    pages = [markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+             for _ in range(200)]
+    indexes = {id(md.inlinePatterns["emoji"].emoji_index) for md in pages}
+    assert len(indexes) == 1  # built once, not copied for each of the 200 pages
+    index = pages[0].inlinePatterns["emoji"].emoji_index
+    with pytest.raises(TypeError):
+        index["emoji"][":tada:"] = {"unicode": "1f4a9"}  # shared, so read-only: a page cannot change another's
+    assert "🎉" in pages[0].convert("Shipped :tada:!") and "👍" in pages[1].convert(":+1: :thumbsup:")
+
+    # Every shortcode and alias GitHub has renders exactly as pymdownx's own GitHub index renders it.
+    upstream = gemoji({}, None)
+    shortcodes = " ".join([*upstream["emoji"], *upstream["aliases"]])
+    ours = dict(config.mdx_configs["pymdownx.emoji"])
+    theirs = {**ours, "emoji_index": gemoji, "emoji_generator": to_alt}
+    assert markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": ours}) \
+        == markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": theirs})
