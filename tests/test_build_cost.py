@@ -15,6 +15,7 @@ from mkdocs.config import load_config
 from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
+from generator.stage.site import skip_lunr_index
 from tests.helpers import new_upstream, write_portal
 
 
@@ -46,3 +47,25 @@ def test_emoji_are_githubs_unicode_from_one_index_shared_by_every_page(staged_co
     theirs = {**ours, "emoji_index": gemoji, "emoji_generator": to_alt}
     assert markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": ours}) \
         == markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": theirs})
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+
+
+def test_under_pagefind_the_build_makes_no_lunr_index_and_the_same_pages_with_the_search_box(staged_config,
+                                                                                              tmp_path):
+    from mkdocs.commands.build import build
+
+    plain = load_config(str(staged_config), site_dir=str(tmp_path / "plain"))
+    build(plain)  # Material's search plugin as a plain `mkdocs build` runs it: lunr index and all
+    assert (tmp_path / "plain" / "search" / "search_index.json").is_file()
+
+    pagefind = load_config(str(staged_config), site_dir=str(tmp_path / "pagefind"))
+    skip_lunr_index(pagefind)
+    build(pagefind)
+    assert not (tmp_path / "pagefind" / "search").exists()  # the index Pagefind replaces is not even made
+    pages = _pages(tmp_path / "pagefind")
+    assert pages == _pages(tmp_path / "plain") and len(pages) > 3
+    home = pages["index.html"].decode()
+    assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
