@@ -7,6 +7,8 @@ config makes each page pay for, against the libraries' own behaviour as the orac
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import markdown
@@ -69,3 +71,13 @@ def test_under_pagefind_the_build_makes_no_lunr_index_and_the_same_pages_with_th
     assert pages == _pages(tmp_path / "plain") and len(pages) > 3
     home = pages["index.html"].decode()
     assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
+
+
+def test_a_plain_mkdocs_build_through_the_plugin_keeps_the_search_box_answered_by_pagefind(staged_config, tmp_path):
+    project = staged_config.parents[2]
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"),
+                             "-d", str(tmp_path / "out")], cwd=project, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
+    assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
