@@ -7,6 +7,7 @@ config makes each page pay for, against the libraries' own behaviour as the orac
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from mkdocs.config import load_config
 from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
+from generator.stage.render_ahead import RenderAhead
 from generator.stage.site import skip_lunr_index
 from tests.helpers import new_upstream, write_portal
 
@@ -81,3 +83,50 @@ def test_a_plain_mkdocs_build_through_the_plugin_keeps_the_search_box_answered_b
     home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
     assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+
+
+def _guide(number: int) -> str:
+    parts = "".join(f"## Part {k}\n\nText with a [link](guide-{(number + 1) % 40}.md#part-{k}), `code` and :tada:.\n\n"
+                    f"```python\nprint({k})\n```\n\n" for k in range(60))
+    return f"# Guide {number}\n\n{parts}See [nowhere](missing.md) and [no anchor](guide-0.md#no-such-part).\n"
+
+
+def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> list[tuple[int, str]]:
+    """Build with MkDocs, returning what it logged at info level or above, in order."""
+    from mkdocs.commands.build import build
+
+    config = load_config(str(mkdocs_yml), site_dir=str(site))
+    if ahead is not None:
+        assert RenderAhead.usable(config)
+        config.plugins["devportal/render-ahead"] = ahead
+    records: list[tuple[int, str]] = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
+    logger = logging.getLogger("mkdocs")
+    level, logger.level = logger.level, logging.INFO
+    logger.addHandler(handler)
+    try:
+        build(config)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return [r for r in records if "Documentation built in" not in r[1]]
+
+
+def test_pages_rendered_ahead_on_a_second_core_give_the_same_site_and_the_same_messages(tmp_path):
+    upstream = new_upstream(tmp_path, "guides", {f"docs/guide-{n}.md": _guide(n) for n in range(40)})
+    config = write_portal(tmp_path / "portal", [{"name": "guides", "repo": upstream.url, "pages": ["docs/**/*.md"]}])
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+    # MkDocs' own link checks as warnings, so that pages rendered ahead must report them as MkDocs would.
+    staged.write_text(staged.read_text(encoding="utf-8").replace(": info", ": warn"), encoding="utf-8")
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    ahead = RenderAhead()
+    logged = _build_logged(staged, tmp_path / "ahead", ahead)
+    assert ahead.rendered_ahead >= 15  # the later half of the 40 guides (and more) came from the second core
+    assert logged == plain and any(level == logging.WARNING and "missing.md" in text for level, text in plain)
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
+             if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert built == {p.relative_to(tmp_path / "ahead"): p.read_bytes() for p in (tmp_path / "ahead").rglob("*")
+                     if p.is_file() and p.name != "sitemap.xml.gz"}

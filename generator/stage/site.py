@@ -21,6 +21,7 @@ from generator.stage.dirty import (
     dirty_notice_silenced,
     merge_search_index,
 )
+from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import index_site
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
@@ -166,6 +167,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             if search == "pagefind":
                 skip_lunr_index(config)
             if pages is None:
+                if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
+                    config.plugins["devportal/render-ahead"] = RenderAhead()
                 build(config)
                 return collected.records
             if set(config.plugins) - DIRTY_SAFE_PLUGINS:
