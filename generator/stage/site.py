@@ -74,7 +74,7 @@ def skip_lunr_index(config: MkDocsConfig) -> None:
     end-of-build events), for a site that Pagefind indexes (``search: pagefind``).
 
     The plugin cannot simply be left out of the staged ``mkdocs.yml``: Material's header shows the search box
-    only while it is there. Its indexing, though, parsed every page's HTML again (6 s of a 600-page build) for
+    only while it is there. Its indexing, though, parsed every page's HTML again (7 % of a profiled build) for
     ``search/search_index.json``, which no page loads and :func:`~generator.stage.search_index.index_site`
     deletes. The one other thing its per-page event does, taking ``data-search-*="..."`` attributes off the
     content, does not touch the portal's own (``{ data-search-exclude }`` has no value), which Pagefind reads.
