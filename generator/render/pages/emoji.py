@@ -4,8 +4,8 @@ pymdownx's own GitHub index (``pymdownx.emoji.gemoji``) deep-copies its whole ta
 their aliases, for every ``Markdown`` instance, and MkDocs and Zensical make one instance per page: about
 4 ms of CPU a page, the largest single cost in a profile of a 600-page build. pymdownx only reads the index
 (``EmojiPattern`` looks a shortcode up in ``aliases`` and ``emoji``, and hands the generator the index's
-``name``), so every page can share one copy. It is made read-only, so a generator or extension that tried to change it fails loudly
-instead of changing the emoji of the pages rendered after it.
+``name``), so every page can share one copy. It is made read-only, so a generator or extension that tried to
+change it fails loudly instead of changing the emoji of the pages rendered after it.
 
 The staged ``mkdocs.yml`` names :func:`github_emoji_index` as the extension's ``emoji_index``
 (:data:`EMOJI_INDEX`), so both engines use it.
