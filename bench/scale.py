@@ -4,8 +4,9 @@ Each size is a portal of N bare Git repos reached by ``file://`` (Markdown guide
 code, tables, links between pages, to other sources and to API operations; OpenAPI 3.0 specs of varied
 size from bench/specgen.py). For each size it prints, CPU seconds (of every child process) and wall:
 
-* cold ``devportal build`` (empty cache, fresh clones) and a plain ``mkdocs build`` of the same staged tree,
-  and (when Zensical is installed) Zensical's build of that tree, cold, side by side;
+* cold ``devportal build`` (empty cache, fresh clones) and a plain ``mkdocs build`` of the same staged tree
+  (their ratio in CPU and in wall time), and (when Zensical is installed) Zensical's build of that tree,
+  cold, side by side;
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
   and how many output files each rewrote (mtime changed) and changed (bytes differ);
@@ -407,6 +408,7 @@ FIGURES = [  # key, label, unit
     ("mkdocs_cpu", "plain mkdocs build of the staged tree, CPU s", "s"),
     ("mkdocs_wall", "plain mkdocs build of the staged tree, wall s", "s"),
     ("build_vs_mkdocs", "cold build / plain mkdocs, CPU", "x"),
+    ("build_vs_mkdocs_wall", "cold build / plain mkdocs, wall", "x"),
     ("zensical_cpu", "Zensical build of the staged tree, CPU s", "s"),
     ("zensical_wall", "Zensical build of the staged tree, wall s", "s"),
     ("zensical_vs_mkdocs", "Zensical / plain mkdocs, CPU", "x"),
@@ -512,6 +514,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
     if plain:
         figures["mkdocs_cpu"], figures["mkdocs_wall"] = plain
         figures["build_vs_mkdocs"] = figures["build_cpu"] / figures["mkdocs_cpu"]
+        figures["build_vs_mkdocs_wall"] = figures["build_wall"] / figures["mkdocs_wall"]
         shutil.rmtree(plain_site, ignore_errors=True)
     if zensical_version():
         zensical_site = work / "zensical-site"

@@ -27,6 +27,7 @@ from generator.project_lock import release as release_build_lock
 from generator.stage.dirty import OnlyChanged, dirty_notice_silenced
 from generator.stage.docs_tree import stage_portal
 from generator.stage.search_index import index_site
+from generator.stage.site import skip_lunr_index
 from generator.stage.site_state import StagedInputs, changes, staged_inputs
 
 log = logging.getLogger("mkdocs.plugins.devportal")
@@ -116,6 +117,8 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
                 if asset not in config[key]:
                     config[key].append(asset)
         config.extra["devportal"] = generated["extra"]["devportal"]
+        if config.extra["devportal"].get("search") == "pagefind":
+            skip_lunr_index(config)  # the search box stays; Pagefind indexes the site in on_post_build
         if self._dirty_serve:
             self._only_changed(config, staged)
         self._watch = [project.resolve(self.config.content_dir), project.root / "templates"]

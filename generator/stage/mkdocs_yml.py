@@ -19,6 +19,7 @@ import yaml
 from generator.config import ProjectConfig, Tagged, TaggedDumper
 from generator.render.archive import UpdatesOutput
 from generator.render.escaping import html_nav
+from generator.render.pages.emoji import EMOJI_INDEX
 from generator.render.pages.gfm import ASSETS as MARKDOWN_ASSETS
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 from generator.stage.staged import StagedSource
@@ -48,8 +49,8 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "pymdownx.mark",
     "pymdownx.tilde",
     "pymdownx.saneheaders",  # `#tag` at a line's start is text, as on GitHub
-    {"pymdownx.emoji": {  # GitHub's shortcodes (:tada:) as the Unicode emoji
-        "emoji_index": Tagged("tag:yaml.org,2002:python/name:pymdownx.emoji.gemoji", ""),
+    {"pymdownx.emoji": {  # GitHub's shortcodes (:tada:) as the Unicode emoji, from one index shared by every page
+        "emoji_index": Tagged(f"tag:yaml.org,2002:python/name:{EMOJI_INDEX}", ""),
         "emoji_generator": Tagged("tag:yaml.org,2002:python/name:pymdownx.emoji.to_alt", "")}},
     # $…$, $$…$$ (and ```math, staged as $$), shown by KaTeX; GitHub's delimiters only (not \( \) or \[ \])
     {"pymdownx.arithmatex": {"generic": True, "inline_syntax": ["dollar"], "block_syntax": ["dollar"]}},

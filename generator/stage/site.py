@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
@@ -20,10 +21,14 @@ from generator.stage.dirty import (
     dirty_notice_silenced,
     merge_search_index,
 )
+from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import index_site
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.zensical_engine import build_with_zensical
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 
 class _CollectWarnings(logging.Handler):
@@ -62,6 +67,24 @@ def _search_engine(mkdocs_yml: Path) -> str | None:
     extra = read_mkdocs_yml(mkdocs_yml).get("extra") or {}
     devportal = extra.get("devportal") if isinstance(extra, dict) else None
     return devportal.get("search") if isinstance(devportal, dict) else None
+
+
+def skip_lunr_index(config: MkDocsConfig) -> None:
+    """Keep Material's search plugin in a loaded MkDocs ``config`` but drop its lunr indexing (its per-page and
+    end-of-build events), for a site that Pagefind indexes (``search: pagefind``).
+
+    The plugin cannot simply be left out of the staged ``mkdocs.yml``: Material's header shows the search box
+    only while it is there. Its indexing, though, parsed every page's HTML again (7 % of a profiled build) for
+    ``search/search_index.json``, which no page loads and :func:`~generator.stage.search_index.index_site`
+    deletes. The one other thing its per-page event does, taking ``data-search-*="..."`` attributes off the
+    content, does not touch the portal's own (``{ data-search-exclude }`` has no value), which Pagefind reads.
+    """
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    if plugin is None:
+        return
+    for event in ("page_context", "post_build"):
+        config.plugins.events[event] = [method for method in config.plugins.events[event]
+                                        if getattr(method, "__self__", None) is not plugin]
 
 
 def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_file: Path | None = None,
@@ -141,7 +164,11 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
     with _collect_mkdocs_warnings() as collected:
         try:
             config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+            if search == "pagefind":
+                skip_lunr_index(config)
             if pages is None:
+                if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
+                    config.plugins["devportal/render-ahead"] = RenderAhead()
                 build(config)
                 return collected.records
             if set(config.plugins) - DIRTY_SAFE_PLUGINS:

@@ -1,0 +1,132 @@
+"""The MkDocs phase of a build does per-portal work once, not once per page, and gives the same pages.
+
+MkDocs (and Zensical) make one ``Markdown`` instance per page from the staged ``mkdocs.yml``; whatever an
+extension sets up in it is paid once per page. These tests stage a real portal and check what the staged
+config makes each page pay for, against the libraries' own behaviour as the oracle.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import markdown
+import pytest
+from mkdocs.config import load_config
+from pymdownx.emoji import gemoji, to_alt
+
+from generator.cli import main
+from generator.stage.render_ahead import RenderAhead
+from generator.stage.site import skip_lunr_index
+from tests.helpers import new_upstream, write_portal
+
+
+@pytest.fixture(scope="module")
+def staged_config(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("build-cost")
+    upstream = new_upstream(root, "guides", {
+        f"docs/page-{n}.md": f"# Page {n}\n\nShipped :tada: with :+1: and :thumbsup:.\n" for n in range(3)})
+    config = write_portal(root / "portal", [{"name": "guides", "repo": upstream.url, "pages": ["docs/**/*.md"]}])
+    assert main(["stage", "-f", str(config)]) == 0
+    return config.parent / ".devportal" / "stage" / "mkdocs.yml"
+
+
+def test_emoji_are_githubs_unicode_from_one_index_shared_by_every_page(staged_config):
+    config = load_config(str(staged_config))
+    pages = [markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+             for _ in range(200)]
+    indexes = {id(md.inlinePatterns["emoji"].emoji_index) for md in pages}
+    assert len(indexes) == 1  # built once, not copied for each of the 200 pages
+    index = pages[0].inlinePatterns["emoji"].emoji_index
+    with pytest.raises(TypeError):
+        index["emoji"][":tada:"] = {"unicode": "1f4a9"}  # shared, so read-only: a page cannot change another's
+    assert "🎉" in pages[0].convert("Shipped :tada:!") and "👍" in pages[1].convert(":+1: :thumbsup:")
+
+    # Every shortcode and alias GitHub has renders exactly as pymdownx's own GitHub index renders it.
+    upstream = gemoji({}, None)
+    shortcodes = " ".join([*upstream["emoji"], *upstream["aliases"]])
+    ours = dict(config.mdx_configs["pymdownx.emoji"])
+    theirs = {**ours, "emoji_index": gemoji, "emoji_generator": to_alt}
+    assert markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": ours}) \
+        == markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": theirs})
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+
+
+def test_under_pagefind_the_build_makes_no_lunr_index_and_the_same_pages_with_the_search_box(staged_config,
+                                                                                              tmp_path):
+    from mkdocs.commands.build import build
+
+    plain = load_config(str(staged_config), site_dir=str(tmp_path / "plain"))
+    build(plain)  # Material's search plugin as a plain `mkdocs build` runs it: lunr index and all
+    assert (tmp_path / "plain" / "search" / "search_index.json").is_file()
+
+    pagefind = load_config(str(staged_config), site_dir=str(tmp_path / "pagefind"))
+    skip_lunr_index(pagefind)
+    build(pagefind)
+    assert not (tmp_path / "pagefind" / "search").exists()  # the index Pagefind replaces is not even made
+    pages = _pages(tmp_path / "pagefind")
+    assert pages == _pages(tmp_path / "plain") and len(pages) > 3
+    home = pages["index.html"].decode()
+    assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
+
+
+def test_a_plain_mkdocs_build_through_the_plugin_keeps_the_search_box_answered_by_pagefind(staged_config, tmp_path):
+    project = staged_config.parents[2]
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"),
+                             "-d", str(tmp_path / "out")], cwd=project, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
+    assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+
+
+def _guide(number: int) -> str:
+    parts = "".join(f"## Part {k}\n\nText with a [link](guide-{(number + 1) % 40}.md#part-{k}), `code` and :tada:.\n\n"
+                    f"```python\nprint({k})\n```\n\n" for k in range(60))
+    return f"# Guide {number}\n\n{parts}See [nowhere](missing.md) and [no anchor](guide-0.md#no-such-part).\n"
+
+
+def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> list[tuple[int, str]]:
+    """Build with MkDocs, returning what it logged at info level or above, in order."""
+    from mkdocs.commands.build import build
+
+    config = load_config(str(mkdocs_yml), site_dir=str(site))
+    if ahead is not None:
+        assert RenderAhead.usable(config)
+        config.plugins["devportal/render-ahead"] = ahead
+    records: list[tuple[int, str]] = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
+    logger = logging.getLogger("mkdocs")
+    level, logger.level = logger.level, logging.INFO
+    logger.addHandler(handler)
+    try:
+        build(config)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return [r for r in records if "Documentation built in" not in r[1]]
+
+
+def test_pages_rendered_ahead_on_a_second_core_give_the_same_site_and_the_same_messages(tmp_path):
+    upstream = new_upstream(tmp_path, "guides", {f"docs/guide-{n}.md": _guide(n) for n in range(40)})
+    config = write_portal(tmp_path / "portal", [{"name": "guides", "repo": upstream.url, "pages": ["docs/**/*.md"]}])
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+    # MkDocs' own link checks as warnings, so that pages rendered ahead must report them as MkDocs would.
+    staged.write_text(staged.read_text(encoding="utf-8").replace(": info", ": warn"), encoding="utf-8")
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    ahead = RenderAhead()
+    logged = _build_logged(staged, tmp_path / "ahead", ahead)
+    assert ahead.rendered_ahead >= 15  # the later half of the 40 guides (and more) came from the second core
+    assert logged == plain and any(level == logging.WARNING and "missing.md" in text for level, text in plain)
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
+             if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert built == {p.relative_to(tmp_path / "ahead"): p.read_bytes() for p in (tmp_path / "ahead").rglob("*")
+                     if p.is_file() and p.name != "sitemap.xml.gz"}
