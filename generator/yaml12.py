@@ -83,25 +83,28 @@ def check_expansion(root: yaml.Node | None) -> None:
         return
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
-        node, done = stack.pop()
+        node, children = stack.pop()
         key = id(node)
-        children = _children(node)
-        if done:
+        if children is not None:  # every child is sized
             on_path.discard(key)
             sizes[key] = 1 + sum(sizes[id(child)] for child in children)
             continue
         if key in sizes:
             continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = _children(node)
         on_path.add(key)
-        stack.append((node, True))
+        stack.append((node, children))
         for child in children:
             if id(child) in on_path:
                 raise YamlLimitError(None, None, "an alias refers to a collection that contains it (an endless "
                                      "document)", child.start_mark)
             if id(child) not in sizes:
-                stack.append((child, False))
+                stack.append((child, None))
     distinct = len(sizes)
     if sizes[id(root)] > distinct + max(MAX_ALIAS_GROWTH, distinct):
         raise YamlLimitError(None, None, f"aliases expand the document to {sizes[id(root)]:,} nodes (it has "
