@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
@@ -49,7 +50,7 @@ from generator.repo_files import (
 from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
 from generator.stage.categories import folders_of, read_categories
-from generator.stage.changelogs import stage_changelogs, version_revisions
+from generator.stage.changelogs import stage_changelogs, start_histories, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
 from generator.stage.search_index import install_search_box
@@ -107,15 +108,18 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                         use_directory_urls=project.raw.get("use_directory_urls", True)))
         policy_page = next((plan.staged_path for plan in portal_plan if plan.staged_path == portal.lifecycle_page),
                            None)
-        with reference_workers() as workers:
+        with reference_workers(min(portal.jobs, os.cpu_count() or 1)) as workers, \
+                tempfile.TemporaryDirectory(prefix="devportal-changelog-") as scratch:
+            histories = start_histories(project, staged_sources, Path(scratch), workers)
             for staged in staged_sources:
                 _render_references(staged, docs_dir, index, problems, overrides, workers,
                                    project.resolve(portal.cache_dir) / "validation",
                                    project.resolve(portal.cache_dir) / "references", portal.limits.content_limits(),
                                    portal.try_it, versions=_VersionContext(
                                        project, policy_page, project.raw.get("use_directory_urls", True)))
-        breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems,
-                                    versions=version_revisions(staged_sources, portal.limits.content_limits()))
+            breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems, scratch=Path(scratch),
+                                        versions=version_revisions(staged_sources, portal.limits.content_limits()),
+                                        histories=histories)
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:

@@ -62,16 +62,17 @@ MODELS_SEARCH = {"boost": 2}  # below operations: "createPayment" finds the oper
 PARALLEL_VALIDATION_BYTES = 300_000
 
 
-def reference_workers() -> ProcessPoolExecutor:
-    """Worker processes that validate a big spec (and write its downloads) while this process renders it.
+def reference_workers(jobs: int = 2) -> ProcessPoolExecutor:
+    """``jobs`` worker processes that validate a big spec (and write its downloads) while this process renders
+    it, and take other work of the run that is independent of rendering (a changelog's comparisons).
 
     The caller scopes them to one run: ``with reference_workers() as workers:``, passing ``workers`` to each
-    :func:`render_api_reference`; no process is started before a big spec needs one, and all are ended
+    :func:`render_api_reference`; no process is started before a job needs one, and all are ended
     when the block ends."""
     # Linux's default start method, fork: the workers start with everything imported. forkserver (safer in
     # a threaded process such as `serve`) cost 0.3-0.6 s per render of a big spec, all of it imports; the
     # workers only compute, and CPython resets its import and logging locks in a forked child.
-    return ProcessPoolExecutor(max_workers=2)
+    return ProcessPoolExecutor(max_workers=max(1, jobs))
 
 
 @dataclass
