@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -73,6 +74,17 @@ def reference_workers(jobs: int = 2) -> ProcessPoolExecutor:
     # a threaded process such as `serve`) cost 0.3-0.6 s per render of a big spec, all of it imports; the
     # workers only compute, and CPython resets its import and logging locks in a forked child.
     return ProcessPoolExecutor(max_workers=max(1, jobs))
+
+
+def prepare_rendering() -> None:
+    """Import the spec validator and compile the reference's templates in this process, before worker processes
+    are forked from it to render references: they then share both instead of each paying for them again
+    (about a second of CPU per worker)."""
+    from generator.validate import speedups  # noqa: F401 - imported for the workers (see validate_spec)
+
+    env = _environment()
+    for name in sorted(path.name for path in TEMPLATES.iterdir() if path.name.endswith(".j2")):
+        env.get_template(name)
 
 
 @dataclass
@@ -451,9 +463,11 @@ def _copy_assets(docs_dir: Path, assets: tuple[str, ...] = ASSETS) -> None:
     for asset in assets:
         source = TEMPLATES / "assets" / PurePosixPath(asset).name
         target = docs_dir / asset
-        if not target.exists():
+        if not target.exists():  # references rendering side by side copy the same assets: each whole, at once
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}")
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, target)
 
 
 @dataclass
