@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from concurrent.futures import Executor
+import tempfile
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -25,8 +26,15 @@ from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, gfm, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
-from generator.render.reference import cached_api_reference, reference_workers, render_api_reference
-from generator.render.reference.render import install_page_template
+from generator.render.reference import (
+    ApiReference,
+    cached_api_reference,
+    prepare_rendering,
+    reference_workers,
+    render_api_reference,
+    restore_api_reference,
+)
+from generator.render.reference.render import PARALLEL_VALIDATION_BYTES, install_page_template
 from generator.render.reference.tryit import TryIt
 from generator.render.reference.versions import (
     OLD_VERSION_SEARCH,
@@ -49,7 +57,7 @@ from generator.repo_files import (
 from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
 from generator.stage.categories import folders_of, read_categories
-from generator.stage.changelogs import stage_changelogs, version_revisions
+from generator.stage.changelogs import stage_changelogs, start_histories, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
 from generator.stage.search_index import install_search_box
@@ -107,15 +115,23 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                         use_directory_urls=project.raw.get("use_directory_urls", True)))
         policy_page = next((plan.staged_path for plan in portal_plan if plan.staged_path == portal.lifecycle_page),
                            None)
-        with reference_workers() as workers:
-            for staged in staged_sources:
-                _render_references(staged, docs_dir, index, problems, overrides, workers,
-                                   project.resolve(portal.cache_dir) / "validation",
-                                   project.resolve(portal.cache_dir) / "references", portal.limits.content_limits(),
-                                   portal.try_it, versions=_VersionContext(
-                                       project, policy_page, project.raw.get("use_directory_urls", True)))
-        breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems,
-                                    versions=version_revisions(staged_sources, portal.limits.content_limits()))
+        with reference_workers(min(portal.jobs, os.cpu_count() or 1)) as workers, \
+                tempfile.TemporaryDirectory(prefix="devportal-changelog-") as scratch:
+            validation_cache = project.resolve(portal.cache_dir) / "validation"
+            version_context = _VersionContext(project, policy_page, project.raw.get("use_directory_urls", True))
+            prepared: list[bool] = []
+            started = [_start_references(staged, docs_dir, overrides, workers, validation_cache,
+                                         project.resolve(portal.cache_dir) / "references",
+                                         portal.limits.content_limits(), portal.try_it, versions=version_context,
+                                         prepared=prepared)
+                       for staged in staged_sources]
+            histories = start_histories(project, staged_sources, Path(scratch), workers)
+            for staged, references in zip(staged_sources, started, strict=True):
+                _render_references(staged, references, docs_dir, index, problems, overrides, workers,
+                                   validation_cache, portal.limits.content_limits(), versions=version_context)
+            breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems, scratch=Path(scratch),
+                                        versions=version_revisions(staged_sources, portal.limits.content_limits()),
+                                        histories=histories)
 
         portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
         for staged in staged_sources:
@@ -292,15 +308,33 @@ class _VersionContext:
     use_directory_urls: bool
 
 
-def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, problems: Diagnostics,
-                       overrides: Path, workers: Executor, validation_cache: Path, reference_cache: Path | None,
-                       limits: ContentLimits = DEFAULT_LIMITS, try_it_config: TryItConfig | None = None,
-                       versions: _VersionContext | None = None) -> None:
+@dataclass
+class _StartedReferences:
+    """A source's API references, each rendering in a worker process or (a big spec, whose validation uses the
+    workers) still to be rendered here."""
+
+    older: dict[str, list[VersionConfig]]  # spec repo path → its older versions
+    problems: Diagnostics  # of the source's `versions` setting
+    options: dict[str, dict[str, Any]]  # spec repo path → the arguments of its cached_api_reference
+    rendering: dict[str, Future | ApiReference]  # spec repo path → its reference (from the cache, or a worker)
+    try_it: TryIt | None
+
+
+def _start_references(staged: StagedSource, docs_dir: Path, overrides: Path, workers: Executor,
+                      validation_cache: Path, reference_cache: Path | None, limits: ContentLimits = DEFAULT_LIMITS,
+                      try_it_config: TryItConfig | None = None, versions: _VersionContext | None = None,
+                      prepared: list[bool] | None = None) -> _StartedReferences:
+    """Name each of the source's specs (its slug) and start rendering its reference in ``workers`` (unless the
+    cache has it), every source's before any is used, so they render side by side while this process takes the
+    big ones. ``prepared`` (one list per run) records that :func:`prepare_rendering` ran before the first job."""
+    prepared = [] if prepared is None else prepared
     cfg = staged.config
     slugs: set[str] = set()
     enabled = cfg.try_it if cfg.try_it is not None else bool(try_it_config and try_it_config.enabled)
     try_it = TryIt(tuple(try_it_config.allowed_hosts), try_it_config.proxy) if enabled and try_it_config else None
-    older = _older_versions(staged, versions, problems)
+    problems = Diagnostics()
+    started = _StartedReferences(older=_older_versions(staged, versions, problems), problems=problems, options={},
+                                 rendering={}, try_it=try_it)
     for repo_path in staged.spec_files:
         slug = spec_slug(repo_path)
         while slug in slugs:
@@ -308,15 +342,43 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         slugs.add(slug)
         staged.reference_slugs[repo_path] = slug
         meta = page_source_meta(staged.checkout, repo_path)
-        if older.get(repo_path):
+        if started.older.get(repo_path):
             meta[VERSIONS_META] = True
-        reference = cached_api_reference(
-            staged.checkout.root / repo_path, reference_cache=reference_cache, source_root=staged.checkout.root,
-            docs_dir=docs_dir,
+        spec = staged.checkout.root / repo_path
+        started.options[repo_path] = options = dict(
+            reference_cache=reference_cache, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
-            display_path=f"{cfg.name}/{repo_path}", page_meta=meta,
-            fragments_dir=overrides, cache_dir=validation_cache, limits=limits, workers=workers,
-            try_it=try_it)
+            display_path=f"{cfg.name}/{repo_path}", page_meta=meta, fragments_dir=overrides,
+            cache_dir=validation_cache, limits=limits, try_it=try_it)
+        if spec.is_file() and spec.stat().st_size > PARALLEL_VALIDATION_BYTES:
+            continue  # rendered here, validated in the workers
+        restored = restore_api_reference(spec, **options)
+        if restored is not None:
+            started.rendering[repo_path] = restored
+            continue
+        if not prepared:
+            prepare_rendering()
+            prepared.append(True)
+        started.rendering[repo_path] = workers.submit(cached_api_reference, spec, workers=None, **options)
+    return started
+
+
+def _render_references(staged: StagedSource, started: _StartedReferences, docs_dir: Path, index: SiteIndex,
+                       problems: Diagnostics, overrides: Path, workers: Executor, validation_cache: Path,
+                       limits: ContentLimits = DEFAULT_LIMITS, versions: _VersionContext | None = None) -> None:
+    """Take the source's references (see :func:`_start_references`) into the site index, render their older
+    versions, and give each API its versions."""
+    cfg = staged.config
+    problems.extend(started.problems)
+    for repo_path, api_slug in staged.reference_slugs.items():
+        rendering = started.rendering.get(repo_path)
+        if isinstance(rendering, Future):
+            reference = rendering.result()
+        elif rendering is not None:
+            reference = rendering
+        else:
+            reference = cached_api_reference(staged.checkout.root / repo_path, workers=workers,
+                                             **started.options[repo_path])
         staged.references.append(reference)
         problems.extend(reference.diagnostics)
         for page, anchors in reference.pages.items():
@@ -324,13 +386,13 @@ def _render_references(staged: StagedSource, docs_dir: Path, index: SiteIndex, p
         first = next(iter(reference.pages), None)
         if first:
             index.add_api_reference(cfg.name, first, reference.operations, reference.pages)
-        api = VersionedApi(source=cfg.name, spec_file=repo_path, slug=slug)
-        for version in older.get(repo_path, []):
+        api = VersionedApi(source=cfg.name, spec_file=repo_path, slug=api_slug)
+        for version in started.older.get(repo_path, []):
             api.versions.append(_render_older_version(staged, version, api, docs_dir, index, problems, overrides,
-                                                      workers, validation_cache, limits, try_it))
+                                                      workers, validation_cache, limits, started.try_it))
         current_name = cfg.current_version or reference.version or "current"
         api.versions.append(ApiVersion(name=current_name, spec_file=repo_path, ref=None,
-                                       commit=staged.checkout.commit, prefix=f"{cfg.name}/api/{slug}", current=True,
+                                       commit=staged.checkout.commit, prefix=f"{cfg.name}/api/{api_slug}", current=True,
                                        deprecated=bool(reference.lifecycle.get("deprecated")),
                                        sunset=reference.lifecycle.get("sunset"), reference=reference))
         staged.apis.append(api)

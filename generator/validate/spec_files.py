@@ -17,13 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import yaml
-
 from generator.positions import fragment_parts, value_at
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
-from generator.yaml12 import MAX_DEPTH, FastYaml12Loader
-
-SpecLoader = FastYaml12Loader
+from generator.yaml12 import MAX_DEPTH, load_yaml_document
 
 
 class RefError(Exception):
@@ -41,7 +37,7 @@ def parse_text(text: str, name: str) -> Any:
         else:
             if _depth(document) <= MAX_DEPTH:
                 return document
-    return string_keys(yaml.load(text, Loader=SpecLoader))  # noqa: S506 - a SafeLoader subclass
+    return string_keys(load_yaml_document(text))
 
 
 def _depth(document: Any) -> int:

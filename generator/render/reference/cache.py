@@ -52,31 +52,52 @@ def cached_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_
                          fragments_dir: Path | None = None, **options: Any) -> ApiReference:
     """:func:`render_api_reference` (same arguments), reusing the output of an identical earlier rendering
     kept in ``reference_cache``."""
+    reference = restore_api_reference(spec_path, reference_cache=reference_cache, docs_dir=docs_dir,
+                                      url_prefix=url_prefix, fragments_dir=fragments_dir, **options)
+    if reference is not None:
+        return reference
+    reference = render_api_reference(spec_path, docs_dir=docs_dir, url_prefix=url_prefix, fragments_dir=fragments_dir,
+                                     **options)
+    place = _entry(spec_path, reference_cache, docs_dir, url_prefix, fragments_dir, options)
+    if place is not None:
+        _store(*place, reference)
+    return reference
+
+
+def restore_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_dir: Path, url_prefix: str,
+                          fragments_dir: Path | None = None, **options: Any) -> ApiReference | None:
+    """The reference an identical earlier rendering kept in ``reference_cache``, its files written again as that
+    rendering wrote them; ``None`` when there is none (see :func:`cached_api_reference`)."""
+    place = _entry(spec_path, reference_cache, docs_dir, url_prefix, fragments_dir, options)
+    if place is None:
+        return None
+    _, entry, outputs = place
+    reference = _restore(entry, outputs)
+    if reference is not None:
+        _copy_assets(docs_dir, ASSETS)
+        if options.get("try_it") is not None:
+            _copy_assets(docs_dir, TRY_IT_ASSETS)
+    return reference
+
+
+def _entry(spec_path: Path, reference_cache: Path | None, docs_dir: Path, url_prefix: str,
+           fragments_dir: Path | None, options: dict[str, Any]) -> tuple[Path, Path, list[tuple[Path, str]]] | None:
+    """(the reference folder's place in the cache, the entry of this rendering, the outputs it keeps), or
+    ``None`` when the rendering is not kept."""
     limits = options.get("limits") or DEFAULT_LIMITS
     if reference_cache is None or options.get("remote_refs") or not spec_path.is_file() or \
             spec_path.stat().st_size > limits.spec_bytes:  # never read a spec the rendering refuses unread
-        return render_api_reference(spec_path, docs_dir=docs_dir, url_prefix=url_prefix, fragments_dir=fragments_dir,
-                                    **options)
+        return None
     prefix = url_prefix.strip("/")
     settings = {k: v for k, v in options.items() if k not in ("workers", "cache_dir")}
     key = _digest(repr((CACHE_FORMAT, code_digest(), prefix, fragments_dir is None, sorted(settings.items(),
                                                                                           key=lambda kv: kv[0]),
                         spec_path.read_bytes())).encode())
     folder = reference_cache / _digest(prefix.encode())[:24]
-    entry = folder / key[:32]
     outputs = [(docs_dir / prefix, "docs")]
     if fragments_dir is not None:
         outputs.append((fragments_dir / FRAGMENTS / prefix, "fragments"))
-    reference = _restore(entry, outputs)
-    if reference is not None:
-        _copy_assets(docs_dir, ASSETS)
-        if options.get("try_it") is not None:
-            _copy_assets(docs_dir, TRY_IT_ASSETS)
-        return reference
-    reference = render_api_reference(spec_path, docs_dir=docs_dir, url_prefix=url_prefix, fragments_dir=fragments_dir,
-                                     **options)
-    _store(folder, entry, reference, outputs)
-    return reference
+    return folder, folder / key[:32], outputs
 
 
 def _restore(entry: Path, outputs: list[tuple[Path, str]]) -> ApiReference | None:
@@ -93,7 +114,7 @@ def _restore(entry: Path, outputs: list[tuple[Path, str]]) -> ApiReference | Non
     return reference
 
 
-def _store(folder: Path, entry: Path, reference: ApiReference, outputs: list[tuple[Path, str]]) -> None:
+def _store(folder: Path, entry: Path, outputs: list[tuple[Path, str]], reference: ApiReference) -> None:
     inputs = {uri: _fingerprint(uri) for uri in reference.inputs}
     if not inputs or any(fingerprint is None for fingerprint in inputs.values()):
         return  # nothing known about what it read (or it read a remote document): not kept

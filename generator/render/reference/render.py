@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -71,16 +72,28 @@ MODELS_PAGE_SCHEMAS = 200
 ANCHOR_MAP = "anchors.map.json"  # beside the overview; a dot no spec's download name (a slug) has
 
 
-def reference_workers() -> ProcessPoolExecutor:
-    """Worker processes that validate a big spec (and write its downloads) while this process renders it.
+def reference_workers(jobs: int = 2) -> ProcessPoolExecutor:
+    """``jobs`` worker processes that validate a big spec (and write its downloads) while this process renders
+    it, and take other work of the run that is independent of rendering (a changelog's comparisons).
 
     The caller scopes them to one run: ``with reference_workers() as workers:``, passing ``workers`` to each
-    :func:`render_api_reference`; no process is started before a big spec needs one, and all are ended
+    :func:`render_api_reference`; no process is started before a job needs one, and all are ended
     when the block ends."""
     # Linux's default start method, fork: the workers start with everything imported. forkserver (safer in
     # a threaded process such as `serve`) cost 0.3-0.6 s per render of a big spec, all of it imports; the
     # workers only compute, and CPython resets its import and logging locks in a forked child.
-    return ProcessPoolExecutor(max_workers=2)
+    return ProcessPoolExecutor(max_workers=max(1, jobs))
+
+
+def prepare_rendering() -> None:
+    """Import the spec validator and compile the reference's templates in this process, before worker processes
+    are forked from it to render references: they then share both instead of each paying for them again
+    (about a second of CPU per worker)."""
+    from generator.validate import speedups  # noqa: F401 - imported for the workers (see validate_spec)
+
+    env = _environment()
+    for name in sorted(path.name for path in TEMPLATES.iterdir() if path.name.endswith(".j2")):
+        env.get_template(name)
 
 
 @dataclass
@@ -462,9 +475,11 @@ def _copy_assets(docs_dir: Path, assets: tuple[str, ...] = ASSETS) -> None:
     for asset in assets:
         source = TEMPLATES / "assets" / PurePosixPath(asset).name
         target = docs_dir / asset
-        if not target.exists():
+        if not target.exists():  # references rendering side by side copy the same assets: each whole, at once
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}")
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, target)
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""Specs are read with libyaml's composer when that is safe: the same values and the same errors as the
+checked loader (:class:`FastYaml12Loader`), and every hostile shape still refused without a crash."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.validate.spec_files import parse_text
+from generator.yaml12 import (
+    C_COMPOSE_DEPTH,
+    MAX_DEPTH,
+    FastYaml12Loader,
+    YamlLimitError,
+    load_yaml_document,
+    nesting_bound,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+SPECS = sorted([*REPO_ROOT.glob("content/sources/*/openapi/**/*.yaml"), *CORPUS.glob("**/*swagger*.y*ml"),
+                *CORPUS.glob("**/openapi*.y*ml"), *CORPUS.glob("**/*.v1.yml")])
+
+
+def _checked(text: str):
+    return yaml.load(text, Loader=FastYaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _outcome(read, text: str):
+    try:
+        return "value", read(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return type(exc).__name__, str(getattr(exc, "problem", exc)), mark and (mark.line, mark.column)
+
+
+def _bomb(levels: int = 9) -> str:
+    lines = ["x-bomb:", '  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"  a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, levels)]
+    return "openapi: 3.0.3\ninfo: {title: Bomb, version: '1'}\n" + "\n".join(lines) + "\n"
+
+
+def _depth(node: yaml.Node | None) -> int:
+    """How deep collections nest in a tree of nodes (as composed by the checked loader)."""
+    deepest, stack = 0, [(node, 1)] if node is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        deepest = max(deepest, depth)
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda path: path.relative_to(path.parents[3]).as_posix())
+def test_every_spec_of_the_example_and_the_corpus_reads_the_same_as_with_the_checked_loader(spec: Path):
+    """(One corpus spec has a mapping as a key: both refuse it, at the same line.)"""
+    text = spec.read_text(encoding="utf-8")
+    assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
+
+
+def test_shared_objects_written_with_anchors_and_aliases_read_the_same():
+    shared = {"description": "Bad request", "content": {"application/json": {"schema": {"type": "object"}}}}
+    text = yaml.safe_dump({"openapi": "3.0.3", "paths": {f"/p{n}": {"get": {"responses": {"400": shared}}}
+                                                         for n in range(5)}})
+    assert "&id001" in text and "*id001" in text
+    assert load_yaml_document(text) == _checked(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("text", [
+    _bomb(),  # billion laughs
+    "a: &a [1, *a]\n",  # an alias inside the collection it names
+    "openapi: 3.0.3\nx: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n",  # one level too deep, in flow
+    "x:\n" + "".join("  " * n + f"k{n}:\n" for n in range(1, MAX_DEPTH + 2)) + "  " * (MAX_DEPTH + 2) + "end\n",
+    "a: [1, 2\nb: 3\n",  # invalid YAML
+    "a: *nowhere\n",  # an undefined alias
+    "a: &x 1\nb: &x 2\n",  # a second anchor of one name
+    "a: 1\n---\nb: 2\n",  # two documents
+    "country: NO\nflag: true\nwhen: 2025-13-45\n",  # YAML 1.2 booleans, dates left as strings
+    "",
+], ids=["alias bomb", "endless alias", "too deep (flow)", "too deep (block)", "invalid", "undefined alias",
+        "duplicate anchor", "two documents", "yaml 1.2 scalars", "empty"])
+def test_hostile_and_invalid_documents_get_the_checked_loaders_outcome(text: str):
+    assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
+
+
+def test_an_alias_bomb_in_a_spec_is_still_refused_at_its_anchor():
+    with pytest.raises(YamlLimitError, match="alias bomb") as raised:
+        parse_text(_bomb(), "openapi.yaml")
+    assert raised.value.problem_mark.line == 3  # the first anchor the bomb expands
+
+
+def test_a_document_too_deep_for_libyaml_is_refused_without_crashing():
+    """libyaml's composer recurses in C: 30,000 levels crash the interpreter. The bound sends such a text to
+    the checked loader, which refuses it (run in a child process, so a crash fails the test cleanly)."""
+    levels = 50_000
+    code = ("import sys; from generator.yaml12 import load_yaml_document, YamlLimitError\n"
+            f"text = 'x: ' + '[' * {levels} + ']' * {levels}\n"
+            "try:\n    load_yaml_document(text)\nexcept YamlLimitError as exc:\n    print(exc.problem)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+                         env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    assert f"nested more than {MAX_DEPTH} levels" in run.stdout
+    assert nesting_bound(f"x: {'[' * levels}") > C_COMPOSE_DEPTH
+
+
+@pytest.mark.parametrize("text", [
+    "- " * 40 + "a\n",  # compact nested sequences on one line
+    "k:\n" + "".join("  " * n + "- x\n" + "  " * n + "- k:\n" for n in range(30)) + "  " * 30 + "- end\n",
+    "x: " + "[a: " * 30 + "b" + "]" * 30 + "\n",  # single-pair mappings in flow sequences
+    "x: " + "{a: [" * 20 + "1" + "]}" * 20 + "\n",
+    "? - - a\n  - b\n: - - c\n",  # complex keys
+    "- &a !!seq\n  - - &b [1, [2, [3]]]\n",  # properties before nested collections
+], ids=["compact sequences", "indentless sequences", "single-pair mappings", "flow mappings", "complex keys",
+        "properties"])
+def test_the_nesting_bound_is_never_below_the_real_depth(text: str):
+    node = FastYaml12Loader(text).get_single_node()
+    assert nesting_bound(text) >= _depth(node) >= 3
+    assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
