@@ -30,7 +30,7 @@ from generator.diagnostics import Diagnostic, DiagnosticError, Diagnostics, Seve
 from generator.pipeline import fetch
 from generator.project_lock import acquire as acquire_build_lock
 from generator.project_lock import release as release_build_lock
-from generator.stage.dirty import OnlyChanged, dirty_notice_silenced
+from generator.stage.dirty import OnlyChanged, dirty_notice_silenced, restaged_inputs
 from generator.stage.docs_tree import restage_page, stage_portal
 from generator.stage.search_index import BackgroundIndex, index_site
 from generator.stage.site_state import StagedInputs, changes, staged_inputs
@@ -101,9 +101,9 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         restaged = self._restage_edited_pages(project) if self._dirty_serve else None
         if restaged is None:
             staged = self._stage(project, path, strict=self.config.strict or config.strict)
-            found = list(staged.diagnostics)
+            found, pages = list(staged.diagnostics), None
         else:
-            staged, found = restaged
+            staged, found, pages = restaged
         problems = list(config_problems) + found
         for diagnostic in problems:
             (log.error if diagnostic.severity is Severity.ERROR else
@@ -128,7 +128,7 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
                     config[key].append(asset)
         config.extra["devportal"] = generated["extra"]["devportal"]
         if self._dirty_serve:
-            self._only_changed(config, staged)
+            self._only_changed(config, staged, pages)
         return config
 
     def _stage(self, project: ProjectConfig, path: Path, *, strict: bool) -> StagedPortal:
@@ -154,9 +154,9 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
     def _own_folders(self, project: ProjectConfig) -> set[Path]:
         return {project.resolve(self.config.stage_dir), project.resolve(self.config.cache_dir)}
 
-    def _restage_edited_pages(self, project: ProjectConfig) -> tuple[StagedPortal, list[Diagnostic]] | None:
+    def _restage_edited_pages(self, project: ProjectConfig) -> tuple[StagedPortal, list[Diagnostic], list[str]] | None:
         """When only existing pages' files changed since the last build, stage just those pages again (with
-        their problems); None when the portal must be staged whole."""
+        their problems and staged paths); None when the portal must be staged whole."""
         if self._staged is None:
             return None
         files = _watched_files([*self._watch, project.path], skip=self._own_folders(project))
@@ -164,20 +164,26 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
         if not edited or not all(path in files and path in self._files for path in edited):
             return None  # a file added or removed, or a change no watched file shows
         problems: list[Diagnostic] = []
+        pages: list[str] = []
         for path in edited:
             page = restage_page(project, self._staged, Path(path))
             if page is None:
                 log.info(f"devportal: restaging the portal: {path} changed more than a page's text")
                 return None
             problems += page.diagnostics
+            pages.append(page.staged_path)
         self._files = files
         log.info(f"devportal: restaged only {len(edited)} page(s): {', '.join(edited)}")
-        return self._staged, problems
+        return self._staged, problems, pages
 
-    def _only_changed(self, config: MkDocsConfig, staged) -> None:
+    def _only_changed(self, config: MkDocsConfig, staged, restaged: list[str] | None) -> None:
         """A dirty rebuild renders what changed since the last one; when more than page bodies changed, the
-        site folder is emptied first and everything is built."""
-        inputs = staged_inputs(staged.mkdocs_yml, Path(config.site_dir))
+        site folder is emptied first and everything is built. When only the pages ``restaged`` may have
+        changed, only their files are read again."""
+        if restaged is not None and self._inputs is not None:
+            inputs = restaged_inputs(self._inputs, staged.docs_dir, restaged)
+        else:
+            inputs = staged_inputs(staged.mkdocs_yml, Path(config.site_dir))
         plan = changes(self._inputs, inputs) if self._inputs is not None else None
         self._inputs = inputs
         self._clean_first = plan is None or plan.kind == "full"

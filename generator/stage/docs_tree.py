@@ -180,8 +180,9 @@ def restage_page(project: ProjectConfig, staged: StagedPortal, path: Path) -> Re
     None when more than that page's body may have changed and the portal must be staged whole: the file is
     no published page (a partial, a nav or category file, a spec, an update, a new or deleted file), its
     staged path, front matter, title, anchors or routes changed (the navigation and other pages' links use
-    them), it links other files than before, or its staged file holds more than the page (an API section's
-    updates or breaking releases, the latest updates)."""
+    them), it links other files than before, or its staged file is not what the last staging wrote. What
+    staging appended to the page (an API section's updates and breaking releases, which do not depend on the
+    page's text) is kept."""
     found = _planned_page(project, staged, path) if staged.index is not None and path.is_file() else None
     if found is None:
         return None
@@ -192,8 +193,10 @@ def restage_page(project: ProjectConfig, staged: StagedPortal, path: Path) -> Re
         staged_text = target.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    if staged_text != staged_page_text(*content(old_page)):
+    written = staged_page_text(*content(old_page))
+    if not staged_text.startswith(written):
         return None
+    appended = staged_text[len(written):]
     scratch, problems = SiteIndex(), Diagnostics()
     replanned = plan_source(dataclasses.replace(old_plan.source, files=[old_plan.repo_path]), scratch,
                             limits=old_plan.source_limits, problems=problems)
@@ -208,8 +211,9 @@ def restage_page(project: ProjectConfig, staged: StagedPortal, path: Path) -> Re
     _drop_unknown_icons([(plan.file, page)], [staged.stage_dir / "overrides" / ".icons", MATERIAL_ICONS], problems)
     if page.assets != old_page.assets:
         return None  # a file to publish beside it
-    if staged_page_text(*content(page)) != staged_text:
-        write_page(target, *content(page))
+    text = staged_page_text(*content(page)) + appended
+    if text != staged_text:
+        target.write_text(text, encoding="utf-8")
     plans[number], pages[number] = plan, page
     return RestagedPage(staged_path=plan.staged_path, diagnostics=[*problems, *page.diagnostics])
 
