@@ -208,6 +208,8 @@ def restage_page(project: ProjectConfig, staged: StagedPortal, path: Path) -> Re
         return None
     plan.source = old_plan.source  # the source's file verdicts, its every file
     page = convert_page(plan, staged.index)
+    if project.portal.updates.enabled and portal_pages.LATEST_UPDATES_MARKER in old_page.markdown + page.markdown:
+        return None  # the latest updates, which only a full staging has
     _drop_unknown_icons([(plan.file, page)], [staged.stage_dir / "overrides" / ".icons", MATERIAL_ICONS], problems)
     if page.assets != old_page.assets:
         return None  # a file to publish beside it
