@@ -92,29 +92,60 @@ def _process_cpu(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[str]:
+    """The processes ``pid`` started that are still running (a background search index, say)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += task.read_text().split()
+    return children
+
+
 def serve_save(config: Path, page: Path, url_path: str, *, timeout: float = 600) -> ServedSave:
     """Start ``devportal serve`` of ``config``, wait for its first build, then append a sentence to ``page``
     (a watched file) and time until ``url_path`` serves it, counting the builds the save started."""
+    return serve_saves(config, page, url_path, timeout=timeout)[0]
+
+
+def serve_saves(config: Path, page: Path, url_path: str, *, saves: int = 1, timeout: float = 600,
+                code: Path | None = None) -> list[ServedSave]:
+    """:func:`serve_save` ``saves`` times in one session (each save appends one more sentence; the page is put
+    back at the end), served by the devportal checkout ``code`` (this one by default). A save's CPU is
+    counted until the serve process is quiet and has no child process left (the work it does after the page
+    is served, such as the search index, is part of the save's cost)."""
     root = Path(__file__).resolve().parents[1]
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     from tests.helpers import devportal_serve
 
-    marker = f"Saved at {time.time_ns()}."
-    with devportal_serve(config) as serve:
+    results = []
+    with devportal_serve(config, code=code or root) as serve:
         first = serve.wait_for(url_path, lambda text: "</html>" in text, timeout=timeout, interval=0.2)
         if first is None:
             raise RuntimeError("devportal serve did not serve the page:\n" + "".join(serve.lines[-20:]))
         serve.wait_idle(2)
-        builds, cpu = serve.builds(), _process_cpu(serve.pid)
         original = page.read_text(encoding="utf-8")
         try:
-            page.write_text(original + f"\n{marker}\n", encoding="utf-8")
-            wall = serve.wait_for(url_path, lambda text: marker in text, timeout=timeout, interval=0.02)
-            if wall is None:
-                raise RuntimeError("the save was not served:\n" + "".join(serve.lines[-20:]))
-            serve.wait_idle(3)  # a second build would start within the watcher's delay
-            return ServedSave(wall=wall, cpu=_process_cpu(serve.pid) - cpu, builds=serve.builds() - builds,
-                              first_build=first)
+            for _ in range(saves):
+                _quiet(serve)
+                builds, cpu = serve.builds(), _process_cpu(serve.pid)
+                marker = f"Saved at {time.time_ns()}."
+                page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+                wall = serve.wait_for(url_path, lambda text, marker=marker: marker in text, timeout=timeout,
+                                      interval=0.02)
+                if wall is None:
+                    raise RuntimeError("the save was not served:\n" + "".join(serve.lines[-20:]))
+                _quiet(serve)
+                results.append(ServedSave(wall=wall, cpu=_process_cpu(serve.pid) - cpu,
+                                          builds=serve.builds() - builds, first_build=first))
         finally:
             page.write_text(original, encoding="utf-8")
+    return results
+
+
+def _quiet(serve, timeout: float = 300) -> None:
+    """Wait until ``serve`` printed nothing for 3 s (a second build would start within the watcher's delay)
+    and runs no child process."""
+    deadline = time.monotonic() + timeout
+    serve.wait_idle(3)
+    while _children(serve.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)

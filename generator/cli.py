@@ -81,9 +81,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="preview the portal with live reload (mkdocs serve through the plugin)",
                            description="Build the portal and serve it at --dev-addr; a save in the portal's "
-                                       "content or a local source restages only what changed and re-renders "
-                                       "only the pages it changed (everything when a title, the nav or the "
-                                       "config changed), once per save.")
+                                       "content or a local source restages only the pages it changed and "
+                                       "re-renders only those (everything when a file was added or removed, "
+                                       "or a title, front matter, the nav or the config changed), once per "
+                                       "save; the search index follows in the background.")
     serve.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), metavar="PATH")
     serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
 

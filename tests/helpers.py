@@ -151,15 +151,16 @@ class ServeSession:
 
 
 @contextlib.contextmanager
-def devportal_serve(config: Path, *, env: dict | None = None):
-    """Run ``devportal serve`` of ``config`` on a free port for the block; yields a :class:`ServeSession`."""
+def devportal_serve(config: Path, *, env: dict | None = None, code: Path = REPO_ROOT):
+    """Run ``devportal serve`` of ``config`` on a free port for the block; yields a :class:`ServeSession`.
+    ``code``: the devportal checkout that serves (this one by default)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-f", str(config),
                              "-a", f"127.0.0.1:{port}"], cwd=config.parent, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {}),
-                                                                     "PYTHONPATH": str(REPO_ROOT)})
+                                                                     "PYTHONPATH": str(code)})
     session = ServeSession(f"http://127.0.0.1:{port}", proc.pid)
     reader = threading.Thread(target=lambda: session.lines.extend(iter(proc.stdout.readline, "")), daemon=True)
     reader.start()

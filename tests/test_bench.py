@@ -69,3 +69,15 @@ def test_scale_benchmark_prints_every_figure_for_two_tiny_sizes(tmp_path):
     for key in ("build_cpu", "site_bytes", "html_pages", "search_index_bytes", "search_first_result_s"):
         assert ratios[key]["XS2"] > 0
     assert "ratios against XS" in result.stdout and "XS2/XS" in result.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.slow
+def test_serve_save_benchmark_times_a_save_with_one_build(tmp_path):
+    figures_file = tmp_path / "serve.json"
+    result = subprocess.run([sys.executable, "bench/serve_save.py", "--portal", "XS", "--saves", "2",
+                             "--json", str(figures_file)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    [row] = json.loads(figures_file.read_text())
+    assert row["portal"] == "XS" and len(row["saves"]) == 2
+    assert row["builds_per_save"] == 1 and 0 < row["save_wall_s"] < 60 and row["save_cpu_s"] > 0

@@ -14,7 +14,12 @@ def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
     """Write a staged page: YAML front matter (its text escaped as HTML, see :mod:`generator.render.escaping`),
     then the Markdown body."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(staged_page_text(meta, markdown), encoding="utf-8")
+
+
+def staged_page_text(meta: dict[str, Any], markdown: str) -> str:
+    """The text :func:`write_page` writes for ``meta`` and ``markdown``."""
     front = yaml.safe_dump(html_meta(meta), sort_keys=True, allow_unicode=True,
                            default_flow_style=False) if meta else ""
     text = f"---\n{front}---\n\n{markdown}" if front else markdown
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    return text if text.endswith("\n") else text + "\n"

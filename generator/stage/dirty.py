@@ -10,6 +10,8 @@ their old ones in the last site's index.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import logging
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+
+from generator.stage.site_state import StagedInputs, front_matter
 
 SEARCH_INDEX = "search/search_index.json"
 DIRTY_SAFE_PLUGINS = {"search", "material/search"}
@@ -100,3 +104,14 @@ def merge_search_index(old: Path, new: Path, urls: set[str]) -> bool:
     new.write_text(json.dumps({"config": fresh["config"], "docs": merged}, separators=(",", ":"), default=str),
                    encoding="utf-8")
     return True
+
+
+def restaged_inputs(inputs: StagedInputs, docs_dir: Path, pages: list[str]) -> StagedInputs:
+    """``inputs`` with the digests of ``pages`` (docs-relative paths) read again: the inputs of the staged tree
+    after only those pages were staged again, without reading every other file."""
+    docs = dict(inputs.docs)
+    for path in pages:
+        data = (docs_dir / path).read_bytes()
+        docs[path] = [hashlib.sha256(front_matter(data)).hexdigest() if path.endswith(".md") else "",
+                      hashlib.sha256(data).hexdigest()]
+    return dataclasses.replace(inputs, docs=docs)

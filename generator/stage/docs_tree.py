@@ -8,10 +8,12 @@ touching only files that changed, so ``mkdocs serve`` rebuilds only what an edit
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +23,7 @@ from typing import Any
 import material
 
 from generator.config import ProjectConfig, SourceConfig, TryItConfig, VersionConfig
-from generator.diagnostics import Diagnostics, error, warning
+from generator.diagnostics import Diagnostic, Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
 from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, gfm, plan_source
@@ -43,7 +45,7 @@ from generator.render.reference.versions import (
     VersionedApi,
     write_version_bars,
 )
-from generator.render.staged_page import write_page
+from generator.render.staged_page import staged_page_text, write_page
 from generator.repo_files import (
     DEFAULT_LIMITS,
     ContentLimits,
@@ -172,9 +174,92 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         write_mkdocs_yml(config, work / "mkdocs.yml")
         sync_tree(work, final_dir)
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
-                            config=config, sources=staged_sources, diagnostics=problems)
+                            config=config, sources=staged_sources, diagnostics=problems, index=index,
+                            portal_plans=portal_plan, portal_pages=portal_converted)
     finally:
         release(work)
+
+
+@dataclass(frozen=True)
+class RestagedPage:
+    """A page staged again on its own by :func:`restage_page`."""
+
+    staged_path: str
+    diagnostics: list[Diagnostic]
+
+
+def restage_page(project: ProjectConfig, staged: StagedPortal, path: Path) -> RestagedPage | None:
+    """Stage again only the page whose file ``path`` (a portal page or a local source's page) was edited, with
+    the code path of :func:`stage_portal` (plan, convert against the portal's index, write), so the staged
+    file is the one a full staging would write; ``staged`` is updated with the new page.
+
+    None when more than that page's body may have changed and the portal must be staged whole: the file is
+    no published page (a partial, a nav or category file, a spec, an update, a new or deleted file), its
+    staged path, front matter, title, anchors or routes changed (the navigation and other pages' links use
+    them), it links other files than before, or its staged file is not what the last staging wrote. What
+    staging appended to the page (an API section's updates and breaking releases, which do not depend on the
+    page's text) is kept."""
+    found = _planned_page(project, staged, path) if staged.index is not None and path.is_file() else None
+    if found is None:
+        return None
+    plans, pages, number, content = found
+    old_plan, old_page = plans[number], pages[number]
+    target = staged.docs_dir / old_page.staged_path
+    try:
+        staged_text = target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    written = staged_page_text(*content(old_page))
+    if not staged_text.startswith(written):
+        return None
+    appended = staged_text[len(written):]
+    scratch, problems = SiteIndex(), Diagnostics()
+    replanned = plan_source(dataclasses.replace(old_plan.source, files=[old_plan.repo_path]), scratch,
+                            limits=old_plan.source_limits, problems=problems)
+    if len(replanned) != 1 or problems:
+        return None
+    plan = replanned[0]
+    if (plan.staged_path, plan.meta, plan.title) != (old_plan.staged_path, old_plan.meta, old_plan.title) \
+            or not _same_index_entry(scratch, staged.index, plan.staged_path):
+        return None
+    plan.source = old_plan.source  # the source's file verdicts, its every file
+    page = convert_page(plan, staged.index)
+    if project.portal.updates.enabled and portal_pages.LATEST_UPDATES_MARKER in old_page.markdown + page.markdown:
+        return None  # the latest updates, which only a full staging has
+    _drop_unknown_icons([(plan.file, page)], [staged.stage_dir / "overrides" / ".icons", MATERIAL_ICONS], problems)
+    if page.assets != old_page.assets:
+        return None  # a file to publish beside it
+    text = staged_page_text(*content(page)) + appended
+    if text != staged_text:
+        target.write_text(text, encoding="utf-8")
+    plans[number], pages[number] = plan, page
+    return RestagedPage(staged_path=plan.staged_path, diagnostics=[*problems, *page.diagnostics])
+
+
+def _planned_page(project: ProjectConfig, staged: StagedPortal, path: Path) -> tuple[
+        list, list[ConvertedPage], int, Callable[[ConvertedPage], tuple[dict[str, Any], str]]] | None:
+    """The plans and pages ``path`` is one of, its number among them, and how such a page is staged."""
+    path = path.resolve()
+    owners = [(portal_pages.content_dir(project).resolve(), staged.portal_plans, staged.portal_pages,
+               lambda page: portal_pages.page_content(project, page, staged.sources, None))]
+    owners += [(source.checkout.root.resolve(), source.plans, source.pages,
+                lambda page, checkout=source.checkout: _source_page_content(checkout, page))
+               for source in staged.sources]
+    for root, plans, pages, content in owners:
+        if path.is_relative_to(root):
+            repo_path = path.relative_to(root).as_posix()
+            number = next((i for i, plan in enumerate(plans) if plan.repo_path == repo_path), None)
+            return None if number is None or len(pages) != len(plans) else (plans, pages, number, content)
+    return None
+
+
+def _same_index_entry(new: SiteIndex, old: SiteIndex, staged_path: str) -> bool:
+    """Whether a page registers the same anchors, title, GitHub slugs and routes in ``new`` as in ``old``."""
+    entry, before = new.pages.get(staged_path), old.pages.get(staged_path)
+    return entry is not None and before is not None and (entry.anchors, entry.title) == (before.anchors, before.title) \
+        and new.github_slugs.get(staged_path) == old.github_slugs.get(staged_path) \
+        and {route for route, page in new.routes.items() if page == staged_path} == \
+        {route for route, page in old.routes.items() if page == staged_path}
 
 
 def _convert(plan, index: SiteIndex, problems: Diagnostics) -> ConvertedPage:
@@ -466,16 +551,21 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
     checkout = staged.checkout
     root = checkout.root.resolve()
     for page in staged.pages:
-        meta = dict(page.meta)
-        repo_path = getattr(page, "repo_path", None) or meta.get("source_file")
-        meta.update(page_source_meta(checkout, repo_path))
-        markdown = page.markdown
-        if checkout.stale:
-            markdown = stale_banner(checkout.stale.notice) + markdown
-        write_page(docs_dir / page.staged_path, meta, markdown)
+        write_page(docs_dir / page.staged_path, *_source_page_content(checkout, page))
+        repo_path = getattr(page, "repo_path", None) or page.meta.get("source_file")
         for asset in getattr(page, "assets", []) or []:
             _publish_asset(root, asset, docs_dir / checkout.config.name, problems,
                            f"{checkout.config.name}/{repo_path}", trusted=checkout.config.trusted)
+
+
+def _source_page_content(checkout: CheckedOutSource, page: ConvertedPage) -> tuple[dict[str, Any], str]:
+    """The front matter and Markdown a source's page is staged with."""
+    meta = dict(page.meta)
+    meta.update(page_source_meta(checkout, getattr(page, "repo_path", None) or meta.get("source_file")))
+    markdown = page.markdown
+    if checkout.stale:
+        markdown = stale_banner(checkout.stale.notice) + markdown
+    return meta, markdown
 
 
 def _publish_update_assets(staged: StagedSource, updates: list[ConvertedPage], docs_dir: Path,

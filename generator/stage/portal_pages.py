@@ -180,14 +180,7 @@ def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: li
     releases with a breaking change (``breaking``, by source name) to each API's section."""
     root = content_dir(project)
     for page in pages:
-        markdown = page.markdown
-        if API_OVERVIEW_MARKER in markdown:
-            markdown = markdown.replace(API_OVERVIEW_MARKER, api_overview(staged_sources, page.staged_path))
-        if LATEST_UPDATES_MARKER in markdown:
-            latest = render_latest(updates.latest[:3], from_page=page.staged_path) if updates else ""
-            markdown = markdown.replace(LATEST_UPDATES_MARKER, latest)
-        meta = {**portal_page_meta(project, page.repo_path), **page.meta}
-        write_page(docs_dir / page.staged_path, meta, markdown)
+        write_page(docs_dir / page.staged_path, *page_content(project, page, staged_sources, updates))
     updates_dir = _updates_dir(project)
     for path in root.rglob("*"):
         if path.is_file() and path.suffix != ".md" and not path.is_symlink():
@@ -209,6 +202,18 @@ def write(project: ProjectConfig, pages: list[ConvertedPage], staged_sources: li
         text = target.read_text(encoding="utf-8")
         target.write_text(text + template.render(updates=Markup(render_latest(items, from_page=index_page))),
                           encoding="utf-8")
+
+
+def page_content(project: ProjectConfig, page: ConvertedPage, staged_sources: list[StagedSource],
+                 updates: UpdatesOutput | None) -> tuple[dict[str, Any], str]:
+    """The front matter and Markdown a portal page is staged with: its markers filled, its edit links added."""
+    markdown = page.markdown
+    if API_OVERVIEW_MARKER in markdown:
+        markdown = markdown.replace(API_OVERVIEW_MARKER, api_overview(staged_sources, page.staged_path))
+    if LATEST_UPDATES_MARKER in markdown:
+        latest = render_latest(updates.latest[:3], from_page=page.staged_path) if updates else ""
+        markdown = markdown.replace(LATEST_UPDATES_MARKER, latest)
+    return {**portal_page_meta(project, page.repo_path), **page.meta}, markdown
 
 
 def _add_breaking(staged_sources: list[StagedSource], breaking: dict[str, list[BreakingRelease]],

@@ -5,7 +5,8 @@ result (16 MB at 2,000 pages). Pagefind splits its index into chunks and each pa
 and a query downloads only the chunks of its words and the fragments of the results shown. Staging puts
 the search box (Material's markup, answered by Pagefind) into the theme; after the build, :func:`index_site`
 indexes the site's content (``article.md-content__inner``: no navigation, header or footer) into
-``pagefind/``, offline, before the site is swapped in.
+``pagefind/``, offline, before the site is swapped in. Under ``serve``, :class:`BackgroundIndex` indexes the
+site again after each rebuild without making the reader wait for it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, error
 from generator.package_data import templates_dir
+from generator.stage.swap import release, swap_into_place, work_dir
 
 SEARCH_TEMPLATES = templates_dir() / "search"
 BUNDLE = "pagefind"
@@ -42,7 +46,15 @@ def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
     # An incremental build's folder holds hard links to the live site's files: Pagefind must write new files,
     # never into those (it would change the live site before the swap).
     shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
-    argv = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", BUNDLE,
+    problems = _pagefind(site_dir, ["--output-subdir", BUNDLE], site_dir / BUNDLE, config_file=config_file)
+    if not problems:
+        shutil.rmtree(site_dir / "search", ignore_errors=True)
+    return problems
+
+
+def _pagefind(site_dir: Path, output: list[str], bundle: Path, *, config_file: str) -> list[Diagnostic]:
+    """Run Pagefind on ``site_dir`` with the ``output`` options that put its bundle at ``bundle``."""
+    argv = [sys.executable, "-m", "pagefind", "--site", str(site_dir), *output,
             "--root-selector", ROOT_SELECTOR, "--silent"]
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
@@ -51,10 +63,75 @@ def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [error(config_file, f"Pagefind could not index the site: {exc}", code="search-index",
                       hint="install it with `pip install 'pagefind[bin]'`, or set `search: lunr`")]
-    if result.returncode != 0 or not (site_dir / BUNDLE / "pagefind.js").is_file():
+    if result.returncode != 0 or not (bundle / "pagefind.js").is_file():
         detail = (result.stderr or result.stdout).strip().splitlines()
         return [error(config_file, f"Pagefind could not index the site (exit {result.returncode})"
                       + (f": {detail[-1]}" if detail else ""), code="search-index",
                       hint="install it with `pip install 'pagefind[bin]'`, or set `search: lunr`")]
-    shutil.rmtree(site_dir / "search", ignore_errors=True)
     return []
+
+
+class BackgroundIndex:
+    """Pagefind's index of a served site, made again after each rebuild in a background thread, so that the
+    rebuilt page is served (and the browser reloaded) without waiting for the whole site to be indexed.
+
+    One run at a time: a rebuild during a run asks for one more run after it, and the run's own result is then
+    dropped (it may have read a page being written). Each run writes a new bundle beside ``pagefind/`` that
+    replaces it whole (:func:`generator.stage.swap.swap_into_place`): the search answers from the previous
+    index, then from the new one, never from half of one."""
+
+    def __init__(self, *, config_file: str, log: Callable[[str], None], report: Callable[[str], None]) -> None:
+        self._config_file = config_file
+        self._log, self._report = log, report
+        self._lock = threading.Lock()
+        self._builds = 0  # builds started
+        self._wanted: tuple[Path, int] | None = None  # the site to index, after which build
+        self._worker: threading.Thread | None = None
+
+    def build_started(self) -> None:
+        """A build starts writing the site: an index run in progress is out of date."""
+        with self._lock:
+            self._builds += 1
+
+    def request(self, site_dir: Path) -> None:
+        """Index ``site_dir`` (just built) again, as soon as no run is in progress."""
+        with self._lock:
+            self._wanted = (site_dir, self._builds)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="devportal-search-index", daemon=True)
+                self._worker.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the runs asked for so far (or ``timeout`` seconds)."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if self._wanted is None:
+                    self._worker = None
+                    return
+                (site_dir, build), self._wanted = self._wanted, None
+            target = site_dir / BUNDLE
+            try:
+                bundle = work_dir(target, "indexing")
+            except OSError as exc:  # the site folder went away (serve stopped)
+                self._log(f"devportal: search index not made again: {exc}")
+                continue
+            try:
+                problems = _pagefind(site_dir, ["--output-path", str(bundle)], bundle, config_file=self._config_file)
+                with self._lock:  # a build starting now waits for the swap
+                    current = build == self._builds
+                    if current and not problems:
+                        swap_into_place(bundle, target)
+                if current and problems:
+                    self._report("\n".join(str(d) for d in problems))
+                elif current:
+                    self._log("devportal: search index made again")
+            except OSError as exc:
+                if build == self._builds:
+                    self._report(f"devportal: the search index could not be replaced: {exc}")
+            finally:
+                release(bundle)

@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.config import SourceConfig
 from generator.diagnostics import Diagnostic, Diagnostics, Severity
-from generator.render.pages import ConvertedPage
+from generator.render.pages import ConvertedPage, SiteIndex
 from generator.render.reference import ApiReference
 from generator.render.reference.versions import VersionedApi
 from generator.sources import CheckedOutSource
@@ -48,6 +48,9 @@ class StagedPortal:
     config: dict[str, Any]
     sources: list[StagedSource]
     diagnostics: Diagnostics
+    index: SiteIndex | None = None  # every page with its anchors, as the pages were converted against it
+    portal_plans: list = field(default_factory=list)  # the portal's own pages, planned...
+    portal_pages: list[ConvertedPage] = field(default_factory=list)  # ...and converted (in the same order)
 
     def blocking(self, strict: bool = False) -> list[Diagnostic]:
         """The problems that stop the site from being built.
