@@ -79,6 +79,9 @@ def _stage(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict:
                             diagnostics=Diagnostics(record.diagnostics))
     record_path.unlink(missing_ok=True)  # a staging killed half-way must not leave a record of the old tree
     staged = stage_portal(project, checkouts, strict=strict, today=today)
+    if log:
+        log(f"stage: {len(staged.converted_pages)} page(s) converted, {len(staged.reused_pages)} unchanged "
+            "taken from the page cache")
     if key is not None:
         try:
             StageRecord(key=key, files=tree_files(stage_dir), config=staged.config,

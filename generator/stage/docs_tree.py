@@ -23,7 +23,7 @@ from generator.config import ProjectConfig, SourceConfig, TryItConfig, VersionCo
 from generator.diagnostics import Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
-from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, convert_page, gfm, plan_source
+from generator.render.pages import ConvertedPage, SiteIndex, SourcePages, gfm, plan_source
 from generator.render.published_files import REFUSED_HINT, publish_file
 from generator.render.reference import cached_api_reference, reference_workers, render_api_reference
 from generator.render.reference.render import install_page_template
@@ -52,6 +52,7 @@ from generator.stage.categories import folders_of, read_categories
 from generator.stage.changelogs import stage_changelogs, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
+from generator.stage.page_cache import PageCache
 from generator.stage.search_index import install_search_box
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
@@ -117,10 +118,13 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems,
                                     versions=version_revisions(staged_sources, portal.limits.content_limits()))
 
-        portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
+        pages = PageCache(project.resolve(portal.cache_dir) / "pages", index,
+                          max_walked=portal.limits.content_limits().walked_files)
+        portal_converted = [_convert(pages, plan, problems) for plan in portal_plan]
         for staged in staged_sources:
-            staged.pages = [_convert(plan, index, problems) for plan in staged.plans]
-        converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates or []}
+            staged.pages = [_convert(pages, plan, problems) for plan in staged.plans]
+        converted_updates = {u.staged_path: _convert(pages, u.plan, problems) for u in updates or []}
+        pages.prune()
         _drop_unknown_icons([(p.repo_path, p) for p in portal_converted]
                             + [(f"{s.config.name}/{p.repo_path}", p) for s in staged_sources for p in s.pages]
                             + [(u.plan.file, converted_updates[u.staged_path]) for u in updates or []],
@@ -156,13 +160,14 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         write_mkdocs_yml(config, work / "mkdocs.yml")
         sync_tree(work, final_dir)
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
-                            config=config, sources=staged_sources, diagnostics=problems)
+                            config=config, sources=staged_sources, diagnostics=problems,
+                            converted_pages=pages.converted, reused_pages=pages.reused)
     finally:
         release(work)
 
 
-def _convert(plan, index: SiteIndex, problems: Diagnostics) -> ConvertedPage:
-    page = convert_page(plan, index)
+def _convert(pages: PageCache, plan, problems: Diagnostics) -> ConvertedPage:
+    page = pages.convert(plan)
     problems.extend(page.diagnostics)
     return page
 

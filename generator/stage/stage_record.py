@@ -34,11 +34,15 @@ LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown-it-py"
              "openapi-spec-validator", "jsonschema")
 
 
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
+def library_versions() -> list[str]:
+    """The installed versions of the libraries whose behaviour shapes the staged tree."""
+    versions = []
+    for package in LIBRARIES:
+        try:
+            versions.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package} absent")
+    return versions
 
 
 def folder_digest(root: Path, hasher: hashlib._Hash) -> None:
@@ -68,7 +72,7 @@ def stage_key(project: ProjectConfig, checkouts: list[CheckedOutSource], *, stri
     if any(repo_url(c.config.repo, project.root)[1] is not None for c in checkouts):
         return None  # a local folder: built as it is on disk, uncommitted edits included
     hasher = hashlib.sha256()
-    for part in (str(RECORD_FORMAT), sys.version, code_digest(), *map(_version, LIBRARIES), str(project.path),
+    for part in (str(RECORD_FORMAT), sys.version, code_digest(), *library_versions(), str(project.path),
                  str(strict), today.isoformat()):
         hasher.update(part.encode() + b"\0")
     hasher.update(project.path.read_bytes() + b"\0")

@@ -48,6 +48,10 @@ class StagedPortal:
     config: dict[str, Any]
     sources: list[StagedSource]
     diagnostics: Diagnostics
+    converted_pages: list[str] = field(default_factory=list)
+    """Staged paths of the pages this staging converted (see :mod:`generator.stage.page_cache`)."""
+    reused_pages: list[str] = field(default_factory=list)
+    """Staged paths of the pages it took from the page cache (none when staging was skipped altogether)."""
 
     def blocking(self, strict: bool = False) -> list[Diagnostic]:
         """The problems that stop the site from being built.
