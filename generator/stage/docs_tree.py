@@ -124,7 +124,6 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         for staged in staged_sources:
             staged.pages = [_convert(pages, plan, problems) for plan in staged.plans]
         converted_updates = {u.staged_path: _convert(pages, u.plan, problems) for u in updates or []}
-        pages.prune()
         _drop_unknown_icons([(p.repo_path, p) for p in portal_converted]
                             + [(f"{s.config.name}/{p.repo_path}", p) for s in staged_sources for p in s.pages]
                             + [(u.plan.file, converted_updates[u.staged_path]) for u in updates or []],
@@ -140,11 +139,12 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
-            _write_source(staged, docs_dir, problems)
+            _write_source(staged, docs_dir, problems, pages)
             staged.nav = _source_nav(staged, problems, portal.limits.content_limits())
             if archive is not None and staged.config.name == project.portal.updates.source:
                 _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir, breaking=breaking)
+        pages.save()
 
         nav = portal_pages.portal_nav(project, portal_plan)
         if staged_sources:
@@ -405,7 +405,7 @@ def _render_older_version(staged: StagedSource, version: VersionConfig, api: Ver
     return result
 
 
-def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -> None:
+def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics, pages: PageCache) -> None:
     checkout = staged.checkout
     root = checkout.root.resolve()
     for page in staged.pages:
@@ -415,7 +415,7 @@ def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -
         markdown = page.markdown
         if checkout.stale:
             markdown = stale_banner(checkout.stale.notice) + markdown
-        write_page(docs_dir / page.staged_path, meta, markdown)
+        write_page(docs_dir / page.staged_path, meta, markdown, text=pages.staged_text(page, meta, markdown))
         for asset in getattr(page, "assets", []) or []:
             _publish_asset(root, asset, docs_dir / checkout.config.name, problems,
                            f"{checkout.config.name}/{repo_path}", trusted=checkout.config.trusted)

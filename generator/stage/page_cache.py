@@ -16,8 +16,10 @@ depended on is unchanged:
   source does not convert its unchanged pages again.
 
 A page that includes partials (``import X from './_x.md'``) is always converted: what it includes is not in
-its key. Each page has one slot in ``<cache_dir>/pages/`` (the newest entry, written then renamed); slots of
-pages no longer in the portal are deleted after staging, so the cache holds one entry per page at most.
+its key. An entry also keeps the staged file's text last written for the page, reused while the page's
+metadata and Markdown are the same. Each page has one slot in ``<cache_dir>/pages/`` (the newest entry,
+written then renamed); slots of pages no longer in the portal are deleted after staging, so the cache holds one
+entry per page at most.
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.package_data import code_digest
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, convert_page
 from generator.render.pages.docusaurus import partial_imports
+from generator.render.staged_page import staged_page_text
 from generator.stage.stage_record import library_versions
 
-PAGE_FORMAT = 1
+PAGE_FORMAT = 2
 SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -58,13 +62,15 @@ def index_digest(index: SiteIndex) -> str:
 @dataclass
 class _Entry:
     key: str
-    depends: dict[tuple[str, str], str | None]  # (source, "files" or "version") → its digest at conversion
-    page: ConvertedPage
+    depends: dict[tuple[str, str], str | None]  # (source, "files", "refs" or "commit") → its digest then
+    page: bytes  # the ConvertedPage, pickled as converted (later steps change its metadata)
+    staged: tuple[str, str] | None = None  # (digest of the metadata and Markdown written, the staged file's text)
 
 
 class PageCache:
     """Converts pages, reusing the entries in ``folder`` whose key and dependencies still match (see the module
-    docstring). Make it once every page is planned and every API reference registered in ``index``."""
+    docstring), and the staged text written for them. Make it once every page is planned and every API
+    reference registered in ``index``; :meth:`save` what it converted once the pages are written."""
 
     def __init__(self, folder: Path, index: SiteIndex, *, max_walked: int) -> None:
         self.folder = folder
@@ -74,6 +80,8 @@ class PageCache:
         self.converted: list[str] = []  # staged paths of the pages converted by this run
         self.reused: list[str] = []  # ... and of those taken from the cache
         self._digests: dict[tuple[str, str], str | None] = {}
+        self._entries: dict[str, tuple[Path, _Entry]] = {}  # staged path → its slot and entry
+        self._changed: set[str] = set()  # staged paths whose entry is to be written
         self._slots: set[str] = set()
 
     def convert(self, plan: PagePlan) -> ConvertedPage:
@@ -89,17 +97,38 @@ class PageCache:
         entry = self._load(slot)
         if entry is not None and entry.key == key and \
                 all(self._dependency(*what) == digest for what, digest in entry.depends.items()):
-            self.reused.append(plan.staged_path)
-            return entry.page
+            page = pickle.loads(entry.page)  # noqa: S301 - our own cache
+            if isinstance(page, ConvertedPage):
+                self.reused.append(plan.staged_path)
+                self._entries[plan.staged_path] = (slot, entry)
+                return page
         page = convert_page(plan, self.index)
         self.converted.append(plan.staged_path)
         depends = {(name, part): self._dependency(name, part) for name, part in self._depends(plan, page)}
         if all(digest is not None for digest in depends.values()):
-            self._store(slot, _Entry(key=key, depends=depends, page=page))
+            self._entries[plan.staged_path] = (slot, _Entry(key=key, depends=depends, page=pickle.dumps(page)))
+            self._changed.add(plan.staged_path)
         return page
 
-    def prune(self) -> None:
-        """Delete the slots of pages this run did not convert (pages removed from the portal)."""
+    def staged_text(self, page: ConvertedPage, meta: dict[str, Any], markdown: str) -> str:
+        """:func:`staged_page_text` of a page this cache converted, reused when its metadata and Markdown are
+        those written last time (making the front matter is most of the cost of writing a page)."""
+        slot_entry = self._entries.get(page.staged_path)
+        if slot_entry is None:
+            return staged_page_text(meta, markdown)
+        entry = slot_entry[1]
+        digest = _digest(meta, markdown)
+        if entry.staged is None or entry.staged[0] != digest:
+            entry.staged = (digest, staged_page_text(meta, markdown))
+            self._changed.add(page.staged_path)
+        return entry.staged[1]
+
+    def save(self) -> None:
+        """Write the entries this run made or changed (each written then renamed), and delete the slots of
+        pages this run did not convert (pages removed from the portal)."""
+        for path in sorted(self._changed):
+            slot, entry = self._entries[path]
+            self._store(slot, entry)
         try:
             names = [path for path in self.folder.iterdir() if path.name not in self._slots]
         except OSError:
@@ -166,8 +195,7 @@ class PageCache:
             found, entry = pickle.loads(slot.read_bytes())  # noqa: S301 - our own cache
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             return None
-        return entry if found == PAGE_FORMAT and isinstance(entry, _Entry) and \
-            isinstance(entry.page, ConvertedPage) else None
+        return entry if found == PAGE_FORMAT and isinstance(entry, _Entry) else None
 
     def _store(self, slot: Path, entry: _Entry) -> None:
         temporary = slot.with_name(f".{slot.name}.{os.getpid()}")
