@@ -102,10 +102,13 @@ def test_a_rebuild_with_nothing_changed_reuses_the_site_without_touching_a_file(
     before = _files(site)
     stage = config.parent / ".devportal" / "stage"
     staged = _files(stage)
+    (stage / ".cache").mkdir()  # what Zensical keeps beside a staged tree it built is no staged output
+    (stage / ".cache" / "entry").write_text("Zensical's", encoding="utf-8")
     output = _build(config, capsys)
     assert "stage: reused (nothing it reads changed since the last staging)" in output  # no page converted
     assert "site: reused (nothing changed)" in output
-    assert _files(site) == before and _files(stage) == staged
+    assert _files(site) == before
+    assert {name: value for name, value in _files(stage).items() if not name.startswith(".cache/")} == staged
 
 
 def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(portal, capsys, tmp_path):

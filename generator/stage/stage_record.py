@@ -30,6 +30,7 @@ from generator.package_data import code_digest
 from generator.sources import CheckedOutSource
 
 RECORD_FORMAT = 1
+STAGED = ("docs", "overrides", "mkdocs.yml")  # what staging writes into the stage folder
 LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown-it-py", "PyYAML", "Jinja2",
              "openapi-spec-validator", "jsonschema")
 
@@ -95,14 +96,20 @@ def stage_key(project: ProjectConfig, checkouts: list[CheckedOutSource], *, stri
     return hasher.hexdigest()
 
 
-def tree_files(root: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file under ``root``: (size, mtime_ns, inode), to tell whether anything touched it since."""
+def tree_files(stage_dir: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file staging writes (``docs/``, ``overrides/``, ``mkdocs.yml``): (size, mtime_ns, inode), to tell
+    whether anything touched them since. What an engine keeps beside them (Zensical's ``.cache``) is not
+    staged output."""
     files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = Path(folder) / name
-            stat = path.stat()
-            files[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    for top in STAGED:
+        for folder, _, names in os.walk(stage_dir / top) if (stage_dir / top).is_dir() else [(stage_dir, [], [top])]:
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                files[path.relative_to(stage_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     return files
 
 
