@@ -11,7 +11,6 @@ from generator.config import DEFAULT_AUTH, ProjectConfig, load_project_config
 from generator.diagnostics import Diagnostics
 from generator.project_lock import DEFAULT_WAIT, build_lock
 from generator.sources import CheckedOutSource, fetch_sources
-from generator.stage.docs_tree import stage_portal
 from generator.stage.site import build_site
 from generator.stage.site_state import state_file
 from generator.stage.stage_record import StageRecord, record_file, stage_key, tree_files
@@ -78,6 +77,9 @@ def _stage(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict:
                             config=record.config, sources=[StagedSource(checkout=c) for c in checkouts],
                             diagnostics=Diagnostics(record.diagnostics))
     record_path.unlink(missing_ok=True)  # a staging killed half-way must not leave a record of the old tree
+    # Imported when staging runs: the renderers' libraries are most of a no-change build's start-up.
+    from generator.stage.docs_tree import stage_portal
+
     staged = stage_portal(project, checkouts, strict=strict, today=today)
     if log:
         log(f"stage: {len(staged.converted_pages)} page(s) converted, {len(staged.reused_pages)} unchanged "

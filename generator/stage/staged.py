@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.config import SourceConfig
 from generator.diagnostics import Diagnostic, Diagnostics, Severity
-from generator.render.pages import ConvertedPage
-from generator.render.reference import ApiReference
-from generator.render.reference.versions import VersionedApi
 from generator.sources import CheckedOutSource
+
+if TYPE_CHECKING:  # the renderers are not imported by a build that reuses its staged tree
+    from generator.render.pages import ConvertedPage
+    from generator.render.reference import ApiReference
+    from generator.render.reference.versions import VersionedApi
 
 
 @dataclass
