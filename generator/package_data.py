@@ -10,6 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+FRAGMENTS = "devportal-apiref"
+"""The folder of the staged theme overrides holding the API references' pre-rendered fragments (named here,
+below every step, so that telling them apart in a staged tree does not import the renderers)."""
+
 
 @lru_cache(maxsize=1)
 def templates_dir() -> Path:

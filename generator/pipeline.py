@@ -11,10 +11,10 @@ from generator.config import DEFAULT_AUTH, ProjectConfig, load_project_config
 from generator.diagnostics import Diagnostics
 from generator.project_lock import DEFAULT_WAIT, build_lock
 from generator.sources import CheckedOutSource, fetch_sources
-from generator.stage.docs_tree import stage_portal
 from generator.stage.site import build_site
 from generator.stage.site_state import state_file
-from generator.stage.staged import StagedPortal
+from generator.stage.stage_record import StageRecord, record_file, stage_key, tree_files
+from generator.stage.staged import StagedPortal, StagedSource
 
 
 @dataclass
@@ -49,14 +49,48 @@ def fetch(project: ProjectConfig, *, mode: str = "auto", progress: bool | None =
 
 def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, today: date | None = None,
           log: Callable[[str], None] | None = None, progress: bool | None = None,
-          allow_stale: bool = False, wait: float | None = DEFAULT_WAIT) -> BuildResult:
-    """Fetch and stage; raises :class:`DiagnosticError` when the config or a source is unusable."""
+          allow_stale: bool = False, wait: float | None = DEFAULT_WAIT, reuse: bool = False) -> BuildResult:
+    """Fetch and stage; raises :class:`DiagnosticError` when the config or a source is unusable.
+
+    With ``reuse``, staging is skipped when nothing it reads changed since the last staging and the staged
+    tree is as that left it (see :mod:`generator.stage.stage_record`): the result then holds the checkouts
+    only (no pages or references) and the diagnostics that staging reported."""
     project = load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
     with build_lock(project.root, wait=wait, log=log):
         checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale, strict=strict)
-        staged = stage_portal(project, checkouts, strict=strict, today=today)
+        staged = _stage(project, checkouts, strict=strict, today=today or date.today(), log=log, reuse=reuse)
     return BuildResult(diagnostics=Diagnostics(staged.diagnostics), project=project, staged=staged)
+
+
+def _stage(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict: bool, today: date,
+           log: Callable[[str], None] | None, reuse: bool) -> StagedPortal:
+    """Stage the portal, or with ``reuse`` keep the staged tree when its record says nothing changed."""
+    stage_dir = project.resolve(project.portal.stage_dir)
+    record_path = record_file(project.resolve(project.portal.cache_dir), stage_dir)
+    key = stage_key(project, checkouts, strict=strict, today=today)
+    record = StageRecord.load(record_path) if reuse else None
+    if record is not None and record.still_valid(key, stage_dir):
+        if log:
+            log("stage: reused (nothing it reads changed since the last staging)")
+        return StagedPortal(stage_dir=stage_dir, docs_dir=stage_dir / "docs", mkdocs_yml=stage_dir / "mkdocs.yml",
+                            config=record.config, sources=[StagedSource(checkout=c) for c in checkouts],
+                            diagnostics=Diagnostics(record.diagnostics))
+    record_path.unlink(missing_ok=True)  # a staging killed half-way must not leave a record of the old tree
+    # Imported when staging runs: the renderers' libraries are most of a no-change build's start-up.
+    from generator.stage.docs_tree import stage_portal
+
+    staged = stage_portal(project, checkouts, strict=strict, today=today)
+    if log:
+        log(f"stage: {len(staged.converted_pages)} page(s) converted, {len(staged.reused_pages)} unchanged "
+            "taken from the page cache")
+    if key is not None:
+        try:
+            StageRecord(key=key, files=tree_files(stage_dir), config=staged.config,
+                        diagnostics=list(staged.diagnostics)).save(record_path)
+        except OSError:
+            pass  # the next build then stages again
+    return staged
 
 
 def build(config_file: Path, *, site_dir: Path | None = None, mode: str = "auto", strict: bool | None = None,
@@ -81,7 +115,7 @@ def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool 
            log: Callable[[str], None] | None, progress: bool | None, allow_stale: bool,
            engine: str = "mkdocs") -> BuildResult:
     result = stage(config_file, mode=mode, strict=strict, today=today, log=log, progress=progress,
-                   allow_stale=allow_stale)
+                   allow_stale=allow_stale, reuse=True)
     project = result.project
     strict = project.portal.strict if strict is None else strict
     target = site_dir or project.resolve(project.raw.get("site_dir", "site"))

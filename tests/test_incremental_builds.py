@@ -100,8 +100,15 @@ def test_a_rebuild_with_nothing_changed_reuses_the_site_without_touching_a_file(
     _build(config, capsys)
     site = config.parent / "site"
     before = _files(site)
-    assert "site: reused (nothing changed)" in _build(config, capsys)
+    stage = config.parent / ".devportal" / "stage"
+    staged = _files(stage)
+    (stage / ".cache").mkdir()  # what Zensical keeps beside a staged tree it built is no staged output
+    (stage / ".cache" / "entry").write_text("Zensical's", encoding="utf-8")
+    output = _build(config, capsys)
+    assert "stage: reused (nothing it reads changed since the last staging)" in output  # no page converted
+    assert "site: reused (nothing changed)" in output
     assert _files(site) == before
+    assert {name: value for name, value in _files(stage).items() if not name.startswith(".cache/")} == staged
 
 
 def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(portal, capsys, tmp_path):
@@ -111,6 +118,7 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     before = _files(site)
     payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
     output = _build(config, capsys)
+    assert "stage: 1 page(s) converted" in output  # the others of the source too are taken from the page cache
     assert "site: dirty build (1 file(s) changed)" in output and "site: full build" not in output
     assert "Refunds take five days." in (site / "payments" / "docs" / "refunds" / "index.html").read_text()
     rewritten = _rewritten(before, _files(site))  # the page, and the parts of the search index that hold it
@@ -132,6 +140,7 @@ def test_one_spec_changed_renders_only_that_api_reference_and_gives_the_cold_bui
     before = _files(site)
     login.commit({"openapi/login.yaml": LOGIN["openapi/login.yaml"].replace("Create a token", "Issue a token")})
     output = _build(config, capsys)
+    assert "stage: reused" not in output
     assert "site: dirty build" in output and "site: full build" not in output
     after = {p: p.stat().st_mtime_ns for p in references.glob("*/*")}
     kept = entries.keys() & after.keys()
@@ -196,3 +205,61 @@ def test_a_partial_build_killed_midway_leaves_the_last_site_as_it_was(portal, ca
     output = _build(config, capsys)
     assert "site: dirty build (1 file(s) changed)" in output
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def _converted(output: str) -> int:
+    line = next(line for line in output.splitlines() if line.startswith("stage: ") and "converted" in line)
+    return int(line.split()[1])
+
+
+def test_a_config_change_restages_and_converts_again_only_what_it_changes(portal, capsys, tmp_path):
+    config, _, _ = portal
+    first = _build(config, capsys)
+    pages = _converted(first)
+    config.write_text(config.read_text().replace("site_name: ", "site_name: The "), encoding="utf-8")
+    output = _build(config, capsys)
+    assert "stage: reused" not in output and "stage: 0 page(s) converted" in output  # no page reads the name
+    assert "site: full build" in output
+    assert_same_site(config.parent / "site", _cold_site(config, tmp_path / "cold", capsys))
+    config.write_text(config.read_text().replace("- name: payments\n", "- name: payments\n      trusted: true\n"),
+                      encoding="utf-8")
+    output = _build(config, capsys)
+    assert _converted(output) == pages  # a source's settings are read by every link to it
+    assert_same_site(config.parent / "site", _cold_site(config, tmp_path / "cold2", capsys))
+
+
+def test_a_changed_theme_template_or_devportal_restages(portal, capsys, tmp_path, monkeypatch):
+    config, _, _ = portal
+    theme = REPO_ROOT / "templates" / "overrides"
+    overrides = config.parent / "overrides"
+    shutil.copytree(theme, overrides)
+    config.write_text(config.read_text().replace(str(theme), str(overrides)), encoding="utf-8")
+    pages = _converted(_build(config, capsys))
+    main_html = overrides / "main.html"
+    main_html.write_text(main_html.read_text() + "{% block announce %}Maintenance{% endblock %}\n", encoding="utf-8")
+    output = _build(config, capsys)
+    assert "stage: reused" not in output and "site: full build" in output
+    assert "Maintenance" in (config.parent / "site" / "payments" / "index.html").read_text()
+    import generator.stage.page_cache as page_cache
+    import generator.stage.stage_record as stage_record
+
+    with monkeypatch.context() as patch:  # what an upgrade of devportal (or an edited checkout) looks like
+        for module in (stage_record, page_cache):
+            patch.setattr(module, "code_digest", lambda: "another version of devportal")
+        assert _converted(_build(config, capsys)) == pages
+    assert_same_site(config.parent / "site", _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_damaged_cache_or_staged_tree_is_never_trusted(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    pages = _converted(_build(config, capsys))
+    cache = config.parent / ".devportal" / "cache" / "pages"
+    assert len(list(cache.iterdir())) == pages  # one entry per page
+    for entry in cache.iterdir():
+        entry.write_bytes(b"not a cache entry")
+    staged = config.parent / ".devportal" / "stage" / "docs" / "payments" / "docs" / "refunds.md"
+    staged.write_text("edited by hand", encoding="utf-8")
+    output = _build(config, capsys)
+    assert "stage: reused" not in output and _converted(output) == pages
+    assert "edited by hand" not in staged.read_text()
+    assert_same_site(config.parent / "site", _cold_site(config, tmp_path / "cold", capsys))

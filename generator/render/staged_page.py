@@ -10,16 +10,16 @@ import yaml
 from generator.render.escaping import html_meta
 
 
-def write_page(path: Path, meta: dict[str, Any], markdown: str) -> None:
-    """Write a staged page: YAML front matter (its text escaped as HTML, see :mod:`generator.render.escaping`),
-    then the Markdown body."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(staged_page_text(meta, markdown), encoding="utf-8")
-
-
 def staged_page_text(meta: dict[str, Any], markdown: str) -> str:
-    """The text :func:`write_page` writes for ``meta`` and ``markdown``."""
+    """The text of a staged page: YAML front matter (its text escaped as HTML, see
+    :mod:`generator.render.escaping`), then the Markdown body."""
     front = yaml.safe_dump(html_meta(meta), sort_keys=True, allow_unicode=True,
                            default_flow_style=False) if meta else ""
     text = f"---\n{front}---\n\n{markdown}" if front else markdown
     return text if text.endswith("\n") else text + "\n"
+
+
+def write_page(path: Path, meta: dict[str, Any], markdown: str, *, text: str | None = None) -> None:
+    """Write a staged page (:func:`staged_page_text`; ``text`` when it was made already)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(staged_page_text(meta, markdown) if text is None else text, encoding="utf-8")

@@ -62,6 +62,7 @@ from generator.stage.categories import folders_of, read_categories
 from generator.stage.changelogs import stage_changelogs, start_histories, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
+from generator.stage.page_cache import PageCache
 from generator.stage.search_index import install_search_box
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
@@ -135,10 +136,12 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                         versions=version_revisions(staged_sources, portal.limits.content_limits()),
                                         histories=histories)
 
-        portal_converted = [_convert(plan, index, problems) for plan in portal_plan]
+        pages = PageCache(project.resolve(portal.cache_dir) / "pages", index,
+                          max_walked=portal.limits.content_limits().walked_files)
+        portal_converted = [_convert(pages, plan, problems) for plan in portal_plan]
         for staged in staged_sources:
-            staged.pages = [_convert(plan, index, problems) for plan in staged.plans]
-        converted_updates = {u.staged_path: _convert(u.plan, index, problems) for u in updates or []}
+            staged.pages = [_convert(pages, plan, problems) for plan in staged.plans]
+        converted_updates = {u.staged_path: _convert(pages, u.plan, problems) for u in updates or []}
         _drop_unknown_icons([(p.repo_path, p) for p in portal_converted]
                             + [(f"{s.config.name}/{p.repo_path}", p) for s in staged_sources for p in s.pages]
                             + [(u.plan.file, converted_updates[u.staged_path]) for u in updates or []],
@@ -154,11 +157,12 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
-            _write_source(staged, docs_dir, problems)
+            _write_source(staged, docs_dir, problems, pages)
             staged.nav = _source_nav(staged, problems, portal.limits.content_limits())
             if archive is not None and staged.config.name == project.portal.updates.source:
                 _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir, breaking=breaking)
+        pages.save()
 
         nav = portal_pages.portal_nav(project, portal_plan)
         if staged_sources:
@@ -175,7 +179,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         sync_tree(work, final_dir)
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
                             config=config, sources=staged_sources, diagnostics=problems, index=index,
-                            portal_plans=portal_plan, portal_pages=portal_converted)
+                            portal_plans=portal_plan, portal_pages=portal_converted,
+                            converted_pages=pages.converted, reused_pages=pages.reused)
     finally:
         release(work)
 
@@ -262,8 +267,8 @@ def _same_index_entry(new: SiteIndex, old: SiteIndex, staged_path: str) -> bool:
         {route for route, page in old.routes.items() if page == staged_path}
 
 
-def _convert(plan, index: SiteIndex, problems: Diagnostics) -> ConvertedPage:
-    page = convert_page(plan, index)
+def _convert(pages: PageCache, plan, problems: Diagnostics) -> ConvertedPage:
+    page = pages.convert(plan)
     problems.extend(page.diagnostics)
     return page
 
@@ -547,11 +552,12 @@ def _render_older_version(staged: StagedSource, version: VersionConfig, api: Ver
     return result
 
 
-def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics) -> None:
+def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics, pages: PageCache) -> None:
     checkout = staged.checkout
     root = checkout.root.resolve()
     for page in staged.pages:
-        write_page(docs_dir / page.staged_path, *_source_page_content(checkout, page))
+        meta, markdown = _source_page_content(checkout, page)
+        write_page(docs_dir / page.staged_path, meta, markdown, text=pages.staged_text(page, meta, markdown))
         repo_path = getattr(page, "repo_path", None) or page.meta.get("source_file")
         for asset in getattr(page, "assets", []) or []:
             _publish_asset(root, asset, docs_dir / checkout.config.name, problems,

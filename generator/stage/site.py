@@ -101,7 +101,6 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
     problems = Diagnostics()
     site_dir = site_dir.resolve()
     recover(site_dir)  # what a killed build left: restore the last good site, delete its work folders
-    search = _search_engine(mkdocs_yml)
     if engine != "mkdocs" and state_file is not None:
         state_file.unlink(missing_ok=True)  # the site is no longer MkDocs' last one: never reuse it
         state_file = None
@@ -112,6 +111,7 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
         log(f"site: {'reused' if plan.kind == 'reuse' else plan.kind + ' build'} ({plan.reason})")
     if plan.kind == "reuse":
         return problems
+    search = _search_engine(mkdocs_yml)  # read after the reuse check: parsing the staged mkdocs.yml is not free
     work = work_dir(site_dir)
     try:
         if engine == "zensical":

@@ -24,8 +24,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 
-from generator.package_data import code_digest
-from generator.render.reference.render import FRAGMENTS
+from generator.package_data import FRAGMENTS, code_digest
 
 STATE_FORMAT = 1
 _PROVENANCE = re.compile(rb"(?m)^(\s+)commit: [0-9a-f]{40}$")  # extra.devportal.sources[].commit

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.config import SourceConfig
 from generator.diagnostics import Diagnostic, Diagnostics, Severity
-from generator.render.pages import ConvertedPage, SiteIndex
-from generator.render.reference import ApiReference
-from generator.render.reference.versions import VersionedApi
 from generator.sources import CheckedOutSource
+
+if TYPE_CHECKING:  # the renderers are not imported by a build that reuses its staged tree
+    from generator.render.pages import ConvertedPage, SiteIndex
+    from generator.render.reference import ApiReference
+    from generator.render.reference.versions import VersionedApi
 
 
 @dataclass
@@ -51,6 +53,10 @@ class StagedPortal:
     index: SiteIndex | None = None  # every page with its anchors, as the pages were converted against it
     portal_plans: list = field(default_factory=list)  # the portal's own pages, planned...
     portal_pages: list[ConvertedPage] = field(default_factory=list)  # ...and converted (in the same order)
+    converted_pages: list[str] = field(default_factory=list)
+    """Staged paths of the pages this staging converted (see :mod:`generator.stage.page_cache`)."""
+    reused_pages: list[str] = field(default_factory=list)
+    """Staged paths of the pages it took from the page cache (none when staging was skipped altogether)."""
 
     def blocking(self, strict: bool = False) -> list[Diagnostic]:
         """The problems that stop the site from being built.

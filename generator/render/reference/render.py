@@ -19,7 +19,7 @@ import markdown
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, warning
-from generator.package_data import templates_dir
+from generator.package_data import FRAGMENTS, templates_dir
 from generator.render.escaping import template_environment
 from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
@@ -386,7 +386,6 @@ MODELS_MARK = "@@devportal-models@@"
 REFERENCE_MARK = "@@devportal-reference@@"  # the reference's own URL, relative to the page (its overview)
 ROOT_MARK = "@@devportal-root@@"  # a site-root-relative URL follows (the "Try it" console's assets)
 _ROOT_URL = re.compile(re.escape(ROOT_MARK) + r"([\w./-]+)")
-FRAGMENTS = "devportal-apiref"
 BANNER_MARK = "<!--devportal:spec-problems-->"
 PAGE_TEMPLATE = "devportal-apiref.html"
 
