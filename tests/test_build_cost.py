@@ -103,7 +103,8 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> li
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
     logger = logging.getLogger("mkdocs")
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not assignment: it clears the loggers' cached levels
     logger.addHandler(handler)
     try:
         build(config)
