@@ -37,7 +37,7 @@ from generator.package_data import code_digest
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, convert_page
 from generator.render.pages.docusaurus import partial_imports
 from generator.render.staged_page import staged_page_text
-from generator.stage.stage_record import library_versions
+from generator.stage.stage_record import library_versions, read_pickled, write_pickled
 
 PAGE_FORMAT = 2
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -191,17 +191,10 @@ class PageCache:
         return hasher.hexdigest()
 
     def _load(self, slot: Path) -> _Entry | None:
-        try:
-            found, entry = pickle.loads(slot.read_bytes())  # noqa: S301 - our own cache
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return None
-        return entry if found == PAGE_FORMAT and isinstance(entry, _Entry) else None
+        return read_pickled(slot, PAGE_FORMAT, _Entry)
 
     def _store(self, slot: Path, entry: _Entry) -> None:
-        temporary = slot.with_name(f".{slot.name}.{os.getpid()}")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(pickle.dumps((PAGE_FORMAT, entry)))
-            os.replace(temporary, slot)
+            write_pickled(slot, PAGE_FORMAT, entry)
         except OSError:
-            temporary.unlink(missing_ok=True)
+            pass  # not cached: the page is converted again next time

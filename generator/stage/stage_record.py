@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
 
 from generator.config import ProjectConfig
 from generator.diagnostics import Diagnostic
@@ -30,6 +31,7 @@ from generator.package_data import code_digest
 from generator.sources import CheckedOutSource
 
 RECORD_FORMAT = 1
+T = TypeVar("T")
 STAGED = ("docs", "overrides", "mkdocs.yml")  # what staging writes into the stage folder
 LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown-it-py", "PyYAML", "Jinja2",
              "openapi-spec-validator", "jsonschema")
@@ -124,18 +126,11 @@ class StageRecord:
 
     def save(self, path: Path) -> None:
         """Write the record (write-then-rename: a killed build leaves the old record or none)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_bytes(pickle.dumps((RECORD_FORMAT, self)))
-        os.replace(temporary, path)
+        write_pickled(path, RECORD_FORMAT, self)
 
     @classmethod
     def load(cls, path: Path) -> StageRecord | None:
-        try:
-            found, record = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return None
-        return record if found == RECORD_FORMAT and isinstance(record, cls) else None
+        return read_pickled(path, RECORD_FORMAT, cls)
 
     def still_valid(self, key: str | None, stage_dir: Path) -> bool:
         """Whether staging with inputs of digest ``key`` would write the tree the stage folder still holds."""
@@ -145,3 +140,26 @@ class StageRecord:
 def record_file(cache_dir: Path, stage_dir: Path) -> Path:
     """Where the record of the stage folder ``stage_dir`` is kept."""
     return cache_dir / "stages" / f"{hashlib.sha256(str(stage_dir.resolve()).encode()).hexdigest()[:24]}.pickle"
+
+
+def write_pickled(path: Path, tag: int, value: object) -> None:
+    """Write ``value`` with its format ``tag`` to ``path`` (through a temporary file renamed into place, so a
+    killed build leaves the old file or none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        temporary.write_bytes(pickle.dumps((tag, value)))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def read_pickled(path: Path, tag: int, kind: type[T]) -> T | None:
+    """What :func:`write_pickled` wrote to ``path``, or None when it is missing, unreadable, of another format
+    ``tag`` or not a ``kind`` (a cache entry that cannot be trusted is not used)."""
+    try:
+        found, value = pickle.loads(path.read_bytes())  # noqa: S301 - devportal's own cache, not a source's file
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return None
+    return value if found == tag and isinstance(value, kind) else None
