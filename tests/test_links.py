@@ -204,3 +204,18 @@ def test_a_link_with_spaces_gets_both_fixes_in_its_hint(tmp_path, capsys):
     spaced = next(p for p in json.loads(capsys.readouterr().out) if p["code"] == "link-url-spaces")
     assert spaced["line"] == 3 and "docs/release%20notes.md" in spaced["hint"] and \
         "<docs/release notes.md>" in spaced["hint"]
+
+
+def test_a_repeated_broken_anchor_gets_the_same_hint_on_every_line(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "guide.md").write_text("# Guide\n\n## Set up\n\n## Example\n")
+    (repo / "README.md").write_text("# A\n\n[a](guide.md#setup)\n\n[b](guide.md#exampel)\n\n[c](guide.md#setup)\n\n"
+                                    "[d](guide.md#zzzz)\n\n[e](guide.md#zzzz)\n")
+    config = write_portal(tmp_path / "portal", [{"name": "a", "repo": str(repo), "pages": ["README.md", "guide.md"]}])
+    main(["check", "-f", str(config), "--format", "json"])
+    reported = json.loads(capsys.readouterr().out)
+    missing = [(p["line"], p["hint"]) for p in reported if p["code"] == "link-missing-anchor"]
+    assert missing == [(3, "did you mean `#set-up`?"), (5, "did you mean `#example`?"), (7, "did you mean `#set-up`?"),
+                       (9, "link to an existing heading, or remove the fragment"),
+                       (11, "link to an existing heading, or remove the fragment")]

@@ -282,8 +282,11 @@ def _unquote(line: str) -> str:
 def _inline(token: Token, parent: Token, edits: _Edits) -> None:
     start, end = token.map
     lines = edits.lines[start:end]
-    mask = code_mask("\n".join(lines)).split("\n")
     in_table = parent.type in ("th_open", "td_open")
+    joined = "\n".join(lines)
+    if not any(mark in joined for mark in ("~", "$", "\\")):  # no edit below can apply: skip the masking
+        return
+    mask = code_mask(joined).split("\n")
     for offset, masked in enumerate(mask):
         number = start + offset
         if in_table and "\\|" in lines[offset]:

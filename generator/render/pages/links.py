@@ -57,6 +57,9 @@ class LinkContext:
     problems: list[Diagnostic] = field(default_factory=list)
     suggestions: int = 0  # candidates compared for "did you mean" hints so far
     lowered_anchors: dict[str, dict[str, str]] = field(default_factory=dict)  # target page → lower-case → anchor
+    #: (target page, missing anchor) → its "did you mean" (None: none close): a page repeating a broken link
+    #: compares its anchor with the target's headings once
+    close_anchors: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def suggest(self, candidates: int) -> bool:
         """Whether to look for a "did you mean" among ``candidates`` more names: each search compares the
@@ -480,10 +483,14 @@ def _check_anchor(ctx: LinkContext, index: SiteIndex, target: str, anchor: str, 
     lowered = ctx.lowered_anchors[target]
     if anchor.lower() in lowered:
         return lowered[anchor.lower()]
-    close = difflib.get_close_matches(anchor, sorted(entry.anchors), n=1, cutoff=0.6) \
-        if ctx.suggest(len(entry.anchors)) else []
+    close = None
+    if ctx.suggest(len(entry.anchors)):  # counted even when cached: the budget runs out where it did without
+        if (target, anchor) not in ctx.close_anchors:
+            found = difflib.get_close_matches(anchor, sorted(entry.anchors), n=1, cutoff=0.6)
+            ctx.close_anchors[target, anchor] = found[0] if found else None
+        close = ctx.close_anchors[target, anchor]
     _problem(ctx, line, warning, f"link `{url}`: `#{anchor}` is not a heading of {target}", "link-missing-anchor",
-             f"did you mean `#{close[0]}`?" if close else "link to an existing heading, or remove the fragment")
+             f"did you mean `#{close}`?" if close else "link to an existing heading, or remove the fragment")
     return None
 
 

@@ -98,8 +98,9 @@ def _clean_tag(tag: str, name: str) -> str:
 def sanitize_html(text: str) -> str:
     """Defuse raw HTML in a Markdown text, leaving code spans and fences alone."""
     mask = code_mask(text)
-    text = _drop_blocks(text, mask)
-    mask = code_mask(text)
+    kept = _drop_blocks(text, mask)
+    if kept != text:  # the mask of an unchanged text is the one computed already
+        text, mask = kept, code_mask(kept)
 
     def judge(match: re.Match) -> str:
         name = match.group("name").lower()

@@ -14,7 +14,7 @@ def fenced_lines(lines: list[str]) -> list[bool]:
     inside: list[bool] = []
     fence: str | None = None
     for line in lines:
-        match = FENCE.match(line)
+        match = FENCE.match(line) if "```" in line or "~~~" in line else None  # a fence line has one of them
         if fence is None and match:
             fence = match.group("fence")
             inside.append(True)
