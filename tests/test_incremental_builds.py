@@ -116,9 +116,13 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     _build(config, capsys)
     site = config.parent / "site"
     before = _files(site)
+    references = config.parent / ".devportal" / "cache" / "references"
+    entries = {p: p.stat().st_mtime_ns for p in references.glob("*/*")}
     payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
     output = _build(config, capsys)
     assert "stage: 1 page(s) converted" in output  # the others of the source too are taken from the page cache
+    # the new commit is checked out in a new folder, but the payments spec did not change: not rendered again
+    assert {p: p.stat().st_mtime_ns for p in references.glob("*/*")} == entries
     assert "site: dirty build (1 file(s) changed)" in output and "site: full build" not in output
     assert "Refunds take five days." in (site / "payments" / "docs" / "refunds" / "index.html").read_text()
     rewritten = _rewritten(before, _files(site))  # the page, and the parts of the search index that hold it

@@ -2,6 +2,8 @@
 
 An entry is keyed by devportal's code and templates, every rendering option and the spec's bytes, and is
 valid while every file the rendering read (the spec and what its ``$ref``s reached) has the digest it had.
+Files inside the source's checkout are recorded by their path in the repo, not by the checkout's folder
+(which is named after the commit): a commit that changes no file the reference read does not render it again.
 It holds the files written under the reference's folder of the docs tree and of the theme's fragments,
 and the :class:`ApiReference` itself. Only the newest entry of a reference's folder is kept. Specs that
 may read remote ``$ref``s are always rendered (a remote document can change without notice).
@@ -28,7 +30,7 @@ from generator.render.reference.render import (
 )
 from generator.repo_files import DEFAULT_LIMITS
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def _digest(data: bytes) -> str:
@@ -60,7 +62,7 @@ def cached_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_
                                      **options)
     place = _entry(spec_path, reference_cache, docs_dir, url_prefix, fragments_dir, options)
     if place is not None:
-        _store(*place, reference)
+        _store(*place, reference, options.get("source_root"))
     return reference
 
 
@@ -72,7 +74,7 @@ def restore_api_reference(spec_path: Path, *, reference_cache: Path | None, docs
     if place is None:
         return None
     _, entry, outputs = place
-    reference = _restore(entry, outputs)
+    reference = _restore(entry, outputs, options.get("source_root"))
     if reference is not None:
         _copy_assets(docs_dir, ASSETS)
         if options.get("try_it") is not None:
@@ -89,7 +91,8 @@ def _entry(spec_path: Path, reference_cache: Path | None, docs_dir: Path, url_pr
             spec_path.stat().st_size > limits.spec_bytes:  # never read a spec the rendering refuses unread
         return None
     prefix = url_prefix.strip("/")
-    settings = {k: v for k, v in options.items() if k not in ("workers", "cache_dir")}
+    # the checkout's folder names its commit: the files read from it are recorded relative to it (see _store)
+    settings = {k: v for k, v in options.items() if k not in ("workers", "cache_dir", "source_root")}
     key = _digest(repr((CACHE_FORMAT, code_digest(), prefix, fragments_dir is None, sorted(settings.items(),
                                                                                           key=lambda kv: kv[0]),
                         spec_path.read_bytes())).encode())
@@ -100,22 +103,43 @@ def _entry(spec_path: Path, reference_cache: Path | None, docs_dir: Path, url_pr
     return folder, folder / key[:32], outputs
 
 
-def _restore(entry: Path, outputs: list[tuple[Path, str]]) -> ApiReference | None:
+def _in_checkout(uri: str, source_root: Path | None) -> str:
+    """``uri`` as recorded in an entry: ``root:`` and its path in the checkout when it is in ``source_root``."""
+    path = Path(unquote(urlsplit(uri).path))
+    root = None if source_root is None else Path(source_root).resolve()
+    if root is not None and path.is_relative_to(root):
+        return "root:" + path.relative_to(root).as_posix()
+    return uri
+
+
+def _from_checkout(recorded: str, source_root: Path | None) -> str | None:
+    """The file URI of what :func:`_in_checkout` recorded, in today's checkout (None: no checkout to read)."""
+    if not recorded.startswith("root:"):
+        return recorded
+    return None if source_root is None else (Path(source_root).resolve() / recorded[len("root:"):]).as_uri()
+
+
+def _restore(entry: Path, outputs: list[tuple[Path, str]], source_root: Path | None) -> ApiReference | None:
     try:
         reference, inputs = pickle.loads((entry / "reference.pickle").read_bytes())  # noqa: S301 - our own cache
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
-    if not isinstance(reference, ApiReference) or \
-            any(_fingerprint(uri, size) != (size, digest) for uri, (size, digest) in inputs.items()):
+    if not isinstance(reference, ApiReference):
         return None
+    uris = {recorded: _from_checkout(recorded, source_root) for recorded in inputs}
+    if any(uri is None or _fingerprint(uri, size) != (size, digest)
+           for (recorded, (size, digest)), uri in zip(inputs.items(), uris.values(), strict=True)):
+        return None
+    reference.inputs = sorted(uris.values())
     for target, name in outputs:
         if (entry / name).is_dir():
             shutil.copytree(entry / name, target, dirs_exist_ok=True)
     return reference
 
 
-def _store(folder: Path, entry: Path, outputs: list[tuple[Path, str]], reference: ApiReference) -> None:
-    inputs = {uri: _fingerprint(uri) for uri in reference.inputs}
+def _store(folder: Path, entry: Path, outputs: list[tuple[Path, str]], reference: ApiReference,
+           source_root: Path | None) -> None:
+    inputs = {_in_checkout(uri, source_root): _fingerprint(uri) for uri in reference.inputs}
     if not inputs or any(fingerprint is None for fingerprint in inputs.values()):
         return  # nothing known about what it read (or it read a remote document): not kept
     temporary = folder / f".{entry.name}.{os.getpid()}"
