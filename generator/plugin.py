@@ -17,7 +17,6 @@ import dataclasses
 import importlib
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +209,6 @@ class DevportalPlugin(BasePlugin[PortalConfig]):
             if self._search is not None:
                 # a rebuild of a serve session: the page is served (and the browser reloaded) at once, the
                 # search index follows in the background
-                shutil.rmtree(site_dir / "search", ignore_errors=True)  # Material's lunr index, unused
                 self._search.request(site_dir)
                 return
             # the portal's search box answers from Pagefind's index (also under `serve`)
