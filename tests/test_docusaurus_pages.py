@@ -269,7 +269,7 @@ def test_a_reader_sees_each_tab_group_on_its_default_tab_and_switches_one_withou
 def test_a_hostile_docusaurus_page_converts_in_linear_time(tmp_path, page):
     (tmp_path / "page.md").write_text(page)
     index = SiteIndex()
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a loaded machine must not fail it, a quadratic step still does
     converted = convert_page(plan_source(SourcePages("s", tmp_path, ["page.md"]), index)[0], index)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert len(converted.markdown) < 2 * len(page)
