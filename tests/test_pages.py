@@ -104,3 +104,19 @@ def test_corpus_diagnostics_are_real_upstream_problems(corpus_pages):
     assert codes.get("image-missing") == 17
     assert set(codes) <= {"image-missing", "link-missing-anchor", "link-missing-file", "link-missing-page",
                           "link-unpublished-file"}
+
+
+@pytest.mark.parametrize("url", ["https://example.com/a", "https://münchen.de/straße", "<https://example.com/a b>",
+                                 "%zz%41", "data:image/png;base64,AA", "data:text/html;base64,AA",
+                                 "javascript:alert(1)", "JavaScript:alert(1)", "<vbscript:x>", "file:///etc/passwd",
+                                 "//example.com/a"])
+def test_a_link_definition_is_told_from_a_paragraph_as_markdown_it_tells_it(url):
+    """The block parser takes a link definition's URL as written (it never renders it): whether the line is a
+    definition or a paragraph is still what stock markdown-it (which normalizes the URL first) decides."""
+    from markdown_it import MarkdownIt
+
+    from generator.render.pages.gfm import to_python_markdown
+
+    text = f"[x]: {url}\n- item\n"
+    is_paragraph = MarkdownIt("commonmark").parse(text)[0].type == "paragraph_open"
+    assert to_python_markdown(text) == (f"[x]: {url}\n\n- item\n" if is_paragraph else text)

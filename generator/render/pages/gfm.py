@@ -45,8 +45,20 @@ KINDS = {"paragraph", "heading", "bullet_list", "ordered_list", "blockquote", "f
          "table", "hr"}
 BLOCKS = {f"{kind}_open" for kind in KINDS} | {"fence", "code_block", "html_block", "hr"}
 
+
+class _BlockParser(MarkdownIt):
+    """markdown-it for block structure only: no href is ever rendered, so a link definition's URL is not
+    normalized (percent-encoding, punycode: a quarter of the parse of a page of definitions). Whether the URL
+    is accepted, which decides if ``[id]: url`` is a definition or a paragraph, is the same for the URL as
+    written: normalizing keeps its scheme and only percent-encodes, and :meth:`validateLink` strips and
+    lower-cases it first."""
+
+    def normalizeLink(self, url: str) -> str:  # noqa: N802 (markdown-it's name)
+        return url
+
+
 #: Block structure only: inline content is read from the lines (with code masked), never parsed.
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
+_PARSER = _BlockParser("commonmark", {"html": True}).enable("table").disable("inline")
 
 
 def to_python_markdown(text: str) -> str:

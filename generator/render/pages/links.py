@@ -86,7 +86,8 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
     mask = code_mask(text)
     line_at = LineIndex(text).line
     edits: list[tuple[int, int, str]] = []
-    for match in INLINE.finditer(mask):
+    inline, definitions, tags = (list(pattern.finditer(mask)) for pattern in (INLINE, DEFINITION, HTML_TAG))
+    for match in inline:
         url = text[match.start("url"): match.end("url")]
         is_image = bool(match.group("bang"))
         line = line_at(match.start())
@@ -98,7 +99,7 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
                 inner_url = inner_match.group("url")
                 inner_new = _resolve(inner_url.strip("<>"), ctx, index, line, image=bool(inner_match.group("bang")))
                 edits += _inline_edits(inner_match, match.start("text"), inner_url, inner_new, ctx, line)
-    for match in DEFINITION.finditer(mask):
+    for match in definitions:
         url = text[match.start("url"): match.end("url")]
         line = line_at(match.start())
         new = _resolve(url.strip("<>"), ctx, index, line, image=url.lower().endswith(IMAGE_SUFFIXES))
@@ -117,10 +118,10 @@ def rewrite_links(text: str, ctx: LinkContext, index: SiteIndex) -> str:
         _problem(ctx, line_at(match.start()), warning, f"link `{url}` has a space in its URL, so Markdown shows it "
                  "as text, not as a link", "link-url-spaces",
                  f"write the space as %20 (`{url.replace(' ', '%20')}`) or put the URL in angle brackets (`<{url}>`)")
-    for tag in HTML_TAG.finditer(mask):
+    for tag in tags:
         for attr in HTML_ATTR.finditer(mask, tag.start("attrs"), tag.end("attrs")):
             edits += _html_attribute_edits(text, tag.group("tag").lower(), attr, ctx, index, line_at)
-    taken = _Spans((m.start(), m.end()) for pattern in (INLINE, DEFINITION, HTML_TAG) for m in pattern.finditer(mask))
+    taken = _Spans(match.span() for match in (*inline, *definitions, *tags))
     for match in BARE_URL.finditer(mask):
         if match.start() in taken:
             continue

@@ -47,12 +47,13 @@ URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "da
 SCRIPT_ATTRIBUTES = {"srcdoc"}
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL_IGNORED = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL
+_URL_STRIPPED = "".join(map(chr, range(0x21)))  # leading spaces and control characters
 
 
 def is_safe_url(value: str) -> bool:
     """Whether a URL attribute's value, read as a browser reads it (entities decoded, tabs and newlines
     removed, leading spaces and control characters stripped), is relative or uses an allowed scheme."""
-    url = _URL_IGNORED.sub("", html.unescape(value)).lstrip("".join(map(chr, range(0x21))))
+    url = _URL_IGNORED.sub("", html.unescape(value)).lstrip(_URL_STRIPPED)
     scheme = _SCHEME.match(url)
     if scheme is None:
         return ":" not in url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
@@ -101,6 +102,7 @@ def sanitize_html(text: str) -> str:
     kept = _drop_blocks(text, mask)
     if kept != text:  # the mask of an unchanged text is the one computed already
         text, mask = kept, code_mask(kept)
+    cleaned: dict[str, str] = {}  # opening tag as written → as cleaned (a page repeats its tags)
 
     def judge(match: re.Match) -> str:
         name = match.group("name").lower()
@@ -112,7 +114,10 @@ def sanitize_html(text: str) -> str:
             return match.group(0).replace("<", "&lt;").replace(">", "&gt;")
         if match.group("close"):
             return f"</{name}>"
-        return _clean_tag(match.group(0), name)
+        tag = match.group(0)
+        if tag not in cleaned:
+            cleaned[tag] = _clean_tag(tag, name)
+        return cleaned[tag]
 
     return _replace_outside_code(text, mask, TAG, judge)
 
