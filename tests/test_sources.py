@@ -67,6 +67,17 @@ def test_a_rebuild_with_no_upstream_change_only_asks_ls_remote_and_offline_asks_
     assert _git_commands(git_argv_log) == before
 
 
+def test_a_cold_fetch_runs_four_git_commands_per_source_after_ls_remote(tmp_path, make_upstream, git_argv_log):
+    upstream = make_upstream("api", {"README.md": "# One\n", "docs/guide.md": "# Guide\n"})
+    upstream.commit({"README.md": "# Two\n"})
+    git_argv_log.unlink(missing_ok=True)  # only the fetch's own commands
+    checkouts = _fetch(tmp_path, _sources({"name": "api", "repo": upstream.url}))
+    assert (checkouts[0].root / "README.md").read_text() == "# Two\n"
+    assert (checkouts[0].root / "docs" / "guide.md").read_text() == "# Guide\n"
+    assert _git_commands(git_argv_log) == {"ls-remote": 1, "init": 1, "fetch": 1, "checkout": 1, "show": 1}
+    assert read_lock(tmp_path / "devportal.lock")["api"].commit == upstream.head
+
+
 def test_update_moves_the_lock_and_frozen_keeps_it(tmp_path, make_upstream):
     upstream = make_upstream("api", {"README.md": "# One\n"})
     sources = _sources({"name": "a", "repo": upstream.url, "ref": "main"})
