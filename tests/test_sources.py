@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import collections
+import functools
+import http.server
 import os
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -65,6 +69,39 @@ def test_a_rebuild_with_no_upstream_change_only_asks_ls_remote_and_offline_asks_
     before = _git_commands(git_argv_log)
     _fetch(tmp_path, sources, mode="offline")
     assert _git_commands(git_argv_log) == before
+
+
+def test_a_cold_fetch_runs_four_git_commands_per_source_after_ls_remote(tmp_path, make_upstream, git_argv_log):
+    upstream = make_upstream("api", {"README.md": "# One\n", "docs/guide.md": "# Guide\n"})
+    upstream.commit({"README.md": "# Two\n"})
+    git_argv_log.unlink(missing_ok=True)  # only the fetch's own commands
+    checkouts = _fetch(tmp_path, _sources({"name": "api", "repo": upstream.url}))
+    assert (checkouts[0].root / "README.md").read_text() == "# Two\n"
+    assert (checkouts[0].root / "docs" / "guide.md").read_text() == "# Guide\n"
+    assert _git_commands(git_argv_log) == {"ls-remote": 1, "init": 1, "fetch": 1, "checkout": 1, "show": 1}
+    assert read_lock(tmp_path / "devportal.lock")["api"].commit == upstream.head
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_server_that_cannot_send_one_commit_by_its_sha_still_gets_it_checked_out(tmp_path, make_upstream):
+    """Git's "dumb" HTTP protocol (plain files) can neither fetch by SHA nor shallow: the ref's history is fetched."""
+    upstream = make_upstream("api", {"README.md": "# One\n"})
+    upstream.commit({"README.md": "# Two\n"})
+    subprocess.run(["git", "update-server-info"], cwd=upstream.bare, check=True)
+    handler = functools.partial(_QuietFiles, directory=str(upstream.bare.parent))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/api.git"
+            checkouts = _fetch(tmp_path, _sources({"name": "api", "repo": url}))
+        finally:
+            server.shutdown()
+    assert (checkouts[0].root / "README.md").read_text() == "# Two\n"
+    assert read_lock(tmp_path / "devportal.lock")["api"].commit == upstream.head
 
 
 def test_update_moves_the_lock_and_frozen_keeps_it(tmp_path, make_upstream):

@@ -248,16 +248,17 @@ def fetch_commit(url: str, commit: str, ref: str | None, target: Path, auth: Htt
     """Check out ``commit`` of ``url`` into the empty folder ``target`` and return its date (ISO 8601).
 
     One shallow fetch of the commit itself where the server allows fetching by SHA; otherwise the whole
-    history of ``ref`` (or the remote's HEAD), which must contain the commit."""
+    history of ``ref`` (or the remote's HEAD), which must contain the commit. The repo is thrown away after
+    the checkout, so it gets no remote, no automatic maintenance, no loose objects (the fetched pack is
+    kept, as git does for any fetch of over 100 objects) and no fsync of that pack: fewer git processes,
+    fewer files written."""
     run_git(["init", "-q", str(target)])
-    run_git(["remote", "add", "origin", url], cwd=target)
+    fetch = ["-c", "fetch.unpackLimit=1", "-c", "core.fsync=none", "fetch", "-q", "--no-tags", "--no-auto-maintenance"]
     try:
-        run_git(["-c", "protocol.version=2", "fetch", "-q", "--depth", "1", "--no-tags", "origin", commit],
-                cwd=target, auth=auth)
+        run_git(["-c", "protocol.version=2", *fetch, "--depth", "1", url, commit], cwd=target, auth=auth)
     except GitError:
         # A server that refuses fetching by SHA: the ref's full history (not shallow, so the commit is in it).
-        spec = ref or "HEAD"
-        run_git(["fetch", "-q", "--no-tags", "origin", spec], cwd=target, auth=auth)
+        run_git([*fetch, url, ref or "HEAD"], cwd=target, auth=auth)
     run_git(["checkout", "-q", "--detach", commit], cwd=target)
     return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
 

@@ -86,10 +86,12 @@ def reference_workers(jobs: int = 2) -> ProcessPoolExecutor:
 
 
 def prepare_rendering() -> None:
-    """Import the spec validator and compile the reference's templates in this process, before worker processes
-    are forked from it to render references: they then share both instead of each paying for them again
-    (about a second of CPU per worker)."""
+    """Import the spec validator and the descriptions' Markdown extensions, and compile the reference's
+    templates in this process, before worker processes are forked from it to render references: they then
+    share them instead of each paying for them again (about a second of CPU per worker)."""
     from generator.validate import speedups  # noqa: F401 - imported for the workers (see validate_spec)
+
+    markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)  # imports them, and lists the installed ones once
 
     env = _environment()
     for name in sorted(path.name for path in TEMPLATES.iterdir() if path.name.endswith(".j2")):
