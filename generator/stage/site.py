@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
@@ -22,13 +21,10 @@ from generator.stage.dirty import (
     merge_search_index,
 )
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import index_site
+from generator.stage.search_index import SEARCH_HOOK, SearchIndexError, index_site, skip_lunr_index
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.zensical_engine import build_with_zensical
-
-if TYPE_CHECKING:
-    from mkdocs.config.defaults import MkDocsConfig
 
 
 class _CollectWarnings(logging.Handler):
@@ -62,29 +58,14 @@ def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagno
                 hint="reported by MkDocs while building the staged tree")
 
 
-def _search_engine(mkdocs_yml: Path) -> str | None:
-    """The portal's ``search`` setting, as the staged config carries it (``extra.devportal.search``)."""
-    extra = read_mkdocs_yml(mkdocs_yml).get("extra") or {}
+def _search_engine(mkdocs_yml: Path) -> tuple[str | None, bool]:
+    """The portal's ``search`` setting, as the staged config carries it (``extra.devportal.search``), and
+    whether the staged config's own hook indexes the site in a MkDocs build (:mod:`generator.stage.search_hook`)."""
+    raw = read_mkdocs_yml(mkdocs_yml)
+    extra = raw.get("extra") or {}
     devportal = extra.get("devportal") if isinstance(extra, dict) else None
-    return devportal.get("search") if isinstance(devportal, dict) else None
-
-
-def skip_lunr_index(config: MkDocsConfig) -> None:
-    """Keep Material's search plugin in a loaded MkDocs ``config`` but drop its lunr indexing (its per-page and
-    end-of-build events), for a site that Pagefind indexes (``search: pagefind``).
-
-    The plugin cannot simply be left out of the staged ``mkdocs.yml``: Material's header shows the search box
-    only while it is there. Its indexing, though, parsed every page's HTML again (7 % of a profiled build) for
-    ``search/search_index.json``, which no page loads and :func:`~generator.stage.search_index.index_site`
-    deletes. The one other thing its per-page event does, taking ``data-search-*="..."`` attributes off the
-    content, does not touch the portal's own (``{ data-search-exclude }`` has no value), which Pagefind reads.
-    """
-    plugin = config.plugins.get("material/search") or config.plugins.get("search")
-    if plugin is None:
-        return
-    for event in ("page_context", "post_build"):
-        config.plugins.events[event] = [method for method in config.plugins.events[event]
-                                        if getattr(method, "__self__", None) is not plugin]
+    search = devportal.get("search") if isinstance(devportal, dict) else None
+    return search, SEARCH_HOOK in (raw.get("hooks") or [])
 
 
 def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_file: Path | None = None,
@@ -111,7 +92,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
         log(f"site: {'reused' if plan.kind == 'reuse' else plan.kind + ' build'} ({plan.reason})")
     if plan.kind == "reuse":
         return problems
-    search = _search_engine(mkdocs_yml)  # read after the reuse check: parsing the staged mkdocs.yml is not free
+    # read after the reuse check: parsing the staged mkdocs.yml is not free
+    search, hooked = _search_engine(mkdocs_yml)
     work = work_dir(site_dir)
     try:
         if engine == "zensical":
@@ -131,7 +113,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
             diagnostic = _record_to_diagnostic(record, mkdocs_yml)
             if diagnostic:
                 problems.add(diagnostic)
-        if not problems.has_errors(strict=strict) and search == "pagefind":
+        # A MkDocs build indexed the site already, in the staged config's hook; Zensical runs no MkDocs hook.
+        if not problems.has_errors(strict=strict) and search == "pagefind" and (engine != "mkdocs" or not hooked):
             problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         if problems.has_errors(strict=strict):
             return problems
@@ -165,7 +148,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
         try:
             config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
             if search == "pagefind":
-                skip_lunr_index(config)
+                skip_lunr_index(config)  # also done by the staged hook, not found in a tree staged without it
             if pages is None:
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
                     config.plugins["devportal/render-ahead"] = RenderAhead()
@@ -183,6 +166,9 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             if search != "pagefind" and not merge_search_index(site_dir / SEARCH_INDEX, work / SEARCH_INDEX,
                                                                only.urls):
                 return None
+            return collected.records
+        except SearchIndexError as exc:  # the staged hook's Pagefind run failed: the site is not swapped in
+            problems.extend(exc.diagnostics)
             return collected.records
         except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
             problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
