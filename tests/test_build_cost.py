@@ -19,8 +19,7 @@ from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import SEARCH_HOOK
-from generator.stage.site import skip_lunr_index
+from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from tests.helpers import new_upstream, write_portal
 
 

@@ -154,7 +154,7 @@ def test_a_plain_mkdocs_build_of_the_staged_tree_makes_the_same_site_search_inde
     assert _files(plain) == _files(site)
 
 
-def test_after_one_page_changed_the_rebuilt_index_finds_the_new_word_and_equals_a_cold_builds(tmp_path, monkeypatch):
+def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and_equal_a_cold_builds(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     site = _build_example(tmp_path / "portal")
     before = _files(site / "pagefind")
@@ -166,3 +166,6 @@ def test_after_one_page_changed_the_rebuilt_index_finds_the_new_word_and_equals_
     cold = tmp_path / "cold-site"
     assert main(["build", "-f", str(config), "-d", str(cold)]) == 0
     assert _files(site / "pagefind") == _files(cold / "pagefind") != before
+    # the whole site too: the rebuild rendered with the templates compiled by the first build
+    assert any((tmp_path / "portal" / ".devportal" / "cache" / "templates").iterdir())
+    assert _files(site) == _files(cold)
