@@ -154,7 +154,8 @@ def test_a_plain_mkdocs_build_of_the_staged_tree_makes_the_same_site_search_inde
     assert _files(plain) == _files(site)
 
 
-def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and_equal_a_cold_builds(tmp_path, monkeypatch):
+def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and_equal_a_cold_builds(tmp_path,
+                                                                                                     monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     site = _build_example(tmp_path / "portal")
     before = _files(site / "pagefind")
