@@ -31,8 +31,7 @@ from generator.project_lock import acquire as acquire_build_lock
 from generator.project_lock import release as release_build_lock
 from generator.stage.dirty import OnlyChanged, dirty_notice_silenced, restaged_inputs
 from generator.stage.docs_tree import restage_page, stage_portal
-from generator.stage.search_index import BackgroundIndex, index_site
-from generator.stage.site import skip_lunr_index
+from generator.stage.search_index import BackgroundIndex, index_site, skip_lunr_index
 from generator.stage.site_state import StagedInputs, changes, staged_inputs
 from generator.stage.staged import StagedPortal
 

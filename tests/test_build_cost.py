@@ -19,7 +19,7 @@ from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.site import skip_lunr_index
+from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from tests.helpers import new_upstream, write_portal
 
 
@@ -61,14 +61,17 @@ def test_under_pagefind_the_build_makes_no_lunr_index_and_the_same_pages_with_th
                                                                                               tmp_path):
     from mkdocs.commands.build import build
 
-    plain = load_config(str(staged_config), site_dir=str(tmp_path / "plain"))
+    lunr = staged_config.with_name("mkdocs.lunr.yml")  # the staged tree without devportal's search hook
+    lunr.write_text(staged_config.read_text().replace(f"hooks:\n- {SEARCH_HOOK}\n", ""))
+    plain = load_config(str(lunr), site_dir=str(tmp_path / "plain"))
     build(plain)  # Material's search plugin as a plain `mkdocs build` runs it: lunr index and all
     assert (tmp_path / "plain" / "search" / "search_index.json").is_file()
 
     pagefind = load_config(str(staged_config), site_dir=str(tmp_path / "pagefind"))
-    skip_lunr_index(pagefind)
+    skip_lunr_index(pagefind)  # what the staged hook does too
     build(pagefind)
     assert not (tmp_path / "pagefind" / "search").exists()  # the index Pagefind replaces is not even made
+    assert (tmp_path / "pagefind" / "pagefind" / "pagefind.js").is_file()  # made by the staged tree's own build
     pages = _pages(tmp_path / "pagefind")
     assert pages == _pages(tmp_path / "plain") and len(pages) > 3
     home = pages["index.html"].decode()

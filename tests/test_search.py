@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.cli import main
-from tests.helpers import CHROMIUM, copy_example, serve_folder, write_portal
+from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, write_portal
 
 
 def _build_example(root: Path, **settings) -> Path:
@@ -130,3 +133,40 @@ def test_a_page_whose_front_matter_excludes_it_from_search_is_not_found(tmp_path
     assert "/cards/docs/internal/" not in pages and not any("wombat" in text for text in pages.values()), sorted(pages)
     assert "/cards/api/cards/all/" not in pages  # the reference's single page repeats its tag pages: kept out too
     assert "/cards/api/cards/cards/" in pages
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_plain_mkdocs_build_of_the_staged_tree_makes_the_same_site_search_index_included(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # one build date for both builds
+    site = _build_example(tmp_path / "portal")
+    staged = tmp_path / "portal" / ".devportal" / "stage" / "mkdocs.yml"
+    plain = tmp_path / "plain-site"
+    # MkDocs' own command line, in a process of its own: nothing of devportal runs but the staged tree's hook.
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(staged), "-d", str(plain)],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert result.returncode == 0, result.stderr
+    pages = _indexed_pages(plain)
+    assert "refundPayment" in pages["/payments/api/payments/modifications/"]  # an operationId of the API reference
+    assert not (plain / "search" / "search_index.json").exists()  # no lunr index, as with devportal build
+    assert _files(plain) == _files(site)
+
+
+def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and_equal_a_cold_builds(tmp_path,
+                                                                                                     monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    site = _build_example(tmp_path / "portal")
+    before = _files(site / "pagefind")
+    faq = tmp_path / "portal" / "content" / "portal" / "faq.md"
+    faq.write_text(faq.read_text() + "\nThe axolotl answer.\n")
+    config = tmp_path / "portal" / "mkdocs.yml"
+    assert main(["build", "-f", str(config)]) == 0
+    assert "axolotl" in _indexed_pages(site)["/faq/"]
+    cold = tmp_path / "cold-site"
+    assert main(["build", "-f", str(config), "-d", str(cold)]) == 0
+    assert _files(site / "pagefind") == _files(cold / "pagefind") != before
+    # the whole site too: the rebuild rendered with the templates compiled by the first build
+    assert any((tmp_path / "portal" / ".devportal" / "cache" / "templates").iterdir())
+    assert _files(site) == _files(cold)

@@ -22,10 +22,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
+from generator.stage.search_index import SEARCH_HOOK
 from generator.stage.site_state import StagedInputs, front_matter
 
 SEARCH_INDEX = "search/search_index.json"
-DIRTY_SAFE_PLUGINS = {"search", "material/search"}
+DIRTY_SAFE_PLUGINS = {"search", "material/search", SEARCH_HOOK}
 """Plugins known to write only through MkDocs (never into an existing file) and whose output is a
 function of each page alone, or the search index this module merges."""
 

@@ -63,7 +63,7 @@ from generator.stage.changelogs import stage_changelogs, start_histories, versio
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
 from generator.stage.page_cache import PageCache
-from generator.stage.search_index import install_search_box
+from generator.stage.search_index import install_search_box, install_search_hook
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug
@@ -108,6 +108,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         docs_dir.mkdir()
         gfm.install_assets(docs_dir)  # the alerts' colours, the math renderer
         overrides = _stage_theme_overrides(project, work / "overrides")
+        if portal.search == "pagefind":
+            install_search_hook(work)  # named in the staged mkdocs.yml: its MkDocs build makes the search index
         problems = Diagnostics()
         index = SiteIndex()
 

@@ -22,6 +22,7 @@ from generator.render.escaping import html_nav
 from generator.render.pages.emoji import EMOJI_INDEX
 from generator.render.pages.gfm import ASSETS as MARKDOWN_ASSETS
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
+from generator.stage.search_index import SEARCH_HOOK
 from generator.stage.staged import StagedSource
 
 #: Extensions every staged page may rely on (admonitions, tabs, details, Mermaid, tables, anchors, bare URLs).
@@ -174,7 +175,9 @@ def generated_mkdocs_config(project: ProjectConfig, stage_dir: Path, *, nav: lis
         # The whole archive's RSS and Atom feeds, advertised in every page's <head>.
         devportal_extra["feeds"] = {"title": f"{raw.get('site_name', '')}: technical updates".lstrip(": "),
                                     "rss": updates.feeds[0], "atom": updates.feeds[1]}
-    devportal_extra["search"] = project.portal.search  # pagefind: the site is indexed after the build
+    devportal_extra["search"] = project.portal.search  # pagefind: the site is indexed at the end of the build
+    if project.portal.search == "pagefind":
+        config["hooks"] = [*(config.get("hooks") or []), SEARCH_HOOK]  # ...by this hook, in a MkDocs build
     if project.portal.search == "pagefind" and str(theme.get("language") or "en") == "en":
         devportal_extra["search_stop_words"] = STOP_WORDS  # dropped from queries, as the lunr index drops them
     devportal_extra["sources"] = [

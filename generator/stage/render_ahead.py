@@ -30,8 +30,11 @@ from typing import Any
 
 from mkdocs.plugins import BasePlugin, event_priority
 
+from generator.stage.search_index import SEARCH_HOOK
+
 #: Plugins that neither change a page before it is rendered nor depend on the order pages are rendered in.
-SAFE_PLUGINS = {"search", "material/search", "redirects", "devportal/only-changed", "devportal/render-ahead"}
+SAFE_PLUGINS = {"search", "material/search", "redirects", "devportal/only-changed", "devportal/render-ahead",
+                SEARCH_HOOK}
 PR_SET_PDEATHSIG = 1
 #: Below this many bytes of Markdown, a fork costs more than it saves.
 MIN_BYTES = 200_000

@@ -17,10 +17,16 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mkdocs.exceptions import PluginError
 
 from generator.diagnostics import Diagnostic, error
 from generator.package_data import templates_dir
 from generator.stage.swap import release, swap_into_place, work_dir
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 SEARCH_TEMPLATES = templates_dir() / "search"
 BUNDLE = "pagefind"
@@ -29,6 +35,18 @@ BUNDLE = "pagefind"
 ROOT_SELECTOR = "article.md-content__inner"
 EXCLUDED = [".headerlink", ".md-content__button", ".md-source-file", ".md-feedback", "[data-search-exclude]"]
 TIMEOUT_S = 1800
+#: The MkDocs hook of the staged tree (:mod:`generator.stage.search_hook`), as the staged ``mkdocs.yml`` names
+#: it (relative to it) and as MkDocs then names it among the config's plugins. MkDocs finds a plugin only
+#: through an installed entry point, a hook by its file: staging copies the hook module there.
+SEARCH_HOOK = "hooks/devportal_search.py"
+
+
+class SearchIndexError(PluginError):
+    """Pagefind could not index the site built (raised by the staged tree's hook, so the build fails)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("devportal:\n" + "\n".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
 
 
 def install_search_box(theme_dir: Path) -> None:
@@ -38,6 +56,32 @@ def install_search_box(theme_dir: Path) -> None:
     scripts = theme_dir / "assets" / "javascripts"
     scripts.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SEARCH_TEMPLATES / "devportal-search.js", scripts / "devportal-search.js")
+
+
+def install_search_hook(stage_dir: Path) -> str:
+    """Put the search hook into the stage folder ``stage_dir``; returns its entry of the staged ``hooks:``."""
+    target = stage_dir / SEARCH_HOOK
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(__file__).with_name("search_hook.py"), target)
+    return SEARCH_HOOK
+
+
+def skip_lunr_index(config: MkDocsConfig) -> None:
+    """Keep Material's search plugin in a loaded MkDocs ``config`` but drop its lunr indexing (its per-page and
+    end-of-build events), for a site that Pagefind indexes (``search: pagefind``).
+
+    The plugin cannot simply be left out of the staged ``mkdocs.yml``: Material's header shows the search box
+    only while it is there. Its indexing, though, parsed every page's HTML again (7 % of a profiled build) for
+    ``search/search_index.json``, which no page loads and :func:`index_site` deletes. The one other thing its
+    per-page event does, taking ``data-search-*="..."`` attributes off the content, does not touch the
+    portal's own (``{ data-search-exclude }`` has no value), which Pagefind reads.
+    """
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    if plugin is None:
+        return
+    for event in ("page_context", "post_build"):
+        config.plugins.events[event] = [method for method in config.plugins.events[event]
+                                        if getattr(method, "__self__", None) is not plugin]
 
 
 def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
@@ -52,10 +96,21 @@ def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
     return problems
 
 
+def _pagefind_command() -> list[str]:
+    """Pagefind's binary of the ``pagefind[bin]`` package, run directly rather than through ``python -m pagefind``
+    (which only finds and runs it, after a Python start-up: 0.07 CPU s of every indexing)."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        executable = None
+    else:
+        executable = get_executable()
+    return [str(executable)] if executable is not None else [sys.executable, "-m", "pagefind"]
+
+
 def _pagefind(site_dir: Path, output: list[str], bundle: Path, *, config_file: str) -> list[Diagnostic]:
     """Run Pagefind on ``site_dir`` with the ``output`` options that put its bundle at ``bundle``."""
-    argv = [sys.executable, "-m", "pagefind", "--site", str(site_dir), *output,
-            "--root-selector", ROOT_SELECTOR, "--silent"]
+    argv = [*_pagefind_command(), "--site", str(site_dir), *output, "--root-selector", ROOT_SELECTOR, "--silent"]
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
     try:

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
@@ -22,13 +21,12 @@ from generator.stage.dirty import (
     merge_search_index,
 )
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import index_site
+from generator.stage.search_index import SearchIndexError, index_site
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
+from generator.stage.template_cache import NAME as TEMPLATE_CACHE
+from generator.stage.template_cache import CompiledTemplates
 from generator.stage.zensical_engine import build_with_zensical
-
-if TYPE_CHECKING:
-    from mkdocs.config.defaults import MkDocsConfig
 
 
 class _CollectWarnings(logging.Handler):
@@ -62,29 +60,10 @@ def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagno
                 hint="reported by MkDocs while building the staged tree")
 
 
-def _search_engine(mkdocs_yml: Path) -> str | None:
-    """The portal's ``search`` setting, as the staged config carries it (``extra.devportal.search``)."""
-    extra = read_mkdocs_yml(mkdocs_yml).get("extra") or {}
+def _search_engine(extra: object) -> str | None:
+    """The portal's ``search`` setting, as the staged config's ``extra`` carries it (``extra.devportal.search``)."""
     devportal = extra.get("devportal") if isinstance(extra, dict) else None
     return devportal.get("search") if isinstance(devportal, dict) else None
-
-
-def skip_lunr_index(config: MkDocsConfig) -> None:
-    """Keep Material's search plugin in a loaded MkDocs ``config`` but drop its lunr indexing (its per-page and
-    end-of-build events), for a site that Pagefind indexes (``search: pagefind``).
-
-    The plugin cannot simply be left out of the staged ``mkdocs.yml``: Material's header shows the search box
-    only while it is there. Its indexing, though, parsed every page's HTML again (7 % of a profiled build) for
-    ``search/search_index.json``, which no page loads and :func:`~generator.stage.search_index.index_site`
-    deletes. The one other thing its per-page event does, taking ``data-search-*="..."`` attributes off the
-    content, does not touch the portal's own (``{ data-search-exclude }`` has no value), which Pagefind reads.
-    """
-    plugin = config.plugins.get("material/search") or config.plugins.get("search")
-    if plugin is None:
-        return
-    for event in ("page_context", "post_build"):
-        config.plugins.events[event] = [method for method in config.plugins.events[event]
-                                        if getattr(method, "__self__", None) is not plugin]
 
 
 def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_file: Path | None = None,
@@ -111,28 +90,30 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
         log(f"site: {'reused' if plan.kind == 'reuse' else plan.kind + ' build'} ({plan.reason})")
     if plan.kind == "reuse":
         return problems
-    search = _search_engine(mkdocs_yml)  # read after the reuse check: parsing the staged mkdocs.yml is not free
+    templates = state_file.parent.parent / "templates" if state_file is not None else None
     work = work_dir(site_dir)
     try:
         if engine == "zensical":
             problems.extend(build_with_zensical(mkdocs_yml, work, strict=strict))
             records: list[logging.LogRecord] | None = []
+            # A MkDocs build makes the search index in the staged config's hook; Zensical runs no MkDocs hook.
+            if not problems.has_errors(strict=strict) and \
+                    _search_engine(read_mkdocs_yml(mkdocs_yml).get("extra")) == "pagefind":
+                problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         else:
             records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems,
-                                    pages=plan.pages if plan.kind == "dirty" else None, search=search)
+                                    pages=plan.pages if plan.kind == "dirty" else None, templates=templates)
         if records is None:  # the dirty build could not be completed: build it all
             if log:
                 log("site: full build (a partial build could not give the same site)")
             release(work)
             work = work_dir(site_dir)
             records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems, pages=None,
-                                    search=search)
+                                    templates=templates)
         for record in records or []:
             diagnostic = _record_to_diagnostic(record, mkdocs_yml)
             if diagnostic:
                 problems.add(diagnostic)
-        if not problems.has_errors(strict=strict) and search == "pagefind":
-            problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         if problems.has_errors(strict=strict):
             return problems
         if site_dir.is_dir():
@@ -151,8 +132,9 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
 
 
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
-                  pages: list[str] | None, search: str | None = None) -> list[logging.LogRecord] | None:
-    """The one place the staged tree is built with MkDocs, into ``work``.
+                  pages: list[str] | None, templates: Path | None = None) -> list[logging.LogRecord] | None:
+    """The one place the staged tree is built with MkDocs, into ``work``; with ``templates``, the theme's
+    compiled templates are kept in that folder for the next build (:mod:`generator.stage.template_cache`).
 
     With ``pages`` (docs-relative staged files that changed) only those are rendered, into a hard-linked copy
     of ``site_dir``; returns None when such a build cannot give the site a full build would (then nothing of
@@ -164,25 +146,31 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
     with _collect_mkdocs_warnings() as collected:
         try:
             config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
-            if search == "pagefind":
-                skip_lunr_index(config)
+            search = _search_engine(config.extra)  # with Pagefind, the staged hook indexes the site at the end
             if pages is None:
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
                     config.plugins["devportal/render-ahead"] = RenderAhead()
+                if templates is not None:
+                    config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
                 build(config)
                 return collected.records
             if set(config.plugins) - DIRTY_SAFE_PLUGINS:
                 return None  # a plugin this module does not know may write files in place
+            if templates is not None:
+                config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
             only = OnlyChanged(set(pages))
             config.plugins["devportal/only-changed"] = only
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
             with dirty_notice_silenced():
                 build(config, dirty=True)
-            # With Pagefind the whole site is indexed after the build (lunr's partial index is not published).
+            # With Pagefind, the hook indexed the whole site (lunr's partial index is not published).
             if search != "pagefind" and not merge_search_index(site_dir / SEARCH_INDEX, work / SEARCH_INDEX,
                                                                only.urls):
                 return None
+            return collected.records
+        except SearchIndexError as exc:  # the staged hook's Pagefind run failed: the site is not swapped in
+            problems.extend(exc.diagnostics)
             return collected.records
         except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
             problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",

@@ -8,6 +8,8 @@ of the generated config (``mkdocs.zensical.yml`` beside it):
   brand stylesheet in places; "classic" is Material's design, which the brand stylesheet is written for.
 * ``site_dir`` inside the stage folder (Zensical refuses a ``site_dir`` outside its project folder); the
   result is moved to where the caller wants it.
+* without the staged search hook (``hooks/devportal_search.py``): Zensical runs no MkDocs hook, and
+  ``devportal build`` indexes its site for search after the build.
 
 Zensical runs in a child process: its Rust runtime keeps global state for the process, and its Markdown
 rendering calls back into Python, which must find the staged config's own extension
@@ -29,6 +31,7 @@ import yaml
 import generator
 from generator.config import TaggedDumper, read_mkdocs_yml
 from generator.diagnostics import Diagnostics, error, info
+from generator.stage.search_index import SEARCH_HOOK
 
 ENGINES = ("mkdocs", "zensical")
 CONFIG_NAME = "mkdocs.zensical.yml"
@@ -68,6 +71,13 @@ def zensical_config(mkdocs_yml: Path) -> tuple[Path, list[str]]:
     theme.setdefault("variant", "classic")
     config["theme"] = theme
     config["site_dir"] = SITE_NAME
+    # devportal indexes a Zensical site for search itself: Zensical runs no MkDocs hook (and should it run the
+    # staged one some day, the site would be indexed twice)
+    hooks = [hook for hook in config.get("hooks") or [] if hook != SEARCH_HOOK]
+    if hooks:
+        config["hooks"] = hooks
+    else:
+        config.pop("hooks", None)
     own = []
     for entry in config.get("markdown_extensions") or []:
         name = entry if isinstance(entry, str) else next(iter(entry))
