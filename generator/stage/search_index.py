@@ -58,12 +58,11 @@ def install_search_box(theme_dir: Path) -> None:
     shutil.copyfile(SEARCH_TEMPLATES / "devportal-search.js", scripts / "devportal-search.js")
 
 
-def install_search_hook(stage_dir: Path) -> str:
-    """Put the search hook into the stage folder ``stage_dir``; returns its entry of the staged ``hooks:``."""
+def install_search_hook(stage_dir: Path) -> None:
+    """Put the search hook into the stage folder ``stage_dir``, where the staged ``hooks:`` names it."""
     target = stage_dir / SEARCH_HOOK
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(__file__).with_name("search_hook.py"), target)
-    return SEARCH_HOOK
 
 
 def skip_lunr_index(config: MkDocsConfig) -> None:
