@@ -8,6 +8,7 @@ config makes each page pay for, against the libraries' own behaviour as the orac
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,22 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> li
         logger.removeHandler(handler)
         logger.setLevel(level)
     return [r for r in records if "Documentation built in" not in r[1]]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs a CPU affinity mask and two CPUs")
+def test_a_process_confined_to_one_cpu_counts_one_and_renders_no_page_ahead(staged_config):
+    # A container or `taskset` may give the process one CPU of a bigger machine: a second process working
+    # "ahead" would then only take turns with MkDocs on that CPU (os.cpu_count() counts the machine's).
+    script = ("import os, sys; from mkdocs.config import load_config; from generator.cpus import usable_cpus; "
+              "from generator.stage.render_ahead import RenderAhead; "
+              "print(usable_cpus(), RenderAhead.usable(load_config(sys.argv[1])), os.cpu_count() > 1)")
+    one_cpu = subprocess.run([sys.executable, "-c", script, str(staged_config)], capture_output=True, text=True,
+                             check=True, preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
+    assert one_cpu.stdout.split() == ["1", "False", "True"]
+    every_cpu = subprocess.run([sys.executable, "-c", script, str(staged_config)], capture_output=True, text=True,
+                               check=True)
+    assert every_cpu.stdout.split() == [str(len(os.sched_getaffinity(0))), "True", "True"]
 
 
 def test_pages_rendered_ahead_on_a_second_core_give_the_same_site_and_the_same_messages(tmp_path):

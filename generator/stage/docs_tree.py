@@ -23,6 +23,7 @@ from typing import Any
 import material
 
 from generator.config import ProjectConfig, SourceConfig, TryItConfig, VersionConfig
+from generator.cpus import usable_cpus
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
 from generator.redaction import redact_url
 from generator.render.archive import UpdatesOutput, write_archive
@@ -120,7 +121,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                         use_directory_urls=project.raw.get("use_directory_urls", True)))
         policy_page = next((plan.staged_path for plan in portal_plan if plan.staged_path == portal.lifecycle_page),
                            None)
-        with reference_workers(min(portal.jobs, os.cpu_count() or 1)) as workers, \
+        with reference_workers(min(portal.jobs, usable_cpus())) as workers, \
                 tempfile.TemporaryDirectory(prefix="devportal-changelog-") as scratch:
             validation_cache = project.resolve(portal.cache_dir) / "validation"
             version_context = _VersionContext(project, policy_page, project.raw.get("use_directory_urls", True))

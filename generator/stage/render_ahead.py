@@ -30,6 +30,7 @@ from typing import Any
 
 from mkdocs.plugins import BasePlugin, event_priority
 
+from generator.cpus import usable_cpus
 from generator.stage.search_index import SEARCH_HOOK
 
 #: Plugins that neither change a page before it is rendered nor depend on the order pages are rendered in.
@@ -127,8 +128,8 @@ class RenderAhead(BasePlugin):
 
     @staticmethod
     def usable(config: Any) -> bool:
-        """Whether pages of ``config`` can be rendered ahead: a fork, two cores, only :data:`SAFE_PLUGINS`."""
-        return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and set(config.plugins) <= SAFE_PLUGINS
+        """Whether pages of ``config`` can be rendered ahead: a fork, two usable CPUs, only :data:`SAFE_PLUGINS`."""
+        return hasattr(os, "fork") and usable_cpus() > 1 and set(config.plugins) <= SAFE_PLUGINS
 
     def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
         pages = [file.page for file in files.documentation_pages() if file.page is not None]
