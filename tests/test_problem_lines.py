@@ -191,10 +191,10 @@ def test_nav_file_problems_are_on_the_line_of_their_entry(tmp_path, capsys):
 def test_the_line_mapping_stays_small_for_alias_bombs_and_survives_deep_nesting():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 9)}]\n" for level in range(8))
-    started = time.monotonic()
+    started = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     located = Positions(bomb)
     assert located("/i/3/5/0") == (8, 4)  # 9^9 paths through aliases: reported where the aliased list is
-    assert len(located.known) < 200 and time.monotonic() - started < 2
+    assert len(located.known) < 200 and time.process_time() - started < 2
     deep = "[" * 1_000 + "]" * 1_000  # deeper than the YAML composer can recurse
     deeper = "x: " + "[" * 10_000 + "]" * 10_000  # YAML: the composer gives up, the parent's line is given
     assert Positions(deeper, first_line=4)("/x/0/0") == (4, 1)

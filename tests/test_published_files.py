@@ -311,7 +311,7 @@ def test_a_file_linked_a_thousand_times_is_judged_once(tmp_path, make_upstream):
         "docs/flow.svg": f'<svg xmlns="http://www.w3.org/2000/svg">{drawing}</svg>',
     })
     config = write_portal(tmp_path / "portal", [{"name": "many", "repo": upstream.url, "pages": ["README.md"]}])
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU (the judging), not wall: a loaded machine must not fail it
     assert main(["stage", "-f", str(config)]) == 0
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 30
     assert (config.parent / ".devportal" / "stage" / "docs" / "many" / "docs" / "flow.svg").is_file()
