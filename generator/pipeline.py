@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,7 +81,13 @@ def _stage(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict:
     # Imported when staging runs: the renderers' libraries are most of a no-change build's start-up.
     from generator.stage.docs_tree import stage_portal
 
-    staged = stage_portal(project, checkouts, strict=strict, today=today)
+    # The objects alive now (imported modules, the config) stay alive through staging: frozen, the collector's
+    # full passes skip them (0.15 CPU s of a cold staging at M). Unfrozen after, so nothing outlives its use.
+    gc.freeze()
+    try:
+        staged = stage_portal(project, checkouts, strict=strict, today=today)
+    finally:
+        gc.unfreeze()
     if log:
         log(f"stage: {len(staged.converted_pages)} page(s) converted, {len(staged.reused_pages)} unchanged "
             "taken from the page cache")

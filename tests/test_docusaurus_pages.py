@@ -273,3 +273,25 @@ def test_a_hostile_docusaurus_page_converts_in_linear_time(tmp_path, page):
     converted = convert_page(plan_source(SourcePages("s", tmp_path, ["page.md"]), index)[0], index)
     assert time.process_time() - started < 10
     assert len(converted.markdown) < 2 * len(page)
+
+
+def test_a_partial_is_inlined_and_import_lines_in_code_stay_code(tmp_path):
+    (tmp_path / "_shared.md").write_text("Shared **text**.\n")
+    (tmp_path / "page.md").write_text(textwrap.dedent("""\
+        import Shared from './_shared.md';
+
+        # Page
+
+        <Shared />
+
+        ```js
+        import Shared from './_shared.md';
+        ```
+        """))
+    (tmp_path / "plain.md").write_text("# Plain\n\n```python\nimport os\nfrom x import y\n```\n")
+    index = SiteIndex()
+    page, plain = (convert_page(plan, index) for plan in
+                   plan_source(SourcePages("s", tmp_path, ["page.md", "plain.md"]), index))
+    assert "Shared **text**." in page.markdown
+    assert page.markdown.count("import Shared from './_shared.md';") == 1  # the one in the code block
+    assert "import os\nfrom x import y" in plain.markdown

@@ -234,3 +234,16 @@ def test_strict_build_refuses_a_source_with_a_refused_file_and_keeps_the_previou
     assert {p: p.read_bytes() for p in site.rglob("*.html")} == before
     assert main(["build", "-f", str(config)]) == 1  # non-strict: published without it, the error reported
     assert not (site / "hostile" / "docs" / "binary").exists() and (site / "good" / "index.html").is_file()
+
+
+def test_a_page_of_unmatched_backtick_runs_stages_in_linear_time(tmp_path, make_upstream):
+    """Code spans are found once per run of backticks: a run no later run of its length closes was searched
+    for to the end of the page from each run (a 0.5 MB page of them took 19 CPU s, 2 MB would take minutes)."""
+    ticks = "# Ticks\n\n" + "".join(f"a {'`' * length}\n\n" for length in range(1, 1000))
+    upstream = make_upstream("ticks", {"docs/ticks.md": ticks})
+    config = write_portal(tmp_path / "portal", [{"name": "ticks", "repo": upstream.url, "pages": ["docs/**/*.md"]}])
+    start = time.process_time()  # CPU time of this process: the page step, on a busy machine too
+    assert main(["stage", "-f", str(config)]) == 0
+    assert time.process_time() - start < 8
+    staged = config.parent / ".devportal" / "stage" / "docs" / "ticks" / "docs" / "ticks.md"
+    assert "a " + "`" * 999 in staged.read_text(encoding="utf-8")

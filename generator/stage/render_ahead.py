@@ -17,6 +17,7 @@ rendered may be in the config (:data:`SAFE_PLUGINS`); otherwise nothing is rende
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -86,6 +87,7 @@ def _render_in_child(pages: list[Any], config: Any, files: Any, out: int, parent
     status = 1
     try:
         _die_with(parent)
+        gc.freeze()  # what the child inherits stays alive: the collector's full passes need not walk it
         root = logging.getLogger()
         for handler in list(root.handlers):
             root.removeHandler(handler)

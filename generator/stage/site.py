@@ -6,6 +6,7 @@ interrupted build leaves the previous ``site/`` untouched.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -152,7 +153,13 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                     config.plugins["devportal/render-ahead"] = RenderAhead()
                 if templates is not None:
                     config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
-                build(config)
+                # What is alive when the build starts (the config, the loaded theme and plugins, the imported
+                # extensions) stays alive through it: frozen, the collector's full passes need not walk it.
+                gc.freeze()
+                try:
+                    build(config)
+                finally:
+                    gc.unfreeze()
                 return collected.records
             if set(config.plugins) - DIRTY_SAFE_PLUGINS:
                 return None  # a plugin this module does not know may write files in place

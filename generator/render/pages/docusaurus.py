@@ -30,6 +30,9 @@ IMPORT = re.compile(r"^import\s+(?P<name>\w+)\s+from\s+['\"](?P<path>[^'\"]+)['\
 ANY_IMPORT = re.compile(r"^import\s+.*?from\s+['\"][^'\"]+['\"];?[ \t]*(?:\n|\Z)"
                         r"|^import\s+['\"][^'\"]+['\"];?[ \t]*(?:\n|\Z)", re.MULTILINE)
 IMPORT_LINE = re.compile(r"^import\s", re.MULTILINE)
+PARTIAL_PATH_END = re.compile(r"\.mdx?['\"]")
+"""The end of a partial's path in an :data:`IMPORT` line: a text without it imports no partial (blanking code
+out only turns characters into spaces, so it cannot make one)."""
 ADMONITION_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<colons>:{3,})(?P<kind>[A-Za-z]+)"
                              r"(?:\[(?P<label>[^\n]*)\])?(?:\{[^}\n]*\})?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
 ADMONITION_CLOSE = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*$")
@@ -74,6 +77,8 @@ def unwrap_site_only(text: str) -> str:
 
 def partial_imports(text: str) -> dict[str, str]:
     """``import X from './_x.md'`` → ``{"X": "./_x.md"}`` (Markdown partials only)."""
+    if not PARTIAL_PATH_END.search(text):  # most pages: no need to blank their code out to look
+        return {}
     return {m.group("name"): m.group("path").replace("\\_", "_") for m in IMPORT.finditer(_outside_code(text))
             if m.group("path").replace("\\_", "_").endswith((".md", ".mdx"))}
 

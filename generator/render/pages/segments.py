@@ -56,13 +56,36 @@ def code_mask(text: str) -> str:
     """
     lines = text.split("\n")
     masked = [(" " * len(line) if code else line) for line, code in zip(lines, fenced_lines(lines), strict=True)]
-    result = "\n".join(masked)
-    return INLINE_CODE.sub(_blank, result)
+    return _blank_code_spans("\n".join(masked))
 
 
-def _blank(match: re.Match) -> str:
-    code = match.group(0)
-    return " " * len(code) if "\n" not in code else re.sub(r"[^\n]", " ", code)
+BACKTICKS = re.compile(r"`+")
+
+
+def _blank_code_spans(text: str) -> str:
+    """``text`` with the spans :data:`INLINE_CODE` matches blanked (newlines kept), found in one pass over its
+    runs of backticks instead of a regex search from each of them (a fifth of the time on a guide page).
+
+    A span opens at a run of backticks and closes at the next run of the same length; a run that no later
+    run closes is text, and the search goes on from the next run."""
+    runs = [match.span() for match in BACKTICKS.finditer(text)]
+    closing: list[int | None] = [None] * len(runs)  # each run's next run of the same length
+    following: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        closing[index] = following.get(length)
+        following[length] = index
+    pieces, done, index = [], 0, 0
+    while index < len(runs):
+        close = closing[index]
+        if close is None:
+            index += 1
+            continue
+        start, end = runs[index][0], runs[close][1]
+        code = text[start:end]
+        pieces += [text[done:start], " " * len(code) if "\n" not in code else re.sub(r"[^\n]", " ", code)]
+        done, index = end, close + 1
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 class LineIndex:
