@@ -48,9 +48,15 @@ def _kept(char: str) -> bool:
     return any(low <= code <= high for low, high in _ALPHABETIC_SYMBOLS)
 
 
+#: :func:`_kept` of every ASCII character, as a table for ``str.translate`` (most headings are ASCII).
+_ASCII_REMOVED = str.maketrans("", "", "".join(chr(code) for code in range(128) if not _kept(chr(code))))
+
+
 def github_slug(text: str) -> str:
     """The id GitHub (and Docusaurus, through github-slugger) gives a heading whose text is ``text``:
     ``"Café déjà vu!"`` → ``café-déjà-vu``, ``"🎉 Party"`` → ``-party``."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_REMOVED).replace(" ", "-")
     return "".join(char for char in text.lower() if _kept(char)).replace(" ", "-")
 
 
