@@ -266,7 +266,7 @@ def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, inde
             _problem(ctx, line, warning, f"link `{url}` points to no page of the portal", "link-missing-page",
                      _did_you_mean_page(ctx, index, joined))
         return None
-    if not PurePosixPath(path).suffix or path.endswith("/"):
+    if not _suffix(path) or path.endswith("/"):
         # Written for Docusaurus: resolved against the page URL (/operations/cancel/), where the file-path
         # reading of the same link would be a different page. Prefer the reading whose anchor exists.
         by_url = _page_by_url(url, ctx, index)
@@ -274,6 +274,15 @@ def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, inde
         if by_url and by_url != by_file and (not fragment or fragment in index.pages[by_url].anchors or not by_file):
             return _check_and_link(ctx, index, by_url, fragment, line, url)
     return _resolve_repo_path(url, joined, fragment, ctx, index, line, image=image, trailing=path.endswith("/"))
+
+
+def _suffix(path: str) -> str:
+    """``PurePosixPath(path).suffix``, without building the path for a plain last name (once per link)."""
+    name = path.rpartition("/")[2]
+    if name in ("", "."):  # pathlib's name is then an earlier part
+        return PurePosixPath(path).suffix
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _kind(ctx: LinkContext, root: Path, repo_path: str) -> str | None:
@@ -348,7 +357,7 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             staged = f"{source}/{repo_path}" if source else repo_path
             return _relative(ctx, staged, fragment)
         return None
-    if root is not None and not PurePosixPath(repo_path).suffix:
+    if root is not None and not _suffix(repo_path):
         target = _page_by_url(url, ctx, index) or _page_of(index, source, repo_path + ".md") \
             or index.find_route(source, repo_path)
         if target:
@@ -411,7 +420,7 @@ def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext,
     if ctx.source == "" and repo_path in index.pages:
         return _check_and_link(ctx, index, repo_path, fragment, line, url)
     origin = _published_origin(source_pages)
-    if origin and not PurePosixPath(path).suffix:
+    if origin and not _suffix(path):
         return origin + url  # a route of the site the docs were published on, outside this portal
     kind, code = ("image", "image-missing") if image else ("file", "link-missing-file")
     where = "the repo root" if site else "the repo root, the docs folder or `static/`"
