@@ -165,7 +165,7 @@ def _convert(lines: list[str], start: int, code: list[bool],
             continue
         if stop and stop(line):
             return out, i
-        if depth >= MAX_NESTING:
+        if depth >= MAX_NESTING or (":::" not in line and "<" not in line):  # no block opens on this line
             out.append(line)
             i += 1
             continue
