@@ -117,7 +117,7 @@ def headings_of(lines: Iterable[str], code: Iterable[bool], *, github: bool) -> 
     slugger = GithubSlugger()
     seen: set[str] = set()
     for number, (line, in_code) in enumerate(zip(lines, code, strict=False)):
-        heading = None if in_code else HEADING.match(line)
+        heading = HEADING.match(line) if line[:1] == "#" and not in_code else None  # a heading starts with #
         if not heading:
             continue
         raw = heading.group("text")
