@@ -219,3 +219,14 @@ def test_a_repeated_broken_anchor_gets_the_same_hint_on_every_line(tmp_path, cap
     assert missing == [(3, "did you mean `#set-up`?"), (5, "did you mean `#example`?"), (7, "did you mean `#set-up`?"),
                        (9, "link to an existing heading, or remove the fragment"),
                        (11, "link to an existing heading, or remove the fragment")]
+
+
+def test_a_link_to_a_name_too_long_for_the_file_system_is_reported_not_a_crash(tmp_path, capsys):
+    long = "x" * 300  # over the 255 bytes a file name may have: looking it up fails with ENAMETOOLONG
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README.md").write_text(f"# A\n\n![i]({long}.png)\n\n[f]({long})\n\n[r](/{long}.txt)\n")
+    config = write_portal(tmp_path / "portal", [{"name": "a", "repo": str(repo), "pages": ["README.md"]}])
+    main(["check", "-f", str(config), "--format", "json"])
+    reported = [(p["line"], p["code"]) for p in json.loads(capsys.readouterr().out) if p["file"] == "a/README.md"]
+    assert reported == [(3, "image-missing"), (5, "link-missing-file"), (7, "link-missing-file")]

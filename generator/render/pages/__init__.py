@@ -81,11 +81,10 @@ def staged_path_of(source: str, repo_path: str, siblings: set[str]) -> str:
     return f"{source}/{path}" if source else str(path)
 
 
-def _title(body: str, meta: dict[str, Any]) -> str | None:
+def _title(lines: list[str], code: list[bool], meta: dict[str, Any]) -> str | None:
     if meta.get("title"):
         return str(meta["title"])
-    lines = body.split("\n")
-    return first_heading(lines, fenced_lines(lines))
+    return first_heading(lines, code)
 
 
 def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits = DEFAULT_LIMITS,
@@ -115,12 +114,13 @@ def plan_source(source: SourcePages, index: SiteIndex, *, limits: ContentLimits 
         head = mdx.page_head(body)
         body, meta = head.text, _with_head(front.meta, head, body)
         staged = staged_path_of(source.name, repo_path, siblings)
+        lines = body.split("\n")
+        code = fenced_lines(lines)
         plan = PagePlan(source=source, repo_path=repo_path, staged_path=staged, text=text, body=body,
-                        body_line=front.body_line, meta=meta, title=_title(body, meta),
+                        body_line=front.body_line, meta=meta, title=_title(lines, code, meta),
                         problems=list(front.problems) + _head_problems(head, file, front.body_line),
                         source_limits=limits, meta_positions=front.positions)
-        lines = body.split("\n")
-        anchors, github = anchors_of(lines, fenced_lines(lines), github=bool(source.name))
+        anchors, github = anchors_of(lines, code, github=bool(source.name))
         index.add_page(staged, anchors, source=source.name, repo_path=repo_path, title=plan.title)
         index.github_slugs[staged] = github
         index.add_routes(source.name, repo_path, staged, doc_id=_text(front.raw.get("id")),

@@ -150,7 +150,8 @@ def convert_code_blocks(text: str) -> str:
     out: list[str] = []
     index = 0
     while index < len(lines):
-        match = FENCE.match(lines[index])
+        line = lines[index]
+        match = FENCE.match(line) if "```" in line or "~~~" in line else None  # a fence line has one of them
         if not match:
             out.append(lines[index])
             index += 1
@@ -172,7 +173,7 @@ def convert_code_blocks(text: str) -> str:
 
 
 def _closes(line: str, fence: str) -> bool:
-    match = FENCE.match(line)
+    match = FENCE.match(line) if fence[:3] in line else None
     return bool(match and match.group("fence").startswith(fence[0]) and len(match.group("fence")) >= len(fence)
                 and not match.group("info").strip())
 

@@ -170,7 +170,7 @@ def _convert(lines: list[str], start: int, code: list[bool],
             continue
         if stop and stop(line):
             return out, i
-        if depth >= MAX_NESTING:
+        if depth >= MAX_NESTING or (":::" not in line and "<" not in line):  # no block opens on this line
             out.append(line)
             i += 1
             continue
@@ -331,14 +331,14 @@ def unsupported(text: str, file: str, *, first_line: int = 1, known: Collection[
     deep_reported = False
     for number, (line, in_code) in enumerate(zip(lines, code, strict=True), start=1):
         if in_code:
-            fence = FENCE.match(line)
+            fence = FENCE.match(line) if "```" in line or "~~~" in line else None  # a fence line has one of them
             words = code_blocks.unsupported_meta(fence.group("info")) if fence else []
             if words:
                 add(number, f"code block `{' '.join(words)}`: {code_blocks.UNSUPPORTED_META[words[0]]} is not "
                     "available on the portal; the code is shown, not run", f"remove `{' '.join(words)}`, or link "
                     "to a playground (CodeSandbox, StackBlitz) for readers to run it")
             continue
-        opening = ADMONITION_OPEN.match(line)
+        opening = ADMONITION_OPEN.match(line) if ":::" in line else None  # most lines open or close nothing
         if opening:
             if opening.group("kind").lower() not in ADMONITION_KINDS:
                 add(number, f"`:::{opening.group('kind')}` is not a Docusaurus admonition: it is shown as a note",
@@ -350,12 +350,12 @@ def unsupported(text: str, file: str, *, first_line: int = 1, known: Collection[
                 add(number, f"admonitions nested more than {MAX_NESTING} deep are shown as text",
                     "nest fewer admonitions")
             continue
-        closing = ADMONITION_CLOSE.match(line)
+        closing = ADMONITION_CLOSE.match(line) if ":::" in line else None
         if closing:
             if depth and depth[-1] <= len(closing.group("colons")):
                 depth.pop()
             continue
-        if EXPORT.match(line):
+        if line.startswith("export") and EXPORT.match(line):
             add(number, "MDX `export` is not run on the portal: the line is shown as text",
                 "move the value into the page's text or front matter")
     return found

@@ -83,7 +83,12 @@ class _Edits:
 
     def apply(self) -> str:
         out: list[str] = []
-        for number, line in enumerate(self.lines):
+        last = 0  # the lines between edited ones are copied as they are
+        for number in sorted(self.inline.keys() | self.structure.keys() | self.before.keys()):
+            if number >= len(self.lines):
+                continue
+            out.extend(self.lines[last:number])
+            last, line = number + 1, self.lines[number]
             quoted = self.structure.get(number) is _unquote  # lines put into an alert's body lose their ">"
             out.extend(_unquote(inserted) if quoted else inserted for inserted in self.before.get(number, []))
             for edit in self.inline.get(number, []):
@@ -91,6 +96,7 @@ class _Edits:
             if number in self.structure:
                 line = self.structure[number](line)
             out.append(line)
+        out.extend(self.lines[last:])
         out.extend(self.before.get(len(self.lines), []))  # closing what the page left open
         return "\n".join(out)
 

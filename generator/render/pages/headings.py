@@ -48,9 +48,15 @@ def _kept(char: str) -> bool:
     return any(low <= code <= high for low, high in _ALPHABETIC_SYMBOLS)
 
 
+#: :func:`_kept` of every ASCII character, as a table for ``str.translate`` (most headings are ASCII).
+_ASCII_REMOVED = str.maketrans("", "", "".join(chr(code) for code in range(128) if not _kept(chr(code))))
+
+
 def github_slug(text: str) -> str:
     """The id GitHub (and Docusaurus, through github-slugger) gives a heading whose text is ``text``:
     ``"Café déjà vu!"`` → ``café-déjà-vu``, ``"🎉 Party"`` → ``-party``."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_REMOVED).replace(" ", "-")
     return "".join(char for char in text.lower() if _kept(char)).replace(" ", "-")
 
 
@@ -111,7 +117,7 @@ def headings_of(lines: Iterable[str], code: Iterable[bool], *, github: bool) -> 
     slugger = GithubSlugger()
     seen: set[str] = set()
     for number, (line, in_code) in enumerate(zip(lines, code, strict=False)):
-        heading = None if in_code else HEADING.match(line)
+        heading = HEADING.match(line) if line[:1] == "#" and not in_code else None  # a heading starts with #
         if not heading:
             continue
         raw = heading.group("text")

@@ -13,9 +13,10 @@ import difflib
 import itertools
 import posixpath
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.diagnostics import Diagnostic, error, info, warning
@@ -56,6 +57,8 @@ class LinkContext:
     assets: set[str] = field(default_factory=set)
     problems: list[Diagnostic] = field(default_factory=list)
     suggestions: int = 0  # candidates compared for "did you mean" hints so far
+    #: (repo root, path) → what :func:`_kind` found there: each path the page links to is looked up once
+    kinds: dict[tuple[Path, str], str | None] = field(default_factory=dict)
     lowered_anchors: dict[str, dict[str, str]] = field(default_factory=dict)  # target page → lower-case → anchor
     #: (target page, missing anchor) → its "did you mean" (None: none close): a page repeating a broken link
     #: compares its anchor with the target's headings once
@@ -263,7 +266,7 @@ def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, inde
             _problem(ctx, line, warning, f"link `{url}` points to no page of the portal", "link-missing-page",
                      _did_you_mean_page(ctx, index, joined))
         return None
-    if not PurePosixPath(path).suffix or path.endswith("/"):
+    if not _suffix(path) or path.endswith("/"):
         # Written for Docusaurus: resolved against the page URL (/operations/cancel/), where the file-path
         # reading of the same link would be a different page. Prefer the reading whose anchor exists.
         by_url = _page_by_url(url, ctx, index)
@@ -271,6 +274,30 @@ def _resolve_relative(url: str, path: str, fragment: str, ctx: LinkContext, inde
         if by_url and by_url != by_file and (not fragment or fragment in index.pages[by_url].anchors or not by_file):
             return _check_and_link(ctx, index, by_url, fragment, line, url)
     return _resolve_repo_path(url, joined, fragment, ctx, index, line, image=image, trailing=path.endswith("/"))
+
+
+def _suffix(path: str) -> str:
+    """``PurePosixPath(path).suffix``, without building the path for a plain last name (once per link)."""
+    name = path.rpartition("/")[2]
+    if name in ("", "."):  # pathlib's name is then an earlier part
+        return PurePosixPath(path).suffix
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _kind(ctx: LinkContext, root: Path, repo_path: str) -> str | None:
+    """Whether ``repo_path`` in ``root`` is a folder ("dir"), a file ("file"), something else ("other") or
+    nothing (None: missing, or a name the system refuses, such as one too long), symlinks followed; one lookup
+    per path and page."""
+    key = (root, repo_path)
+    if key not in ctx.kinds:
+        try:
+            mode = (root / repo_path).stat().st_mode
+        except (OSError, ValueError):
+            ctx.kinds[key] = None
+        else:
+            ctx.kinds[key] = "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+    return ctx.kinds[key]
 
 
 def _portal_path(joined: str, path: str, ctx: LinkContext, index: SiteIndex) -> str | None:
@@ -287,7 +314,10 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
     source = ctx.source if source is None else source
     source_pages = index.sources.get(source)
     root = source_pages.root if source_pages else None
-    if repo_path.endswith((".md", ".mdx")) or trailing or (root and (root / repo_path).is_dir()):
+    def kind() -> str | None:
+        return _kind(ctx, root, repo_path) if root else None
+
+    if repo_path.endswith((".md", ".mdx")) or trailing or kind() == "dir":
         target = _page_of(index, source, repo_path)
         if target is None and not ctx.source and repo_path in index.pages:
             target = repo_path
@@ -297,16 +327,16 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
         if target is None:
             target = index.find_route(source, repo_path)
         if target is None:
-            is_folder = bool(root and (root / repo_path).is_dir() and is_inside(root / repo_path, root))
+            is_folder = kind() == "dir" and is_inside(root / repo_path, root)
             web_page = source_pages.web_page(repo_path.strip("/"), folder=is_folder) if source_pages else None
-            if web_page and (is_folder or (root / repo_path).is_file()) and is_inside(root / repo_path, root):
+            if web_page and (is_folder or kind() == "file") and is_inside(root / repo_path, root):
                 _problem(ctx, line, info, f"link `{url}` points to `{repo_path}`, which the portal does not publish: "
                          "it goes to the repo's web page", "link-to-repo",
                          "to publish it on the portal, give the folder a README.md and add it to the source's "
                          "`pages:` globs" if is_folder else "add it to the source's `pages:` globs to publish it on "
                          "the portal")
                 return web_page + (f"#{fragment}" if fragment else "")
-            if root and (root / repo_path).is_file() and repo_path.endswith(".md"):
+            if kind() == "file" and repo_path.endswith(".md"):
                 _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}`, which the portal does not publish",
                          "link-unpublished-file", "add the file to the source's `pages:` globs, or link elsewhere")
             else:
@@ -315,7 +345,7 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             return None
         return _check_and_link(ctx, index, target, fragment, line, url)
     # Not a page: an image or another file of the repo, copied next to the staged page.
-    if root is not None and (root / repo_path).is_file() and is_inside(root / repo_path, root):
+    if kind() == "file" and is_inside(root / repo_path, root):
         if source == ctx.source:
             verdict = source_pages.file_verdicts.get(repo_path)
             if verdict is None:
@@ -327,7 +357,7 @@ def _resolve_repo_path(url: str, repo_path: str, fragment: str, ctx: LinkContext
             staged = f"{source}/{repo_path}" if source else repo_path
             return _relative(ctx, staged, fragment)
         return None
-    if root is not None and not PurePosixPath(repo_path).suffix:
+    if root is not None and not _suffix(repo_path):
         target = _page_by_url(url, ctx, index) or _page_of(index, source, repo_path + ".md") \
             or index.find_route(source, repo_path)
         if target:
@@ -374,8 +404,9 @@ def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext,
         bases = [""] if site else list(dict.fromkeys(["", source_pages.docs_root, "static"]))
         for base in bases:
             candidate = posixpath.join(base, repo_path) if base else repo_path
-            if (candidate and (root / candidate).exists()) or (root / f"{candidate.rstrip('/')}.md").is_file() \
-                    or (root / f"{candidate.rstrip('/')}.mdx").is_file():
+            stem = candidate.rstrip("/")
+            if (candidate and _kind(ctx, root, candidate)) or _kind(ctx, root, f"{stem}.md") == "file" \
+                    or _kind(ctx, root, f"{stem}.mdx") == "file":
                 return _resolve_repo_path(url, candidate or ".", fragment, ctx, index, line, image=image,
                                           trailing=path.endswith("/"))
         routed = index.find_route(ctx.source, repo_path) or \
@@ -389,7 +420,7 @@ def _resolve_root_relative(url: str, path: str, fragment: str, ctx: LinkContext,
     if ctx.source == "" and repo_path in index.pages:
         return _check_and_link(ctx, index, repo_path, fragment, line, url)
     origin = _published_origin(source_pages)
-    if origin and not PurePosixPath(path).suffix:
+    if origin and not _suffix(path):
         return origin + url  # a route of the site the docs were published on, outside this portal
     kind, code = ("image", "image-missing") if image else ("file", "link-missing-file")
     where = "the repo root" if site else "the repo root, the docs folder or `static/`"
@@ -418,7 +449,7 @@ def _resolve_absolute(url: str, parts, ctx: LinkContext, index: SiteIndex, line:
         if target:
             return _check_and_link(ctx, index, target, parts.fragment, line, url)
         root = index.sources[source].root
-        if repo_path.endswith(".md") and (root / repo_path).is_file():
+        if repo_path.endswith(".md") and _kind(ctx, root, repo_path) == "file":
             _problem(ctx, line, warning, f"link `{url}` points to `{repo_path}` of source `{source}`, which the portal "
                      "does not publish", "link-unpublished-file",
                      f"add it to the `pages:` globs of source `{source}`, or link to a published page")

@@ -80,8 +80,8 @@ def first_heading(lines: list[str], code: Iterable[bool]) -> str | None:
 def anchors_of(lines: list[str], code: list[bool], *, github: bool = False) -> tuple[list[str], dict[str, str]]:
     """Anchors of a page in order (``github``: the ids GitHub gives its headings, else ``toc``'s), and for
     ``toc``'s ids, GitHub-style slugs → the real anchor (to repair links written for GitHub)."""
-    anchors: list[str] = [match.group("id") for line, is_code in zip(lines, code, strict=False) if not is_code
-                          for match in HTML_ANCHOR.finditer(line)]
+    anchors: list[str] = [match.group("id") for line, is_code in zip(lines, code, strict=False)
+                          if not is_code and "<" in line for match in HTML_ANCHOR.finditer(line)]
     repairs: dict[str, str] = {}
     for heading in headings_of(lines, code, github=github):
         anchors.append(heading.anchor)
