@@ -7,6 +7,7 @@ config makes each page pay for, against the libraries' own behaviour as the orac
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import subprocess
@@ -19,6 +20,7 @@ from mkdocs.config import load_config
 from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
+from generator.heap import frozen
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from tests.helpers import new_upstream, write_portal
@@ -116,6 +118,20 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> li
         logger.removeHandler(handler)
         logger.setLevel(level)
     return [r for r in records if "Documentation built in" not in r[1]]
+
+
+def test_objects_frozen_for_a_step_stay_frozen_through_a_step_inside_it_and_are_all_thawed_after():
+    # Staging and the MkDocs build each freeze what they inherit; a thaw moves every frozen object back, so a
+    # step inside another must not thaw the outer step's objects half-way through it.
+    assert gc.get_freeze_count() == 0
+    with frozen():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        made_inside = [[i] for i in range(1000)]  # noqa: F841 - alive through the inner step
+        with frozen():
+            assert gc.get_freeze_count() >= outer + 1000
+        assert gc.get_freeze_count() >= outer + 1000
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

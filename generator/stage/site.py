@@ -6,7 +6,6 @@ interrupted build leaves the previous ``site/`` untouched.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
+from generator.heap import frozen
 from generator.stage.dirty import (
     DIRTY_SAFE_PLUGINS,
     SEARCH_INDEX,
@@ -155,11 +155,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                     config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
                 # What is alive when the build starts (the config, the loaded theme and plugins, the imported
                 # extensions) stays alive through it: frozen, the collector's full passes need not walk it.
-                gc.freeze()
-                try:
+                with frozen():
                     build(config)
-                finally:
-                    gc.unfreeze()
                 return collected.records
             if set(config.plugins) - DIRTY_SAFE_PLUGINS:
                 return None  # a plugin this module does not know may write files in place
