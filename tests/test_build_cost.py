@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import markdown
@@ -21,6 +22,7 @@ from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
 from generator.heap import frozen
+from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from tests.helpers import new_upstream, write_portal
@@ -54,6 +56,52 @@ def test_emoji_are_githubs_unicode_from_one_index_shared_by_every_page(staged_co
     theirs = {**ours, "emoji_index": gemoji, "emoji_generator": to_alt}
     assert markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": ours}) \
         == markdown.markdown(shortcodes, extensions=["pymdownx.emoji"], extension_configs={"pymdownx.emoji": theirs})
+
+
+MIXED_FENCES = """Text.
+
+```
+plain
+```
+
+```python hl_lines="2" linenums="1" title="a.py"
+a = 1
+b = 2
+```
+
+1. A step
+
+    ```bash
+    curl https://example.com
+    ```
+
+> ```json
+> {"a": 1}
+> ```
+
+~~~mermaid
+graph LR
+~~~
+
+```yaml
+never closed
+"""
+
+
+def test_a_page_of_many_code_blocks_renders_in_linear_time_and_as_superfences_renders_it(staged_config):
+    # pymdownx.superfences put each block back by copying the page's whole list of lines: a page of 40,000
+    # small diagrams took 44 CPU s (10,000: 3.5 s), a page of tiny code blocks was a way to stall every build.
+    config = load_config(str(staged_config))
+    staged = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+    stock = markdown.Markdown(extensions=[e for e in config.markdown_extensions if e != SAFE_ATTRIBUTES],
+                              extension_configs=config.mdx_configs)
+    assert staged.convert(MIXED_FENCES) == stock.convert(MIXED_FENCES)
+    assert staged.convert(MIXED_FENCES).count('<div class="highlight">') == 4
+
+    start = time.process_time()  # this process's CPU: a loaded machine does not make it fail
+    html = staged.reset().convert("```mermaid\ngraph LR\n```\n\n" * 30_000)
+    assert html.count('<pre class="mermaid">') == 30_000
+    assert time.process_time() - start < 12  # about 5 s block by block in one pass; 25 s copying the page per block
 
 
 def _pages(site: Path) -> dict[str, bytes]:

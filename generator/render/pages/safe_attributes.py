@@ -13,7 +13,9 @@ or relative. It runs last among the tree processors, after attr_list and after e
 Raw HTML blocks are not in the tree it sees: a trusted source's raw HTML stays as written.
 
 The extension also registers :mod:`generator.render.pages.raw_html_urls`, which makes MkDocs resolve the
-relative URLs of raw HTML as it resolves Markdown links (the staged pages need both, and list one extension).
+relative URLs of raw HTML as it resolves Markdown links, and :mod:`generator.render.pages.linear_fences`,
+which puts superfences' code blocks back into a page in linear time (listed after ``pymdownx.superfences``,
+it replaces that extension's preprocessor). The staged pages need all three, and list one extension.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from xml.etree.ElementTree import Element
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
+from generator.render.pages.linear_fences import use_linear_fences
 from generator.render.pages.raw_html_urls import RawHtmlUrlsTreeprocessor
 from generator.render.pages.sanitize import is_safe_attribute
 
@@ -46,6 +49,7 @@ class SafeAttributesExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         md.treeprocessors.register(SafeAttributesTreeprocessor(md), "devportal_safe_attributes", -100)
         md.treeprocessors.register(RawHtmlUrlsTreeprocessor(md), "devportal_raw_html_urls", -101)
+        use_linear_fences(md)
 
 
 def makeExtension(**kwargs) -> SafeAttributesExtension:  # noqa: N802 (Python-Markdown's entry point)
