@@ -82,6 +82,8 @@ CASES = {
                                    "page-refused", ["_big.md", "is not included", "page limit"]),
     "paragraph of 40,000 entities": ({"docs/para.md": "# Para\n\n" + "&lt;x&gt;\n" * 40_000}, {},
                                      "hostile/docs/para.md", "page-refused", ["paragraph of", "characters"]),
+    "100,000 code blocks": ({"docs/fences.md": "# Fences\n\n" + "```\nx\n```\n\n" * 100_000}, {},
+                            "hostile/docs/fences.md", "page-refused", ["100,000 fenced code blocks", "over 20,000"]),
     "Latin-1 page": ({"docs/latin1.md": "# Café\n\nNaïve crème brûlée.\n".encode("latin-1")}, {},
                      "hostile/docs/latin1.md", "page-refused", ["not UTF-8"]),
 }

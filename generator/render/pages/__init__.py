@@ -21,12 +21,15 @@ from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.headings import with_heading_ids
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
-from generator.render.pages.segments import fenced_lines, longest_paragraph
+from generator.render.pages.segments import fenced_blocks, fenced_lines, longest_paragraph
 from generator.render.pages.site_index import SiteIndex, SourcePages, anchors_of, first_heading
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
 from generator.urls import relative_link
 
 MAX_PARAGRAPH_CHARS = 64 * 1024
+#: Fenced code blocks a page may have: MkDocs highlights each on its own (pymdownx.highlight sets up Pygments
+#: for every block, about a millisecond), so 5 MB of tiny blocks would take minutes; real pages have hundreds.
+MAX_CODE_BLOCKS = 20_000
 REFUSED_PAGE = "This page could not be published: the build reported why. Please read it in its repository.\n"
 
 __all__ = ["ConvertedPage", "PagePlan", "SiteIndex", "SourcePages", "convert_page", "plan_source"]
@@ -238,11 +241,18 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     meta["title"] = plan.title or _file_title(plan.staged_path)
     lines = body.split("\n")
     line, chars = longest_paragraph(lines, fenced_lines(lines))
-    if chars > MAX_PARAGRAPH_CHARS:  # Python-Markdown would take minutes: publish a notice instead
+    blocks = fenced_blocks(lines)
+    refusal = None  # Python-Markdown would take minutes: publish a notice instead
+    if chars > MAX_PARAGRAPH_CHARS:
         refusal = error(plan.file, f"page not published: a paragraph of {chars:,} characters (over "
                         f"{MAX_PARAGRAPH_CHARS:,} once partials are included) takes Markdown minutes to render",
-                        code="page-refused", line=plan.body_line + line - 1 if line <= plan.body.count("\n") + 1
-                        else None, hint="split the paragraph with blank lines")
+                        code="page-refused", line=_body_line(plan, line), hint="split the paragraph with blank lines")
+    elif len(blocks) > MAX_CODE_BLOCKS:
+        refusal = error(plan.file, f"page not published: {len(blocks):,} fenced code blocks (over "
+                        f"{MAX_CODE_BLOCKS:,} once partials are included) take Markdown minutes to render, each "
+                        "highlighted on its own", code="page-refused",
+                        line=_body_line(plan, blocks[MAX_CODE_BLOCKS][0] + 1), hint="split the page into several pages")
+    if refusal is not None:
         return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=REFUSED_PAGE,
                              meta=meta, title=plan.title, diagnostics=plan.problems + ignored + [refusal], assets=[])
     problems = plan.problems + ignored + ctx.problems + unsupported + unread + [
@@ -253,6 +263,12 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
         for p in partial_ctx.problems if p.severity is not Severity.INFO]
     return ConvertedPage(staged_path=plan.staged_path, repo_path=plan.repo_path, markdown=body, meta=meta,
                          title=plan.title, diagnostics=problems, assets=sorted(ctx.assets | partial_ctx.assets))
+
+
+def _body_line(plan: PagePlan, line: int) -> int | None:
+    """The file's line of the converted body's ``line`` (1-based), when it is one of the page's own lines (a
+    partial included above it shifts what follows, so a line past the written body is not named)."""
+    return plan.body_line + line - 1 if line <= plan.body.count("\n") + 1 else None
 
 
 def _file_title(staged_path: str) -> str:

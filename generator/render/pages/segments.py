@@ -9,22 +9,34 @@ FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 
 
+def fenced_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(first line, line after the last) of each fenced code block, its fence lines included, in page order; a
+    block nothing closes runs to the end."""
+    blocks: list[tuple[int, int]] = []
+    fence: str | None = None
+    start = 0
+    for index, line in enumerate(lines):
+        if "```" not in line and "~~~" not in line:  # a fence line has one of them
+            continue
+        match = FENCE.match(line)
+        if match is None:
+            continue
+        if fence is None:
+            fence, start = match.group("fence"), index
+        elif match.group("fence").startswith(fence[0]) and len(match.group("fence")) >= len(fence) \
+                and not match.group("info").strip():
+            blocks.append((start, index + 1))
+            fence = None
+    if fence is not None:
+        blocks.append((start, len(lines)))
+    return blocks
+
+
 def fenced_lines(lines: list[str]) -> list[bool]:
     """For each line, whether it belongs to a fenced code block (fence lines included)."""
-    inside: list[bool] = []
-    fence: str | None = None
-    for line in lines:
-        match = FENCE.match(line) if "```" in line or "~~~" in line else None  # a fence line has one of them
-        if fence is None and match:
-            fence = match.group("fence")
-            inside.append(True)
-        elif fence is not None:
-            inside.append(True)
-            if match and match.group("fence").startswith(fence[0]) and len(match.group("fence")) >= len(fence) \
-                    and not match.group("info").strip():
-                fence = None
-        else:
-            inside.append(False)
+    inside = [False] * len(lines)
+    for start, end in fenced_blocks(lines):
+        inside[start:end] = [True] * (end - start)
     return inside
 
 
