@@ -74,6 +74,38 @@ def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation
         browser.close()
 
 
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_pagefind_is_ready_before_the_reader_opens_the_search_so_the_first_query_waits_for_the_index_only(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    site = _build_example(tmp_path / "pagefind")
+    with serve_folder(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        fetched: list[str] = []
+        page.on("requestfinished", lambda request: fetched.append(request.url.rsplit("/", 1)[-1].split("?")[0]))
+        page.goto(f"{base}/payments/api/payments/", wait_until="load")
+        # Nobody touched the search box: once the page is idle, Pagefind's script, worker, wasm and entry are in.
+        for _ in range(200):
+            if "pagefind-entry.json" in fetched and any(name.endswith(".pagefind") for name in fetched):
+                break
+            page.wait_for_timeout(100)
+        assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= set(fetched), fetched
+        assert any(name.endswith(".pagefind") for name in fetched), fetched  # the wasm
+        assert not [name for name in fetched if name.endswith((".pf_index", ".pf_fragment"))]  # no query yet
+        before = len(fetched)
+        box = page.locator("input.md-search__input")
+        box.click()
+        box.type("refund", delay=10)
+        first = page.locator(".md-search-result__list a.md-search-result__link").first
+        first.wait_for(state="visible", timeout=20_000)
+        # The query loaded only index chunks and page fragments: the bundle was not fetched again.
+        assert all(name.endswith((".pf_index", ".pf_fragment")) for name in fetched[before:]), fetched[before:]
+        browser.close()
+
+
 def test_a_search_front_matter_that_is_not_a_mapping_is_ignored_with_a_warning_not_a_crash(tmp_path, make_upstream,
                                                                                            capsys):
     upstream = make_upstream("cards", {"README.md": "---\nsearch: hide me\n---\n# Cards\n\nText.\n"})

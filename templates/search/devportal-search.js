@@ -1,6 +1,8 @@
 // The header's search box, answered by Pagefind (https://pagefind.app) in Material's result markup.
-// Pagefind's bundle is loaded on the first focus of the box; each query then loads only the index chunks
-// and page fragments it needs. Result text is inserted as text: only <mark> elements are created here.
+// Pagefind's bundle (its script, worker, wasm and index entry) is loaded once the page is idle after it loaded,
+// or on the first focus of the box if that comes first, so the first query does not wait for it; the browser
+// caches it for every other page. Each query then loads only the index chunks and page fragments it needs.
+// Result text is inserted as text: only <mark> elements are created here.
 const root = document.querySelector("[data-dp-search]");
 const input = root && root.querySelector(".md-search__input");
 const toggle = document.getElementById("__search");
@@ -124,6 +126,13 @@ async function search() {
 }
 
 if (root && input && toggle) {
+  const idle = window.requestIdleCallback || (callback => setTimeout(callback, 200));
+  const preload = () => idle(() => load().catch(() => {})); // if it fails, the first focus tries again
+  if (document.readyState === "complete") {
+    preload();
+  } else {
+    addEventListener("load", preload, { once: true });
+  }
   input.addEventListener("focus", () => {
     toggle.checked = true;
     load();
