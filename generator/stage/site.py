@@ -27,6 +27,7 @@ from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_fi
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
+from generator.stage.theme_files import visible_theme_files
 from generator.stage.zensical_engine import build_with_zensical
 
 
@@ -147,6 +148,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
     with _collect_mkdocs_warnings() as collected:
         try:
             config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+            visible_theme_files(config)  # the theme's static files, listed without its 14,000 hidden icons
             search = _search_engine(config.extra)  # with Pagefind, the staged hook indexes the site at the end
             if pages is None:
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
