@@ -22,7 +22,7 @@ from generator.stage.dirty import (
     merge_search_index,
 )
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import SearchIndexError, index_site
+from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
@@ -170,6 +170,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             only = OnlyChanged(set(pages))
             config.plugins["devportal/only-changed"] = only
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
+            if search == "pagefind":
+                rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
             with dirty_notice_silenced():
                 build(config, dirty=True)

@@ -143,9 +143,11 @@ def _is_stale(path: Path, pid: str | None) -> bool:
 
 def link_tree(source: Path, target: Path, *, skip: set[str] = frozenset()) -> None:
     """Fill ``target`` with hard links to every file of ``source`` but those in ``skip`` (posix paths relative
-    to ``source``): a copy of a built site that costs no bytes, for a build that rewrites only some files.
-    Whatever writes into ``target`` must replace a file, never write into it (that would change ``source``)."""
-    for folder, rel, names in _walk(source):
+    to ``source`` of files, or of folders left out whole): a copy of a built site that costs no bytes, for a
+    build that rewrites only some files. Whatever writes into ``target`` must replace a file, never write into
+    it (that would change ``source``)."""
+    for folder, rel, folders, names in _walk(source):
+        folders[:] = [name for name in folders if f"{rel}{name}" not in skip]  # os.walk descends into these only
         into = os.path.join(target, rel)
         os.makedirs(into, exist_ok=True)
         for name in names:
@@ -156,7 +158,7 @@ def link_tree(source: Path, target: Path, *, skip: set[str] = frozenset()) -> No
 def keep_unchanged(new: Path, old: Path) -> None:
     """Where a file of the tree ``new`` has the same bytes as the file at the same place in ``old``, put the
     old file (a hard link) in its place, so an output that did not change keeps its inode and mtime."""
-    for folder, rel, names in _walk(new):
+    for folder, rel, _, names in _walk(new):
         for name in names:
             fresh, previous = os.path.join(folder, name), os.path.join(old, rel, name)
             try:
@@ -171,10 +173,11 @@ def keep_unchanged(new: Path, old: Path) -> None:
                 os.replace(linked, fresh)
 
 
-def _walk(root: Path) -> Iterator[tuple[str, str, list[str]]]:
+def _walk(root: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
     """``os.walk(root)`` as (folder, its posix path relative to ``root`` with a trailing ``/`` or "" for
-    ``root`` itself, its files): plain strings, as a site of a thousand files is walked on every rebuild."""
+    ``root`` itself, its folders, its files): plain strings, as a site of a thousand files is walked on every
+    rebuild."""
     top = os.fspath(root)
-    for folder, _, names in os.walk(top):
+    for folder, folders, names in os.walk(top):
         rel = folder[len(top) + 1:].replace(os.sep, "/")
-        yield folder, f"{rel}/" if rel else "", names
+        yield folder, f"{rel}/" if rel else "", folders, names
