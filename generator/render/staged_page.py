@@ -84,7 +84,9 @@ def copy_linking_unchanged(work: Path, last: Path) -> Callable[[str, str], objec
     """A ``copy_function`` for :func:`shutil.copytree` into the staged tree being written at ``work``: a file
     unchanged since the last staged tree ``last`` is linked to it (:func:`link_unchanged`), any other copied."""
     def copy(source: str, target: str) -> object:
-        if not link_unchanged(Path(target), Path(source).read_bytes(), last / Path(target).relative_to(work)):
+        place = Path(target)
+        previous = last / place.relative_to(work) if place.is_relative_to(work) else None
+        if not link_unchanged(place, Path(source).read_bytes(), previous):
             shutil.copy2(source, target)
         return target
     return copy
