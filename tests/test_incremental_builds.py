@@ -131,6 +131,23 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
 
 
+def test_one_page_changed_restages_only_that_page_and_gives_the_cold_staged_tree(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    _build(config, capsys)
+    docs = config.parent / ".devportal" / "stage" / "docs"
+    before = _files(docs)
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    _build(config, capsys)
+    after = _files(docs)
+    # every other staged page is the file the last staging wrote (linked, not written again); the one page is new
+    assert _rewritten(before, after) == {"payments/docs/refunds.md"}
+    assert "Refunds take five days." in (docs / "payments" / "docs" / "refunds.md").read_text(encoding="utf-8")
+    assert all(os.stat(docs / name).st_nlink == 1 for name in after)  # no page shares its file with anything
+    cold = _cold_site(config, tmp_path / "cold", capsys).parent / ".devportal" / "stage" / "docs"
+    assert sorted(_files(cold)) == sorted(after)
+    assert [name for name in after if (docs / name).read_bytes() != (cold / name).read_bytes()] == []
+
+
 def test_one_spec_changed_renders_only_that_api_reference_and_gives_the_cold_build_site(portal, capsys, tmp_path):
     config, _, login = portal
     # a second commit of the spec: its changelog exists from the first build (a changelog appearing is a new

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.stage.swap import exchange_paths, recover
+from generator.stage.swap import exchange_paths, keep_unchanged, link_tree, recover
 from tests.helpers import REPO_ROOT, write_portal
 
 # Runs swap_into_place(new, target) and SIGKILLs itself after file-system step number `kill_after`.
@@ -106,6 +106,24 @@ def test_exchange_paths_swaps_two_folders_in_one_step(tmp_path):
     if not exchange_paths(first, second):
         pytest.skip("this OS or file system has no RENAME_EXCHANGE; the fallback is tested above")
     assert (first / "s.txt").read_text() == "second" and (second / "f.txt").read_text() == "first"
+
+
+def test_a_linked_copy_of_a_site_leaves_out_what_the_build_writes_again_and_keeps_unchanged_files(tmp_path):
+    site, work = tmp_path / "site", tmp_path / "work"
+    for name in ("index.html", "guide/index.html", "pagefind/pagefind.js", "pagefind/fragment/a.pf_fragment"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(name)
+    work.mkdir()
+    link_tree(site, work, skip={"guide/index.html", "pagefind"})  # a file, and a folder left out whole
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*")) == ["guide", "index.html"]
+    assert os.path.samefile(work / "index.html", site / "index.html")
+    (work / "guide" / "index.html").write_text("guide/index.html")  # written again, the same bytes
+    (work / "pagefind").mkdir()
+    (work / "pagefind" / "pagefind.js").write_text("a new index")
+    keep_unchanged(work, site)
+    assert os.path.samefile(work / "guide" / "index.html", site / "guide" / "index.html")  # keeps its inode
+    assert not os.path.samefile(work / "pagefind" / "pagefind.js", site / "pagefind" / "pagefind.js")
+    assert (site / "pagefind" / "pagefind.js").read_text() == "pagefind/pagefind.js"
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 from typing import Any
 
 import material
@@ -46,7 +47,7 @@ from generator.render.reference.versions import (
     VersionedApi,
     write_version_bars,
 )
-from generator.render.staged_page import staged_page_text, write_page
+from generator.render.staged_page import copy_linking_unchanged, staged_page_text, write_page
 from generator.repo_files import (
     DEFAULT_LIMITS,
     ContentLimits,
@@ -129,7 +130,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             started = [_start_references(staged, docs_dir, overrides, workers, validation_cache,
                                          project.resolve(portal.cache_dir) / "references",
                                          portal.limits.content_limits(), portal.try_it, versions=version_context,
-                                         prepared=prepared)
+                                         prepared=prepared, copy_file=copy_linking_unchanged(work, final_dir))
                        for staged in staged_sources]
             histories = start_histories(project, staged_sources, Path(scratch), workers)
             for staged, references in zip(staged_sources, started, strict=True):
@@ -160,7 +161,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             problems.extend(archive.diagnostics)
 
         for staged in staged_sources:
-            _write_source(staged, docs_dir, problems, pages)
+            _write_source(staged, docs_dir, problems, pages, final_dir / "docs")
             staged.nav = _source_nav(staged, problems, portal.limits.content_limits())
             if archive is not None and staged.config.name == project.portal.updates.source:
                 _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
@@ -416,10 +417,12 @@ class _StartedReferences:
 def _start_references(staged: StagedSource, docs_dir: Path, overrides: Path, workers: Executor,
                       validation_cache: Path, reference_cache: Path | None, limits: ContentLimits = DEFAULT_LIMITS,
                       try_it_config: TryItConfig | None = None, versions: _VersionContext | None = None,
-                      prepared: list[bool] | None = None) -> _StartedReferences:
+                      prepared: list[bool] | None = None,
+                      copy_file: Callable[[str, str], object] = shutil.copy2) -> _StartedReferences:
     """Name each of the source's specs (its slug) and start rendering its reference in ``workers`` (unless the
-    cache has it), every source's before any is used, so they render side by side while this process takes the
-    big ones. ``prepared`` (one list per run) records that :func:`prepare_rendering` ran before the first job."""
+    cache has it, whose files are put in place by ``copy_file``), every source's before any is used, so they
+    render side by side while this process takes the big ones. ``prepared`` (one list per run) records that
+    :func:`prepare_rendering` ran before the first job."""
     prepared = [] if prepared is None else prepared
     cfg = staged.config
     slugs: set[str] = set()
@@ -445,7 +448,7 @@ def _start_references(staged: StagedSource, docs_dir: Path, overrides: Path, wor
             cache_dir=validation_cache, limits=limits, try_it=try_it)
         if spec.is_file() and spec.stat().st_size > PARALLEL_VALIDATION_BYTES:
             continue  # rendered here, validated in the workers
-        restored = restore_api_reference(spec, **options)
+        restored = restore_api_reference(spec, **options, copy_file=copy_file)
         if restored is not None:
             started.rendering[repo_path] = restored
             continue
@@ -555,12 +558,15 @@ def _render_older_version(staged: StagedSource, version: VersionConfig, api: Ver
     return result
 
 
-def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics, pages: PageCache) -> None:
+def _write_source(staged: StagedSource, docs_dir: Path, problems: Diagnostics, pages: PageCache,
+                  previous: Path) -> None:
+    """Write a source's pages into ``docs_dir``; one unchanged since the staged docs ``previous`` is linked."""
     checkout = staged.checkout
     root = checkout.root.resolve()
     for page in staged.pages:
         meta, markdown = _source_page_content(checkout, page)
-        write_page(docs_dir / page.staged_path, meta, markdown, text=pages.staged_text(page, meta, markdown))
+        write_page(docs_dir / page.staged_path, meta, markdown, text=pages.staged_text(page, meta, markdown),
+                   previous=previous / page.staged_path)
         repo_path = getattr(page, "repo_path", None) or page.meta.get("source_file")
         for asset in getattr(page, "assets", []) or []:
             _publish_asset(root, asset, docs_dir / checkout.config.name, problems,
@@ -674,7 +680,7 @@ def sync_tree(new: Path, target: Path) -> None:
     wanted = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
     for rel in sorted(wanted):
         source, dest = new / rel, target / rel
-        if dest.is_file() and dest.stat().st_size == source.stat().st_size and dest.read_bytes() == source.read_bytes():
+        if _unchanged(source, dest):
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, dest)
@@ -684,3 +690,15 @@ def sync_tree(new: Path, target: Path) -> None:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+
+
+def _unchanged(source: Path, dest: Path) -> bool:
+    """Whether the file ``dest`` holds the bytes of ``source``: is the same file (a page staging linked, see
+    :func:`~generator.render.staged_page.link_unchanged`) or has the same bytes."""
+    try:
+        new, old = source.stat(), dest.stat()
+    except OSError:
+        return False
+    if (new.st_ino, new.st_dev) == (old.st_ino, old.st_dev):
+        return True
+    return S_ISREG(old.st_mode) and new.st_size == old.st_size and dest.read_bytes() == source.read_bytes()

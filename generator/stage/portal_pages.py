@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import date
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,6 +37,7 @@ LATEST_UPDATES_MARKER = "<!-- devportal:latest-updates -->"
 TEMPLATES = templates_dir() / "portal"
 
 
+@lru_cache(maxsize=1)  # one environment a run: each would compile its templates again
 def _templates() -> jinja2.Environment:
     return template_environment(TEMPLATES, output="markdown")
 

@@ -22,11 +22,12 @@ from generator.stage.dirty import (
     merge_search_index,
 )
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import SearchIndexError, index_site
+from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
 from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
 from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
+from generator.stage.theme_files import visible_theme_files
 from generator.stage.zensical_engine import build_with_zensical
 
 
@@ -147,6 +148,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
     with _collect_mkdocs_warnings() as collected:
         try:
             config = load_config(str(mkdocs_yml), site_dir=str(work), strict=strict)
+            visible_theme_files(config)  # the theme's static files, listed without its 14,000 hidden icons
             search = _search_engine(config.extra)  # with Pagefind, the staged hook indexes the site at the end
             if pages is None:
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
@@ -165,6 +167,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             only = OnlyChanged(set(pages))
             config.plugins["devportal/only-changed"] = only
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
+            if search == "pagefind":
+                rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
             with dirty_notice_silenced():
                 build(config, dirty=True)

@@ -17,6 +17,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -84,6 +85,7 @@ class UpdatesOutput:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1)  # one environment a run: each would compile its templates again
 def _templates() -> jinja2.Environment:
     return template_environment(TEMPLATES, output="markdown")
 

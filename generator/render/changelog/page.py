@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ class ChangelogPage:
     limit: int | None = None  # the history's cap, when the history was cut by it
 
 
+@lru_cache(maxsize=1)  # one environment a run: each would compile its templates again
 def _templates() -> jinja2.Environment:
     return template_environment(TEMPLATES, output="markdown")
 

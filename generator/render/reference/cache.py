@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -67,14 +68,15 @@ def cached_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_
 
 
 def restore_api_reference(spec_path: Path, *, reference_cache: Path | None, docs_dir: Path, url_prefix: str,
-                          fragments_dir: Path | None = None, **options: Any) -> ApiReference | None:
+                          fragments_dir: Path | None = None, copy_file: Callable[[str, str], object] = shutil.copy2,
+                          **options: Any) -> ApiReference | None:
     """The reference an identical earlier rendering kept in ``reference_cache``, its files written again as that
-    rendering wrote them; ``None`` when there is none (see :func:`cached_api_reference`)."""
+    rendering wrote them (each by ``copy_file``); ``None`` when there is none (see :func:`cached_api_reference`)."""
     place = _entry(spec_path, reference_cache, docs_dir, url_prefix, fragments_dir, options)
     if place is None:
         return None
     _, entry, outputs = place
-    reference = _restore(entry, outputs, options.get("source_root"))
+    reference = _restore(entry, outputs, options.get("source_root"), copy_file)
     if reference is not None:
         _copy_assets(docs_dir, ASSETS)
         if options.get("try_it") is not None:
@@ -119,7 +121,8 @@ def _from_checkout(recorded: str, source_root: Path | None) -> str | None:
     return None if source_root is None else (Path(source_root).resolve() / recorded[len("root:"):]).as_uri()
 
 
-def _restore(entry: Path, outputs: list[tuple[Path, str]], source_root: Path | None) -> ApiReference | None:
+def _restore(entry: Path, outputs: list[tuple[Path, str]], source_root: Path | None,
+             copy_file: Callable[[str, str], object]) -> ApiReference | None:
     try:
         reference, inputs = pickle.loads((entry / "reference.pickle").read_bytes())  # noqa: S301 - our own cache
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
@@ -133,7 +136,7 @@ def _restore(entry: Path, outputs: list[tuple[Path, str]], source_root: Path | N
     reference.inputs = sorted(uris.values())
     for target, name in outputs:
         if (entry / name).is_dir():
-            shutil.copytree(entry / name, target, dirs_exist_ok=True)
+            shutil.copytree(entry / name, target, dirs_exist_ok=True, copy_function=copy_file)
     return reference
 
 
