@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -39,8 +40,11 @@ def _digest(site: Path, label: str) -> list[str]:
 
 
 def _build(config: Path, cwd: Path) -> Path:
+    # This checkout's package, not the one installed (the build runs in another folder, where `python -m`
+    # would import whichever checkout `pip install -e` last pointed at).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     result = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--offline", "-f", str(config)],
-                            cwd=cwd, capture_output=True, text=True)
+                            cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode not in (0, 1):
         sys.exit(f"build of {config} failed:\n{result.stdout}{result.stderr}")
     return config.parent / "site"
