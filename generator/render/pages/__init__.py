@@ -21,7 +21,7 @@ from generator.render.pages.frontmatter import split_front_matter
 from generator.render.pages.headings import with_heading_ids
 from generator.render.pages.links import LinkContext, rewrite_links
 from generator.render.pages.sanitize import sanitize_html
-from generator.render.pages.segments import fenced_blocks, fenced_lines, longest_paragraph
+from generator.render.pages.segments import fenced_blocks, fenced_lines, lines_in, longest_paragraph
 from generator.render.pages.site_index import SiteIndex, SourcePages, anchors_of, first_heading
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
 from generator.urls import relative_link
@@ -240,8 +240,8 @@ def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     # navigation and in <title>, never one MkDocs derives from a file name or heading and Material unescapes.
     meta["title"] = plan.title or _file_title(plan.staged_path)
     lines = body.split("\n")
-    line, chars = longest_paragraph(lines, fenced_lines(lines))
     blocks = fenced_blocks(lines)
+    line, chars = longest_paragraph(lines, lines_in(blocks, len(lines)))
     refusal = None  # Python-Markdown would take minutes: publish a notice instead
     if chars > MAX_PARAGRAPH_CHARS:
         refusal = error(plan.file, f"page not published: a paragraph of {chars:,} characters (over "

@@ -34,8 +34,13 @@ def fenced_blocks(lines: list[str]) -> list[tuple[int, int]]:
 
 def fenced_lines(lines: list[str]) -> list[bool]:
     """For each line, whether it belongs to a fenced code block (fence lines included)."""
-    inside = [False] * len(lines)
-    for start, end in fenced_blocks(lines):
+    return lines_in(fenced_blocks(lines), len(lines))
+
+
+def lines_in(blocks: list[tuple[int, int]], count: int) -> list[bool]:
+    """For each of ``count`` lines, whether one of ``blocks`` (:func:`fenced_blocks`) holds it."""
+    inside = [False] * count
+    for start, end in blocks:
         inside[start:end] = [True] * (end - start)
     return inside
 
