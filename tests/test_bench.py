@@ -31,7 +31,7 @@ def test_page_size_benchmark_runs_and_prints_figures():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line.split() for line in result.stdout.splitlines()[1:]]
-    assert [row[0] for row in rows] == ["0.1", "0.2"] and all(float(row[2]) > 0 for row in rows)
+    assert [row[0] for row in rows] == ["0.1", "0.2"] and all(float(row[2]) > 0 and float(row[5]) > 0 for row in rows)
 
 
 @pytest.mark.bench

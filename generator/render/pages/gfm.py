@@ -58,7 +58,7 @@ class _BlockParser(MarkdownIt):
 
 
 #: Block structure only: inline content is read from the lines (with code masked), never parsed.
-_PARSER = _BlockParser("commonmark", {"html": True}).enable("table").disable("inline")
+BLOCK_PARSER = _BlockParser("commonmark", {"html": True}).enable("table").disable("inline")
 
 
 def to_python_markdown(text: str) -> str:
@@ -121,7 +121,7 @@ def _reindent_lists(text: str) -> tuple[str, list[Token] | None]:
     tokens of the text when it did not change (parsing is most of the cost)."""
     if not LIST_LINE.search(text):
         return text, None
-    tokens = _PARSER.parse(text)
+    tokens = BLOCK_PARSER.parse(text)
     lines = text.split("\n")
     items: list[_Item] = []
     stack: list[str] = []  # open containers: "list", "item", "quote"
@@ -192,7 +192,7 @@ def _split_prefix(line: str, quotes: int) -> tuple[str, str]:
 def _rewrite_blocks(text: str, tokens: list[Token] | None = None) -> str:
     """Alerts, separate blockquotes, blank lines before lists/fences/tables, hard breaks, single tildes,
     ``\\|`` in table code, Markdown inside ``<details>``."""
-    tokens = tokens if tokens is not None else _PARSER.parse(text)
+    tokens = tokens if tokens is not None else BLOCK_PARSER.parse(text)
     edits = _Edits(text.split("\n"))
     parents: list[Token] = []
     closed: dict[int, Token] = {}  # level → the last block closed at that level
