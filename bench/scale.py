@@ -6,7 +6,9 @@ size from bench/specgen.py). For each size it prints, CPU seconds (of every chil
 
 * cold ``devportal build`` (empty cache, fresh clones) and a plain ``mkdocs build`` of the same staged tree
   (their ratio in CPU and in wall time), and (when Zensical is installed) Zensical's build of that tree,
-  cold, side by side;
+  cold, side by side; the cold build's own steps as its log times them: fetch + stage (the portal's work,
+  which a plain build of the staged tree does not do) and its site step (MkDocs and the search index),
+  each against the plain build;
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
   and how many output files each rewrote (mtime changed) and changed (bytes differ);
@@ -52,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 from bench.measure import serve_save  # noqa: E402
 from bench.specgen import generate_spec  # noqa: E402
 from generator.stage.zensical_engine import zensical_version  # noqa: E402
+from generator.timing import step_times  # noqa: E402
 from tests.helpers import serve_folder  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -276,8 +279,10 @@ class OverBudget(Exception):
     """A step was stopped because it ran past the time left in the budget."""
 
 
-def run_measured(argv: list[str], cwd: Path, timeout: float) -> tuple[float, float]:
-    """CPU seconds (user + system of the command and every process it waited for) and wall seconds."""
+def run_measured(argv: list[str], cwd: Path, timeout: float,
+                 steps: dict[str, tuple[float, float]] | None = None) -> tuple[float, float]:
+    """CPU seconds (user + system of the command and every process it waited for) and wall seconds; into
+    ``steps``, the (wall, CPU) seconds of each step the command's log timed (``time: ...`` lines)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -295,6 +300,8 @@ def run_measured(argv: list[str], cwd: Path, timeout: float) -> tuple[float, flo
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[4:7])} failed ({proc.returncode}):\n{output[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if steps is not None:
+        steps.update(step_times(output))
     return cpu, wall
 
 
@@ -411,6 +418,10 @@ FIGURES = [  # key, label, unit
     ("mkdocs_wall", "plain mkdocs build of the staged tree, wall s", "s"),
     ("build_vs_mkdocs", "cold build / plain mkdocs, CPU", "x"),
     ("build_vs_mkdocs_wall", "cold build / plain mkdocs, wall", "x"),
+    ("portal_work_cpu", "  of the cold build: fetch + stage, CPU s", "s"),
+    ("portal_work_vs_mkdocs", "  fetch + stage / plain mkdocs, CPU", "x"),
+    ("site_step_cpu", "  of the cold build: its MkDocs build + search index, CPU s", "s"),
+    ("site_step_vs_mkdocs", "  its MkDocs build + search index / plain mkdocs, CPU", "x"),
     ("zensical_cpu", "Zensical build of the staged tree, CPU s", "s"),
     ("zensical_wall", "Zensical build of the staged tree, wall s", "s"),
     ("zensical_vs_mkdocs", "Zensical / plain mkdocs, CPU", "x"),
@@ -503,10 +514,14 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
     site = portal / "site"
     log(f"  {size.name}: cold build")
     build = from_checkout("generator.cli", "build", "-f", str(config))
-    cold = step("cold", lambda: run_measured(build, portal, budget.left()))
+    steps: dict[str, tuple[float, float]] = {}
+    cold = step("cold", lambda: run_measured(build, portal, budget.left(), steps))
     if cold is None:
         return figures, skipped
     figures["build_cpu"], figures["build_wall"] = cold
+    if {"fetch", "stage", "site"} <= steps.keys():
+        figures["portal_work_cpu"] = steps["fetch"][1] + steps["stage"][1]
+        figures["site_step_cpu"] = steps["site"][1]
 
     stage_yml = portal / ".devportal" / "stage" / "mkdocs.yml"
     plain_site = work / "plain-site"
@@ -517,6 +532,9 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         figures["mkdocs_cpu"], figures["mkdocs_wall"] = plain
         figures["build_vs_mkdocs"] = figures["build_cpu"] / figures["mkdocs_cpu"]
         figures["build_vs_mkdocs_wall"] = figures["build_wall"] / figures["mkdocs_wall"]
+        if "portal_work_cpu" in figures:
+            figures["portal_work_vs_mkdocs"] = figures["portal_work_cpu"] / figures["mkdocs_cpu"]
+            figures["site_step_vs_mkdocs"] = figures["site_step_cpu"] / figures["mkdocs_cpu"]
         shutil.rmtree(plain_site, ignore_errors=True)
     if zensical_version():
         zensical_site = work / "zensical-site"

@@ -16,6 +16,7 @@ from generator.stage.site import build_site
 from generator.stage.site_state import state_file
 from generator.stage.stage_record import StageRecord, record_file, stage_key, tree_files
 from generator.stage.staged import StagedPortal, StagedSource
+from generator.timing import timed
 
 
 @dataclass
@@ -59,8 +60,11 @@ def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, 
     project = load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
     with build_lock(project.root, wait=wait, log=log):
-        checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale, strict=strict)
-        staged = _stage(project, checkouts, strict=strict, today=today or date.today(), log=log, reuse=reuse)
+        with timed("fetch", log):
+            checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale,
+                              strict=strict)
+        with timed("stage", log):
+            staged = _stage(project, checkouts, strict=strict, today=today or date.today(), log=log, reuse=reuse)
     return BuildResult(diagnostics=Diagnostics(staged.diagnostics), project=project, staged=staged)
 
 
@@ -126,8 +130,9 @@ def _build(config_file: Path, *, site_dir: Path | None, mode: str, strict: bool 
     result.site_dir = target
     if result.staged.blocking(strict):
         return result
-    site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict, log=log, engine=engine,
-                               state_file=state_file(project.resolve(project.portal.cache_dir), target))
+    with timed("site", log):
+        site_problems = build_site(result.staged.mkdocs_yml, target, strict=strict, log=log, engine=engine,
+                                   state_file=state_file(project.resolve(project.portal.cache_dir), target))
     result.diagnostics.extend(site_problems)
     result.built = not Diagnostics(site_problems).has_errors(strict=strict)
     return result

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from generator.timing import step_times
 from tests.helpers import REPO_ROOT, write_portal
 
 PAYMENTS = {
@@ -124,6 +125,7 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     # the new commit is checked out in a new folder, but the payments spec did not change: not rendered again
     assert {p: p.stat().st_mtime_ns for p in references.glob("*/*")} == entries
     assert "site: dirty build (1 file(s) changed)" in output and "site: full build" not in output
+    assert set(step_times(output)) == {"fetch", "stage", "site"}  # what each step of the rebuild cost
     assert "Refunds take five days." in (site / "payments" / "docs" / "refunds" / "index.html").read_text()
     rewritten = _rewritten(before, _files(site))  # the page, and the parts of the search index that hold it
     assert {name for name in rewritten if not name.startswith("pagefind/")} == {"payments/docs/refunds/index.html"}
