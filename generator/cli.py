@@ -67,7 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
                                        "MkDocs (or Zensical: --engine) into a folder beside site/, swapped in "
                                        "only on success. Errors in a source's files (too big, not UTF-8, "
                                        "unreadable YAML...) leave those files out and the rest of the portal is "
-                                       "built (exit status 1); with --strict they fail the build.")
+                                       "built (exit status 1); with --strict they fail the build. Each step "
+                                       "logs its wall and CPU time (time: fetch, stage, site).")
     _common(build)
     build.add_argument("-d", "--site-dir", type=Path, help="where the site goes (default: site_dir of mkdocs.yml)")
     build.add_argument("--engine", choices=ENGINES, default="mkdocs",
