@@ -21,13 +21,13 @@ _RUNNER = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
 from generator.cli import main
+from generator.timing import cpu_seconds
 code = main(sys.argv[1:])
 # This process's own high-water mark from /proc (ru_maxrss of RUSAGE_SELF keeps the pytest worker's size from
 # before exec), and the largest of its children (validation workers, git).
 own_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 peak_kb = max(own_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-cpu = sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
-print(json.dumps({{"exit": code, "peak_mb": peak_kb / 1024, "cpu_seconds": cpu}}), file=sys.stderr)
+print(json.dumps({{"exit": code, "peak_mb": peak_kb / 1024, "cpu_seconds": cpu_seconds()}}), file=sys.stderr)
 """
 
 
