@@ -89,7 +89,9 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), metavar="PATH")
     serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
 
-    fetch = sub.add_parser("fetch", help="fetch the sources into the cache and write devportal.lock")
+    fetch = sub.add_parser("fetch", help="fetch the sources into the cache and write devportal.lock",
+                           description="Fetch every source into the cache and write devportal.lock; logs the "
+                                       "step's wall and CPU time (time: fetch).")
     _common(fetch)
     fetch.add_argument("--update", action="store_true", help="resolve every ref again and move the lock forward")
 

@@ -36,11 +36,12 @@ def fetch(project: ProjectConfig, *, mode: str = "auto", progress: bool | None =
     """Fetch every source of ``project`` into its cache and update the lock file.
 
     ``allow_stale`` builds the cached commit of a source whose remote cannot be reached (with a warning).
-    Holds the project's build lock (waiting up to ``wait`` seconds for another build in the folder)."""
+    Holds the project's build lock (waiting up to ``wait`` seconds for another build in the folder) and logs
+    the step's time (``time: fetch``)."""
     portal = project.portal
     if portal.offline and mode == "auto":
         mode = "offline"
-    with build_lock(project.root, wait=wait, log=log):
+    with build_lock(project.root, wait=wait, log=log), timed("fetch", log):
         return fetch_sources(list(portal.sources), project_root=project.root,
                              cache_dir=project.resolve(portal.cache_dir), lock_path=project.resolve(portal.lock_file),
                              mode=mode, jobs=portal.jobs, progress=progress, log=log, config_file=str(project.path),
@@ -60,9 +61,7 @@ def stage(config_file: Path, *, mode: str = "auto", strict: bool | None = None, 
     project = load_project_config(config_file)
     strict = project.portal.strict if strict is None else strict
     with build_lock(project.root, wait=wait, log=log):
-        with timed("fetch", log):
-            checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale,
-                              strict=strict)
+        checkouts = fetch(project, mode=mode, progress=progress, log=log, allow_stale=allow_stale, strict=strict)
         with timed("stage", log):
             staged = _stage(project, checkouts, strict=strict, today=today or date.today(), log=log, reuse=reuse)
     return BuildResult(diagnostics=Diagnostics(staged.diagnostics), project=project, staged=staged)
