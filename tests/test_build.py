@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import textwrap
 from pathlib import Path
 
@@ -241,3 +243,19 @@ def test_a_rebuild_with_cached_spec_validation_still_renders_every_reference(tmp
         assert main(["build", "-f", str(config)]) == 0
         assert (config.parent / "site" / "payments" / "api" / "payments" / "payments" / "index.html").is_file()
     assert list((config.parent / ".devportal" / "cache" / "validation").glob("*.json"))
+
+
+def test_the_site_and_its_folders_get_the_mode_any_new_folder_gets_after_a_build_and_a_rebuild(portal):
+    """Built in a work folder and swapped in, the site must still be readable by a web server running as
+    another user (a ``tempfile.mkdtemp`` work folder made it 0700)."""
+    config, payments, _ = portal
+    umask = os.umask(0)
+    os.umask(umask)
+    site = config.parent / "site"
+    for change in ({}, {"docs/quick-start.md": "# Quick start\n\nChanged.\n"}):
+        if change:
+            payments.commit(change)
+        assert _build(config) == 0
+        folders = [site, *(p for p in site.rglob("*") if p.is_dir())]
+        assert {p.relative_to(site).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in folders
+                if stat.S_IMODE(p.stat().st_mode) != 0o777 & ~umask} == {}

@@ -19,9 +19,9 @@ import ctypes
 import errno
 import os
 import re
+import secrets
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,11 +63,18 @@ def exchange_paths(first: Path, second: Path) -> bool:
 
 
 def work_dir(target: Path, kind: str = "building") -> Path:
-    """A fresh folder beside ``target`` for building its next version (``.<name>.<kind>-<pid>-…``)."""
+    """A fresh folder beside ``target`` for building its next version (``.<name>.<kind>-<pid>-…``), with the
+    mode any new folder gets (the umask's, as ``mkdir`` makes it): it becomes ``target``, which a web server
+    running as another user must be able to read (``tempfile.mkdtemp`` would make it private to this user)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-{os.getpid()}-", dir=target.parent))
-    _active.add(path)
-    return path
+    while True:
+        path = target.parent / f".{target.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        _active.add(path)
+        return path
 
 
 def release(work: Path) -> None:
