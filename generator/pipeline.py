@@ -90,7 +90,7 @@ def _stage(project: ProjectConfig, checkouts: list[CheckedOutSource], *, strict:
         staged = stage_portal(project, checkouts, strict=strict, today=today)
     if log:
         log(f"stage: {len(staged.converted_pages)} page(s) converted, {len(staged.reused_pages)} unchanged "
-            "taken from the page cache")
+            f"taken from the page cache; {len(staged.histories_read)} spec history(ies) read from Git")
     if key is not None:
         try:
             StageRecord(key=key, files=tree_files(stage_dir), config=staged.config,

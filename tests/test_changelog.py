@@ -7,11 +7,13 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
 import pytest
+import yaml
 
 from generator.cli import main
 from generator.render.changelog import (
@@ -271,3 +273,121 @@ def test_versions_alone_make_a_changelog(tmp_path):
     assert "## v2" in markdown and "### Version v2" in markdown and "The first version published." in markdown
     assert "Git history" not in markdown
     assert ET.parse(docs / "shop/api/openapi/changelog.xml").getroot().tag == "rss"
+
+
+def _build(config: Path) -> str:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["build", "-f", str(config)])
+    assert code == 0, err.getvalue()
+    return err.getvalue()
+
+
+def _staged(config: Path) -> dict[str, bytes]:
+    docs = config.parent / ".devportal" / "stage" / "docs"
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+
+
+def _problems(output: str) -> list[str]:
+    return sorted(line for line in output.splitlines() if "changelog" in line)
+
+
+def assert_as_cold(config: Path, output: str, target: Path) -> None:
+    """The staged tree and the changelog problems of the last build are those of a cold build of the same
+    project (empty cache, fresh clones)."""
+    target.mkdir()
+    shutil.copyfile(config, target / "mkdocs.yml")
+    shutil.copytree(config.parent / "content", target / "content")
+    cold = _build(target / "mkdocs.yml")
+    assert "10 spec" not in cold and _problems(output) == _problems(cold)
+    staged, expected = _staged(config), _staged(target / "mkdocs.yml")
+    assert sorted(staged) == sorted(expected)
+    assert [name for name in staged if staged[name] != expected[name]] == []
+
+
+def _read(output: str) -> int:
+    return int(re.search(r"(\d+) spec history\(ies\) read from Git", output).group(1))
+
+
+@pytest.fixture
+def rebuilt_shop(tmp_path, monkeypatch) -> dict:
+    """The shop portal built once (its changelog kept in the cache)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    shop = make_shop(tmp_path / "shop")
+    assert _read(_build(shop["config"])) == 1
+    shop["changelog"] = (shop["config"].parent / ".devportal/stage/docs/shop/api/openapi/changelog.md").read_text()
+    return shop
+
+
+def test_a_commit_that_changes_no_file_of_the_spec_reads_no_history(rebuilt_shop, tmp_path):
+    shop = rebuilt_shop
+    shop["upstream"].commit({"README.md": "# Shop\n\nSell even more things.\n"}, "Docs again")
+    output = _build(shop["config"])
+    assert _read(output) == 0 and "stage: 1 page(s) converted" in output
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+
+
+def test_a_new_commit_of_a_file_the_spec_references_reads_the_history_again(rebuilt_shop, tmp_path):
+    shop = rebuilt_shop
+    head = shop["upstream"].commit({"schemas.yaml": SCHEMAS.format(note="\n    size: {type: integer}")}, "Size")
+    output = _build(shop["config"])
+    assert _read(output) == 1 and f"entry-{head[:12]}" in _staged(shop["config"])[
+        "shop/api/openapi/changelog.md"].decode()
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+
+
+def test_a_moved_tag_reads_the_history_again(rebuilt_shop, tmp_path):
+    """The tag moves, and a commit changing only the README makes the build fetch it."""
+    shop, upstream = rebuilt_shop, rebuilt_shop["upstream"]
+    git("tag", "-f", "-a", "v1.0", "-m", "Release", shop["commits"]["c3"], cwd=upstream.work)
+    git("push", "-q", "--force", "origin", "v1.0", cwd=upstream.work)
+    upstream.commit({"README.md": "# Shop\n\nSell even more things.\n"}, "Docs again")
+    output = _build(shop["config"])
+    assert _read(output) == 1
+    assert _staged(shop["config"])["shop/api/openapi/changelog.md"].decode() != shop["changelog"]
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+
+
+def test_a_force_push_that_drops_commits_reads_the_history_again(rebuilt_shop, tmp_path):
+    """c8 is dropped and a commit changing only the README put in its place: the commits on top of the last
+    history's change none of its files, but they are not on top of it."""
+    shop, upstream = rebuilt_shop, rebuilt_shop["upstream"]
+    git("reset", "-q", "--hard", shop["commits"]["c7"], cwd=upstream.work)
+    (upstream.work / "README.md").write_text("# Shop\n\nSell still more things.\n", encoding="utf-8")
+    git("commit", "-q", "-am", "Docs again", cwd=upstream.work)
+    git("push", "-q", "--force", "origin", "main", cwd=upstream.work)
+    output = _build(shop["config"])
+    assert _read(output) == 1
+    assert shop["commits"]["c8"][:12] not in _staged(shop["config"])["shop/api/openapi/changelog.md"].decode()
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+
+
+def test_a_changed_history_limit_reads_the_history_again(rebuilt_shop, tmp_path):
+    shop = rebuilt_shop
+    settings = yaml.safe_load(shop["config"].read_text(encoding="utf-8"))
+    settings["plugins"][1]["devportal"]["limits"] = {"spec_history": 3}
+    shop["config"].write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    output = _build(shop["config"])
+    assert _read(output) == 1 and "Only the newest 3" in _staged(shop["config"])[
+        "shop/api/openapi/changelog.md"].decode()
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+
+
+def test_a_changed_version_entry_writes_the_changelog_again_and_a_damaged_cache_is_ignored(rebuilt_shop, tmp_path):
+    shop = rebuilt_shop
+    settings = yaml.safe_load(shop["config"].read_text(encoding="utf-8"))
+    source = settings["plugins"][1]["devportal"]["sources"][0]
+    source["versions"] = [{"name": "0.9", "ref": "v1.0"}]
+    shop["config"].write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    output = _build(shop["config"])
+    assert _read(output) == 0  # the history is the same; the changelog has a version more
+    assert r"### Version 0\.9" in _staged(shop["config"])["shop/api/openapi/changelog.md"].decode()
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+    source["versions"] = [{"name": "1.0", "ref": "v1.0"}]
+    shop["config"].write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    for slot in (shop["config"].parent / ".devportal" / "cache" / "changelogs").iterdir():
+        slot.write_bytes(b"not a pickle")
+    output = _build(shop["config"])
+    assert _read(output) == 1 and r"### Version 1\.0" in _staged(shop["config"])[
+        "shop/api/openapi/changelog.md"].decode()
+    assert_as_cold(shop["config"], output, tmp_path / "cold2")

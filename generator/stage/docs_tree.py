@@ -61,6 +61,7 @@ from generator.repo_files import (
 from generator.sources import CheckedOutSource
 from generator.stage import portal_pages
 from generator.stage.categories import folders_of, read_categories
+from generator.stage.changelog_cache import ChangelogCache
 from generator.stage.changelogs import stage_changelogs, start_histories, version_revisions
 from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
@@ -132,13 +133,14 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                                          portal.limits.content_limits(), portal.try_it, versions=version_context,
                                          prepared=prepared, copy_file=copy_linking_unchanged(work, final_dir))
                        for staged in staged_sources]
-            histories = start_histories(project, staged_sources, Path(scratch), workers)
+            changelogs = ChangelogCache(project.resolve(portal.cache_dir) / "changelogs")
+            histories = start_histories(project, staged_sources, Path(scratch), workers, changelogs)
             for staged, references in zip(staged_sources, started, strict=True):
                 _render_references(staged, references, docs_dir, index, problems, overrides, workers,
                                    validation_cache, portal.limits.content_limits(), versions=version_context)
             breaking = stage_changelogs(project, staged_sources, docs_dir, index, problems, scratch=Path(scratch),
                                         versions=version_revisions(staged_sources, portal.limits.content_limits()),
-                                        histories=histories)
+                                        histories=histories, cache=changelogs)
 
         pages = PageCache(project.resolve(portal.cache_dir) / "pages", index,
                           max_walked=portal.limits.content_limits().walked_files)
@@ -184,7 +186,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
                             config=config, sources=staged_sources, diagnostics=problems, index=index,
                             portal_plans=portal_plan, portal_pages=portal_converted,
-                            converted_pages=pages.converted, reused_pages=pages.reused)
+                            converted_pages=pages.converted, reused_pages=pages.reused,
+                            histories_read=changelogs.histories_read)
     finally:
         release(work)
 

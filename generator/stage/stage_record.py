@@ -34,7 +34,7 @@ RECORD_FORMAT = 1
 T = TypeVar("T")
 STAGED = ("docs", "overrides", "mkdocs.yml")  # what staging writes into the stage folder
 LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown-it-py", "PyYAML", "Jinja2",
-             "openapi-spec-validator", "jsonschema")
+             "openapi-spec-validator", "jsonschema", "feedgen", "lxml")
 
 
 def library_versions() -> list[str]:

@@ -57,6 +57,8 @@ class StagedPortal:
     """Staged paths of the pages this staging converted (see :mod:`generator.stage.page_cache`)."""
     reused_pages: list[str] = field(default_factory=list)
     """Staged paths of the pages it took from the page cache (none when staging was skipped altogether)."""
+    histories_read: list[str] = field(default_factory=list)
+    """The specs (``<source>/<spec>``) whose Git history it read (see :mod:`generator.stage.changelog_cache`)."""
 
     def blocking(self, strict: bool = False) -> list[Diagnostic]:
         """The problems that stop the site from being built.

@@ -5,12 +5,17 @@ The history is a bare clone the sources step keeps beside the source's checkouts
 (:attr:`CheckedOutSource.history`). Which files a spec reaches is found at every listed commit (a file
 referenced only by older versions counts too): the commits touching any of them are listed again until
 the set of files no longer grows. Files are read with ``git cat-file --batch`` (ids first, contents only
-of files not scanned yet), so a rebuild with nothing new reads ids only.
+of files not scanned yet), so a rebuild with nothing new reads ids only. What the revisions are made of is
+fixed by the commit, the tags and the settings (:class:`SpecHistory`, :func:`history_settings`), and stay the
+same for a later commit that changes none of the spec's files: a build can keep them and reuse them in another
+build (:func:`relocated`) instead of reading the history again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,8 @@ from generator.sources.git import GitError, read_objects, run_git
 
 #: How often the commit list is read again when older versions of the spec reach more files.
 ROUNDS = 4
+#: Bumped when what :func:`history_revisions` makes of the same history changes.
+HISTORY_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,37 @@ class _GitFiles:
         return {blob: item.content for blob, item in found.items() if item}
 
 
+@dataclass(frozen=True)
+class SpecHistory:
+    """The revisions of a spec's history as listed at ``commit`` (:func:`spec_history`), with what decides
+    whether a later commit has the same ones (:meth:`same_at`)."""
+
+    commit: str
+    tags: str  # every tag of the repo then
+    paths: frozenset[str]  # every file the spec reached at a listed commit (its own path at least)
+    revisions: list[Revision]
+
+    def same_at(self, git_dir: Path, commit: str) -> bool:
+        """Whether :func:`spec_history` at ``commit`` (same repo, spec and settings) makes these revisions: the
+        repo's tags are the same, and ``commit`` is this history's commit or descends from it through commits
+        that are no merges and change none of its files (so every listed commit, their order and their
+        releases stay the same; a new or moved tag, or a force-push, is no such case)."""
+        try:
+            if _tag_list(git_dir) != self.tags:
+                return False
+            if commit == self.commit:
+                return True
+            chain = [line.split() for line in
+                     run_git(["rev-list", "--parents", f"{self.commit}..{commit}"], cwd=git_dir).splitlines()]
+            if not chain or any(len(line) != 2 for line in chain) or chain[-1][1] != self.commit:
+                return False  # not a line of commits on top of this history's
+            touching = run_git(["log", "--format=%H", f"{self.commit}..{commit}", "--",
+                                *(f":(literal){path}" for path in sorted(self.paths))], cwd=git_dir)
+        except GitError:
+            return False
+        return not touching.strip()
+
+
 def history_revisions(git_dir: Path, commit: str, spec_path: str, *, limit: int, scratch: Path, display: str,
                       reference: str | None = None, endpoints: Mapping[str, tuple[str, str]] | None = None,
                       limits: ContentLimits = DEFAULT_LIMITS) -> list[Revision]:
@@ -55,11 +93,20 @@ def history_revisions(git_dir: Path, commit: str, spec_path: str, *, limit: int,
     ``limit`` commits that changed it, preceded by the state just before the oldest of them (compared
     with, not shown). ``scratch`` is where a revision's files are written when it must be compared;
     ``display`` names the spec in problems (`` at <commit>`` is added)."""
+    return spec_history(git_dir, commit, spec_path, limit=limit, scratch=scratch, display=display,
+                        reference=reference, endpoints=endpoints, limits=limits).revisions
+
+
+def spec_history(git_dir: Path, commit: str, spec_path: str, *, limit: int, scratch: Path, display: str,
+                 reference: str | None = None, endpoints: Mapping[str, tuple[str, str]] | None = None,
+                 limits: ContentLimits = DEFAULT_LIMITS) -> SpecHistory:
+    """:func:`history_revisions` (same arguments), with what :meth:`SpecHistory.same_at` needs."""
+    tags = _tag_list(git_dir)
     git = _GitFiles(git_dir, limits)
     scanned: dict[tuple[str, str], list[str]] = {}
     head = closures([f"{commit}:{spec_path}"], git.lookup, git.fetch, scanned, separator=":")
     if not head[f"{commit}:{spec_path}"]:
-        return []
+        return SpecHistory(commit=commit, tags=tags, paths=frozenset([spec_path]), revisions=[])
     paths = set(head[f"{commit}:{spec_path}"])
     for _ in range(ROUNDS):
         commits = _log(git_dir, commit, sorted(paths), limit)
@@ -71,7 +118,7 @@ def history_revisions(git_dir: Path, commit: str, spec_path: str, *, limit: int,
     base = _parent(git_dir, commits[-1].sha) if commits else None
     if base:
         found.update(closures([f"{base.sha}:{spec_path}"], git.lookup, git.fetch, scanned, separator=":"))
-    releases = _releases(git_dir, commit, {c.sha for c in commits}, base.sha if base else None)
+    releases = _releases(git_dir, commit, {c.sha for c in commits}, base.sha if base else None, tags=tags)
     revisions = []
     for item in reversed([*commits, *([base] if base else [])]):
         files = found.get(f"{item.sha}:{spec_path}")
@@ -83,7 +130,22 @@ def history_revisions(git_dir: Path, commit: str, spec_path: str, *, limit: int,
             open=_Materialize(git, files, spec_path, scratch / content_key(files)), release=tag,
             release_date=tag_date, commit=item.sha, subject=item.subject, reference=reference,
             endpoints=endpoints or {}, baseline=item is base))
-    return revisions
+    return SpecHistory(commit=commit, tags=tags, paths=frozenset(paths), revisions=revisions)
+
+
+def history_settings(git_dir: Path, spec_path: str, *, limit: int, display: str,
+                     limits: ContentLimits = DEFAULT_LIMITS) -> str:
+    """A digest of what :func:`spec_history` is given but the commit: of two histories listed with the same
+    settings, :meth:`SpecHistory.same_at` says whether one is the other's."""
+    parts = (HISTORY_FORMAT, ROUNDS, str(git_dir.resolve()), spec_path, limit, display, dataclasses.astuple(limits))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def relocated(revisions: list[Revision], scratch: Path) -> list[Revision]:
+    """``revisions`` made by :func:`history_revisions` in another build, their files written under ``scratch``
+    (the ``scratch`` of this build) when they must be compared."""
+    return [dataclasses.replace(revision, open=dataclasses.replace(revision.open, folder=scratch / revision.key))
+            if isinstance(revision.open, _Materialize) else revision for revision in revisions]
 
 
 @dataclass(frozen=True)
@@ -124,18 +186,24 @@ def _parent(git_dir: Path, sha: str) -> _Commit | None:
     return _Commit(parent, dt.date.fromisoformat(date[:10]), subject)
 
 
-def _releases(git_dir: Path, commit: str, changed: set[str], base: str | None) -> dict[str, tuple[str, dt.date]]:
-    """Commit → (tag, its date) of the first tag, in topological order from old to new, at or after it."""
-    tags: dict[str, list[tuple[str, dt.date]]] = {}
-    output = run_git(["for-each-ref", "refs/tags", "--format=%(refname:short)%1f%(objectname)%1f%(*objectname)%1f"
-                      "%(creatordate:iso-strict)"], cwd=git_dir)
-    for line in output.splitlines():
+def _tag_list(git_dir: Path) -> str:
+    """Every tag of the repo: name, target, the commit it peels to and its date, a line each."""
+    return run_git(["for-each-ref", "refs/tags", "--format=%(refname:short)%1f%(objectname)%1f%(*objectname)%1f"
+                    "%(creatordate:iso-strict)"], cwd=git_dir)
+
+
+def _releases(git_dir: Path, commit: str, changed: set[str], base: str | None, *,
+              tags: str) -> dict[str, tuple[str, dt.date]]:
+    """Commit → (tag, its date) of the first tag, in topological order from old to new, at or after it;
+    ``tags`` is :func:`_tag_list`."""
+    tagged: dict[str, list[tuple[str, dt.date]]] = {}
+    for line in tags.splitlines():
         name, target, peeled, date = (line.split("\x1f") + ["", "", ""])[:4]
         try:
-            tags.setdefault(peeled or target, []).append((name, dt.date.fromisoformat(date[:10])))
+            tagged.setdefault(peeled or target, []).append((name, dt.date.fromisoformat(date[:10])))
         except ValueError:
             continue
-    if not tags:
+    if not tagged:
         return {}
     order = run_git(["rev-list", "--topo-order", commit, *([f"^{base}"] if base else [])], cwd=git_dir).split()
     releases: dict[str, tuple[str, dt.date]] = {}
@@ -143,8 +211,8 @@ def _releases(git_dir: Path, commit: str, changed: set[str], base: str | None) -
     for sha in reversed(order):
         if sha in changed:
             pending.append(sha)
-        if sha in tags and pending:
-            tag = sorted(tags[sha])[0]
+        if sha in tagged and pending:
+            tag = sorted(tagged[sha])[0]
             releases.update((each, tag) for each in pending)
             pending = []
     return releases

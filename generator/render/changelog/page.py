@@ -54,6 +54,12 @@ class ChangelogPage:
     from_history: bool = True
     limit: int | None = None  # the history's cap, when the history was cut by it
 
+    @property
+    def feeds(self) -> tuple[str, str]:
+        """Staged paths of its RSS and Atom feeds."""
+        base = self.path.removesuffix(".md")
+        return f"{base}.xml", f"{base}.atom.xml"
+
 
 @lru_cache(maxsize=1)  # one environment a run: each would compile its templates again
 def _templates() -> jinja2.Environment:
@@ -73,9 +79,8 @@ def write_changelog(changelog: Changelog, page: ChangelogPage, docs_dir: Path, *
                     site_name: str, use_directory_urls: bool = True) -> list[BreakingRelease]:
     """Write the changelog page and its feeds (``changelog.xml``, ``changelog.atom.xml`` beside it); return
     the releases with a breaking change, newest first."""
-    base = page.path.removesuffix(".md")
-    feeds = {"title": f"{site_name}: {page.title} changelog".lstrip(": "), "rss": f"{base}.xml",
-             "atom": f"{base}.atom.xml"}
+    rss, atom = page.feeds
+    feeds = {"title": f"{site_name}: {page.title} changelog".lstrip(": "), "rss": rss, "atom": atom}
     first = changelog.entries[-1] if changelog.entries else None
     releases = [{"label": release.label, "date": release_date(release), "breaking": release.breaking,
                  "anchor": Markup(release_anchor(release)),
