@@ -118,6 +118,7 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
     limit = portal.limits.spec_history
     site = {"site_url": project.raw.get("site_url"), "site_name": str(project.raw.get("site_name") or ""),
             "use_directory_urls": project.raw.get("use_directory_urls", True)}
+    code = (code_digest(), library_versions())
     breaking: dict[str, list[BreakingRelease]] = {}
     for staged in staged_sources:
         name = staged.config.name
@@ -149,7 +150,7 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
             shown = sum(1 for revision in history if not revision.baseline)
             page = ChangelogPage(path=_page_path(name, slug, index), title=reference.title, reference=overview,
                                  from_history=bool(history), limit=limit if shown >= limit else None)
-            key = _changelog_key(revisions, page, site)
+            key = _changelog_key(revisions, page, site, code)
             found, changelog = cache.changelog(name, repo_path, key)
             if found:
                 for path, content in (changelog.files.items() if changelog else []):
@@ -178,14 +179,14 @@ def _write_changelog(revisions: list[Revision], page: ChangelogPage, docs_dir: P
                            anchors={item.anchor for item in found} | {entry.anchor for entry in changelog.entries})
 
 
-def _changelog_key(revisions: list[Revision], page: ChangelogPage, site: dict) -> str:
+def _changelog_key(revisions: list[Revision], page: ChangelogPage, site: dict, code: tuple) -> str:
     """A digest of everything a changelog is made from but the comparisons (cached by the specs' contents):
-    devportal's code, the libraries' versions, every revision, the page and the site's settings."""
+    ``code`` (devportal's code and the libraries' versions), every revision, the page and the site's settings."""
     endpoints: dict[int, str] = {}  # the history's revisions share their reference's operations
     for revision in revisions:
         if id(revision.endpoints) not in endpoints:
             endpoints[id(revision.endpoints)] = repr(sorted(revision.endpoints.items()))
-    parts = (code_digest(), library_versions(), page, sorted(site.items()),
+    parts = (code, page, sorted(site.items()),
              [(r.label, r.key, r.display, r.date, r.release, r.release_date, r.commit, r.subject, r.reference,
                endpoints[id(r.endpoints)], r.baseline) for r in revisions])
     return hashlib.sha256(repr(parts).encode()).hexdigest()
