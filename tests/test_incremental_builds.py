@@ -133,6 +133,29 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
 
 
+def test_a_rebuild_links_its_copy_of_the_site_over_the_site_the_last_build_replaced(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    _build(config, capsys)
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    _build(config, capsys)  # swaps in a second site: the first is kept in the cache, a tree of hard links
+    site = config.parent / ".devportal" / "cache" / "sites"
+    [kept] = site.glob("*.previous")
+    site = config.parent / "site"
+    folder = (kept / "login" / "docs" / "sessions").stat().st_ino
+    # whatever the kept tree holds that is not the site's (a file changed, one left over) does not reach the site
+    (kept / "login" / "index.html").unlink()
+    (kept / "login" / "index.html").write_text("stale", encoding="utf-8")
+    (kept / "left-over.html").write_text("stale", encoding="utf-8")
+    before = _files(site)
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take six days.\n"})
+    output = _build(config, capsys)
+    assert "site: dirty build (1 file(s) changed)" in output
+    assert (site / "login" / "docs" / "sessions").stat().st_ino == folder  # its folders were not made again
+    rewritten = _rewritten(before, _files(site))
+    assert {name for name in rewritten if not name.startswith("pagefind/")} == {"payments/docs/refunds/index.html"}
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
 def test_one_page_changed_restages_only_that_page_and_gives_the_cold_staged_tree(portal, capsys, tmp_path):
     config, payments, _ = portal
     _build(config, capsys)

@@ -8,6 +8,7 @@ between the two renames of the fallback path, right after the exchange, and at a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.stage.swap import exchange_paths, keep_unchanged, link_tree, recover
+from generator.stage.swap import claim, exchange_paths, keep_unchanged, link_tree, recover, swap_into_place
 from tests.helpers import REPO_ROOT, write_portal
 
 # Runs swap_into_place(new, target) and SIGKILLs itself after file-system step number `kill_after`.
@@ -26,7 +27,7 @@ SWAP_CHILD = textwrap.dedent("""
     from pathlib import Path
     import generator.stage.swap as swap
 
-    new, target, kill_after, exchange = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    new, target, kill_after, mode = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     steps = 0
 
     def counted(function):
@@ -41,8 +42,8 @@ SWAP_CHILD = textwrap.dedent("""
 
     for name in ("replace", "rename", "unlink", "rmdir"):
         setattr(os, name, counted(getattr(os, name)))
-    swap.exchange_paths = counted(swap.exchange_paths) if exchange == "exchange" else (lambda a, b: False)
-    swap.swap_into_place(new, target)
+    swap.exchange_paths = counted(swap.exchange_paths) if mode.startswith("exchange") else (lambda a, b: False)
+    swap.swap_into_place(new, target, keep=target.with_name("kept") if mode.endswith("keep") else None)
     print(steps)
 """)
 
@@ -72,7 +73,7 @@ def _run_swap(tmp: Path, kill_after: int, mode: str) -> tuple[int, dict, dict, s
     return child.returncode, old, new, child.stdout
 
 
-@pytest.mark.parametrize("mode", ["exchange", "fallback"])
+@pytest.mark.parametrize("mode", ["exchange", "fallback", "exchange-keep", "fallback-keep"])
 def test_a_swap_killed_after_any_step_leaves_a_complete_site_and_the_next_run_cleans_up(tmp_path, mode):
     kill_after, finished = 1, False
     while not finished:
@@ -82,7 +83,7 @@ def test_a_swap_killed_after_any_step_leaves_a_complete_site_and_the_next_run_cl
         finished = code == 0
         assert finished or code == -signal.SIGKILL, out
         target = tmp / "site"
-        if mode == "exchange" or finished:
+        if mode.startswith("exchange") or finished:
             # RENAME_EXCHANGE: there is no instant without a complete site/.
             assert _tree(target) in (old, new), f"killed after step {kill_after}"
         elif not target.exists():
@@ -91,10 +92,15 @@ def test_a_swap_killed_after_any_step_leaves_a_complete_site_and_the_next_run_cl
         recover(target)
         assert _tree(target) in (old, new), f"killed after step {kill_after}"
         assert _leftovers(tmp) == [], f"killed after step {kill_after}"
-        if kill_after == 1 and mode == "fallback":
+        if kill_after == 1 and mode.startswith("fallback"):
             assert _tree(target) == old  # the kill between the renames: the old site is back
+        if (tmp / "kept").exists():  # the previous site, kept whole for the next build, or nothing
+            assert _tree(tmp / "kept") == old, f"killed after step {kill_after}"
         kill_after += 1
-    assert int(out) == kill_after - 2 > 5  # every step of the swap, deletions included, was a kill point
+    if mode.endswith("keep"):
+        assert _tree(tmp / "kept") == old and int(out) == kill_after - 2 >= 2  # kept: nothing deleted
+    else:
+        assert int(out) == kill_after - 2 > 5  # every step of the swap, deletions included, was a kill point
 
 
 def test_exchange_paths_swaps_two_folders_in_one_step(tmp_path):
@@ -124,6 +130,52 @@ def test_a_linked_copy_of_a_site_leaves_out_what_the_build_writes_again_and_keep
     assert os.path.samefile(work / "guide" / "index.html", site / "guide" / "index.html")  # keeps its inode
     assert not os.path.samefile(work / "pagefind" / "pagefind.js", site / "pagefind" / "pagefind.js")
     assert (site / "pagefind" / "pagefind.js").read_text() == "pagefind/pagefind.js"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() + ("/" if p.is_dir() else "") for p in folder.rglob("*"))
+
+
+def test_a_linked_copy_made_over_a_kept_tree_is_the_fresh_copy_and_reuses_its_folders(tmp_path):
+    site, kept, fresh = tmp_path / "site", tmp_path / "kept", tmp_path / "fresh"
+    for name in ("index.html", "guide/index.html", "a/b/index.html", "assets/site.css", "pagefind/pagefind.js"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(name)
+    kept.mkdir()
+    link_tree(site, kept)  # the site before, as the last swap kept it; then it drifted from today's site:
+    (kept / "index.html").unlink()
+    (kept / "index.html").write_text("an older home page")  # a file that is no link to the site's any more
+    (kept / "gone" / "deep").mkdir(parents=True)  # a folder the site no longer has
+    (kept / "gone" / "deep" / "index.html").write_text("gone")
+    shutil.rmtree(kept / "assets")
+    (kept / "assets").write_text("a file where the site has a folder")
+    (kept / "guide" / "index.html").unlink()
+    (kept / "guide" / "index.html").mkdir()  # a folder where the site has a file
+    guide_folder = (kept / "guide").stat().st_ino
+    skip = {"pagefind", "a/b/index.html"}  # what the build writes again
+    link_tree(site, kept, skip=skip)
+    fresh.mkdir()
+    link_tree(site, fresh, skip=skip)
+    assert _listing(kept) == _listing(fresh) == ["a/", "a/b/", "assets/", "assets/site.css", "guide/",
+                                                 "guide/index.html", "index.html"]
+    assert all(os.path.samefile(kept / name, site / name) for name in _listing(kept) if not name.endswith("/"))
+    assert (kept / "guide").stat().st_ino == guide_folder  # the folder was kept, not made again
+    assert _tree(site)["index.html"] == b"index.html"  # nothing was written into the site's files
+
+
+def test_a_swap_keeps_the_previous_tree_for_the_next_build_to_claim(tmp_path):
+    target, kept, work = tmp_path / "site", tmp_path / "cache" / "site.previous", tmp_path / ".site.building-1"
+    first = _write_tree(target, "first")
+    second = _write_tree(tmp_path / "second", "second")
+    swap_into_place(tmp_path / "second", target, keep=kept)
+    assert _tree(target) == second and _tree(kept) == first
+    third = _write_tree(tmp_path / "third", "third")
+    swap_into_place(tmp_path / "third", target, keep=kept)  # a tree is kept there already: the previous goes
+    assert _tree(target) == third and _tree(kept) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "site"]
+    work.mkdir()
+    assert claim(kept, work) and _tree(work) == first and not kept.exists()
+    assert not claim(kept, tmp_path / ".site.building-2")  # claimed once: the next build links a fresh copy
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from generator.stage.dirty import (
 )
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
-from generator.stage.site_state import BuildPlan, SiteState, plan_build, site_files, staged_inputs
-from generator.stage.swap import keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
+from generator.stage.site_state import BuildPlan, SiteState, kept_tree, plan_build, site_files, staged_inputs
+from generator.stage.swap import claim, keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
 from generator.stage.theme_files import visible_theme_files
@@ -84,7 +84,9 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
     recover(site_dir)  # what a killed build left: restore the last good site, delete its work folders
     if engine != "mkdocs" and state_file is not None:
         state_file.unlink(missing_ok=True)  # the site is no longer MkDocs' last one: never reuse it
+        release(kept_tree(state_file))
         state_file = None
+    kept = kept_tree(state_file) if state_file is not None else None
     inputs = staged_inputs(mkdocs_yml, site_dir) if state_file else None
     plan = plan_build(inputs, SiteState.load(state_file), site_dir) if state_file and site_dir.is_dir() else \
         BuildPlan("full", "no previous site")
@@ -104,7 +106,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
                 problems.extend(index_site(work, config_file=str(mkdocs_yml)))
         else:
             records = _mkdocs_build(mkdocs_yml, site_dir, work, strict=strict, problems=problems,
-                                    pages=plan.pages if plan.kind == "dirty" else None, templates=templates)
+                                    pages=plan.pages if plan.kind == "dirty" else None, templates=templates,
+                                    kept=kept)
         if records is None:  # the dirty build could not be completed: build it all
             if log:
                 log("site: full build (a partial build could not give the same site)")
@@ -120,7 +123,7 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
             return problems
         if site_dir.is_dir():
             keep_unchanged(work, site_dir)
-        swap_into_place(work, site_dir)
+        swap_into_place(work, site_dir, keep=kept)
         work = None
         if state_file is not None:
             try:
@@ -134,13 +137,15 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
 
 
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
-                  pages: list[str] | None, templates: Path | None = None) -> list[logging.LogRecord] | None:
+                  pages: list[str] | None, templates: Path | None = None,
+                  kept: Path | None = None) -> list[logging.LogRecord] | None:
     """The one place the staged tree is built with MkDocs, into ``work``; with ``templates``, the theme's
     compiled templates are kept in that folder for the next build (:mod:`generator.stage.template_cache`).
 
     With ``pages`` (docs-relative staged files that changed) only those are rendered, into a hard-linked copy
-    of ``site_dir``; returns None when such a build cannot give the site a full build would (then nothing of
-    ``site_dir`` was touched). Returns what MkDocs logged; a failure is added to ``problems``."""
+    of ``site_dir`` (the previous site ``kept`` by the last swap, brought up to date, when there is one);
+    returns None when such a build cannot give the site a full build would (then nothing of ``site_dir`` was
+    touched). Returns what MkDocs logged; a failure is added to ``problems``."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
@@ -169,6 +174,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             if search == "pagefind":
                 rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)
+            claim(kept, work)  # its folders are there already: only files that changed are linked again
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
             with dirty_notice_silenced():
                 build(config, dirty=True)

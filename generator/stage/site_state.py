@@ -153,6 +153,12 @@ def state_file(cache_dir: Path, site_dir: Path) -> Path:
     return cache_dir / "sites" / f"{_digest(str(site_dir.resolve()).encode())[:24]}.json"
 
 
+def kept_tree(state_file: Path) -> Path:
+    """Where the site that the last build of the site recorded in ``state_file`` replaced is kept (a tree of
+    hard links, see :func:`generator.stage.swap.swap_into_place`), for the next incremental build to reuse."""
+    return state_file.with_suffix(".previous")
+
+
 @dataclass
 class BuildPlan:
     """What the next build does: ``reuse`` the site, a ``dirty`` build of ``pages`` (docs-relative paths,

@@ -24,6 +24,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from stat import S_ISREG
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -84,22 +85,48 @@ def release(work: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def swap_into_place(new: Path, target: Path) -> None:
+def swap_into_place(new: Path, target: Path, *, keep: Path | None = None) -> None:
     """Replace ``target`` with the complete tree ``new``: readers see the old or the new tree, never half,
-    and a kill at any instant leaves one of them at ``target`` (after :func:`recover` on the fallback path)."""
+    and a kill at any instant leaves one of them at ``target`` (after :func:`recover` on the fallback path).
+
+    With ``keep`` the previous tree is not deleted but kept there (when nothing is there yet), for the next
+    build to :func:`claim` and bring up to date with :func:`link_tree` instead of making its folders again."""
     _active.discard(new)
     if not target.exists():
         os.replace(new, target)
         return
     if exchange_paths(new, target):
-        _remove(new)  # now holds the previous tree
+        _keep_or_remove(new, keep)  # now holds the previous tree
         return
     old = target.with_name(f".{target.name}.old-{os.getpid()}-{new.name.rsplit('-', 1)[-1]}")
     if old.exists():
         _remove(old)
     os.replace(target, old)
     os.replace(new, target)
-    _remove(old)
+    _keep_or_remove(old, keep)
+
+
+def claim(kept: Path | None, work: Path) -> bool:
+    """Put the tree :func:`swap_into_place` kept at ``kept`` in place of the empty work folder ``work`` (one
+    rename: of two builds, one gets it). False when there is none, or it is on another file system."""
+    if kept is None:
+        return False
+    try:
+        os.rename(kept, work)
+    except OSError:
+        return False
+    return True
+
+
+def _keep_or_remove(previous: Path, keep: Path | None) -> None:
+    if keep is not None:
+        try:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(previous, keep)  # fails when a tree is kept there already, or on another file system
+            return
+        except OSError:
+            pass
+    _remove(previous)
 
 
 def _remove(path: Path) -> None:
@@ -149,17 +176,61 @@ def _is_stale(path: Path, pid: str | None) -> bool:
 
 
 def link_tree(source: Path, target: Path, *, skip: set[str] = frozenset()) -> None:
-    """Fill ``target`` with hard links to every file of ``source`` but those in ``skip`` (posix paths relative
-    to ``source`` of files, or of folders left out whole): a copy of a built site that costs no bytes, for a
-    build that rewrites only some files. Whatever writes into ``target`` must replace a file, never write into
-    it (that would change ``source``)."""
-    for folder, rel, folders, names in _walk(source):
-        folders[:] = [name for name in folders if f"{rel}{name}" not in skip]  # os.walk descends into these only
-        into = os.path.join(target, rel)
-        os.makedirs(into, exist_ok=True)
-        for name in names:
-            if f"{rel}{name}" not in skip:
-                os.link(os.path.join(folder, name), os.path.join(into, name))
+    """Make ``target`` hold hard links to every file of ``source`` but those in ``skip`` (posix paths relative
+    to ``source`` of files, or of folders left out whole), and nothing else: a copy of a built site that costs
+    no bytes, for a build that rewrites only some files. Whatever writes into ``target`` must replace a file,
+    never write into it (that would change ``source``).
+
+    ``target`` is an empty folder, or a tree kept from an earlier build (:func:`claim`): what it holds that is
+    already a link to the same file stays, anything else goes, and its folders need not be made again (making
+    a folder costs the file system about thirty times what linking a file does)."""
+    pending = [("", os.fspath(source), os.fspath(target), False)]
+    while pending:
+        rel, folder, into, made = pending.pop()
+        held = {} if made else {entry.name: entry for entry in _scan(into)}
+        for entry in _scan(folder):
+            path, there = f"{rel}{entry.name}", os.path.join(into, entry.name)
+            if path in skip:
+                continue
+            old = held.pop(entry.name, None)
+            if entry.is_dir():
+                if entry.is_symlink():  # as os.walk: a link to a folder is not followed
+                    if old is not None:
+                        _delete(old)
+                    continue
+                if old is not None and not old.is_dir(follow_symlinks=False):
+                    os.unlink(there)
+                    old = None
+                if old is None:
+                    os.mkdir(there)
+                pending.append((f"{path}/", entry.path, there, old is None))
+            elif old is None or not _same_file(entry, old):
+                if old is not None:
+                    _delete(old)
+                os.link(entry.path, there)
+        for old in held.values():
+            _delete(old)
+
+
+def _scan(folder: str) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return list(entries)
+
+
+def _same_file(entry: os.DirEntry, held: os.DirEntry) -> bool:
+    """Whether ``held`` is a hard link to the file ``entry`` is (or links to)."""
+    try:
+        mine, theirs = entry.stat(), held.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return S_ISREG(theirs.st_mode) and (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+
+
+def _delete(entry: os.DirEntry) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)
+    else:
+        os.unlink(entry.path)
 
 
 def keep_unchanged(new: Path, old: Path) -> None:
