@@ -22,7 +22,6 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from stat import S_ISREG
 
@@ -236,26 +235,27 @@ def _delete(entry: os.DirEntry) -> None:
 def keep_unchanged(new: Path, old: Path) -> None:
     """Where a file of the tree ``new`` has the same bytes as the file at the same place in ``old``, put the
     old file (a hard link) in its place, so an output that did not change keeps its inode and mtime."""
-    for folder, rel, _, names in _walk(new):
-        for name in names:
-            fresh, previous = os.path.join(folder, name), os.path.join(old, rel, name)
+    pending = [(os.fspath(new), os.fspath(old))]
+    while pending:
+        folder, before = pending.pop()
+        for entry in _scan(folder):
+            previous = os.path.join(before, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, previous))
+                continue
             try:
-                fresh_stat, previous_stat = os.stat(fresh), os.stat(previous)
+                previous_stat = os.stat(previous)
+                if entry.inode() == previous_stat.st_ino:
+                    continue  # a link to the old file already (what a partial build did not write again)
+                if entry.stat().st_size != previous_stat.st_size or _read(entry.path) != _read(previous):
+                    continue
             except OSError:
                 continue
-            if fresh_stat.st_ino == previous_stat.st_ino or fresh_stat.st_size != previous_stat.st_size:
-                continue
-            if Path(fresh).read_bytes() == Path(previous).read_bytes():
-                linked = os.path.join(folder, f".{name}.link-{os.getpid()}")
-                os.link(previous, linked)
-                os.replace(linked, fresh)
+            linked = os.path.join(folder, f".{entry.name}.link-{os.getpid()}")
+            os.link(previous, linked)
+            os.replace(linked, entry.path)
 
 
-def _walk(root: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
-    """``os.walk(root)`` as (folder, its posix path relative to ``root`` with a trailing ``/`` or "" for
-    ``root`` itself, its folders, its files): plain strings, as a site of a thousand files is walked on every
-    rebuild."""
-    top = os.fspath(root)
-    for folder, folders, names in os.walk(top):
-        rel = folder[len(top) + 1:].replace(os.sep, "/")
-        yield folder, f"{rel}/" if rel else "", folders, names
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
