@@ -11,6 +11,11 @@ when it is complete:
 
 Work and old folders carry the pid of the process that made them, so :func:`recover` removes only the
 leftovers of processes that are gone.
+
+An incremental build can keep the tree a swap replaced (``keep``, a tree of hard links to the previous
+site's files) and :func:`claim` it as its next work folder, which :func:`link_tree` brings up to date
+file by file instead of making every folder again. Nothing writes into a kept tree's files: it is only
+renamed, linked into and unlinked from, and a build killed while using it only loses it.
 """
 
 from __future__ import annotations
