@@ -28,7 +28,7 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_IMODE, S_ISREG
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -116,6 +116,7 @@ def claim(kept: Path | None, work: Path) -> bool:
     if kept is None:
         return False
     try:
+        os.chmod(kept, S_IMODE(os.stat(work).st_mode))  # the site's folder gets a new folder's mode
         os.rename(kept, work)
     except OSError:
         return False
