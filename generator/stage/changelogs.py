@@ -135,8 +135,9 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
                 listed = started.history.result() if started is not None else None
                 if started is None or not started.kept:
                     cache.histories_read.append(f"{name}/{repo_path}")
-                settings = history_settings(checkout.history, repo_path, limit=limit,
-                                            display=f"{name}/{repo_path}", limits=portal.limits.content_limits())
+                settings = started.settings if started is not None else history_settings(
+                    checkout.history, repo_path, limit=limit, display=f"{name}/{repo_path}",
+                    limits=portal.limits.content_limits())
                 try:
                     if listed is None:
                         listed = spec_history(checkout.history, checkout.commit, repo_path, limit=limit,
