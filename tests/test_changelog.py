@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urljoin
@@ -391,3 +393,20 @@ def test_a_changed_version_entry_writes_the_changelog_again_and_a_damaged_cache_
     assert _read(output) == 1 and r"### Version 1\.0" in _staged(shop["config"])[
         "shop/api/openapi/changelog.md"].decode()
     assert_as_cold(shop["config"], output, tmp_path / "cold2")
+
+
+def test_the_slots_of_specs_no_longer_in_the_portal_are_deleted(rebuilt_shop):
+    shop = rebuilt_shop
+    slots = shop["config"].parent / ".devportal" / "cache" / "changelogs"
+    (before,) = slots.iterdir()
+    young, old = slots / f".{before.name}.99999", slots / f".{before.name}.99998"
+    young.write_bytes(b"being written by another build")
+    old.write_bytes(b"left by a build killed long ago")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    settings = yaml.safe_load(shop["config"].read_text(encoding="utf-8"))
+    settings["plugins"][1]["devportal"]["sources"][0]["name"] = "store"  # the spec's slot is another one now
+    shop["config"].write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    assert _read(_build(shop["config"])) == 1
+    (after,) = sorted(path for path in slots.iterdir() if not path.name.startswith("."))
+    assert after != before and not before.exists()
+    assert young.exists() and not old.exists()

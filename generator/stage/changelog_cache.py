@@ -2,8 +2,8 @@
 changelog whose inputs did not change.
 
 A spec has one slot, ``<cache_dir>/changelogs/<digest of its source and path>.pickle`` (written then renamed, so
-a killed build leaves the old slot or none; a slot that cannot be read or is of another format is ignored). It
-holds
+a killed build leaves the old slot or none; a slot that cannot be read or is of another format is ignored; the
+slots of specs a build did not look up are deleted after its staging). It holds
 
 * the spec's Git history (:class:`~generator.render.changelog.history.SpecHistory`: its revisions, the commit
   and the tags it was listed with, the files the spec reached), valid for the same settings (limit, size
@@ -24,7 +24,7 @@ from pathlib import Path
 from generator.diagnostics import Diagnostic
 from generator.render.changelog import BreakingRelease
 from generator.render.changelog.history import SpecHistory
-from generator.stage.stage_record import read_pickled, write_pickled
+from generator.stage.stage_record import read_pickled, remove_other_entries, write_pickled
 
 CACHE_FORMAT = 1
 
@@ -87,6 +87,12 @@ class ChangelogCache:
             write_pickled(self._path(source, spec), CACHE_FORMAT, new)
         except OSError:
             pass  # not kept: the next build makes it again
+
+    def save(self) -> None:
+        """Delete the slots of specs this build did not look up (specs no longer in the portal), so the cache
+        holds one slot per spec of the portal."""
+        if self.folder is not None:
+            remove_other_entries(self.folder, {self._path(source, spec).name for source, spec in self._slots})
 
     def _slot(self, source: str, spec: str) -> _Slot:
         if (source, spec) not in self._slots:

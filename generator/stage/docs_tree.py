@@ -169,6 +169,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
                 _publish_update_assets(staged, list(converted_updates.values()), docs_dir, problems)
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir, breaking=breaking)
         pages.save()
+        changelogs.save()
 
         nav = portal_pages.portal_nav(project, portal_plan)
         if staged_sources:

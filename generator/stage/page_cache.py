@@ -28,7 +28,6 @@ import hashlib
 import os
 import pickle
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from generator.package_data import code_digest
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, convert_page
 from generator.render.pages.docusaurus import partial_imports
 from generator.render.staged_page import staged_page_text
-from generator.stage.stage_record import library_versions, read_pickled, write_pickled
+from generator.stage.stage_record import library_versions, read_pickled, remove_other_entries, write_pickled
 
 PAGE_FORMAT = 2
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -129,14 +128,7 @@ class PageCache:
         for path in sorted(self._changed):
             slot, entry = self._entries[path]
             self._store(slot, entry)
-        try:
-            names = [path for path in self.folder.iterdir() if path.name not in self._slots]
-        except OSError:
-            return
-        for path in names:
-            if path.name.startswith(".") and time.time() - path.stat().st_mtime < 3600:
-                continue  # another build's entry being written (or one a killed build left: removed later)
-            path.unlink(missing_ok=True)
+        remove_other_entries(self.folder, self._slots)
 
     def _depends(self, plan: PagePlan, page: ConvertedPage) -> set[tuple[str, str]]:
         text = plan.text.lower()
