@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.cli import main
 from generator.timing import step_times
@@ -309,3 +310,19 @@ def test_a_damaged_cache_or_staged_tree_is_never_trusted(portal, capsys, tmp_pat
     assert "stage: reused" not in output and _converted(output) == pages
     assert "edited by hand" not in staged.read_text()
     assert_same_site(config.parent / "site", _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_staging_deletes_the_kept_references_of_apis_no_longer_in_the_portal(portal, capsys):
+    config, _, _ = portal
+    _build(config, capsys)
+    references = config.parent / ".devportal" / "cache" / "references"
+    kept = {folder.name: {entry.name for entry in folder.iterdir()} for folder in references.iterdir()}
+    assert len(kept) == 2  # payments and login
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    sources = next(p["devportal"] for p in settings["plugins"] if isinstance(p, dict) and "devportal" in p)["sources"]
+    sources[:] = [source for source in sources if source["name"] != "login"]
+    config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    output = _build(config, capsys)
+    assert "stage: reused" not in output
+    left = {folder.name: {entry.name for entry in folder.iterdir()} for folder in references.iterdir()}
+    assert len(left) == 1 and left.items() <= kept.items()  # the payments reference, as it was kept

@@ -34,6 +34,7 @@ from generator.render.reference import (
     ApiReference,
     cached_api_reference,
     prepare_rendering,
+    reference_folder,
     reference_workers,
     render_api_reference,
     restore_api_reference,
@@ -67,6 +68,7 @@ from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
 from generator.stage.page_cache import PageCache
 from generator.stage.search_index import install_search_box, install_search_hook
+from generator.stage.stage_record import remove_other_entries
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug
@@ -128,8 +130,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
             validation_cache = project.resolve(portal.cache_dir) / "validation"
             version_context = _VersionContext(project, policy_page, project.raw.get("use_directory_urls", True))
             prepared: list[bool] = []
-            started = [_start_references(staged, docs_dir, overrides, workers, validation_cache,
-                                         project.resolve(portal.cache_dir) / "references",
+            reference_cache = project.resolve(portal.cache_dir) / "references"
+            started = [_start_references(staged, docs_dir, overrides, workers, validation_cache, reference_cache,
                                          portal.limits.content_limits(), portal.try_it, versions=version_context,
                                          prepared=prepared, copy_file=copy_linking_unchanged(work, final_dir))
                        for staged in staged_sources]
@@ -170,6 +172,8 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         portal_pages.write(project, portal_converted, staged_sources, archive, docs_dir, breaking=breaking)
         pages.save()
         changelogs.save()
+        remove_other_entries(reference_cache, {reference_folder(reference_cache, options["url_prefix"]).name
+                                               for references in started for options in references.options.values()})
 
         nav = portal_pages.portal_nav(project, portal_plan)
         if staged_sources:

@@ -10,7 +10,7 @@ Redoc-style fragments (``#tag/T/operation/X``) are sent to the right page by a s
 
 from __future__ import annotations
 
-from generator.render.reference.cache import cached_api_reference, restore_api_reference
+from generator.render.reference.cache import cached_api_reference, reference_folder, restore_api_reference
 from generator.render.reference.render import (
     ApiReference,
     prepare_rendering,
@@ -19,5 +19,5 @@ from generator.render.reference.render import (
 )
 from generator.validate.spec import validate_spec
 
-__all__ = ["ApiReference", "cached_api_reference", "prepare_rendering", "reference_workers", "render_api_reference",
-           "restore_api_reference", "validate_spec"]
+__all__ = ["ApiReference", "cached_api_reference", "prepare_rendering", "reference_folder", "reference_workers",
+           "render_api_reference", "restore_api_reference", "validate_spec"]

@@ -5,8 +5,9 @@ valid while every file the rendering read (the spec and what its ``$ref``s reach
 Files inside the source's checkout are recorded by their path in the repo, not by the checkout's folder
 (which is named after the commit): a commit that changes no file the reference read does not render it again.
 It holds the files written under the reference's folder of the docs tree and of the theme's fragments,
-and the :class:`ApiReference` itself. Only the newest entry of a reference's folder is kept. Specs that
-may read remote ``$ref``s are always rendered (a remote document can change without notice).
+and the :class:`ApiReference` itself. Only the newest entry of a reference's folder is kept, and a staging
+deletes the folders of references no longer in the portal. Specs that may read remote ``$ref``s are always
+rendered (a remote document can change without notice).
 """
 
 from __future__ import annotations
@@ -98,11 +99,16 @@ def _entry(spec_path: Path, reference_cache: Path | None, docs_dir: Path, url_pr
     key = _digest(repr((CACHE_FORMAT, code_digest(), prefix, fragments_dir is None, sorted(settings.items(),
                                                                                           key=lambda kv: kv[0]),
                         spec_path.read_bytes())).encode())
-    folder = reference_cache / _digest(prefix.encode())[:24]
+    folder = reference_folder(reference_cache, prefix)
     outputs = [(docs_dir / prefix, "docs")]
     if fragments_dir is not None:
         outputs.append((fragments_dir / FRAGMENTS / prefix, "fragments"))
     return folder, folder / key[:32], outputs
+
+
+def reference_folder(reference_cache: Path, url_prefix: str) -> Path:
+    """The folder of ``reference_cache`` holding the entry of the reference at ``url_prefix``."""
+    return reference_cache / _digest(url_prefix.strip("/").encode())[:24]
 
 
 def _in_checkout(uri: str, source_root: Path | None) -> str:
