@@ -21,10 +21,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.cache_entries import remove_other_entries
 from generator.diagnostics import Diagnostic
 from generator.render.changelog import BreakingRelease
 from generator.render.changelog.history import SpecHistory
-from generator.stage.stage_record import read_pickled, remove_other_entries, write_pickled
+from generator.stage.stage_record import read_pickled, write_pickled
 
 CACHE_FORMAT = 1
 

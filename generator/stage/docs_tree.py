@@ -23,6 +23,7 @@ from typing import Any
 
 import material
 
+from generator.cache_entries import remove_other_entries
 from generator.config import ProjectConfig, SourceConfig, TryItConfig, VersionConfig
 from generator.cpus import usable_cpus
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
@@ -68,7 +69,6 @@ from generator.stage.mkdocs_yml import generated_mkdocs_config, write_mkdocs_yml
 from generator.stage.nav import NavPage, api_areas, api_section_nav, default_source_nav, nav_from_file
 from generator.stage.page_cache import PageCache
 from generator.stage.search_index import install_search_box, install_search_hook
-from generator.stage.stage_record import remove_other_entries
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug

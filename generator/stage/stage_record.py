@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import shutil
 import sys
-import time
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -165,23 +163,3 @@ def read_pickled(path: Path, tag: int, kind: type[T]) -> T | None:
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return None
     return value if found == tag and isinstance(value, kind) else None
-
-
-def remove_other_entries(folder: Path, kept: set[str]) -> None:
-    """Delete the entries (files or folders) of the cache ``folder`` not named in ``kept``: those of pages or
-    specs no longer in the portal. A temporary file of :func:`write_pickled` younger than an hour is left alone
-    (another build is writing it, or a killed build left it: removed later)."""
-    try:
-        names = [path for path in folder.iterdir() if path.name not in kept]
-    except OSError:
-        return
-    for path in names:
-        try:
-            if path.name.startswith(".") and time.time() - path.stat().st_mtime < 3600:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
-        except OSError:
-            pass  # not removed: the next build tries again

@@ -1,0 +1,35 @@
+"""Pruning devportal's cache folders: what no build needs any more is deleted, so a cache kept between builds
+(a CI cache) does not grow with every commit, page or spec the portal ever had."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+#: A temporary entry (its name starts with a dot) younger than this is being written by another build.
+IN_PROGRESS_S = 3600
+
+
+def remove_other_entries(folder: Path, kept: set[str]) -> None:
+    """Delete the entries (files or folders) of the cache ``folder`` not named in ``kept``. A temporary entry
+    (a name starting with a dot) younger than an hour is left alone: another build is writing it, or a killed
+    build left it (removed later). A folder is renamed to a temporary name before it is deleted, so a deletion
+    cut short never leaves a partial folder under the name of a complete one."""
+    try:
+        names = [path for path in folder.iterdir() if path.name not in kept]
+    except OSError:
+        return
+    for path in names:
+        try:
+            if path.name.startswith(".") and time.time() - path.lstat().st_mtime < IN_PROGRESS_S:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                doomed = path if path.name.startswith(".") else path.with_name(f".{path.name}.deleted.{os.getpid()}")
+                os.rename(path, doomed)
+                shutil.rmtree(doomed)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass  # not removed: a later build tries again
