@@ -159,3 +159,39 @@ def test_a_local_folder_is_used_in_place(tmp_path):
                                              "web_url": "https://github.com/acme/docs"}))
     assert checkout.root == folder.resolve() and checkout.web_url == "https://github.com/acme/docs"
     assert not (tmp_path / "devportal.lock").exists()  # a local folder is built as it is: nothing to pin
+
+
+def test_a_repo_keeps_the_checkouts_it_uses_and_the_two_it_used_last(tmp_path, make_upstream):
+    upstream = make_upstream("api", {"README.md": "# 0\n", "openapi.yaml": "openapi: 3.0.3\n"})
+    sources = _sources({"name": "api", "repo": upstream.url, "specs": ["openapi.yaml"]})
+
+    def fetch() -> Path:
+        (checkout,) = fetch_sources(sources, project_root=tmp_path, cache_dir=tmp_path / "cache",
+                                    lock_path=tmp_path / "devportal.lock", log=lambda _: None, history=True)
+        assert checkout.root.name == upstream.head and (checkout.root / "README.md").is_file()
+        return checkout.root.parent
+
+    def commits(folder: Path) -> list[str]:
+        return sorted(path.name for path in folder.iterdir() if path.is_dir() and path.name[0] != "." and
+                      path.name != "history.git")
+
+    built = [upstream.head]
+    for n in range(1, 4):  # built within the hour: every checkout is kept
+        folder = fetch()
+        upstream.commit({"README.md": f"# {n}\n"})
+        built.append(upstream.head)
+    assert commits(fetch()) == sorted(built)
+    for path in folder.iterdir():  # then two hours pass (and a killed clone left its temporary folder)
+        os.utime(path, (path.stat().st_mtime - 7200,) * 2)
+    (folder / f".{built[0][:12]}.killed").mkdir()
+    os.utime(folder / f".{built[0][:12]}.killed", (os.stat(folder).st_mtime - 7200,) * 2)
+    (folder / f".{built[0][:12]}.cloning").mkdir()  # another build's clone in progress
+    upstream.commit({"README.md": "# 4\n"})
+    built.append(upstream.head)
+    fetch()
+    # the commit built, and the two built last before it; older ones are deleted with their dates
+    assert commits(folder) == sorted(built[-3:])
+    assert sorted(path.name for path in folder.glob("*.json")) == sorted(f"{commit}.json" for commit in built[-3:])
+    assert (folder / "history.git").is_dir() and (folder / f".{built[0][:12]}.cloning").is_dir()
+    assert not (folder / f".{built[0][:12]}.killed").exists()
+    assert read_lock(tmp_path / "devportal.lock")["api"].commit == built[-1]

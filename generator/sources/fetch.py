@@ -3,7 +3,9 @@
 Cache layout: ``<cache_dir>/<repo-name>-<hash of URL>/<commit>/`` holds one checked-out commit, and
 ``<commit>.json`` beside it the commit's date. A commit folder is prepared under a temporary name and
 renamed into place only when complete, so an interrupted fetch never leaves a half tree that a later
-build would take as good.
+build would take as good. After a fetch, each repo's folder keeps the commits it used and the
+:data:`KEPT_CHECKOUTS` most recently used others (and any used in the last hour): older checkouts are deleted,
+so a cache kept between builds does not grow by a checkout on every commit built.
 
 Credentials: the URL shown, locked, hashed and linked is always :func:`redact_url` of the configured one.
 A private ``http(s)`` repo is read with a token from an environment variable per host (``auth:``,
@@ -26,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from generator.cache_entries import IN_PROGRESS_S, remove_other_entries
 from generator.config import DEFAULT_AUTH, SourceConfig, settings_positions
 from generator.diagnostics import Diagnostic, DiagnosticError, error, info, warning
 from generator.redaction import redact_text, redact_url, url_credentials
@@ -53,6 +57,11 @@ from generator.sources.git import (
 from generator.sources.lock import LockEntry, read_lock, write_lock
 
 MODES = ("auto", "frozen", "update", "offline")
+#: Checkouts of older commits a repo's cache folder keeps, the most recently used: another branch or config
+#: sharing the cache, or a revert, does not clone them again.
+KEPT_CHECKOUTS = 2
+HISTORY = "history.git"  # a repo's bare clone with its history, beside its checkouts
+COMMIT_NAME = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 GITHUB_SHORTHAND = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 GITHUB_URL = re.compile(r"^(?:https://|git@|ssh://git@)github\.com[/:]([^/]+/[^/]+?)(?:\.git)?/?$")
 
@@ -243,7 +252,46 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
             repo=entries[c.config.name].repo, ref=tree.ref, commit=tree.commit) for c in remote
             for tree in c.version_trees})
         write_lock(lock_path, entries)
+    _prune_checkouts(cache_dir, checkouts)
     return checkouts
+
+
+def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None:
+    """Delete the older checkouts of the repos of ``checkouts``. A repo's cache folder keeps the commits used now
+    (their date files touched, which is how a checkout's last use is known), the :data:`KEPT_CHECKOUTS` most
+    recently used others, any used in the last hour (a build of another project sharing the cache may be reading
+    it) and the history clone."""
+    cache = cache_dir.resolve()
+    used: dict[Path, set[str]] = {}
+    for checkout in checkouts:
+        for root in (checkout.root, *(tree.root for tree in checkout.version_trees)):
+            if root.parent.parent == cache and COMMIT_NAME.match(root.name):
+                used.setdefault(root.parent, set()).add(root.name)
+    now = time.time()
+    for folder, commits in used.items():
+        for commit in commits:
+            try:
+                os.utime(folder / f"{commit}.json")
+            except OSError:
+                pass  # a cache older than the date files: the checkout's own time stands for its last use
+        try:
+            others = [(_last_used(folder, entry.name), entry.name) for entry in os.scandir(folder)
+                      if COMMIT_NAME.match(entry.name) and entry.name not in commits and entry.is_dir()]
+        except OSError:
+            continue
+        others.sort(reverse=True)
+        kept = commits | {name for i, (used_at, name) in enumerate(others)
+                          if i < KEPT_CHECKOUTS or now - used_at < IN_PROGRESS_S}
+        remove_other_entries(folder, {HISTORY, *kept, *(f"{commit}.json" for commit in kept)})
+
+
+def _last_used(folder: Path, commit: str) -> float:
+    for path in (folder / f"{commit}.json", folder / commit):
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            pass
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -452,7 +500,7 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
 def _history(index: int, cfg: SourceConfig, ctx: _Context, access: _Access, folder: Path, commit: str,
              notes: list[Diagnostic], *, offline: bool) -> Path | None:
     """The bare clone with ``commit``'s history (see :func:`fetch_sources`), or ``None`` with a warning."""
-    git_dir = folder / "history.git"
+    git_dir = folder / HISTORY
     with _checkout_lock(git_dir):
         if offline:
             present = git_dir.is_dir() and has_commit(git_dir, commit)
