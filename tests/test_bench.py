@@ -61,6 +61,8 @@ def test_scale_benchmark_prints_every_figure_for_two_tiny_sizes(tmp_path):
         assert figures["portal_work_cpu"] + figures["site_step_cpu"] <= figures["build_cpu"] * 1.02, figures
         assert figures["portal_work_cpu"] + figures["site_step_cpu"] >= figures["build_cpu"] * 0.5, figures
         assert figures["search_first_result_s"] < 60
+        assert 0 < figures["search_first_result_min_s"] <= figures["search_first_result_s"] \
+            <= figures["search_first_result_max_s"]
         assert figures["search_operations_found"] == 3  # by its summary, its operationId, its method and path
         for change in ("nochange", "page", "spec"):
             assert 0 <= figures[f"{change}_changed"] <= figures["output_files"] + 10
