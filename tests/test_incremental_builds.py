@@ -312,9 +312,11 @@ def test_a_damaged_cache_or_staged_tree_is_never_trusted(portal, capsys, tmp_pat
     assert_same_site(config.parent / "site", _cold_site(config, tmp_path / "cold", capsys))
 
 
-def test_a_staging_deletes_the_kept_references_of_apis_no_longer_in_the_portal(portal, capsys):
+def test_the_cache_keeps_nothing_of_apis_no_longer_in_the_portal(portal, capsys, tmp_path):
     config, _, _ = portal
     _build(config, capsys)
+    templates = config.parent / ".devportal" / "cache" / "templates"
+    compiled = len(list(templates.iterdir()))
     references = config.parent / ".devportal" / "cache" / "references"
     kept = {folder.name: {entry.name for entry in folder.iterdir()} for folder in references.iterdir()}
     assert len(kept) == 2  # payments and login
@@ -326,3 +328,8 @@ def test_a_staging_deletes_the_kept_references_of_apis_no_longer_in_the_portal(p
     assert "stage: reused" not in output
     left = {folder.name: {entry.name for entry in folder.iterdir()} for folder in references.iterdir()}
     assert len(left) == 1 and left.items() <= kept.items()  # the payments reference, as it was kept
+    # the full build deleted the compiled templates of the login reference's pages: as many are left as a cold
+    # build of the portal without it compiles
+    assert "site: full build" in output
+    cold = _cold_site(config, tmp_path / "cold", capsys).parent / ".devportal" / "cache" / "templates"
+    assert len(list(templates.iterdir())) == len(list(cold.iterdir())) < compiled

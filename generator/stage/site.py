@@ -159,7 +159,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
                     config.plugins["devportal/render-ahead"] = RenderAhead()
                 if templates is not None:
-                    config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
+                    config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates, prune=True)
                 # What is alive when the build starts (the config, the loaded theme and plugins, the imported
                 # extensions) stays alive through it: frozen, the collector's full passes need not walk it.
                 with frozen():
