@@ -16,6 +16,7 @@ from generator.cli import main
 from generator.render.reference import reference_workers, render_api_reference, validate_spec
 from generator.render.reference.render import element_text
 from generator.render.reference.views import pretty_json
+from generator.validate.spec import forget_gone_specs
 from generator.validate.spec_files import SpecFiles, parse_text
 from tests.fetch_fixtures import oas_examples
 from tests.helpers import CORPUS
@@ -497,6 +498,28 @@ def test_validation_results_are_reused_until_a_file_the_spec_reaches_changes(tmp
     problems = validate_spec(spec, source_root=repo, cache_dir=cache)
     assert "spec-ref" in [p.code for p in problems]  # the change was seen: not a stale cached result
     assert validate_spec(spec, source_root=repo, cache_dir=cache) == problems  # and this result is reused
+
+
+def test_validations_whose_files_are_gone_are_deleted_from_the_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    specs = {}
+    for name in ("kept", "gone"):  # two checkouts of a repo, each in its commit's folder
+        repo = tmp_path / name
+        repo.mkdir()
+        (repo / "schemas.yaml").write_text("Thing: {type: string}\n")
+        specs[name] = repo / "api.yaml"
+        specs[name].write_text(SPEC_WITH_REFS.format(ref="schemas.yaml#/Thing"))
+        assert validate_spec(specs[name], source_root=repo, cache_dir=cache) == []
+    of = {entry.name: "kept" if str(tmp_path / "kept") in entry.read_text() else "gone" for entry in cache.iterdir()}
+    assert sorted(of.values()) == ["gone", "kept"]
+    (tmp_path / "gone" / "schemas.yaml").unlink()  # one file an entry read is gone: it can never be used again
+    (cache / "unreadable.json").write_text("{not json")
+    forget_gone_specs(cache)
+    assert [of.get(entry.name) for entry in cache.iterdir()] == ["kept"]
+    import generator.validate.spec as spec_module
+
+    monkeypatch.setattr(spec_module, "_validate", lambda *args: pytest.fail("validated again"))
+    assert validate_spec(specs["kept"], source_root=tmp_path / "kept", cache_dir=cache) == []  # still reused
 
 
 def _findings(validator_cls, path: Path, fast: bool) -> list[tuple[str, tuple]]:

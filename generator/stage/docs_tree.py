@@ -72,6 +72,7 @@ from generator.stage.search_index import install_search_box, install_search_hook
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
 from generator.urls import page_url, slug
+from generator.validate.spec import forget_gone_specs
 
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
@@ -174,6 +175,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         changelogs.save()
         remove_other_entries(reference_cache, {reference_folder(reference_cache, options["url_prefix"]).name
                                                for references in started for options in references.options.values()})
+        forget_gone_specs(validation_cache)
 
         nav = portal_pages.portal_nav(project, portal_plan)
         if staged_sources:

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from generator.cache_entries import remove_other_entries
 from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.positions import Positions, pointer_escape, pointer_parts, value_at
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError
@@ -142,6 +143,24 @@ def _store(cache_file: Path, uris: list[str], problems: list[Diagnostic]) -> Non
 # openapi-spec-validator checks a spec in two independent halves: the document against the OpenAPI JSON
 # Schema, then its own keyword checks (schemas, parameters, operation ids...). They can run in parallel.
 PARTS = ("schema", "keywords")
+
+
+def forget_gone_specs(cache_dir: Path) -> None:
+    """Delete the validations kept in ``cache_dir`` that can never be used again: an entry is found by its
+    spec's path (in a checkout named after its commit) and used only while every file it read is there, so an
+    entry with a file gone (a checkout the fetch deleted, a spec moved or removed) is of no use."""
+    kept = set()
+    try:
+        entries = list(cache_dir.glob("*.json"))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if all(Path(path).is_file() for path in json.loads(entry.read_text(encoding="utf-8"))["files"]):
+                kept.add(entry.name)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: deleted
+    remove_other_entries(cache_dir, kept)
 
 
 def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = False,
