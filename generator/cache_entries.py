@@ -25,11 +25,21 @@ def remove_other_entries(folder: Path, kept: set[str]) -> None:
         try:
             if path.name.startswith(".") and time.time() - path.lstat().st_mtime < IN_PROGRESS_S:
                 continue
-            if path.is_dir() and not path.is_symlink():
-                doomed = path if path.name.startswith(".") else path.with_name(f".{path.name}.deleted.{os.getpid()}")
-                os.rename(path, doomed)
-                shutil.rmtree(doomed)
-            else:
-                path.unlink(missing_ok=True)
         except OSError:
-            pass  # not removed: a later build tries again
+            continue
+        remove_entry(path)
+
+
+def remove_entry(path: Path) -> None:
+    """Delete the file or folder ``path`` (a folder is first renamed to a temporary name, so a deletion cut
+    short never leaves a partial folder under the name of a complete one); one that cannot be deleted is left
+    for a later build."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            doomed = path if path.name.startswith(".") else path.with_name(f".{path.name}.deleted.{os.getpid()}")
+            os.rename(path, doomed)
+            shutil.rmtree(doomed)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

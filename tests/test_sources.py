@@ -8,6 +8,7 @@ import http.server
 import os
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,20 @@ def test_a_repo_keeps_the_checkouts_it_uses_and_the_two_it_used_last(tmp_path, m
     assert (folder / "history.git").is_dir() and (folder / f".{built[0][:12]}.cloning").is_dir()
     assert not (folder / f".{built[0][:12]}.killed").exists()
     assert read_lock(tmp_path / "devportal.lock")["api"].commit == built[-1]
+
+
+def test_the_folder_of_a_repo_no_fetch_used_for_a_week_is_deleted(tmp_path, make_upstream):
+    api, old = make_upstream("api", {"README.md": "# Api\n"}), make_upstream("old", {"README.md": "# Old\n"})
+    _fetch(tmp_path, _sources({"name": "api", "repo": api.url}, {"name": "old", "repo": old.url}))
+    folders = {path.name.rsplit("-", 1)[0]: path for path in (tmp_path / "cache").iterdir()}
+    other = tmp_path / "cache" / "notes-0123456789ab"  # not a folder a fetch made
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    _fetch(tmp_path, _sources({"name": "api", "repo": api.url}))  # the `old` source was removed
+    assert folders["old"].is_dir()  # used a moment ago (another config sharing the cache may still use it)
+    week = time.time() - 8 * 24 * 3600
+    for path in [folders["old"], *folders["old"].iterdir(), other, *other.iterdir()]:
+        os.utime(path, (week, week))
+    _fetch(tmp_path, _sources({"name": "api", "repo": api.url}))
+    assert not folders["old"].exists() and folders["api"].is_dir() and (other / "notes.txt").is_file()
+    assert not [path for path in (tmp_path / "cache").iterdir() if path.name.startswith(".")]

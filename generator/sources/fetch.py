@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from generator.cache_entries import IN_PROGRESS_S, remove_other_entries
+from generator.cache_entries import IN_PROGRESS_S, remove_entry, remove_other_entries
 from generator.config import DEFAULT_AUTH, SourceConfig, settings_positions
 from generator.diagnostics import Diagnostic, DiagnosticError, error, info, warning
 from generator.redaction import redact_text, redact_url, url_credentials
@@ -62,6 +62,9 @@ MODES = ("auto", "frozen", "update", "offline")
 KEPT_CHECKOUTS = 2
 HISTORY = "history.git"  # a repo's bare clone with its history, beside its checkouts
 COMMIT_NAME = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+REPO_FOLDER = re.compile(r"^.+-[0-9a-f]{12}$")  # see _cache_folder
+#: A repo's cache folder that no fetch used for this long (a source removed from the portal) is deleted.
+UNUSED_REPO_S = 7 * 24 * 3600
 GITHUB_SHORTHAND = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 GITHUB_URL = re.compile(r"^(?:https://|git@|ssh://git@)github\.com[/:]([^/]+/[^/]+?)(?:\.git)?/?$")
 
@@ -260,7 +263,7 @@ def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None
     """Delete the older checkouts of the repos of ``checkouts``. A repo's cache folder keeps the commits used now
     (their date files touched, which is how a checkout's last use is known), the :data:`KEPT_CHECKOUTS` most
     recently used others, any used in the last hour (a build of another project sharing the cache may be reading
-    it) and the history clone."""
+    it) and the history clone. The folder of a repo no fetch used for :data:`UNUSED_REPO_S` is deleted whole."""
     cache = cache_dir.resolve()
     used: dict[Path, set[str]] = {}
     for checkout in checkouts:
@@ -283,6 +286,21 @@ def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None
         kept = commits | {name for i, (used_at, name) in enumerate(others)
                           if i < KEPT_CHECKOUTS or now - used_at < IN_PROGRESS_S}
         remove_other_entries(folder, {HISTORY, *kept, *(f"{commit}.json" for commit in kept)})
+    try:
+        unused = [Path(entry.path) for entry in os.scandir(cache) if REPO_FOLDER.match(entry.name)
+                  and entry.is_dir(follow_symlinks=False) and Path(entry.path) not in used]
+    except OSError:
+        return
+    for folder in unused:
+        try:
+            entries = list(os.scandir(folder))
+            last = max((entry.stat(follow_symlinks=False).st_mtime for entry in entries), default=0.0)
+        except OSError:
+            continue
+        ours = entries and all(entry.name == HISTORY or entry.name.startswith(".") or
+                               COMMIT_NAME.match(entry.name.removesuffix(".json")) for entry in entries)
+        if ours and now - last > UNUSED_REPO_S:  # only what a fetch made: never a folder of anything else
+            remove_entry(folder)
 
 
 def _last_used(folder: Path, commit: str) -> float:
