@@ -8,7 +8,8 @@ import shutil
 import time
 from pathlib import Path
 
-#: A temporary entry (its name starts with a dot) younger than this is being written by another build.
+#: What another build may still be using is younger than this: a temporary entry (its name starts with a dot)
+#: it is writing, a checkout it is reading.
 IN_PROGRESS_S = 3600
 
 

@@ -263,7 +263,7 @@ def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None
     """Delete the older checkouts of the repos of ``checkouts``. A repo's cache folder keeps the commits used now
     (their date files touched, which is how a checkout's last use is known), the :data:`KEPT_CHECKOUTS` most
     recently used others, any used in the last hour (a build of another project sharing the cache may be reading
-    it) and the history clone. The folder of a repo no fetch used for :data:`UNUSED_REPO_S` is deleted whole."""
+    it) and the history clone; the folders of repos no longer fetched go later (:func:`_remove_unused_repos`)."""
     cache = cache_dir.resolve()
     used: dict[Path, set[str]] = {}
     for checkout in checkouts:
@@ -286,6 +286,12 @@ def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None
         kept = commits | {name for i, (used_at, name) in enumerate(others)
                           if i < KEPT_CHECKOUTS or now - used_at < IN_PROGRESS_S}
         remove_other_entries(folder, {HISTORY, *kept, *(f"{commit}.json" for commit in kept)})
+    _remove_unused_repos(cache, set(used), now)
+
+
+def _remove_unused_repos(cache: Path, used: set[Path], now: float) -> None:
+    """Delete the cache folders of repos no fetch used for :data:`UNUSED_REPO_S` (only folders holding nothing
+    but what a fetch makes: never a folder of anything else)."""
     try:
         unused = [Path(entry.path) for entry in os.scandir(cache) if REPO_FOLDER.match(entry.name)
                   and entry.is_dir(follow_symlinks=False) and Path(entry.path) not in used]
@@ -299,7 +305,7 @@ def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None
             continue
         ours = entries and all(entry.name == HISTORY or entry.name.startswith(".") or
                                COMMIT_NAME.match(entry.name.removesuffix(".json")) for entry in entries)
-        if ours and now - last > UNUSED_REPO_S:  # only what a fetch made: never a folder of anything else
+        if ours and now - last > UNUSED_REPO_S:
             remove_entry(folder)
 
 
