@@ -176,10 +176,10 @@ def _search(page, query: str) -> list[str]:
     box.click()
     box.fill("")
     box.type(query, delay=10)
-    page.wait_for_function("q => { const meta = document.querySelector('.md-search-result__meta');"
-                           " return meta && /matching|No matching/.test(meta.textContent) &&"
-                           " document.querySelector('input.md-search__input').value === q }", arg=query)
-    page.wait_for_timeout(300)  # the worker answers as the reader types; let the last answer render
+    # the results shown are those of the whole query (the line and the list of the query before it, or of a
+    # prefix of it, would otherwise pass on a busy machine)
+    page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers === q",
+                           arg=query)
     links = page.eval_on_selector_all(".md-search-result__list a.md-search-result__link",
                                       "links => links.map(a => { const u = new URL(a.href);"
                                       " return u.pathname + u.hash })")

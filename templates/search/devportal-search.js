@@ -108,7 +108,8 @@ function terms(text) {
 }
 
 async function search() {
-  const query = terms(input.value);
+  const typed = input.value;
+  const query = terms(typed);
   const ticket = ++latest;
   const module = await load();
   const found = query ? await module.debouncedSearch(query, {}, 120) : { results: [] };
@@ -123,6 +124,7 @@ async function search() {
   meta.textContent = count === 0 ? meta.dataset.dpNone
     : count === 1 ? meta.dataset.dpOne : meta.dataset.dpOther.replace("#", String(count));
   list.replaceChildren(...sections(pages).map(item));
+  list.dataset.dpAnswers = typed; // what the results shown answer (the box may already hold more)
 }
 
 if (root && input && toggle) {
