@@ -410,3 +410,24 @@ def test_the_slots_of_specs_no_longer_in_the_portal_are_deleted(rebuilt_shop):
     (after,) = sorted(path for path in slots.iterdir() if not path.name.startswith("."))
     assert after != before and not before.exists()
     assert young.exists() and not old.exists()
+
+
+def test_the_comparisons_of_revisions_no_longer_in_a_changelog_are_deleted(rebuilt_shop, tmp_path):
+    shop = rebuilt_shop
+    comparisons = shop["config"].parent / ".devportal" / "cache" / "changelog"
+    before = {path.name for path in comparisons.iterdir()}
+    young, old = comparisons / ".a-b.json.99999", comparisons / ".a-b.json.99998"
+    young.write_text("being written by another build", encoding="utf-8")
+    old.write_text("left by a build killed long ago", encoding="utf-8")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    settings = yaml.safe_load(shop["config"].read_text(encoding="utf-8"))
+    settings["plugins"][1]["devportal"]["limits"] = {"spec_history": 3}  # the older commits leave the changelog
+    shop["config"].write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    output = _build(shop["config"])
+    assert_as_cold(shop["config"], output, tmp_path / "cold")
+    kept = {path.name for path in comparisons.iterdir()}
+    # what is left is what a cold build of the portal as it is now makes: the readings and comparisons of the
+    # revisions its changelog shows; those of the commits no longer in it are gone
+    cold = {path.name for path in (tmp_path / "cold" / ".devportal" / "cache" / "changelog").iterdir()}
+    assert kept - {young.name} == cold and kept < before | {young.name}
+    assert young.exists() and not old.exists()

@@ -111,7 +111,8 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
     own release) followed by the commits of its Git history (``limits: {spec_history: N}``, the newest N),
     taken from ``histories`` (see :func:`start_histories`, with the same ``scratch``) when it has them;
     a spec with fewer than two revisions gets no changelog. A changelog kept in ``cache`` for the same
-    revisions and page is written as it was, and what this build made is kept there."""
+    revisions and page is written as it was, and what this build made is kept there. The kept readings and
+    comparisons (``comparisons``) of contents no changelog is made from any more are deleted."""
     portal = project.portal
     comparisons = comparisons or Comparisons(project.resolve(portal.cache_dir) / "changelog")
     cache = cache or ChangelogCache(None)
@@ -120,11 +121,13 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
             "use_directory_urls": project.raw.get("use_directory_urls", True)}
     code = (code_digest(), library_versions())
     breaking: dict[str, list[BreakingRelease]] = {}
+    shown: set[str] | None = set()  # the contents the changelogs are made from (None: one is not known)
     for staged in staged_sources:
         name = staged.config.name
         for reference, (repo_path, slug) in zip(staged.references, staged.reference_slugs.items(), strict=False):
             overview = f"{name}/api/{slug}/index.md"
             if overview not in reference.pages:
+                shown = None
                 continue  # the spec could not be rendered: its own error says why
             revisions = list((versions or {}).get((name, repo_path), []))
             listed: SpecHistory | None = None
@@ -145,12 +148,15 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
                                               limits=portal.limits.content_limits())
                 except GitError as exc:
                     problems.add(_history_problem(staged, repo_path, exc))
+                    shown = None
             history = [dataclasses.replace(revision, reference=overview, endpoints=reference.endpoints)
                        for revision in (listed.revisions if listed else [])]
             revisions += history
-            shown = sum(1 for revision in history if not revision.baseline)
+            if shown is not None:
+                shown.update(revision.key for revision in revisions)
+            listed_count = sum(1 for revision in history if not revision.baseline)
             page = ChangelogPage(path=_page_path(name, slug, index), title=reference.title, reference=overview,
-                                 from_history=bool(history), limit=limit if shown >= limit else None)
+                                 from_history=bool(history), limit=limit if listed_count >= limit else None)
             key = _changelog_key(revisions, page, site, code)
             found, changelog = cache.changelog(name, repo_path, key)
             if found:
@@ -167,6 +173,8 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
             breaking.setdefault(name, []).extend(changelog.breaking)
             index.add_page(page.path, changelog.anchors, source=name, title=f"Changelog: {reference.title}")
             reference.nav.append({"Changelog": page.path})
+    if shown is not None:  # a spec that could not be rendered or listed may need its comparisons again
+        comparisons.forget_others(shown)
     return breaking
 
 

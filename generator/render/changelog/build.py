@@ -13,6 +13,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from generator.cache_entries import remove_other_entries
 from generator.diagnostics import Diagnostic, DiagnosticError, Severity, info
 from generator.render.changelog.model import UNRELEASED, Changelog, Entry, Release, Revision
 from generator.validate.diff import Change, ComparableSpec, compare_specs, read_spec
@@ -55,6 +56,18 @@ class Comparisons:
         self.computed += 1
         self._store(name, {"changes": [asdict(change) for change in result.changes]})
         return result.changes
+
+    def forget_others(self, keys: set[str]) -> None:
+        """Delete the kept readings and comparisons of spec contents other than ``keys`` (the revisions of the
+        portal's changelogs now), so the cache does not grow with every content a spec ever had."""
+        if self.folder is None:
+            return
+        try:
+            names = {path.name for path in self.folder.iterdir()}
+        except OSError:
+            return
+        remove_other_entries(self.folder, {name for name in names
+                                           if set(name.removesuffix(".json").split("-")) <= keys})
 
     def _spec(self, revision: Revision) -> ComparableSpec:
         if revision.key not in self._parsed:
