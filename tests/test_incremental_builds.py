@@ -333,3 +333,28 @@ def test_the_cache_keeps_nothing_of_apis_no_longer_in_the_portal(portal, capsys,
     assert "site: full build" in output
     cold = _cold_site(config, tmp_path / "cold", capsys).parent / ".devportal" / "cache" / "templates"
     assert len(list(templates.iterdir())) == len(list(cold.iterdir())) < compiled
+
+
+def test_the_last_site_of_a_site_folder_no_build_used_for_a_week_is_deleted(portal, capsys, tmp_path):
+    config, payments, _ = portal
+    sites = config.parent / ".devportal" / "cache" / "sites"
+    preview = tmp_path / "preview"
+    _build(config, capsys, "-d", str(preview))
+    payments.commit({"README.md": "# Payments API\n\nChanged.\n"}, "Edit the readme")
+    _build(config, capsys, "-d", str(preview))  # the site it replaces is kept for the next build of the folder
+    (record,) = sites.glob("*.json")
+    kept = record.with_suffix(".previous")
+    assert kept.is_dir()
+    shutil.rmtree(preview)  # the preview's folder is gone: only the cache holds its last site
+    _build(config, capsys)  # another site folder: the preview's record is young, and kept
+    assert record.exists() and kept.is_dir()
+    (own,) = set(sites.glob("*.json")) - {record}
+    week_ago = time.time() - 8 * 24 * 3600
+    for path in (record, kept, own):
+        os.utime(path, (week_ago, week_ago))
+    assert "site: reused" in _build(config, capsys)  # a reuse marks its own record used...
+    assert not record.exists() and not kept.exists()  # ...and deletes those no build used for a week
+    assert own.exists() and time.time() - own.stat().st_mtime < 3600
+    # the preview's next build is a full one, and gives the site a cold build gives
+    assert "site: full build" in _build(config, capsys, "-d", str(preview))
+    assert_same_site(preview, _cold_site(config, tmp_path / "cold", capsys))

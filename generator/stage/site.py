@@ -7,6 +7,8 @@ interrupted build leaves the previous ``site/`` untouched.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +25,15 @@ from generator.stage.dirty import (
 )
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
-from generator.stage.site_state import BuildPlan, SiteState, kept_tree, plan_build, site_files, staged_inputs
+from generator.stage.site_state import (
+    BuildPlan,
+    SiteState,
+    forget_unused_sites,
+    kept_tree,
+    plan_build,
+    site_files,
+    staged_inputs,
+)
 from generator.stage.swap import claim, keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
@@ -93,6 +103,7 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
     if log:
         log(f"site: {'reused' if plan.kind == 'reuse' else plan.kind + ' build'} ({plan.reason})")
     if plan.kind == "reuse":
+        _used(state_file)
         return problems
     templates = state_file.parent.parent / "templates" if state_file is not None else None
     work = work_dir(site_dir)
@@ -130,10 +141,21 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
                 SiteState(inputs=inputs, site=site_files(site_dir), clean=not problems).save(state_file)
             except OSError:
                 pass  # the next build is then a full one
+            _used(state_file)
         return problems
     finally:
         if work is not None:
             release(work)
+
+
+def _used(state_file: Path) -> None:
+    """Mark the record of this site used now, and delete those of site folders no build used for a week."""
+    now = time.time()
+    try:
+        os.utime(state_file, (now, now))
+    except OSError:
+        pass  # no record: the next build is a full one anyway
+    forget_unused_sites(state_file, now)
 
 
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,

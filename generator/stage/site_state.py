@@ -25,9 +25,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from stat import S_ISREG
 
+from generator.cache_entries import remove_entry
 from generator.package_data import FRAGMENTS, code_digest
 
 STATE_FORMAT = 1
+#: The record and kept site of a site folder no build used for this long are deleted (see forget_unused_sites).
+UNUSED_SITE_S = 7 * 24 * 3600
 _PROVENANCE = re.compile(rb"(?m)^(\s+)commit: [0-9a-f]{40}$")  # extra.devportal.sources[].commit
 _SOURCES_IN_TEMPLATE = (b".sources", b"'sources'", b'"sources"')
 
@@ -151,6 +154,24 @@ class SiteState:
 def state_file(cache_dir: Path, site_dir: Path) -> Path:
     """Where the state of the site at ``site_dir`` is kept."""
     return cache_dir / "sites" / f"{_digest(str(site_dir.resolve()).encode())[:24]}.json"
+
+
+def forget_unused_sites(state_file: Path, now: float) -> None:
+    """Delete the records and kept sites of the other site folders beside ``state_file`` that no build used
+    for :data:`UNUSED_SITE_S`: a kept site whose folder is gone (a ``--site-dir`` built once) holds all its
+    bytes alone, and would stay in a cache kept between CI runs for ever. Their next build is a full one."""
+    last: dict[str, float] = {}
+    try:
+        for entry in os.scandir(state_file.parent):
+            key = entry.name.split(".", 1)[0]
+            if key and key != state_file.stem:  # not a temporary entry (".name"), not this site's
+                last[key] = max(last.get(key, 0.0), entry.stat(follow_symlinks=False).st_mtime)
+    except OSError:
+        return
+    for key, used in last.items():
+        if now - used > UNUSED_SITE_S:
+            remove_entry(state_file.with_name(f"{key}.json"))
+            remove_entry(kept_tree(state_file.with_name(f"{key}.json")))
 
 
 def kept_tree(state_file: Path) -> Path:
