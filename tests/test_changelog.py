@@ -431,3 +431,4 @@ def test_the_comparisons_of_revisions_no_longer_in_a_changelog_are_deleted(rebui
     cold = {path.name for path in (tmp_path / "cold" / ".devportal" / "cache" / "changelog").iterdir()}
     assert kept - {young.name} == cold and kept < before | {young.name}
     assert young.exists() and not old.exists()
+

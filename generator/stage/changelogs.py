@@ -121,13 +121,14 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
             "use_directory_urls": project.raw.get("use_directory_urls", True)}
     code = (code_digest(), library_versions())
     breaking: dict[str, list[BreakingRelease]] = {}
-    shown: set[str] | None = set()  # the contents the changelogs are made from (None: one is not known)
+    contents: set[str] | None = set()  # the spec contents the changelogs are made from (None: not all known)
+    listed_specs: set[tuple[str, str]] = set()
     for staged in staged_sources:
         name = staged.config.name
         for reference, (repo_path, slug) in zip(staged.references, staged.reference_slugs.items(), strict=False):
             overview = f"{name}/api/{slug}/index.md"
             if overview not in reference.pages:
-                shown = None
+                contents = None
                 continue  # the spec could not be rendered: its own error says why
             revisions = list((versions or {}).get((name, repo_path), []))
             listed: SpecHistory | None = None
@@ -148,12 +149,13 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
                                               limits=portal.limits.content_limits())
                 except GitError as exc:
                     problems.add(_history_problem(staged, repo_path, exc))
-                    shown = None
+                    contents = None
             history = [dataclasses.replace(revision, reference=overview, endpoints=reference.endpoints)
                        for revision in (listed.revisions if listed else [])]
             revisions += history
-            if shown is not None:
-                shown.update(revision.key for revision in revisions)
+            if contents is not None:
+                contents.update(revision.key for revision in revisions)
+                listed_specs.add((name, repo_path))
             listed_count = sum(1 for revision in history if not revision.baseline)
             page = ChangelogPage(path=_page_path(name, slug, index), title=reference.title, reference=overview,
                                  from_history=bool(history), limit=limit if listed_count >= limit else None)
@@ -173,8 +175,10 @@ def stage_changelogs(project: ProjectConfig, staged_sources: list[StagedSource],
             breaking.setdefault(name, []).extend(changelog.breaking)
             index.add_page(page.path, changelog.anchors, source=name, title=f"Changelog: {reference.title}")
             reference.nav.append({"Changelog": page.path})
-    if shown is not None:  # a spec that could not be rendered or listed may need its comparisons again
-        comparisons.forget_others(shown)
+    # Only when every history was listed and waited for: a spec that could not be rendered or listed needs its
+    # comparisons again, and its history's worker may still be writing them.
+    if contents is not None and set(histories or {}) <= listed_specs:
+        comparisons.forget_others(contents)
     return breaking
 
 
