@@ -101,8 +101,11 @@ def test_pagefind_is_ready_before_the_reader_opens_the_search_so_the_first_query
         box.type("refund", delay=10)
         first = page.locator(".md-search-result__list a.md-search-result__link").first
         first.wait_for(state="visible", timeout=20_000)
-        # The query loaded only index chunks and page fragments: the bundle was not fetched again.
-        assert all(name.endswith((".pf_index", ".pf_fragment")) for name in fetched[before:]), fetched[before:]
+        # The query loaded only index chunks and page fragments, and asked whether the index entry changed (a
+        # conditional request: a new build of the site replaces the index): the bundle was not fetched again.
+        after = fetched[before:]
+        assert all(name.endswith((".pf_index", ".pf_fragment")) or name == "pagefind-entry.json" for name in after)
+        assert any(name.endswith(".pf_fragment") for name in after), after
         browser.close()
 
 
@@ -202,3 +205,35 @@ def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and
     # the whole site too: the rebuild rendered with the templates compiled by the first build
     assert any((tmp_path / "portal" / ".devportal" / "cache" / "templates").iterdir())
     assert _files(site) == _files(cold)
+
+
+def test_a_page_open_across_a_new_build_of_the_site_still_finds_what_the_new_index_holds(tmp_path):
+    """A reader keeps a page open while the portal is published again (CI on merge, or a rebuild under `serve`):
+    the index Pagefind read when the page opened is gone, replaced whole, so the parts its entry names no
+    longer exist. The next query reads the new index instead of failing."""
+    from playwright.sync_api import sync_playwright
+
+    site = _build_example(tmp_path / "portal")
+    with serve_folder(site.parent) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        failures: list[str] = []
+        page.on("pageerror", lambda exc: failures.append(str(exc)))
+        page.goto(f"{base}/site/faq/", wait_until="load")
+        box = page.locator("input.md-search__input")
+        box.click()
+        box.type("refund", delay=10)
+        page.wait_for_function("() => document.querySelector('.md-search-result__list')?.dataset.dpAnswers"
+                               " === 'refund'", timeout=20_000)
+        faq = tmp_path / "portal" / "content" / "portal" / "faq.md"
+        faq.write_text(faq.read_text() + "\nThe axolotl answer.\n")
+        assert main(["build", "-f", str(tmp_path / "portal" / "mkdocs.yml")]) == 0  # swapped in whole
+        box.fill("")
+        box.type("axolotl", delay=10)
+        page.wait_for_function("() => document.querySelector('.md-search-result__list')?.dataset.dpAnswers"
+                               " === 'axolotl'", timeout=20_000)
+        links = page.eval_on_selector_all(".md-search-result__list a.md-search-result__link",
+                                          "links => links.map(a => a.href)")
+        assert links and links[0].split("#")[0].endswith("/site/faq/"), links  # the page, or its section
+        assert failures == []
+        browser.close()

@@ -2,7 +2,9 @@
 // Pagefind's bundle (its script, worker, wasm and index entry) is loaded once the page is idle after it loaded,
 // or on the first focus of the box if that comes first, so the first query does not wait for it; the browser
 // caches it for every other page. Each query then loads only the index chunks and page fragments it needs.
-// Result text is inserted as text: only <mark> elements are created here.
+// Result text is inserted as text: only <mark> elements are created here. A page kept open while the site is
+// published again reads the new index: each query checks the index entry (a conditional request) while its
+// pages load, and starts over from the new entry when it changed or a part of the old one is gone.
 const root = document.querySelector("[data-dp-search]");
 const input = root && root.querySelector(".md-search__input");
 const toggle = document.getElementById("__search");
@@ -13,11 +15,19 @@ const STOP_WORDS = new Set((root && root.dataset.dpStopWords || "").split(" ").f
 const PAGES = 10; // the best pages whose sections are ranked
 const SHOWN = 10;
 let pagefind = null;
+let entry = null; // the index entry Pagefind read, as text: a new build of the site changes it
 let latest = 0;
+
+function readEntry() {
+  // A conditional request: the browser's copy, unless the server has a newer one.
+  return fetch(new URL(root.dataset.dpBundle + "pagefind-entry.json", location.href).href, { cache: "no-cache" })
+    .then(response => response.ok ? response.text() : null, () => null);
+}
 
 function load() {
   if (!pagefind) {
     pagefind = import(new URL(root.dataset.dpBundle + "pagefind.js", location.href).href).then(async module => {
+      entry = await readEntry(); // before Pagefind reads it: a build in between makes one restart, not none
       await module.options({ baseUrl: new URL(root.dataset.dpBase, location.href).pathname, excerptLength: 24 });
       module.init();
       return module;
@@ -107,19 +117,54 @@ function terms(text) {
   return (kept.length ? kept : words).join(" ");
 }
 
-async function search() {
-  const typed = input.value;
-  const query = terms(typed);
-  const ticket = ++latest;
+async function current() {
+  // Whether the index Pagefind read is still the site's. A new build of the site (CI on merge, a rebuild under
+  // `serve`, with this page open) replaces it whole: the parts the old entry names are then gone, or hold other
+  // pages. Unknown (offline) counts as current.
+  const now = await readEntry();
+  return now === null || entry === null || now === entry;
+}
+
+async function restart() {
+  // Pagefind reads the site's index again, from its new entry.
+  const module = pagefind && await pagefind.catch(() => null);
+  pagefind = null;
+  entry = null;
+  if (module) {
+    await module.destroy();
+  }
+}
+
+async function answer(query) {
+  // The results of `query` and their best pages; undefined when a later keystroke superseded it, null when
+  // the index Pagefind read is no longer the site's. The index is checked while the pages load: an unchanged
+  // site costs the answer no time.
   const module = await load();
   const found = query ? await module.debouncedSearch(query, {}, 120) : { results: [] };
-  if (found === null || ticket !== latest) {
+  if (found === null) {
+    return undefined;
+  }
+  const [pages, same] = await Promise.all([
+    Promise.all(found.results.slice(0, PAGES).map(result => result.data())).catch(() => null),
+    query ? current() : true]);
+  return pages === null || !same ? null : { found, pages };
+}
+
+async function search(_event, retried = false) {
+  const typed = input.value;
+  const ticket = ++latest;
+  let result = await answer(terms(typed)).catch(() => null);
+  if (ticket !== latest || result === undefined) {
     return; // a later keystroke superseded this query
   }
-  const pages = await Promise.all(found.results.slice(0, PAGES).map(result => result.data()));
-  if (ticket !== latest) {
-    return;
+  if (result === null) {
+    if (!retried) {
+      await restart();
+      return ticket === latest ? search(_event, true) : undefined; // once, on the new index
+    }
+    result = { found: { results: [] }, pages: [] };
   }
+  const { found, pages } = result;
   const count = found.results.length;
   meta.textContent = count === 0 ? meta.dataset.dpNone
     : count === 1 ? meta.dataset.dpOne : meta.dataset.dpOther.replace("#", String(count));
