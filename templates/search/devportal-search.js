@@ -135,13 +135,13 @@ async function restart() {
   }
 }
 
-async function answer(query) {
+async function answer(query, ticket) {
   // The results of `query` and their best pages; undefined when a later keystroke superseded it, null when
   // the index Pagefind read is no longer the site's. The index is checked while the pages load: an unchanged
   // site costs the answer no time.
   const module = await load();
   const found = query ? await module.debouncedSearch(query, {}, 120) : { results: [] };
-  if (found === null) {
+  if (found === null || ticket !== latest) {
     return undefined;
   }
   const [pages, same] = await Promise.all([
@@ -153,7 +153,7 @@ async function answer(query) {
 async function search(_event, retried = false) {
   const typed = input.value;
   const ticket = ++latest;
-  let result = await answer(terms(typed)).catch(() => null);
+  let result = await answer(terms(typed), ticket).catch(() => null);
   if (ticket !== latest || result === undefined) {
     return; // a later keystroke superseded this query
   }
