@@ -11,6 +11,9 @@ from pathlib import Path
 #: What another build may still be using is younger than this: a temporary entry (its name starts with a dot)
 #: it is writing, a checkout it is reading.
 IN_PROGRESS_S = 3600
+#: What no build used for this long belongs to something no longer built (a source removed from the portal,
+#: a site folder built once): its cache folder is deleted.
+UNUSED_S = 7 * 24 * 3600
 
 
 def remove_other_entries(folder: Path, kept: set[str]) -> None:

@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from generator.cache_entries import IN_PROGRESS_S, remove_entry, remove_other_entries
+from generator.cache_entries import IN_PROGRESS_S, UNUSED_S, remove_entry, remove_other_entries
 from generator.config import DEFAULT_AUTH, SourceConfig, settings_positions
 from generator.diagnostics import Diagnostic, DiagnosticError, error, info, warning
 from generator.redaction import redact_text, redact_url, url_credentials
@@ -63,8 +63,6 @@ KEPT_CHECKOUTS = 2
 HISTORY = "history.git"  # a repo's bare clone with its history, beside its checkouts
 COMMIT_NAME = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 REPO_FOLDER = re.compile(r"^.+-[0-9a-f]{12}$")  # see _cache_folder
-#: A repo's cache folder that no fetch used for this long (a source removed from the portal) is deleted.
-UNUSED_REPO_S = 7 * 24 * 3600
 GITHUB_SHORTHAND = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 GITHUB_URL = re.compile(r"^(?:https://|git@|ssh://git@)github\.com[/:]([^/]+/[^/]+?)(?:\.git)?/?$")
 
@@ -290,8 +288,8 @@ def _prune_checkouts(cache_dir: Path, checkouts: list[CheckedOutSource]) -> None
 
 
 def _remove_unused_repos(cache: Path, used: set[Path], now: float) -> None:
-    """Delete the cache folders of repos no fetch used for :data:`UNUSED_REPO_S` (only folders holding nothing
-    but what a fetch makes: never a folder of anything else)."""
+    """Delete the cache folders of repos no fetch used for a week (``UNUSED_S``), and only folders holding
+    nothing but what a fetch makes: never a folder of anything else."""
     try:
         unused = [Path(entry.path) for entry in os.scandir(cache) if REPO_FOLDER.match(entry.name)
                   and entry.is_dir(follow_symlinks=False) and Path(entry.path) not in used]
@@ -305,7 +303,7 @@ def _remove_unused_repos(cache: Path, used: set[Path], now: float) -> None:
             continue
         ours = entries and all(entry.name == HISTORY or entry.name.startswith(".") or
                                COMMIT_NAME.match(entry.name.removesuffix(".json")) for entry in entries)
-        if ours and now - last > UNUSED_REPO_S:
+        if ours and now - last > UNUSED_S:
             remove_entry(folder)
 
 

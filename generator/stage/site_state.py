@@ -25,12 +25,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from stat import S_ISREG
 
-from generator.cache_entries import remove_entry
+from generator.cache_entries import UNUSED_S, remove_entry
 from generator.package_data import FRAGMENTS, code_digest
 
 STATE_FORMAT = 1
-#: The record and kept site of a site folder no build used for this long are deleted (see forget_unused_sites).
-UNUSED_SITE_S = 7 * 24 * 3600
 _PROVENANCE = re.compile(rb"(?m)^(\s+)commit: [0-9a-f]{40}$")  # extra.devportal.sources[].commit
 _SOURCES_IN_TEMPLATE = (b".sources", b"'sources'", b'"sources"')
 
@@ -158,7 +156,7 @@ def state_file(cache_dir: Path, site_dir: Path) -> Path:
 
 def forget_unused_sites(state_file: Path, now: float) -> None:
     """Delete the records and kept sites of the other site folders beside ``state_file`` that no build used
-    for :data:`UNUSED_SITE_S`: a kept site whose folder is gone (a ``--site-dir`` built once) holds all its
+    for a week (``UNUSED_S``): a kept site whose folder is gone (a ``--site-dir`` built once) holds all its
     bytes alone, and would stay in a cache kept between CI runs for ever. Their next build is a full one."""
     last: dict[str, float] = {}
     try:
@@ -169,7 +167,7 @@ def forget_unused_sites(state_file: Path, now: float) -> None:
     except OSError:
         return
     for key, used in last.items():
-        if now - used > UNUSED_SITE_S:
+        if now - used > UNUSED_S:
             remove_entry(state_file.with_name(f"{key}.json"))
             remove_entry(kept_tree(state_file.with_name(f"{key}.json")))
 
