@@ -314,3 +314,39 @@ def test_a_disguised_script_link_is_reported_at_its_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("URL was removed") == 2 and "jav&#x61;script:` URL was removed" in err, err
     assert "[x](#)" in (tmp_path / ".devportal/stage/docs/s/index.md").read_text()
+
+
+#: Spellings of ``endraw`` that Jinja's lexer accepts (the test checks each with Jinja itself).
+ENDRAW_SPELLINGS = ["{% endraw %}", "{%endraw%}", "{%- endraw %}", "{%+ endraw +%}", "{%\tendraw\n-%}",
+                    "{%  endraw  %}"]
+
+
+def test_jinja_in_an_untrusted_spec_is_text_however_it_ends_the_raw_block(tmp_path):
+    """The reference's HTML is included in the page as a Jinja template: a spec whose text ended its raw block
+    would run Jinja in the build (``{{ lipsum.__globals__ }}`` reaches ``os``), with CI's credentials."""
+    import jinja2
+
+    for spelling in ENDRAW_SPELLINGS:  # each really ends a raw block: the expression after it runs
+        assert jinja2.Environment().from_string("{% raw %}a" + spelling + "{{ 6*7 }}{% raw %}b{% endraw %}"
+                                                ).render() == "a42b", spelling
+    texts = [f"Get {n} {spelling}{{{{ 6*7 }}}}{{{{ config.site_name }}}}{{% raw %}}"
+             for n, spelling in enumerate(ENDRAW_SPELLINGS)]
+    paths = "".join(f"""
+  /x{n}:
+    get:
+      operationId: get{n}
+      summary: {json.dumps(text)}
+      description: {json.dumps(text + " {{ lipsum.__globals__.os.getcwd() }}")}
+      responses:
+        "200": {{description: ok}}""" for n, text in enumerate(texts))
+    spec = f"openapi: 3.0.3\ninfo: {{title: Evil, version: '1', description: {json.dumps(texts[1])}}}\npaths:{paths}\n"
+    upstream = new_upstream(tmp_path, "evil", {"openapi.yaml": spec, "README.md": "# Evil\n"})
+    config = write_portal(tmp_path / "portal", [{"name": "evil", "repo": upstream.url, "pages": ["README.md"],
+                                                 "specs": ["openapi.yaml"]}])
+    assert main(["build", "-f", str(config)]) == 0
+    site = config.parent / "site"
+    pages = "".join(page.read_text(encoding="utf-8") for page in (site / "evil").rglob("*.html"))
+    text = unescape(re.sub(r"<[^>]+>", "", pages))
+    for shown in texts:
+        assert shown in text, shown
+    assert "42Test Portal" not in text and str(tmp_path) not in text  # nothing of the spec ran

@@ -861,5 +861,9 @@ def _write_single_page(writer: _PageWriter, reference: ApiReference, data: Refer
 
 
 def _raw(html: str) -> str:
-    """``html`` as a Jinja template that outputs it as is, whatever it contains."""
-    return "{% raw %}" + html.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
+    """``html`` as a Jinja template that outputs it as is, whatever it contains.
+
+    A spec's text is untrusted and Jinja runs what follows the end of a raw block: every ``{%`` of ``html``
+    is output by an expression, so that no spelling of ``endraw`` Jinja's lexer accepts (``{%endraw%}``,
+    ``{%- endraw %}``, ``{%+ endraw -%}``, across lines) is left in the raw text to end it early."""
+    return "{% raw %}" + html.replace("{%", "{% endraw %}{{ '{%' }}{% raw %}") + "{% endraw %}"
