@@ -23,6 +23,8 @@ from pymdownx.emoji import gemoji, to_alt
 from generator.cli import main
 from generator.heap import frozen
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
+from generator.stage.one_markdown import NAME as ONE_MARKDOWN
+from generator.stage.one_markdown import OneMarkdown, PageRenderer
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from tests.helpers import new_upstream, write_portal
@@ -145,7 +147,8 @@ def _guide(number: int) -> str:
     return f"# Guide {number}\n\n{parts}See [nowhere](missing.md) and [no anchor](guide-0.md#no-such-part).\n"
 
 
-def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> list[tuple[int, str]]:
+def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None,
+                  one: OneMarkdown | None = None) -> list[tuple[int, str]]:
     """Build with MkDocs, returning what it logged at info level or above, in order."""
     from mkdocs.commands.build import build
 
@@ -153,6 +156,8 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None) -> li
     if ahead is not None:
         assert RenderAhead.usable(config)
         config.plugins["devportal/render-ahead"] = ahead
+    if one is not None:
+        config.plugins[ONE_MARKDOWN] = one
     records: list[tuple[int, str]] = []
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
@@ -215,3 +220,95 @@ def test_pages_rendered_ahead_on_a_second_core_give_the_same_site_and_the_same_m
              if p.is_file() and p.name != "sitemap.xml.gz"}
     assert built == {p.relative_to(tmp_path / "ahead"): p.read_bytes() for p in (tmp_path / "ahead").rglob("*")
                      if p.is_file() and p.name != "sitemap.xml.gz"}
+
+
+#: Pages that leave state in a Markdown instance: abbreviations, footnotes, tabs, heading ids, stashed HTML,
+#: code blocks, math, and links MkDocs reports. Each is rendered after the others.
+STATEFUL = {
+    "a.md": """# A
+
+*[HTML]: Hyper Text Markup Language
+*[API]: Application Programming Interface
+
+HTML and API with a note[^1] and another[^n].
+
+[^1]: The first note.
+[^n]: A named note.
+
+## Part
+
+=== "One"
+
+    Tab one.
+
+=== "Two"
+
+    Tab two.
+
+## Part
+
+Term
+:   Definition.
+
+<div markdown="1">**bold** in HTML</div>
+
+- [x] done
+- [ ] to do
+
+$x^2$ and :tada: and https://example.com/a and ==mark== ^^ins^^ ~~del~~.
+
+```python
+print("a")
+```
+
+[missing](nowhere.md) and [no part](b.md#no-such-part).
+""",
+    "b.md": """# B
+
+HTML and API, a note[^1] that this page does not define, and [^n].
+
+## Part
+
+=== "Three"
+
+    Tab three.
+
+## Part
+
+<div markdown="1">*em* in HTML</div>
+
+```python
+print("b")
+```
+
+[back](a.md#part_1)
+""",
+}
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_pages_rendered_on_one_markdown_instance_are_those_mkdocs_renders_with_one_per_page(tmp_path, ahead):
+    """MkDocs' own ``Page.render``, a new instance per page, is the oracle: nothing of a page (abbreviations,
+    footnotes, tab and heading numbers) reaches the next, and MkDocs logs the same messages."""
+    pages = {f"docs/{n}-{name}": text.replace("(b.md", f"({n}-b.md").replace("(a.md", f"({n}-a.md")
+             for n in range(12 if ahead else 1) for name, text in STATEFUL.items()}
+    pages.update({f"docs/pad-{n}.md": _guide(n) for n in range(40 if ahead else 0)})  # enough to render ahead
+    upstream = new_upstream(tmp_path, "guides", pages)
+    config = write_portal(tmp_path / "portal", [{"name": "guides", "repo": upstream.url, "pages": ["docs/**/*.md"]}])
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+    staged.write_text(staged.read_text(encoding="utf-8").replace(": info", ": warn"), encoding="utf-8")
+    assert PageRenderer.usable(load_config(str(staged)))
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    one = OneMarkdown()
+    logged = _build_logged(staged, tmp_path / "one", RenderAhead(timeout_factor=1e6) if ahead else None, one)
+    assert one.rendered >= len(pages) // 2  # the pages MkDocs rendered itself came from the one instance
+    assert logged == plain and any("nowhere.md" in text for _, text in plain)
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
+             if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert built == {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*")
+                     if p.is_file() and p.name != "sitemap.xml.gz"}
+    page_b = (tmp_path / "one" / "guides" / "docs" / "0-b" / "index.html").read_text(encoding="utf-8")
+    assert "<abbr" not in page_b and 'id="fn:1"' not in page_b and 'id="__tabbed_1_1"' in page_b
+

@@ -32,11 +32,13 @@ from typing import Any
 from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.cpus import usable_cpus
+from generator.stage.one_markdown import NAME as ONE_MARKDOWN
+from generator.stage.one_markdown import PageRenderer
 from generator.stage.search_index import SEARCH_HOOK
 
 #: Plugins that neither change a page before it is rendered nor depend on the order pages are rendered in.
 SAFE_PLUGINS = {"search", "material/search", "redirects", "devportal/only-changed", "devportal/render-ahead",
-                SEARCH_HOOK}
+                ONE_MARKDOWN, SEARCH_HOOK}
 PR_SET_PDEATHSIG = 1
 #: Below this many bytes of Markdown, a fork costs more than it saves.
 MIN_BYTES = 200_000
@@ -99,10 +101,14 @@ def _render_in_child(pages: list[Any], config: Any, files: Any, out: int, parent
         root.addHandler(collected)
         warnings.simplefilter("ignore")  # the parent shows Python's warnings once, for its own pages
         results: dict[str, _Rendered] = {}
+        renderer = PageRenderer(config) if PageRenderer.usable(config) else None
         for page in pages:
             collected.records = []
             page.read_source(config)
-            page.render(config, files)
+            if renderer is not None:
+                renderer.render(page, files)
+            else:
+                page.render(config, files)
             links = page.links_to_anchors
             results[page.file.src_uri] = _Rendered(
                 _sha(page.markdown), page.content, page.toc, page._title_from_render, page.present_anchor_ids,

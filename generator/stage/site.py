@@ -23,6 +23,8 @@ from generator.stage.dirty import (
     dirty_notice_silenced,
     merge_search_index,
 )
+from generator.stage.one_markdown import NAME as ONE_MARKDOWN
+from generator.stage.one_markdown import OneMarkdown
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
 from generator.stage.site_state import (
@@ -180,6 +182,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             if pages is None:
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
                     config.plugins["devportal/render-ahead"] = RenderAhead()
+                config.plugins[ONE_MARKDOWN] = OneMarkdown()  # one Markdown instance for every page
                 if templates is not None:
                     config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates, prune=True)
                 # What is alive when the build starts (the config, the loaded theme and plugins, the imported
@@ -193,6 +196,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                 config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
             only = OnlyChanged(set(pages))
             config.plugins["devportal/only-changed"] = only
+            config.plugins[ONE_MARKDOWN] = OneMarkdown()
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             if search == "pagefind":
                 rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)

@@ -1,0 +1,121 @@
+"""One Python-Markdown instance renders every page of a build, reset between pages.
+
+MkDocs' ``Page.render`` makes a new ``markdown.Markdown`` for every page from the config's extensions: loading
+and registering the staged config's 22 extensions costs about 3 ms a page, a fifth of a page's render (2.2 of
+10.4 CPU s for the 803 pages of the M benchmark portal, 2.2 of 5.4 s for the corpus portal's 239).
+Python-Markdown's ``reset()`` exists for this: it clears the instance's per-document state and calls every
+extension's ``reset()``. :class:`PageRenderer` renders a page exactly as MkDocs 1.6's ``Page.render`` does,
+MkDocs' own per-page processors registered again on the reset instance, and :class:`OneMarkdown` is the plugin
+that has MkDocs use it.
+
+Only extensions known to keep no state across documents outside ``reset()`` are trusted with this
+(:data:`RESETTABLE`: the staged config's own, checked against a fresh instance per page by
+``tests/test_build_cost.py``); with any other extension, or another MkDocs than the one mirrored, pages are
+rendered by ``Page.render`` itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import markdown
+import mkdocs
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure import pages as mkdocs_pages
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
+
+#: How a build registers it among the loaded config's plugins.
+NAME = "devportal/one-markdown"
+#: The MkDocs whose ``Page.render`` :meth:`PageRenderer.render` mirrors.
+MIRRORED_MKDOCS = "1.6."
+#: Extensions whose state between documents ``Markdown.reset()`` clears: the staged config's (see
+#: ``generator.stage.mkdocs_yml.REQUIRED_EXTENSIONS``) and Python-Markdown's other built-in ones.
+RESETTABLE = frozenset({
+    "abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "meta", "nl2br",
+    "sane_lists", "smarty", "tables", "toc", "wikilinks", "codehilite", "legacy_attrs", "legacy_em",
+    "pymdownx.details", "pymdownx.highlight", "pymdownx.inlinehilite", "pymdownx.magiclink",
+    "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.caret", "pymdownx.mark",
+    "pymdownx.tilde", "pymdownx.saneheaders", "pymdownx.emoji", "pymdownx.arithmatex", "pymdownx.betterem",
+    "pymdownx.smartsymbols", "pymdownx.keys", "generator.render.pages.safe_attributes",
+})
+_LOG = logging.getLogger("mkdocs.structure.pages")
+
+
+def _names(extensions: list[Any]) -> set[str]:
+    names = set()
+    for extension in extensions:
+        name = extension if isinstance(extension, str) else type(extension).__module__
+        names.add(name.removeprefix("markdown.extensions."))
+    return names
+
+
+class PageRenderer:
+    """Renders pages as ``Page.render`` does, on one ``Markdown`` instance (per process) reset between pages."""
+
+    def __init__(self, config: MkDocsConfig) -> None:
+        self._config = config
+        self._md: markdown.Markdown | None = None
+
+    @staticmethod
+    def usable(config: MkDocsConfig) -> bool:
+        """Whether pages of ``config`` render the same on a reset instance: a mirrored MkDocs, known extensions."""
+        return mkdocs.__version__.startswith(MIRRORED_MKDOCS) and \
+            _names(config["markdown_extensions"]) <= RESETTABLE
+
+    def render(self, page: Page, files: Files) -> None:
+        """MkDocs 1.6's ``Page.render``, with the instance made once and reset for each page after the first."""
+        if page.markdown is None:
+            raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
+        if self._md is None:
+            self._md = markdown.Markdown(extensions=self._config["markdown_extensions"],
+                                         extension_configs=self._config["mdx_configs"] or {})
+        else:
+            self._md.reset()
+        md, config = self._md, self._config
+        # Registered under the same names on every page, so each replaces the last page's.
+        raw_html_ext = mkdocs_pages._RawHTMLPreprocessor()
+        raw_html_ext._register(md)
+        extract_anchors_ext = mkdocs_pages._ExtractAnchorsTreeprocessor(page.file, files, config)
+        extract_anchors_ext._register(md)
+        relative_path_ext = mkdocs_pages._RelativePathTreeprocessor(page.file, files, config)
+        relative_path_ext._register(md)
+        extract_title_ext = mkdocs_pages._ExtractTitleTreeprocessor()
+        extract_title_ext._register(md)
+
+        page.content = md.convert(page.markdown)
+        page.toc = mkdocs_pages.get_toc(getattr(md, "toc_tokens", []))
+        page._title_from_render = extract_title_ext.title
+        page.present_anchor_ids = extract_anchors_ext.present_anchor_ids | raw_html_ext.present_anchor_ids
+        if _LOG.getEffectiveLevel() > logging.DEBUG:
+            page.links_to_anchors = relative_path_ext.links_to_anchors
+
+
+class OneMarkdown(BasePlugin):
+    """Has MkDocs render each page with one :class:`PageRenderer` instead of a new ``Markdown`` per page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._renderer: PageRenderer | None = None
+        self.rendered = 0  # pages rendered on the one instance
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._renderer = PageRenderer(config) if PageRenderer.usable(config) else None
+        return config
+
+    @event_priority(-90)  # after the plugins that change the Markdown; before render-ahead, which may take over
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self._renderer is not None:
+            renderer = self._renderer
+
+            def render(config: MkDocsConfig, files: Files) -> None:
+                del page.render  # the instance's stand-in goes: the class's method is back
+                renderer.render(page, files)
+                self.rendered += 1
+
+            page.render = render
+        return markdown
