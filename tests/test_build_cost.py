@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import jinja2
 import markdown
 import pytest
 from mkdocs.config import load_config
@@ -25,9 +26,11 @@ from generator.heap import frozen
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import OneMarkdown, PageRenderer
+from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
+from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
-from tests.helpers import new_upstream, write_portal
+from tests.helpers import CORPUS, new_upstream, write_portal
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +150,8 @@ def _guide(number: int) -> str:
     return f"# Guide {number}\n\n{parts}See [nowhere](missing.md) and [no anchor](guide-0.md#no-such-part).\n"
 
 
-def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None,
-                  one: OneMarkdown | None = None) -> list[tuple[int, str]]:
+def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: OneMarkdown | None = None,
+                  fragments: RawFragments | None = None) -> list[tuple[int, str]]:
     """Build with MkDocs, returning what it logged at info level or above, in order."""
     from mkdocs.commands.build import build
 
@@ -158,6 +161,8 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None,
         config.plugins["devportal/render-ahead"] = ahead
     if one is not None:
         config.plugins[ONE_MARKDOWN] = one
+    if fragments is not None:
+        config.plugins[RAW_FRAGMENTS] = fragments
     records: list[tuple[int, str]] = []
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
@@ -312,3 +317,58 @@ def test_pages_rendered_on_one_markdown_instance_are_those_mkdocs_renders_with_o
     page_b = (tmp_path / "one" / "guides" / "docs" / "0-b" / "index.html").read_text(encoding="utf-8")
     assert "<abbr" not in page_b and 'id="fn:1"' not in page_b and 'id="__tabbed_1_1"' in page_b
 
+
+def test_reference_pages_built_without_lexing_their_html_are_those_jinja_builds(tmp_path):
+    """Plain MkDocs, whose Jinja lexes each reference fragment, is the oracle: a real spec of the corpus, and one
+    whose text holds Windows and old Mac line ends, ``{%`` and ``{{`` (in code samples, where they stay as
+    written), and links to the site's root, give the same site, byte for byte."""
+    hostile = """openapi: 3.0.3
+info: {title: Lines, version: "1", description: "Line\\r\\nends\\rhere {% raw %} {{ x }} {%endraw%}"}
+paths:
+  /x:
+    post:
+      operationId: postX
+      summary: "Post {% if %} it"
+      description: "A [link](/portal-root/page) and\\r\\n\\r\\nparagraphs.\\r"
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {a: {type: string, example: "{%- raw -%}\\r\\n{{ 7*7 }}"}}}
+      responses:
+        "200": {description: "ok\\r\\n"}
+"""
+    upstream = new_upstream(tmp_path, "specs", {
+        "lines.yaml": hostile, "README.md": "# APIs\n",
+        "recurring.yaml": (CORPUS / "vipps-recurring-api" / "docs" / "openapi.yaml").read_text(encoding="utf-8")})
+    config = write_portal(tmp_path / "portal", [{"name": "specs", "repo": upstream.url, "pages": ["README.md"],
+                                                  "specs": ["lines.yaml", "recurring.yaml"]}])
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    fragments = RawFragments()
+    assert _build_logged(staged, tmp_path / "unlexed", None, fragments=fragments) == plain
+    assert fragments.loader is not None and fragments.loader.unlexed >= 10  # every page's fragment and banner
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
+             if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert built == {p.relative_to(tmp_path / "unlexed"): p.read_bytes() for p in (tmp_path / "unlexed").rglob("*")
+                     if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert b"{{ 7*7 }}" in b"".join(built.values())
+
+
+@pytest.mark.parametrize("source", [
+    "{% raw %}a\r\nb\rc\n{% endraw %}{{ '{%' }}{% raw %}d{% endraw %}\n",  # line ends Jinja normalises
+    "{% raw %}\n{% endraw %}", "{% raw %}{% endraw %}",
+    "{% raw %}<p>{{ x }}</p>{% endraw %}{{ 'y' | upper }}{% raw %}z{% endraw %}{% include 'inner.html' %}",
+])
+def test_a_fragment_loaded_without_lexing_its_html_renders_as_jinja_renders_it(tmp_path, source):
+    (tmp_path / "devportal-apiref").mkdir()
+    (tmp_path / "devportal-apiref" / "page.html").write_bytes(source.encode())
+    (tmp_path / "inner.html").write_bytes(b"{% raw %}in{% endraw %}{{ x }}")
+    theme = jinja2.FileSystemLoader(str(tmp_path))
+    jinja = jinja2.Environment(loader=theme)
+    fragments = RawFragments()
+    unlexed = fragments.on_env(jinja2.Environment(loader=theme), config=None, files=None)
+    assert unlexed.get_template("devportal-apiref/page.html").render(x="X") == \
+        jinja.get_template("devportal-apiref/page.html").render(x="X")
+    assert fragments.loader.unlexed == 1

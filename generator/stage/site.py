@@ -25,6 +25,8 @@ from generator.stage.dirty import (
 )
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import OneMarkdown
+from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
+from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
 from generator.stage.site_state import (
@@ -183,6 +185,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
                     config.plugins["devportal/render-ahead"] = RenderAhead()
                 config.plugins[ONE_MARKDOWN] = OneMarkdown()  # one Markdown instance for every page
+                config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
                 if templates is not None:
                     config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates, prune=True)
                 # What is alive when the build starts (the config, the loaded theme and plugins, the imported
@@ -197,6 +200,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             only = OnlyChanged(set(pages))
             config.plugins["devportal/only-changed"] = only
             config.plugins[ONE_MARKDOWN] = OneMarkdown()
+            config.plugins[RAW_FRAGMENTS] = RawFragments()
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             if search == "pagefind":
                 rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)

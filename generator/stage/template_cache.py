@@ -4,8 +4,9 @@ MkDocs compiles Material's templates (``base.html``, its partials, the staged ``
 build: a quarter of a second, most of what a rebuild of one page spends in Jinja. Jinja's own
 :class:`jinja2.FileSystemBytecodeCache` keeps the compiled code per template, found by the template's name
 and file and used only while the template's source is unchanged, so what a build renders stays the same.
-After a full build, which loads every template of the site, the entries it did not use (those of pages
-removed from the portal, each an API reference page's compiled fragment) are deleted.
+After a full build, which loads every template of the site, the entries it did not use are deleted (the API
+reference's fragments are not compiled since :mod:`generator.stage.raw_fragments`, but older builds left one
+per reference page).
 """
 
 from __future__ import annotations

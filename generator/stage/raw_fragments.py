@@ -1,0 +1,123 @@
+"""The API reference's HTML fragments included into their pages without Jinja lexing their HTML.
+
+Each reference page's HTML (``overrides/devportal-apiref/...``, written by
+:mod:`generator.render.reference.render`) is a Jinja template: the HTML in ``{% raw %}`` blocks, with a few
+tags between them (the problems banner's include, ``{{ "..." | url }}`` of links to the site's root). Jinja
+compiles a template by lexing all of it: 0.063 CPU s a MB, 1.2 s for the 19 MB of the M benchmark portal's
+fragments, where the tags between the blocks are a few hundred bytes. :class:`RawFragments` gives the build's
+template environment a loader that parses only those tags and has the compiled template output each raw
+block's text from a list (:func:`fragment_tree`), so that neither Jinja's lexer nor Python's compiler reads
+the HTML. A fragment that is not made only of raw blocks without ``{%`` and such tags (another writer's file)
+is compiled by Jinja as before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.lexer import newline_re
+from mkdocs.plugins import BasePlugin
+
+from generator.package_data import FRAGMENTS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, MutableMapping
+
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+
+#: How a build registers it among the loaded config's plugins.
+NAME = "devportal/raw-fragments"
+_BEGIN, _END = "{% raw %}", "{% endraw %}"
+#: The name standing for a raw block's text while the tags between the blocks are parsed.
+_PLACEHOLDER = "__devportal_raw"
+#: The Python name the compiled template reads the raw blocks' texts from, in its own module's namespace.
+TEXTS = "devportal_raw_texts"
+
+
+def _python_name(name: str) -> nodes.InternalName:
+    """A name the compiled code reads as a Python variable (how Jinja's ``Parser.free_identifier`` makes one)."""
+    node = object.__new__(nodes.InternalName)
+    node.name, node.lineno = name, 1
+    node.environment = None
+    return node
+
+
+def fragment_tree(environment: jinja2.Environment, source: str, name: str | None = None,
+                  filename: str | None = None) -> tuple[nodes.Template, list[str]] | None:
+    """(the template Jinja's parser makes of ``source`` but for its raw blocks, their texts), made without
+    lexing the texts; None when ``source`` is not a fragment as devportal writes it.
+
+    The tags between the raw blocks are parsed with ``{{ __devportal_raw[n] }}`` in each block's place, which
+    becomes the output of ``devportal_raw_texts[n]``, a Python variable of the compiled template's module: the
+    block's text, its newlines normalised as Jinja's lexer does. Its output is the text, as the raw block's:
+    Jinja outputs a ``str`` as it is without autoescape or ``finalize`` (MkDocs' environment has neither)."""
+    if environment.autoescape is not False or environment.finalize is not None:
+        return None
+    tags, texts, at = [], [], 0
+    while (begin := source.find(_BEGIN, at)) >= 0:
+        end = source.find(_END, begin)
+        if end < 0:
+            return None
+        text = source[begin + len(_BEGIN):end]
+        if "{%" in text:
+            return None  # a raw block whose end Jinja's lexer may find elsewhere: Jinja compiles the fragment
+        if "\r" in text or environment.newline_sequence != "\n":
+            text = newline_re.sub(environment.newline_sequence, text)
+        tags.append(source[at:begin])
+        tags.append(f"{{{{ {_PLACEHOLDER}[{len(texts)}] }}}}")
+        texts.append(text)
+        at = end + len(_END)
+    if not texts:
+        return None
+    tags.append(source[at:])
+    tree = environment.parse("".join(tags), name, filename)
+    for getitem in tree.find_all(nodes.Getitem):
+        if isinstance(getitem.node, nodes.Name) and getitem.node.name == _PLACEHOLDER:
+            getitem.node = _python_name(TEXTS)
+    return tree, texts
+
+
+class _FragmentLoader(jinja2.BaseLoader):
+    """The theme's loader, but for reference fragments, whose raw text is not lexed (see the module)."""
+
+    def __init__(self, theme: jinja2.BaseLoader) -> None:
+        self._theme = theme
+        self.unlexed = 0  # fragments loaded without lexing their raw text
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None,
+                                                                                   Callable[[], bool] | None]:
+        return self._theme.get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return self._theme.list_templates()
+
+    def load(self, environment: jinja2.Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        if not name.startswith(f"{FRAGMENTS}/"):
+            return self._theme.load(environment, name, globals)
+        source, filename, uptodate = self.get_source(environment, name)
+        made = fragment_tree(environment, source, name, filename)
+        if made is None:
+            return super().load(environment, name, globals)
+        tree, texts = made
+        template = environment.template_class.from_code(environment, environment.compile(tree, name, filename),
+                                                        environment.make_globals(globals), uptodate)
+        template.root_render_func.__globals__[TEXTS] = texts  # the namespace the template's module ran in
+        self.unlexed += 1
+        return template
+
+
+class RawFragments(BasePlugin):
+    """Gives the build's template environment :class:`_FragmentLoader` around the theme's loader."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loader: _FragmentLoader | None = None
+
+    def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+        if env.loader is not None:
+            env.loader = self.loader = _FragmentLoader(env.loader)
+        return env
