@@ -13,6 +13,9 @@ from pathlib import Path
 FRAGMENTS = "devportal-apiref"
 """The folder of the staged theme overrides holding the API references' pre-rendered fragments (named here,
 below every step, so that telling them apart in a staged tree does not import the renderers)."""
+BANNER = "_problems.html"
+"""A reference's problems banner, in its folder of :data:`FRAGMENTS`: the one fragment every page of the
+reference includes (each other fragment is one page's)."""
 
 
 @lru_cache(maxsize=1)

@@ -349,6 +349,10 @@ paths:
     fragments = RawFragments()
     assert _build_logged(staged, tmp_path / "unlexed", None, fragments=fragments) == plain
     assert fragments.loader is not None and fragments.loader.unlexed >= 10  # every page's fragment and banner
+    # Jinja's cache kept the theme's templates and the banners, not the pages' fragments (each used once)
+    cached = {name for _, name in fragments.cache}
+    assert "main.html" in cached and "partials/nav-item.html" in cached
+    assert {name.rsplit("/", 1)[-1] for name in cached if name.startswith("devportal-apiref/")} == {"_problems.html"}
     built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
              if p.is_file() and p.name != "sitemap.xml.gz"}
     assert built == {p.relative_to(tmp_path / "unlexed"): p.read_bytes() for p in (tmp_path / "unlexed").rglob("*")

@@ -20,7 +20,7 @@ import markdown
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, warning
-from generator.package_data import FRAGMENTS, templates_dir
+from generator.package_data import BANNER, FRAGMENTS, templates_dir
 from generator.render.escaping import template_environment
 from generator.render.pages.sanitize import clean_html
 from generator.render.reference import yaml_out
@@ -607,7 +607,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         schema_html=renderer.schema_html, tag_pages={t: p[:-3] + "/" for t, p in tag_pages.items()},
         operation_pages=operation_pages,
         spec_slug=spec_slug, tags=api.tags, operations=operations, tag_anchors=tag_anchors, try_it=try_it_page)
-    writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/_problems.html")
+    writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/{BANNER}")
     reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
                              description=str(api.info.get("description") or "").strip().split("\n")[0],
                              nav=[], diagnostics=problems, lifecycle=_lifecycle(api))
