@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 import markdown
+import markupsafe
 import pytest
 from mkdocs.config import load_config
 from pymdownx.emoji import gemoji, to_alt
@@ -30,6 +31,8 @@ from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
+from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
+from generator.stage.template_attributes import TemplateAttributes, attribute_lookup
 from tests.helpers import CORPUS, new_upstream, write_portal
 
 
@@ -163,6 +166,7 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: 
         config.plugins[ONE_MARKDOWN] = one
     if fragments is not None:
         config.plugins[RAW_FRAGMENTS] = fragments
+        config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()
     records: list[tuple[int, str]] = []
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
@@ -376,3 +380,29 @@ def test_a_fragment_loaded_without_lexing_its_html_renders_as_jinja_renders_it(t
     assert unlexed.get_template("devportal-apiref/page.html").render(x="X") == \
         jinja.get_template("devportal-apiref/page.html").render(x="X")
     assert fragments.loader.unlexed == 1
+
+
+def test_attributes_missing_from_an_object_are_looked_up_as_jinja_looks_them_up():
+    """Jinja's own ``Environment.getattr`` is the oracle, for what the theme's templates ask of the nav, pages,
+    dicts and the rest: the value, or an undefined of the same kind for the same object and name."""
+    from mkdocs.structure.nav import Link, Section
+
+    class Raises:
+        @property
+        def broken(self):
+            raise AttributeError("inside a property")
+
+    for undefined in (jinja2.Undefined, jinja2.StrictUndefined, jinja2.ChainableUndefined):
+        env = jinja2.Environment(undefined=undefined)
+        ours = attribute_lookup(env)
+        objects = [Section("S", []), Link("L", "https://example.com"), {"a": 1, "items": 2}, ["x"], "text",
+                   markupsafe.Markup("<b>"), None, 3, Raises(), dict, list[int], jinja2.Environment]
+        for obj in objects:
+            for name in ("a", "items", "title", "children", "is_index", "typeset", "meta", "upper", "broken",
+                         "__class__", "0", "mro"):
+                theirs, found = env.getattr(obj, name), ours(obj, name)
+                if isinstance(theirs, jinja2.Undefined):
+                    assert type(found) is type(theirs) and found._undefined_obj is obj, (obj, name)
+                    assert found._undefined_name == name and found._undefined_hint == theirs._undefined_hint
+                else:
+                    assert found == theirs, (obj, name)

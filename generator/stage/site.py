@@ -39,6 +39,8 @@ from generator.stage.site_state import (
     staged_inputs,
 )
 from generator.stage.swap import claim, keep_unchanged, link_tree, recover, release, swap_into_place, work_dir
+from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
+from generator.stage.template_attributes import TemplateAttributes
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
 from generator.stage.theme_files import visible_theme_files
@@ -186,6 +188,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                     config.plugins["devportal/render-ahead"] = RenderAhead()
                 config.plugins[ONE_MARKDOWN] = OneMarkdown()  # one Markdown instance for every page
                 config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
+                config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()  # no exception per missing attribute
                 if templates is not None:
                     config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates, prune=True)
                 # What is alive when the build starts (the config, the loaded theme and plugins, the imported
@@ -201,6 +204,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             config.plugins["devportal/only-changed"] = only
             config.plugins[ONE_MARKDOWN] = OneMarkdown()
             config.plugins[RAW_FRAGMENTS] = RawFragments()
+            config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             if search == "pagefind":
                 rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)
