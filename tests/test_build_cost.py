@@ -25,8 +25,9 @@ from pymdownx.emoji import gemoji, to_alt
 from generator.cli import main
 from generator.heap import frozen
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
+from generator.stage.mkdocs_yml import REQUIRED_EXTENSIONS
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
-from generator.stage.one_markdown import OneMarkdown, PageRenderer
+from generator.stage.one_markdown import RESETTABLE, OneMarkdown, PageRenderer
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
@@ -307,7 +308,11 @@ def test_pages_rendered_on_one_markdown_instance_are_those_mkdocs_renders_with_o
     assert main(["stage", "-f", str(config)]) == 0
     staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
     staged.write_text(staged.read_text(encoding="utf-8").replace(": info", ": warn"), encoding="utf-8")
+    # the extensions trusted to reset are exactly the staged config's, which these pages exercise
+    assert RESETTABLE == {name if isinstance(name, str) else next(iter(name)) for name in REQUIRED_EXTENSIONS} \
+        | {"toc", "tables", "fenced_code"}  # MkDocs' own
     assert PageRenderer.usable(load_config(str(staged)))
+    assert not PageRenderer.usable(load_config(str(staged), markdown_extensions=["abbr", "smarty"]))
 
     plain = _build_logged(staged, tmp_path / "plain", None)
     one = OneMarkdown()
