@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.config import read_mkdocs_yml
 from generator.diagnostics import Diagnostic, Diagnostics, error, warning
@@ -45,6 +46,9 @@ from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
 from generator.stage.theme_files import visible_theme_files
 from generator.stage.zensical_engine import build_with_zensical
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 
 class _CollectWarnings(logging.Handler):
@@ -164,6 +168,13 @@ def _used(state_file: Path) -> None:
     forget_unused_sites(state_file, now)
 
 
+def _render_for_less(config: MkDocsConfig) -> None:
+    """Add the plugins with which MkDocs renders the same pages for less than a plain build of the staged tree."""
+    config.plugins[ONE_MARKDOWN] = OneMarkdown()  # one Markdown instance for every page
+    config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
+    config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()  # no exception per missing attribute
+
+
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
                   pages: list[str] | None, templates: Path | None = None,
                   kept: Path | None = None) -> list[logging.LogRecord] | None:
@@ -186,9 +197,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             if pages is None:
                 if RenderAhead.usable(config):  # the later pages' Markdown is rendered on a second core
                     config.plugins["devportal/render-ahead"] = RenderAhead()
-                config.plugins[ONE_MARKDOWN] = OneMarkdown()  # one Markdown instance for every page
-                config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
-                config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()  # no exception per missing attribute
+                _render_for_less(config)
                 if templates is not None:
                     config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates, prune=True)
                 # What is alive when the build starts (the config, the loaded theme and plugins, the imported
@@ -202,9 +211,7 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                 config.plugins[TEMPLATE_CACHE] = CompiledTemplates(templates)
             only = OnlyChanged(set(pages))
             config.plugins["devportal/only-changed"] = only
-            config.plugins[ONE_MARKDOWN] = OneMarkdown()
-            config.plugins[RAW_FRAGMENTS] = RawFragments()
-            config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()
+            _render_for_less(config)
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
             if search == "pagefind":
                 rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)
