@@ -7,9 +7,11 @@ config makes each page pay for, against the libraries' own behaviour as the orac
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +21,8 @@ import jinja2
 import markdown
 import markupsafe
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mkdocs.config import load_config
 from pymdownx.emoji import gemoji, to_alt
 
@@ -411,3 +415,103 @@ def test_attributes_missing_from_an_object_are_looked_up_as_jinja_looks_them_up(
                     assert found._undefined_name == name and found._undefined_hint == theirs._undefined_hint
                 else:
                     assert found == theirs, (obj, name)
+
+
+#: Regexes of every shape :func:`required_text` reads, with what every match of each must contain.
+GUARD_CASES = {
+    r"a|b": {("a", False), ("b", False)},  # (re's parser makes this a class)
+    r"x?y": {("y", False)},
+    r"(?<=\$)x": {("x", False)},  # a lookbehind reads before the start: its `$` is not required
+    r"(?<!\\)`": {("`", False)},
+    r"(?=\$)": {("$", False)},
+    r"(?i)www\.": {("www.", True)},
+    r"(?i)w{3}\.": {("www.", True)},
+    r"(?i)k": {("k", True)},  # looked for ignoring case, as the pattern does (it matches the Kelvin sign)
+    r"(?i:ab)|cd": {("ab", True), ("cd", False)},
+    r"(?i)(?-i:x)[a-z]": {("x", False)},
+    r"(?:ht|f)tps?://": {("://", False)},
+    r"(?P<q>['\"])x(?P=q)": {("x", False)},
+    r"(a)?(?(1)b|c)": {("b", False), ("c", False)},
+    r"a*": None, r"(?!x)y?": None, r".+": None, r"\d+": None, r"[^@]+": None, r"(?i)[a-c]": None,
+}
+
+
+def test_a_text_every_match_of_a_regex_needs_is_found_from_its_parse_tree():
+    from generator.stage.inline_guards import required_text
+
+    for source, expected in GUARD_CASES.items():
+        found = required_text(re.compile(source))
+        assert (set(found) if found is not None else None) == expected, source
+
+
+@functools.cache
+def _guarded_regexes(staged_config: Path) -> list:
+    from generator.stage.inline_guards import GuardedPattern, required_text
+
+    config = load_config(str(staged_config))
+    md = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
+    regexes = [md.inlinePatterns[item.name].compiled_re for item in md.inlinePatterns._priority]
+    regexes += [re.compile(source) for source in GUARD_CASES]
+    return [(regex, GuardedPattern(regex, required_text(regex))) for regex in regexes if required_text(regex)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_inline_pattern_skips_only_texts_it_cannot_match(staged_config, data):
+    """The regex itself is the oracle: whenever the guard finds none of the texts it looks for, from a random
+    start, the pattern finds the same matches (every inline pattern of the staged config, and the cases above).
+    The texts mix what the patterns look for, in both cases, with letters that fold oddly ignoring case."""
+    for regex, guarded in _guarded_regexes(staged_config):
+        pieces = [text for required, _ in guarded.required
+                  for text in (required, required.upper(), required.swapcase())]
+        pieces += ["a@b.co", "https://x.io", "www.y.org", "`x`", "$x$", "[a](b)", "<b>", "K", "ſ", "İ"]
+        text = data.draw(st.lists(st.sampled_from(pieces) | st.text(alphabet="`$\\@:/.wW[]!<>*_&^=~ \n\x02\x03aKkxyz0",
+                                                                    max_size=3), max_size=12).map("".join))
+        pos = data.draw(st.integers(min_value=0, max_value=len(text)))
+        assert [m.span() for m in guarded.finditer(text, pos)] == [m.span() for m in regex.finditer(text, pos)]
+
+
+#: What the guarded patterns look for, beside texts without it: code spans (and escaped backticks), math
+#: (and `$x$y`, no math on GitHub), bare URLs, www. links, e-mail addresses, links and references.
+GUARDED_TEXTS = """# Guarded
+
+Plain text with nothing any guarded pattern looks for, over two lines
+and a second line.
+
+Code `x = 1` and ``a ` b`` and \\`not code\\` and \\\\`code after escaped backslashes`.
+
+Math $a^2 + b^2$ and $x$y and \\$5 and $$
+e = mc^2
+$$
+
+Links https://example.com/path, WWW.Example.com, www.example.org/x and ftp://files.example.com.
+
+Mail someone@example.com, First.Last+tag@sub.example.co and not@mail and a@b.
+
+[a link](https://example.com) and [ref][r] and ![image](x.png) and [^1].
+
+[r]: https://example.com/r
+[^1]: A footnote.
+"""
+
+
+def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_render_unguarded(staged_config):
+    """Python-Markdown without the guards is the oracle, on the real pages of the corpus and on a page of
+    what the guarded patterns match: the same HTML, page after page, on one instance each."""
+    from generator.stage.inline_guards import guard_inline_patterns
+
+    config = load_config(str(staged_config))
+    plain, guarded = (markdown.Markdown(extensions=config["markdown_extensions"],
+                                        extension_configs=config["mdx_configs"]) for _ in range(2))
+    guards = guard_inline_patterns(guarded)
+    names = {item.name for item in guarded.inlinePatterns._priority
+             if hasattr(guarded.inlinePatterns[item.name].compiled_re, "guard")}
+    assert {"backtick", "arithmatex-inline", "magic-link", "magic-mail", "link"} <= names
+    assert "em_strong" not in names  # re scans for its first character itself: a guard would only cost a call
+    texts = [GUARDED_TEXTS] + [path.read_text(encoding="utf-8") for path in sorted(CORPUS.rglob("*.md"))]
+    assert len(texts) > 200
+    for text in texts:
+        plain.reset()
+        guarded.reset()
+        assert guarded.convert(text) == plain.convert(text)
+    assert all(guard.skipped for guard in guards)  # each guard skipped texts it could not match

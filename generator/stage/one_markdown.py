@@ -24,6 +24,8 @@ import mkdocs
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
 
+from generator.stage.inline_guards import GuardedPattern, guard_inline_patterns
+
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
@@ -62,6 +64,7 @@ class PageRenderer:
     def __init__(self, config: MkDocsConfig) -> None:
         self._config = config
         self._md: markdown.Markdown | None = None
+        self.guarded: list[GuardedPattern] = []  # the instance's inline patterns that skip texts they cannot match
 
     @staticmethod
     def usable(config: MkDocsConfig) -> bool:
@@ -76,6 +79,7 @@ class PageRenderer:
         if self._md is None:
             self._md = markdown.Markdown(extensions=self._config["markdown_extensions"],
                                          extension_configs=self._config["mdx_configs"] or {})
+            self.guarded = guard_inline_patterns(self._md)
         else:
             self._md.reset()
         md, config = self._md, self._config

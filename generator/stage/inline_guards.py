@@ -1,0 +1,204 @@
+"""Inline patterns skip the texts they cannot match: a text every match needs is looked for first.
+
+Python-Markdown runs each of the staged config's 20 inline patterns over each text of a page with
+``finditer``. A pattern whose regex starts with a lookbehind or an alternation (pymdownx's code spans, inline
+math, bare URLs and e-mail addresses) gets no fast scan from Python's ``re``: it is tried at every position of
+every text, and most texts hold no ``$``, no ``@`` and no backtick. That was a tenth of the Markdown render of
+the M benchmark portal's pages.
+
+:func:`required_text` reads a regex's parse tree (the one Python's ``re`` compiles) and finds texts of which
+every match must contain at least one, at or after where the search starts: a run of literals the match
+consumes or a lookahead peeks at, an alternation's union, never a lookbehind's (it reads before the start).
+They are looked for by a regex of those literals with the pattern's own flags, so case-insensitive ones fold
+as the pattern folds them. :func:`guard_inline_patterns` wraps each pattern's regex so that ``finditer``
+returns no match at once when none of those texts is in the part searched: the same matches, in the same
+order, as the regex finds itself. ``tests/test_build_cost.py`` checks that against the regexes and against
+Python-Markdown's HTML of the corpus's pages.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+try:
+    from re import _constants as constants
+    from re import _parser as parser
+except ImportError:  # Python 3.10
+    import sre_constants as constants
+    import sre_parse as parser
+
+#: Characters common in prose: a text of them is a weak guard, and another is preferred (an estimate only:
+#: any choice is correct, this one skips more texts).
+COMMON = frozenset(" \n\t.,;:-'\"()abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+#: A character class gives a guard when it has at most this many characters.
+MAX_CLASS = 8
+_REPEATS = {constants.MAX_REPEAT, constants.MIN_REPEAT} | ({constants.POSSESSIVE_REPEAT}
+                                                         if hasattr(constants, "POSSESSIVE_REPEAT") else set())
+_GROUPS = {constants.ATOMIC_GROUP} if hasattr(constants, "ATOMIC_GROUP") else set()
+
+
+def required_text(pattern: re.Pattern[str]) -> frozenset[tuple[str, bool]] | None:
+    """Texts of which every match of ``pattern`` contains one, consumed or peeked at by a lookahead at or after
+    the search's start, each with whether it is matched ignoring case; None when no such text can be named."""
+    parsed = _parsed(pattern)
+    return None if parsed is None else _sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+
+
+def scanned_fast(pattern: re.Pattern[str]) -> bool:
+    """Whether Python's ``re`` finds where ``pattern`` may match by a fast scan: it starts with a character or
+    a character class (in a group, or in every branch), which ``re`` looks for before trying a match."""
+    parsed = _parsed(pattern)
+    return parsed is None or _starts_with_char(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+
+
+def _parsed(pattern: re.Pattern[str]) -> Any:
+    if not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
+        return None
+    try:
+        return parser.parse(pattern.pattern, pattern.flags)
+    except (re.error, RecursionError, TypeError):
+        return None
+
+
+def _starts_with_char(items: list[tuple[Any, Any]], ignore_case: bool) -> bool:
+    if not items:
+        return False
+    op, av = items[0]
+    if op is constants.IN or op is constants.LITERAL:
+        return True
+    if op is constants.SUBPATTERN:
+        return _starts_with_char(list(av[3]), ignore_case)
+    if op is constants.BRANCH:
+        return all(_starts_with_char(list(branch), ignore_case) for branch in av[1])
+    return False
+
+
+def _cost(texts: frozenset[tuple[str, bool]]) -> tuple[int, int]:
+    """How often a guard of ``texts`` would be found in text it cannot match (lower is better): each text of
+    common characters counts for many, and a longer text is rarer than a shorter one."""
+    return (sum(100 if all(ch in COMMON for ch in text) else 1 for text, _ in texts),
+            -min(len(text) for text, _ in texts))
+
+
+def _sequence(items: list[tuple[Any, Any]], ignore_case: bool) -> frozenset[tuple[str, bool]] | None:
+    """What a sequence of items needs: the rarest need of any of its items (on a tie, the later: past the
+    escapes patterns start with), runs of literal characters joined into one text (``://``)."""
+    best: frozenset[tuple[str, bool]] | None = None
+    run: list[str] = []
+
+    def consider(candidate: frozenset[tuple[str, bool]] | None) -> None:
+        nonlocal best
+        if candidate and (best is None or _cost(candidate) <= _cost(best)):
+            best = candidate
+
+    for op, av in items:
+        if op is constants.LITERAL:
+            run.append(chr(av))
+            continue
+        if op in _REPEATS and av[0] == av[1] <= MAX_CLASS and len(av[2]) == 1 and av[2][0][0] is constants.LITERAL:
+            run.append(chr(av[2][0][1]) * av[0])  # w{3}
+            continue
+        if run:
+            consider(frozenset({("".join(run), ignore_case)}))
+            run = []
+        consider(_item(op, av, ignore_case))
+    if run:
+        consider(frozenset({("".join(run), ignore_case)}))
+    return best
+
+
+def _caseless(code: int) -> bool:
+    char = chr(code)
+    return char.lower() == char == char.upper() and char.casefold() == char
+
+
+def _item(op: Any, av: Any, ignore_case: bool) -> frozenset[tuple[str, bool]] | None:
+    if op is constants.IN:
+        return _char_class(av, ignore_case)
+    if op in _REPEATS:
+        low, _high, item = av
+        return _sequence(list(item), ignore_case) if low >= 1 else None
+    if op is constants.SUBPATTERN:
+        _group, add, remove, item = av
+        case = (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+        return _sequence(list(item), case)
+    if op in _GROUPS:
+        return _sequence(list(av), ignore_case)
+    if op is constants.BRANCH:
+        return _union([_sequence(list(branch), ignore_case) for branch in av[1]])
+    if op is constants.GROUPREF_EXISTS:
+        _group, yes, no = av
+        return _union([_sequence(list(yes), ignore_case), _sequence(list(no), ignore_case) if no else None])
+    if op is constants.ASSERT:
+        direction, item = av
+        return _sequence(list(item), ignore_case) if direction == 1 else None  # a lookbehind reads before
+    return None  # any character, a negated literal, an anchor, a lookaround that must fail, a backreference
+
+
+def _union(needs: list[frozenset[tuple[str, bool]] | None]) -> frozenset[tuple[str, bool]] | None:
+    if any(need is None for need in needs):
+        return None
+    return frozenset().union(*needs)
+
+
+def _char_class(items: list[tuple[Any, Any]], ignore_case: bool) -> frozenset[tuple[str, bool]] | None:
+    """The characters of a small class; with case ignored, only when none has a case (how ``re`` folds a class
+    is not how it folds a literal, so a class's letters are not looked for)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is constants.LITERAL:
+            codes = [av]
+        elif op is constants.RANGE and av[1] - av[0] < MAX_CLASS:
+            codes = list(range(av[0], av[1] + 1))
+        else:  # a category (\d, \s), a negation, a big range
+            return None
+        if ignore_case and not all(_caseless(code) for code in codes):
+            return None
+        chars.update(chr(code) for code in codes)
+    return frozenset((char, False) for char in chars) if 0 < len(chars) <= MAX_CLASS else None
+
+
+def guard_regex(pattern: re.Pattern[str], required: frozenset[tuple[str, bool]]) -> re.Pattern[str]:
+    """A regex that finds any of ``required`` as ``pattern`` matches it: each text's characters are literals
+    compiled with the same flags (case-insensitive ones in ``(?i:...)``, ``re.ASCII`` as the pattern has it)."""
+    parts = [f"(?i:{re.escape(text)})" if ignore_case else re.escape(text) for text, ignore_case in sorted(required)]
+    return re.compile("|".join(parts), pattern.flags & re.ASCII)
+
+
+class GuardedPattern:
+    """A compiled regex whose ``finditer`` looks for its :func:`required_text` first; everything else is the
+    regex's own."""
+
+    def __init__(self, regex: re.Pattern[str], required: frozenset[tuple[str, bool]]) -> None:
+        self.regex = regex
+        self.required = required
+        self.guard = guard_regex(regex, required)
+        self.skipped = 0  # searches answered without running the regex
+
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        if self.guard.search(string, pos, endpos) is None:
+            self.skipped += 1
+            return iter(())
+        return self.regex.finditer(string, pos, endpos)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.regex, name)
+
+
+def guard_inline_patterns(md: Any) -> list[GuardedPattern]:
+    """Wrap the regex of each of ``md``'s inline patterns that ``re`` scans slowly (:func:`scanned_fast`) and
+    that needs a text it can look for first (a fast scan is not made faster: the guard would cost a call)."""
+    guarded = []
+    for name in [item.name for item in md.inlinePatterns._priority]:
+        pattern = md.inlinePatterns[name]
+        regex = getattr(pattern, "compiled_re", None)
+        if not isinstance(regex, re.Pattern) or scanned_fast(regex):
+            continue
+        required = required_text(regex)
+        if required:
+            pattern.compiled_re = GuardedPattern(regex, required)
+            guarded.append(pattern.compiled_re)
+    return guarded
