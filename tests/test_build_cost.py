@@ -437,7 +437,7 @@ GUARD_CASES = {
 
 
 def test_a_text_every_match_of_a_regex_needs_is_found_from_its_parse_tree():
-    from generator.stage.inline_guards import required_text
+    from generator.inline_guards import required_text
 
     for source, expected in GUARD_CASES.items():
         found = required_text(re.compile(source))
@@ -446,7 +446,7 @@ def test_a_text_every_match_of_a_regex_needs_is_found_from_its_parse_tree():
 
 @functools.cache
 def _guarded_regexes(staged_config: Path) -> list:
-    from generator.stage.inline_guards import GuardedPattern, required_text
+    from generator.inline_guards import GuardedPattern, required_text
 
     config = load_config(str(staged_config))
     md = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
@@ -497,21 +497,26 @@ Mail someone@example.com, First.Last+tag@sub.example.co and not@mail and a@b.
 
 def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_render_unguarded(staged_config):
     """Python-Markdown without the guards is the oracle, on the real pages of the corpus and on a page of
-    what the guarded patterns match: the same HTML, page after page, on one instance each."""
-    from generator.stage.inline_guards import guard_inline_patterns
+    what the guarded patterns match: the same HTML, page after page, on one instance each, with the staged
+    config's extensions and with those of the API reference's descriptions."""
+    from generator.inline_guards import guard_inline_patterns
+    from generator.render.reference.render import DESCRIPTION_EXTENSIONS
 
     config = load_config(str(staged_config))
-    plain, guarded = (markdown.Markdown(extensions=config["markdown_extensions"],
-                                        extension_configs=config["mdx_configs"]) for _ in range(2))
-    guards = guard_inline_patterns(guarded)
-    names = {item.name for item in guarded.inlinePatterns._priority
-             if hasattr(guarded.inlinePatterns[item.name].compiled_re, "guard")}
-    assert {"backtick", "arithmatex-inline", "magic-link", "magic-mail", "link"} <= names
-    assert "em_strong" not in names  # re scans for its first character itself: a guard would only cost a call
     texts = [GUARDED_TEXTS] + [path.read_text(encoding="utf-8") for path in sorted(CORPUS.rglob("*.md"))]
     assert len(texts) > 200
-    for text in texts:
-        plain.reset()
-        guarded.reset()
-        assert guarded.convert(text) == plain.convert(text)
-    assert all(guard.skipped for guard in guards)  # each guard skipped texts it could not match
+    for extensions, configs, pages, expected in (
+            (config["markdown_extensions"], config["mdx_configs"], texts,
+             {"backtick", "arithmatex-inline", "magic-link", "magic-mail", "link"}),
+            (DESCRIPTION_EXTENSIONS, {}, texts[::4], {"magic-link", "magic-mail", "link"})):
+        plain, guarded = (markdown.Markdown(extensions=extensions, extension_configs=configs) for _ in range(2))
+        guards = guard_inline_patterns(guarded)
+        names = {item.name for item in guarded.inlinePatterns._priority
+                 if hasattr(guarded.inlinePatterns[item.name].compiled_re, "guard")}
+        assert expected <= names
+        assert "em_strong" not in names  # re scans for its first character itself: a guard would only cost a call
+        for text in pages:
+            plain.reset()
+            guarded.reset()
+            assert guarded.convert(text) == plain.convert(text)
+        assert all(guard.skipped for guard in guards)  # each guard skipped texts it could not match

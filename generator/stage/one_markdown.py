@@ -24,7 +24,7 @@ import mkdocs
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
 
-from generator.stage.inline_guards import GuardedPattern, guard_inline_patterns
+from generator.inline_guards import GuardedPattern, guard_inline_patterns
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig

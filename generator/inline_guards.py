@@ -13,7 +13,8 @@ They are looked for by a regex of those literals with the pattern's own flags, s
 as the pattern folds them. :func:`guard_inline_patterns` wraps each pattern's regex so that ``finditer``
 returns no match at once when none of those texts is in the part searched: the same matches, in the same
 order, as the regex finds itself. ``tests/test_build_cost.py`` checks that against the regexes and against
-Python-Markdown's HTML of the corpus's pages.
+Python-Markdown's HTML of the corpus's pages. The staged pages' instance (``generator.stage.one_markdown``) and
+the API reference's descriptions (magiclink's patterns) use it.
 """
 
 from __future__ import annotations
