@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 import http.server
+import json
 import os
 import subprocess
 import threading
@@ -81,6 +82,42 @@ def test_a_cold_fetch_runs_four_git_commands_per_source_after_ls_remote(tmp_path
     assert (checkouts[0].root / "docs" / "guide.md").read_text() == "# Guide\n"
     assert _git_commands(git_argv_log) == {"ls-remote": 1, "init": 1, "fetch": 1, "checkout": 1, "show": 1}
     assert read_lock(tmp_path / "devportal.lock")["api"].commit == upstream.head
+
+
+def test_a_source_with_specs_is_checked_out_from_its_history_clone_without_fetching_twice(tmp_path, make_upstream,
+                                                                                          git_argv_log):
+    """Its history clone (for the API changelog) holds the built commit: the checkout is made from it, with the
+    same files a shallow fetch gives (a symlink as a plain file, line ends as `.gitattributes` asks), and the
+    remote is asked once. A commit the clone lacks (on no branch or tag) is fetched from the remote."""
+    upstream = make_upstream("api", {"README.md": "# One\n", "openapi.yaml": "openapi: 3.0.3\n",
+                                     ".gitattributes": "*.txt text eol=crlf\n", "notes.txt": "a\nb\n"})
+    os.symlink("/etc/passwd", upstream.work / "leak.md")
+    upstream.commit({"README.md": "# Two\n"})
+    with_specs = _sources({"name": "api", "repo": upstream.url, "specs": ["openapi.yaml"]})
+    git_argv_log.unlink(missing_ok=True)
+    (checkout,) = fetch_sources(with_specs, project_root=tmp_path, cache_dir=tmp_path / "cache",
+                                lock_path=tmp_path / "devportal.lock", log=lambda _: None, history=True)
+    assert _git_commands(git_argv_log) == {"ls-remote": 1, "clone": 2, "checkout": 1, "show": 1}  # no fetch
+    (shallow,) = _fetch(tmp_path / "plain", _sources({"name": "api", "repo": upstream.url}))
+    assert checkout.history is not None and shallow.history is None
+    assert [json.loads((c.root.parent / f"{c.commit}.json").read_text()) for c in (checkout, shallow)] == \
+        [{"committed": subprocess.run(["git", "show", "-s", "--format=%cI", upstream.head], cwd=upstream.bare,
+                                      capture_output=True, text=True, check=True).stdout.strip()}] * 2
+    files = {p.relative_to(checkout.root): p.read_bytes() for p in checkout.root.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(shallow.root): p.read_bytes() for p in shallow.root.rglob("*") if p.is_file()}
+    assert files[Path("leak.md")] == b"/etc/passwd" and files[Path("notes.txt")] == b"a\r\nb\r\n"
+    assert not (checkout.root / ".git").exists() and not (checkout.root / "leak.md").is_symlink()
+    assert not (checkout.history / "index").exists()  # the history clone is left as it was
+
+    hidden = upstream.commit({"README.md": "# Hidden\n"}, branch="topic")
+    subprocess.run(["git", "push", "-q", "origin", ":topic"], cwd=upstream.work, check=True)
+    subprocess.run(["git", "update-ref", "refs/pull/1/head", hidden], cwd=upstream.bare, check=True)
+    git_argv_log.unlink()
+    pinned_source = _sources({"name": "api", "repo": upstream.url, "ref": hidden, "specs": ["openapi.yaml"]})
+    (pinned,) = fetch_sources(pinned_source, project_root=tmp_path, cache_dir=tmp_path / "cache",
+                              lock_path=tmp_path / "devportal.lock", log=lambda _: None, history=True)
+    assert (pinned.root / "README.md").read_text() == "# Hidden\n"
+    assert _git_commands(git_argv_log)["fetch"] >= 1  # not in the history clone: fetched from the remote
 
 
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):

@@ -45,6 +45,7 @@ from generator.sources.git import (
     GitError,
     HttpAuth,
     RemoteRefs,
+    checkout_local,
     fetch_commit,
     fetch_history,
     has_commit,
@@ -211,7 +212,7 @@ def fetch_sources(sources: list[SourceConfig], *, project_root: Path, cache_dir:
     (``[user:]VARIABLE``; default :data:`DEFAULT_AUTH`); ``environ`` is where variables are read
     (default ``os.environ``). With ``history``, a Git source with specs also gets a bare clone of its
     history and tags beside its checkouts (``<repo folder>/history.git``, fetched only when the built commit
-    is not in it yet), from which the API changelog is read.
+    is not in it yet), from which the API changelog is read and the commit is checked out.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
@@ -502,17 +503,18 @@ def _fetch_one(index: int, cfg: SourceConfig, ctx: _Context) -> CheckedOutSource
             if locked and locked != commit:
                 notes.extend(_rewritten(index, cfg, ctx, access, shown, locked, commit))
     root = folder / commit
+    history = None
+    if ctx.history and cfg.specs:  # first: the commit is then checked out from it, not fetched again
+        history = _history(index, cfg, ctx, access, folder, commit, notes,
+                           offline=ctx.mode == "offline" or stale is not None)
     if stale is None:
         with _checkout_lock(root):
-            state = _ensure_checkout(access, shown, commit, ref, root, folder, display, cfg, index, config_file)
+            state = _ensure_checkout(access, shown, commit, ref, root, folder, display, cfg, index, config_file,
+                                     history)
     else:
         state = "stale: remote unreachable"
     trees = _remote_version_trees(index, cfg, ctx, access, shown, folder, remote, stale is not None)
     display.update(cfg.name, f"{shown} @ {ref or 'HEAD'} -> {commit[:7]} ({state})", final=True)
-    history = None
-    if ctx.history and cfg.specs:
-        history = _history(index, cfg, ctx, access, folder, commit, notes,
-                           offline=ctx.mode == "offline" or stale is not None)
     return CheckedOutSource(config=cfg, root=root.resolve(), commit=commit, ref=ref or "HEAD",
                             web_url=web_url_of(cfg, url),
                             edit_branch=edit_branch or (cfg.ref if cfg.ref and not SHA.match(cfg.ref) else "main"),
@@ -567,6 +569,18 @@ _checkout_locks: dict[Path, threading.Lock] = {}
 _registry_lock = threading.Lock()
 
 
+def _checkout_from_history(git_dir: Path, commit: str, target: Path) -> str | None:
+    """``commit`` checked out into the empty folder ``target`` from the history clone ``git_dir`` (its date), or
+    ``None`` with ``target`` empty again when the clone does not hold it (a commit on no branch or tag)."""
+    with _checkout_lock(git_dir):  # no fetch into it meanwhile
+        try:
+            return checkout_local(git_dir, commit, target)
+        except GitError:
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            return None
+
+
 def _checkout_lock(root: Path) -> threading.Lock:
     """One lock per commit folder: two sources on one repo and commit fetch it once."""
     with _registry_lock:
@@ -587,14 +601,19 @@ def _commit_date(folder: Path, commit: str) -> str | None:
 
 
 def _ensure_checkout(access: _Access, shown: str, commit: str, ref: str | None, root: Path, folder: Path,
-                     display: _Progress, cfg: SourceConfig, index: int, config_file: str) -> str:
+                     display: _Progress, cfg: SourceConfig, index: int, config_file: str,
+                     history: Path | None = None) -> str:
+    """Check ``commit`` out into ``root`` unless it is there: from the source's history clone when it holds
+    the commit (nothing fetched twice), else by a shallow fetch from the remote."""
     if root.is_dir():
         return "up to date"
     display.update(cfg.name, f"cloning {shown} @ {ref or 'HEAD'}")
     folder.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}.", dir=folder))
     try:
-        committed = fetch_commit(access.git_url, commit, ref, temp, access.auth)
+        committed = _checkout_from_history(history, commit, temp) if history is not None else None
+        if committed is None:
+            committed = fetch_commit(access.git_url, commit, ref, temp, access.auth)
         shutil.rmtree(temp / ".git", ignore_errors=True)  # the tree is all a build reads
         (folder / f"{commit}.json").write_text(json.dumps({"committed": committed}) + "\n", encoding="utf-8")
         temp.rename(root)

@@ -263,6 +263,16 @@ def fetch_commit(url: str, commit: str, ref: str | None, target: Path, auth: Htt
     return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
 
 
+def checkout_local(git_dir: Path, commit: str, target: Path) -> str:
+    """Check out ``commit`` of the local repo ``git_dir`` (a source's history clone) into the empty folder
+    ``target`` and return its date, as :func:`fetch_commit` does from a remote, without contacting it: the
+    clone borrows ``git_dir``'s objects (``--shared``) instead of copying them, and leaves ``git_dir`` as it
+    was. Raises :class:`GitError` when ``git_dir`` does not hold the commit."""
+    run_git(["clone", "-q", "--shared", "--no-checkout", "--no-tags", str(git_dir), str(target)])
+    run_git(["checkout", "-q", "--detach", commit], cwd=target)
+    return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
+
+
 def history_contains(url: str, ref: str | None, head: str, old: str, scratch: Path,
                      auth: HttpAuth | None = None) -> bool | None:
     """Whether ``old`` is ``head`` or one of its ancestors on the remote (``False`` after a force-push that
