@@ -11,7 +11,8 @@ that has MkDocs use it.
 Only extensions known to keep no state across documents outside ``reset()`` are trusted with this
 (:data:`RESETTABLE`: the staged config's own, checked against a fresh instance per page by
 ``tests/test_build_cost.py``); with any other extension, or another MkDocs than the one mirrored, pages are
-rendered by ``Page.render`` itself.
+rendered by ``Page.render`` itself. The instance's inline patterns that Python's ``re`` scans slowly look first for
+a text every match of theirs needs (:mod:`generator.inline_guards`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import mkdocs
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
 
-from generator.inline_guards import GuardedPattern, guard_inline_patterns
+from generator.inline_guards import guard_inline_patterns
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -64,7 +65,6 @@ class PageRenderer:
     def __init__(self, config: MkDocsConfig) -> None:
         self._config = config
         self._md: markdown.Markdown | None = None
-        self.guarded: list[GuardedPattern] = []  # the instance's inline patterns that skip texts they cannot match
 
     @staticmethod
     def usable(config: MkDocsConfig) -> bool:
@@ -79,7 +79,7 @@ class PageRenderer:
         if self._md is None:
             self._md = markdown.Markdown(extensions=self._config["markdown_extensions"],
                                          extension_configs=self._config["mdx_configs"] or {})
-            self.guarded = guard_inline_patterns(self._md)
+            guard_inline_patterns(self._md)  # slow-scanning inline patterns skip texts they cannot match
         else:
             self._md.reset()
         md, config = self._md, self._config
