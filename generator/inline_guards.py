@@ -52,7 +52,7 @@ def scanned_fast(pattern: re.Pattern[str]) -> bool:
     """Whether Python's ``re`` finds where ``pattern`` may match by a fast scan: it starts with a character or
     a character class (in a group, or in every branch), which ``re`` looks for before trying a match."""
     parsed = _parsed(pattern)
-    return parsed is None or _starts_with_char(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    return parsed is None or _starts_with_char(list(parsed))
 
 
 def _parsed(pattern: re.Pattern[str]) -> Any:
@@ -64,16 +64,16 @@ def _parsed(pattern: re.Pattern[str]) -> Any:
         return None
 
 
-def _starts_with_char(items: list[tuple[Any, Any]], ignore_case: bool) -> bool:
+def _starts_with_char(items: list[tuple[Any, Any]]) -> bool:
     if not items:
         return False
     op, av = items[0]
     if op is constants.IN or op is constants.LITERAL:
         return True
     if op is constants.SUBPATTERN:
-        return _starts_with_char(list(av[3]), ignore_case)
+        return _starts_with_char(list(av[3]))
     if op is constants.BRANCH:
-        return all(_starts_with_char(list(branch), ignore_case) for branch in av[1])
+        return all(_starts_with_char(list(branch)) for branch in av[1])
     return False
 
 
