@@ -458,9 +458,10 @@ def _guarded_regexes(staged_config: Path) -> list:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_an_inline_pattern_skips_only_texts_it_cannot_match(staged_config, data):
-    """The regex itself is the oracle: whenever the guard finds none of the texts it looks for, from a random
-    start, the pattern finds the same matches (every inline pattern of the staged config, and the cases above).
-    The texts mix what the patterns look for, in both cases, with letters that fold oddly ignoring case."""
+    """The regex itself is the oracle: from a random start, the guarded pattern finds exactly the regex's
+    matches (none at once where the guard finds none of its texts), for every inline pattern of the staged
+    config and the cases above. The texts mix what the patterns look for, in both cases, with letters that
+    fold oddly ignoring case."""
     for regex, guarded in _guarded_regexes(staged_config):
         pieces = [text for required, _ in guarded.required
                   for text in (required, required.upper(), required.swapcase())]
