@@ -6,7 +6,8 @@ math, bare URLs and e-mail addresses) gets no fast scan from Python's ``re``: it
 every text, and most texts hold no ``$``, no ``@`` and no backtick. That was a tenth of the Markdown render of
 the M benchmark portal's pages.
 
-:func:`required_text` reads a regex's parse tree (the one Python's ``re`` compiles) and finds texts of which
+:func:`required_text` reads a regex's parse tree (the one Python's ``re`` compiles, from its private
+``re._parser``: where a Python's tree has another shape, no pattern is guarded) and finds texts of which
 every match must contain at least one, at or after where the search starts: a run of literals the match
 consumes or a lookahead peeks at, an alternation's union, never a lookbehind's (it reads before the start).
 They are looked for by a regex of those literals with the pattern's own flags, so case-insensitive ones fold
@@ -45,14 +46,22 @@ def required_text(pattern: re.Pattern[str]) -> frozenset[tuple[str, bool]] | Non
     """Texts of which every match of ``pattern`` contains one, consumed or peeked at by a lookahead at or after
     the search's start, each with whether it is matched ignoring case; None when no such text can be named."""
     parsed = _parsed(pattern)
-    return None if parsed is None else _sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    if parsed is None:
+        return None
+    try:
+        return _sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    except (AttributeError, IndexError, TypeError, ValueError):  # a Python whose parse tree has another shape
+        return None
 
 
 def scanned_fast(pattern: re.Pattern[str]) -> bool:
     """Whether Python's ``re`` finds where ``pattern`` may match by a fast scan: it starts with a character or
     a character class (in a group, or in every branch), which ``re`` looks for before trying a match."""
     parsed = _parsed(pattern)
-    return parsed is None or _starts_with_char(list(parsed))
+    try:
+        return parsed is None or _starts_with_char(list(parsed))
+    except (AttributeError, IndexError, TypeError, ValueError):  # as in required_text: no guard then
+        return True
 
 
 def _parsed(pattern: re.Pattern[str]) -> Any:
