@@ -36,9 +36,10 @@ def _sources(*entries: dict):
     return list(portal.sources)
 
 
-def _fetch(tmp_path: Path, sources, mode: str = "auto", log=None):
+def _fetch(tmp_path: Path, sources, mode: str = "auto", log=None, history: bool = False):
     return fetch_sources(sources, project_root=tmp_path, cache_dir=tmp_path / "cache",
-                         lock_path=tmp_path / "devportal.lock", mode=mode, log=log or (lambda _: None))
+                         lock_path=tmp_path / "devportal.lock", mode=mode, log=log or (lambda _: None),
+                         history=history)
 
 
 def test_branch_tag_and_commit_are_checked_out(tmp_path, make_upstream):
@@ -95,8 +96,7 @@ def test_a_source_with_specs_is_checked_out_from_its_history_clone_without_fetch
     upstream.commit({"README.md": "# Two\n"})
     with_specs = _sources({"name": "api", "repo": upstream.url, "specs": ["openapi.yaml"]})
     git_argv_log.unlink(missing_ok=True)
-    (checkout,) = fetch_sources(with_specs, project_root=tmp_path, cache_dir=tmp_path / "cache",
-                                lock_path=tmp_path / "devportal.lock", log=lambda _: None, history=True)
+    (checkout,) = _fetch(tmp_path, with_specs, history=True)
     assert _git_commands(git_argv_log) == {"ls-remote": 1, "clone": 2, "checkout": 1, "show": 1}  # no fetch
     (shallow,) = _fetch(tmp_path / "plain", _sources({"name": "api", "repo": upstream.url}))
     assert checkout.history is not None and shallow.history is None
@@ -114,8 +114,7 @@ def test_a_source_with_specs_is_checked_out_from_its_history_clone_without_fetch
     subprocess.run(["git", "update-ref", "refs/pull/1/head", hidden], cwd=upstream.bare, check=True)
     git_argv_log.unlink()
     pinned_source = _sources({"name": "api", "repo": upstream.url, "ref": hidden, "specs": ["openapi.yaml"]})
-    (pinned,) = fetch_sources(pinned_source, project_root=tmp_path, cache_dir=tmp_path / "cache",
-                              lock_path=tmp_path / "devportal.lock", log=lambda _: None, history=True)
+    (pinned,) = _fetch(tmp_path, pinned_source, history=True)
     assert (pinned.root / "README.md").read_text() == "# Hidden\n"
     assert _git_commands(git_argv_log)["fetch"] >= 1  # not in the history clone: fetched from the remote
 

@@ -259,8 +259,13 @@ def fetch_commit(url: str, commit: str, ref: str | None, target: Path, auth: Htt
     except GitError:
         # A server that refuses fetching by SHA: the ref's full history (not shallow, so the commit is in it).
         run_git([*fetch, url, ref or "HEAD"], cwd=target, auth=auth)
-    run_git(["checkout", "-q", "--detach", commit], cwd=target)
-    return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
+    return _check_out(commit, target)
+
+
+def _check_out(commit: str, repo: Path) -> str:
+    """Check ``commit`` out in the repo ``repo`` (its objects fetched or borrowed) and return its date."""
+    run_git(["checkout", "-q", "--detach", commit], cwd=repo)
+    return run_git(["show", "-s", "--format=%cI", commit], cwd=repo).strip()
 
 
 def checkout_local(git_dir: Path, commit: str, target: Path) -> str:
@@ -269,8 +274,7 @@ def checkout_local(git_dir: Path, commit: str, target: Path) -> str:
     clone borrows ``git_dir``'s objects (``--shared``) instead of copying them, and leaves ``git_dir`` as it
     was. Raises :class:`GitError` when ``git_dir`` does not hold the commit."""
     run_git(["clone", "-q", "--shared", "--no-checkout", "--no-tags", str(git_dir), str(target)])
-    run_git(["checkout", "-q", "--detach", commit], cwd=target)
-    return run_git(["show", "-s", "--format=%cI", commit], cwd=target).strip()
+    return _check_out(commit, target)
 
 
 def history_contains(url: str, ref: str | None, head: str, old: str, scratch: Path,
