@@ -499,8 +499,9 @@ Mail someone@example.com, First.Last+tag@sub.example.co and not@mail and a@b.
 def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_render_unguarded(staged_config):
     """Python-Markdown without the guards is the oracle, on the real pages of the corpus and on a page of
     what the guarded patterns match: the same HTML, page after page, on one instance each, with the staged
-    config's extensions and with those of the API reference's descriptions."""
-    from generator.inline_guards import guard_inline_patterns
+    config's extensions and with those of the API reference's descriptions; also with the inline processor
+    taking the patterns from a list."""
+    from generator.inline_guards import guard_inline_patterns, list_inline_patterns
     from generator.render.reference.render import DESCRIPTION_EXTENSIONS
 
     config = load_config(str(staged_config))
@@ -512,6 +513,10 @@ def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_rend
             (DESCRIPTION_EXTENSIONS, {}, texts[::4], {"magic-link", "magic-mail", "link"})):
         plain, guarded = (markdown.Markdown(extensions=extensions, extension_configs=configs) for _ in range(2))
         guards = guard_inline_patterns(guarded)
+        list_inline_patterns(guarded)
+        listed = guarded.treeprocessors["inline"].inlinePatterns
+        assert type(listed) is list  # the registry's patterns, in the order its indexes give them
+        assert listed == [guarded.inlinePatterns[index] for index in range(len(guarded.inlinePatterns))]
         names = {item.name for item in guarded.inlinePatterns._priority
                  if hasattr(guarded.inlinePatterns[item.name].compiled_re, "guard")}
         assert expected <= names
@@ -521,3 +526,4 @@ def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_rend
             guarded.reset()
             assert guarded.convert(text) == plain.convert(text)
         assert all(guard.skipped for guard in guards)  # each guard skipped texts it could not match
+

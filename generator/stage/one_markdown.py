@@ -12,7 +12,8 @@ Only extensions known to keep no state across documents outside ``reset()`` are 
 (:data:`RESETTABLE`: the staged config's own, checked against a fresh instance per page by
 ``tests/test_build_cost.py``); with any other extension, or another MkDocs than the one mirrored, pages are
 rendered by ``Page.render`` itself. The instance's inline patterns that Python's ``re`` scans slowly look first for
-a text every match of theirs needs (:mod:`generator.inline_guards`).
+a text every match of theirs needs, and its inline processor takes them from a list
+(:mod:`generator.inline_guards`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import mkdocs
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
 
-from generator.inline_guards import guard_inline_patterns
+from generator.inline_guards import guard_inline_patterns, list_inline_patterns
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -80,6 +81,7 @@ class PageRenderer:
             self._md = markdown.Markdown(extensions=self._config["markdown_extensions"],
                                          extension_configs=self._config["mdx_configs"] or {})
             guard_inline_patterns(self._md)  # slow-scanning inline patterns skip texts they cannot match
+            list_inline_patterns(self._md)
         else:
             self._md.reset()
         md, config = self._md, self._config

@@ -20,7 +20,7 @@ import markdown
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, warning
-from generator.inline_guards import guard_inline_patterns
+from generator.inline_guards import guard_inline_patterns, list_inline_patterns
 from generator.package_data import BANNER, FRAGMENTS, templates_dir
 from generator.render.escaping import template_environment
 from generator.render.pages.sanitize import clean_html
@@ -194,6 +194,7 @@ class Describer:
         self.trusted = trusted
         self.md = markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)
         guard_inline_patterns(self.md)  # magiclink's bare URLs and e-mail addresses are looked for first
+        list_inline_patterns(self.md)
         self.cache: dict[str, Markup] = {}
 
     def __call__(self, text: Any) -> Markup | None:
