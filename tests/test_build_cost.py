@@ -527,3 +527,85 @@ def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_rend
             assert guarded.convert(text) == plain.convert(text)
         assert all(guard.skipped for guard in guards)  # each guard skipped texts it could not match
 
+
+HIGHLIGHTED_TEXTS = '''# Code
+
+```python
+def f(x):
+    return x + 1
+```
+
+``` { .python hl_lines="2" linenums="3" title="f.py" }
+import os
+print(os.sep)
+```
+
+```nosuchlanguage
+not highlighted
+```
+
+```
+no language
+```
+
+```json
+{"a": [1, 2.5, true, null]}
+```
+
+```YAML
+key: value
+```
+
+```console
+$ devportal build --strict
+```
+
+Inline `#!python print("hi")`, `#!nosuchlanguage x`, `#!js let a = 1` and `plain`.
+
+- A list with code:
+
+    ```bash
+    echo "in a list"
+    ```
+'''
+
+
+def test_code_highlighted_with_the_builds_lexers_and_stylesheets_is_what_pymdownx_highlights_anew(
+        staged_config, monkeypatch):
+    """pymdownx.highlight without the cache is the oracle, on a page of code blocks and inline code (known,
+    unknown and upper-case languages, line numbers, highlighted lines, titles) and on the real pages of the
+    corpus: the same HTML, page after page, on one instance each. Pygments builds the stylesheet once for the
+    build, and pymdownx.highlight has its own formatters and lexer lookup back after each render."""
+    from pygments.formatters.html import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.lexers.python import PythonLexer
+    from pymdownx import highlight
+
+    from generator.stage.highlight_cache import FORMATTERS, HighlightCache
+
+    built = []
+    create_stylesheet = HtmlFormatter._create_stylesheet
+    monkeypatch.setattr(HtmlFormatter, "_create_stylesheet",
+                        lambda formatter: built.append(formatter) or create_stylesheet(formatter))
+    config = load_config(str(staged_config))
+    plain, cached = (markdown.Markdown(extensions=config["markdown_extensions"],
+                                       extension_configs=config["mdx_configs"]) for _ in range(2))
+    cache = HighlightCache()
+    texts = [HIGHLIGHTED_TEXTS] + [path.read_text(encoding="utf-8") for path in sorted(CORPUS.rglob("*.md"))]
+    stylesheets = {"plain": 0, "cached": 0}  # how many times Pygments built one
+    for text in texts:
+        plain.reset()
+        cached.reset()
+        expected = plain.convert(text)
+        stylesheets["plain"] += len(built)
+        built.clear()
+        with cache.active():
+            assert cached.convert(text) == expected
+        stylesheets["cached"] += len(built)
+        built.clear()
+        assert highlight.BlockHtmlFormatter is FORMATTERS["BlockHtmlFormatter"]
+        assert highlight.get_lexer_by_name is get_lexer_by_name
+    assert stylesheets["cached"] == 1 and stylesheets["plain"] > 100  # once for the build, not once a block
+    assert cache.lexers["python"] is PythonLexer and cache.lexers["nosuchlanguage"] is None
+    plain.reset()
+    assert '<span class="hll">' in plain.convert(HIGHLIGHTED_TEXTS)  # the page highlights what it says it does

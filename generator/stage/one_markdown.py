@@ -13,7 +13,8 @@ Only extensions known to keep no state across documents outside ``reset()`` are 
 ``tests/test_build_cost.py``); with any other extension, or another MkDocs than the one mirrored, pages are
 rendered by ``Page.render`` itself. The instance's inline patterns that Python's ``re`` scans slowly look first for
 a text every match of theirs needs, and its inline processor takes them from a list
-(:mod:`generator.inline_guards`).
+(:mod:`generator.inline_guards`); code blocks are highlighted with the lexer classes and stylesheets Pygments
+set up for the build's earlier blocks (:mod:`generator.stage.highlight_cache`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
 
 from generator.inline_guards import guard_inline_patterns, list_inline_patterns
+from generator.stage.highlight_cache import HighlightCache
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -66,6 +68,7 @@ class PageRenderer:
     def __init__(self, config: MkDocsConfig) -> None:
         self._config = config
         self._md: markdown.Markdown | None = None
+        self._highlight = HighlightCache()
 
     @staticmethod
     def usable(config: MkDocsConfig) -> bool:
@@ -95,7 +98,8 @@ class PageRenderer:
         extract_title_ext = mkdocs_pages._ExtractTitleTreeprocessor()
         extract_title_ext._register(md)
 
-        page.content = md.convert(page.markdown)
+        with self._highlight.active():
+            page.content = md.convert(page.markdown)
         page.toc = mkdocs_pages.get_toc(getattr(md, "toc_tokens", []))
         page._title_from_render = extract_title_ext.title
         page.present_anchor_ids = extract_anchors_ext.present_anchor_ids | raw_html_ext.present_anchor_ids
