@@ -8,7 +8,9 @@ size from bench/specgen.py). For each size it prints, CPU seconds (of every chil
   (their ratio in CPU and in wall time), and (when Zensical is installed) Zensical's build of that tree,
   cold, side by side; the cold build's own steps as its log times them: fetch + stage (the portal's work,
   which a plain build of the staged tree does not do) and its site step (MkDocs and the search index),
-  each against the plain build;
+  each against the plain build; with ``--pairs N``, N-1 more cold builds each followed at once by a plain
+  build, and the median, lowest and highest of the N pairs' ratios (the host's speed drifts between two
+  builds minutes apart: a pair's ratio moves less than either build);
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
   and how many output files each rewrote (mtime changed) and changed (bytes differ);
@@ -26,7 +28,7 @@ A size whose steps would not fit in ``--budget`` seconds (predicted from the pre
 with the reason printed; no figure is ever estimated.
 
 Usage: python bench/scale.py [--sizes S,M,L] [--tiny] [--budget SECONDS] [--json FILE] [--keep DIR]
-                            [--search pagefind|lunr]
+                            [--search pagefind|lunr] [--pairs N]
 """
 
 from __future__ import annotations
@@ -456,6 +458,12 @@ FIGURES = [  # key, label, unit
     ("portal_work_vs_mkdocs", "  fetch + stage / plain mkdocs, CPU", "x"),
     ("site_step_cpu", "  of the cold build: its MkDocs build + search index, CPU s", "s"),
     ("site_step_vs_mkdocs", "  its MkDocs build + search index / plain mkdocs, CPU", "x"),
+    ("build_vs_mkdocs_median", "cold build / plain mkdocs, CPU, median of the pairs (--pairs)", "x"),
+    ("build_vs_mkdocs_min", "  lowest pair", "x"),
+    ("build_vs_mkdocs_max", "  highest pair", "x"),
+    ("build_vs_mkdocs_wall_median", "cold build / plain mkdocs, wall, median of the pairs", "x"),
+    ("portal_work_vs_mkdocs_median", "  fetch + stage / plain mkdocs, CPU, median of the pairs", "x"),
+    ("site_step_vs_mkdocs_median", "  its MkDocs build + search index / plain mkdocs, CPU, median of the pairs", "x"),
     ("zensical_cpu", "Zensical build of the staged tree, CPU s", "s"),
     ("zensical_wall", "Zensical build of the staged tree, wall s", "s"),
     ("zensical_vs_mkdocs", "Zensical / plain mkdocs, CPU", "x"),
@@ -521,9 +529,33 @@ class Planner:
         self.walls.setdefault(size, {})[step] = wall
 
 
+def cold_and_plain(build: list[str], plain: list[str], portal: Path, budget: Budget) -> dict[str, float]:
+    """Another cold build of ``portal`` (its cache, clones, lock file and site deleted first) and, right after
+    it, a plain build of the staged tree it left: CPU and wall seconds of each, and the cold build's steps."""
+    for folder in (portal / ".devportal", portal / "site"):
+        shutil.rmtree(folder, ignore_errors=True)
+    (portal / "devportal.lock").unlink(missing_ok=True)
+    steps: dict[str, tuple[float, float]] = {}
+    build_cpu, build_wall = run_measured(build, portal, budget.left(), steps)
+    mkdocs_cpu, mkdocs_wall = run_measured(plain, portal, budget.left())
+    return {"build_cpu": build_cpu, "build_wall": build_wall, "mkdocs_cpu": mkdocs_cpu, "mkdocs_wall": mkdocs_wall,
+            "portal_work_cpu": steps["fetch"][1] + steps["stage"][1], "site_step_cpu": steps["site"][1]}
+
+
+def pair_ratios(pairs: list[dict[str, float]]) -> dict[str, float]:
+    """The median, lowest and highest of the pairs' cold / plain ratios (:func:`cold_and_plain`)."""
+    cpu = [pair["build_cpu"] / pair["mkdocs_cpu"] for pair in pairs]
+    return {"build_vs_mkdocs_median": statistics.median(cpu), "build_vs_mkdocs_min": min(cpu),
+            "build_vs_mkdocs_max": max(cpu),
+            "build_vs_mkdocs_wall_median": statistics.median(p["build_wall"] / p["mkdocs_wall"] for p in pairs),
+            "portal_work_vs_mkdocs_median": statistics.median(p["portal_work_cpu"] / p["mkdocs_cpu"] for p in pairs),
+            "site_step_vs_mkdocs_median": statistics.median(p["site_step_cpu"] / p["mkdocs_cpu"] for p in pairs)}
+
+
 def measure_size(size: Size, work: Path, planner: Planner, log,
-                 search: str = "pagefind") -> tuple[dict, dict[str, str]]:
-    """Every figure of one size; the second value names each step that was skipped and why."""
+                 search: str = "pagefind", pairs: int = 1) -> tuple[dict, dict[str, str]]:
+    """Every figure of one size; the second value names each step that was skipped and why. ``pairs``: how
+    many cold builds, each followed by a plain build, the ratio's median is taken over."""
     figures: dict = {"content_pages": size.pages, "content_operations": sum(size.spec_operations())}
     skipped: dict[str, str] = {}
     planner.scale[size.name] = size.pages + sum(size.spec_operations())
@@ -563,8 +595,8 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
     stage_yml = portal / ".devportal" / "stage" / "mkdocs.yml"
     plain_site = work / "plain-site"
     log(f"  {size.name}: plain mkdocs build of the staged tree")
-    plain = step("mkdocs", lambda: run_measured(from_checkout("mkdocs", "build", "-q", "-f", str(stage_yml),
-                                                              "-d", str(plain_site)), portal, budget.left()))
+    plain_build = from_checkout("mkdocs", "build", "-q", "-f", str(stage_yml), "-d", str(plain_site))
+    plain = step("mkdocs", lambda: run_measured(plain_build, portal, budget.left()))
     if plain:
         figures["mkdocs_cpu"], figures["mkdocs_wall"] = plain
         figures["build_vs_mkdocs"] = figures["build_cpu"] / figures["mkdocs_cpu"]
@@ -573,6 +605,23 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
             figures["portal_work_vs_mkdocs"] = figures["portal_work_cpu"] / figures["mkdocs_cpu"]
             figures["site_step_vs_mkdocs"] = figures["site_step_cpu"] / figures["mkdocs_cpu"]
         shutil.rmtree(plain_site, ignore_errors=True)
+    if plain and "portal_work_cpu" in figures and pairs > 1:
+        log(f"  {size.name}: {pairs - 1} more cold build(s), each followed by a plain build")
+        first = {key: figures[key] for key in ("build_cpu", "build_wall", "mkdocs_cpu", "mkdocs_wall",
+                                               "portal_work_cpu", "site_step_cpu")}
+        def more_pairs() -> list[dict[str, float]]:
+            done = []
+            for number in range(2, pairs + 1):
+                done.append(cold_and_plain(build, plain_build, portal, budget))
+                log(f"  {size.name}: pair {number}: cold {done[-1]['build_cpu']:.2f} CPU s, plain "
+                    f"{done[-1]['mkdocs_cpu']:.2f} CPU s")
+            return done
+
+        log(f"  {size.name}: pair 1: cold {first['build_cpu']:.2f} CPU s, plain {first['mkdocs_cpu']:.2f} CPU s")
+        more = step("pairs", more_pairs)
+        shutil.rmtree(plain_site, ignore_errors=True)
+        if more:
+            figures.update(pair_ratios([first, *more]))
     if zensical_version():
         zensical_site = work / "zensical-site"
         log(f"  {size.name}: Zensical build of the staged tree")
@@ -702,7 +751,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate the portals in DIR and keep them")
     parser.add_argument("--search", choices=["pagefind", "lunr"], default="pagefind",
                         help="the portals' search engine (devportal's `search:` setting; default pagefind)")
+    parser.add_argument("--pairs", type=int, default=1, metavar="N",
+                        help="cold builds, each followed by a plain MkDocs build, whose cold / plain ratio's "
+                             "median is reported (default 1: the figures of the first pair only)")
     args = parser.parse_args(argv)
+    if args.pairs < 1:
+        parser.error("--pairs must be at least 1")
     if args.tiny:
         sizes = TINY
     else:
@@ -727,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
             if work.exists():
                 shutil.rmtree(work)
             work.mkdir(parents=True)
-            results[size.name], skipped[size.name] = measure_size(size, work, planner, log, args.search)
+            results[size.name], skipped[size.name] = measure_size(size, work, planner, log, args.search, args.pairs)
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     print(report(results, skipped))
