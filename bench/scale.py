@@ -609,6 +609,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         log(f"  {size.name}: {pairs - 1} more cold build(s), each followed by a plain build")
         first = {key: figures[key] for key in ("build_cpu", "build_wall", "mkdocs_cpu", "mkdocs_wall",
                                                "portal_work_cpu", "site_step_cpu")}
+
         def more_pairs() -> list[dict[str, float]]:
             done = []
             for number in range(2, pairs + 1):
