@@ -539,7 +539,15 @@ def cold_and_plain(build: list[str], plain: list[str], portal: Path, budget: Bud
     build_cpu, build_wall = run_measured(build, portal, budget.left(), steps)
     mkdocs_cpu, mkdocs_wall = run_measured(plain, portal, budget.left())
     return {"build_cpu": build_cpu, "build_wall": build_wall, "mkdocs_cpu": mkdocs_cpu, "mkdocs_wall": mkdocs_wall,
-            "portal_work_cpu": steps["fetch"][1] + steps["stage"][1], "site_step_cpu": steps["site"][1]}
+            **step_cpus(steps)}
+
+
+def step_cpus(steps: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """A cold build's CPU seconds of fetch + stage (the portal's own work) and of its site step, from its log;
+    empty when the log did not time all three."""
+    if not {"fetch", "stage", "site"} <= steps.keys():
+        return {}
+    return {"portal_work_cpu": steps["fetch"][1] + steps["stage"][1], "site_step_cpu": steps["site"][1]}
 
 
 def pair_ratios(pairs: list[dict[str, float]]) -> dict[str, float]:
@@ -588,9 +596,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
     if cold is None:
         return figures, skipped
     figures["build_cpu"], figures["build_wall"] = cold
-    if {"fetch", "stage", "site"} <= steps.keys():
-        figures["portal_work_cpu"] = steps["fetch"][1] + steps["stage"][1]
-        figures["site_step_cpu"] = steps["site"][1]
+    figures.update(step_cpus(steps))
 
     stage_yml = portal / ".devportal" / "stage" / "mkdocs.yml"
     plain_site = work / "plain-site"

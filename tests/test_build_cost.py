@@ -501,7 +501,7 @@ def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_rend
     what the guarded patterns match: the same HTML, page after page, on one instance each, with the staged
     config's extensions and with those of the API reference's descriptions; also with the inline processor
     taking the patterns from a list."""
-    from generator.inline_guards import guard_inline_patterns, list_inline_patterns
+    from generator.inline_guards import prepare_inline_patterns
     from generator.render.reference.render import DESCRIPTION_EXTENSIONS
 
     config = load_config(str(staged_config))
@@ -512,8 +512,7 @@ def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_rend
              {"backtick", "arithmatex-inline", "magic-link", "magic-mail", "link"}),
             (DESCRIPTION_EXTENSIONS, {}, texts[::4], {"magic-link", "magic-mail", "link"})):
         plain, guarded = (markdown.Markdown(extensions=extensions, extension_configs=configs) for _ in range(2))
-        guards = guard_inline_patterns(guarded)
-        list_inline_patterns(guarded)
+        guards = prepare_inline_patterns(guarded)
         listed = guarded.treeprocessors["inline"].inlinePatterns
         assert type(listed) is list  # the registry's patterns, in the order its indexes give them
         assert listed == [guarded.inlinePatterns[index] for index in range(len(guarded.inlinePatterns))]

@@ -27,7 +27,7 @@ import mkdocs
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
 
-from generator.inline_guards import guard_inline_patterns, list_inline_patterns
+from generator.inline_guards import prepare_inline_patterns
 from generator.stage.highlight_cache import HighlightCache
 
 if TYPE_CHECKING:
@@ -83,8 +83,7 @@ class PageRenderer:
         if self._md is None:
             self._md = markdown.Markdown(extensions=self._config["markdown_extensions"],
                                          extension_configs=self._config["mdx_configs"] or {})
-            guard_inline_patterns(self._md)  # slow-scanning inline patterns skip texts they cannot match
-            list_inline_patterns(self._md)
+            prepare_inline_patterns(self._md)  # slow-scanning inline patterns skip texts they cannot match
         else:
             self._md.reset()
         md, config = self._md, self._config

@@ -20,7 +20,7 @@ import markdown
 from markupsafe import Markup
 
 from generator.diagnostics import Diagnostic, Severity, warning
-from generator.inline_guards import guard_inline_patterns, list_inline_patterns
+from generator.inline_guards import prepare_inline_patterns
 from generator.package_data import BANNER, FRAGMENTS, templates_dir
 from generator.render.escaping import template_environment
 from generator.render.pages.sanitize import clean_html
@@ -193,8 +193,7 @@ class Describer:
     def __init__(self, trusted: bool) -> None:
         self.trusted = trusted
         self.md = markdown.Markdown(extensions=DESCRIPTION_EXTENSIONS)
-        guard_inline_patterns(self.md)  # magiclink's bare URLs and e-mail addresses are looked for first
-        list_inline_patterns(self.md)
+        prepare_inline_patterns(self.md)  # magiclink's bare URLs and e-mail addresses are looked for first
         self.cache: dict[str, Markup] = {}
 
     def __call__(self, text: Any) -> Markup | None:
