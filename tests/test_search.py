@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from generator.cli import main
+from generator.stage.search_index import EXCLUDED, INPUT, ROOT_SELECTOR, SKIPPED, without_skipped
 from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, write_portal
 
 
@@ -33,6 +34,38 @@ def test_pagefind_indexes_the_site_and_materials_unused_index_is_not_published(t
     # The searchable headings do not double the operation's id (its anchor still lands on the operation).
     assert page.count('id="operation/refundPayment"') == 1 and 'id="dp-search-operation/refundPayment"' in page
     assert 'name="search"' not in page  # Material's script neither mounts its search nor downloads its index
+
+
+def test_pagefind_indexes_reference_pages_read_without_their_fragment_as_it_indexes_the_whole_pages(tmp_path):
+    """Pagefind reads a copy of each reference page without the fragment it ignores (half its CPU at M); the
+    oracle is Pagefind itself, run on the built site's whole pages with the same options."""
+    from pagefind.service import get_executable
+
+    config = copy_example(tmp_path / "portal")
+    # A page whose own text writes the skip comments around words of its own: they are indexed, as Pagefind
+    # indexes the page whole.
+    (config.parent / "content" / "portal" / "skips.md").write_text(
+        "# Skips\n\nThe ocelot line.\n\n<!--devportal:search-skip-->The margay line.<!--/devportal:search-skip-->\n")
+    assert main(["build", "-f", str(config)]) == 0
+    site = config.parent / "site"
+    pages = [path.read_bytes() for path in site.rglob("*.html")]
+    skipped = [page for page in pages if without_skipped(page) is not None]
+    assert len(skipped) >= 5 and all(SKIPPED[0] in page and b'class="dp-fragment"' in page for page in skipped)
+    # What Pagefind reads of a reference page: the fragment's element, empty (38 % of these pages' bytes gone).
+    assert all(b'data-pagefind-ignore="all"></div>' in without_skipped(page) for page in skipped)
+    assert sum(len(without_skipped(page)) for page in skipped) < sum(len(page) for page in skipped) * 0.75
+    assert not [path for path in site.iterdir() if path.name.startswith(f".{INPUT}")]  # the tree is gone
+
+    whole = tmp_path / "whole-pages-index"
+    argv = [str(get_executable()), "--site", str(site), "--output-path", str(whole), "--root-selector",
+            ROOT_SELECTOR, "--silent"]
+    for selector in EXCLUDED:
+        argv += ["--exclude-selectors", selector]
+    subprocess.run(argv, check=True, capture_output=True)
+    assert _files(site / "pagefind") == _files(whole)
+    indexed = _indexed_pages(site)
+    assert "refundPayment" in indexed["/payments/api/payments/modifications/"]
+    assert "ocelot" in indexed["/skips/"] and "margay" in indexed["/skips/"]
 
 
 def test_lunr_keeps_materials_search(tmp_path):
