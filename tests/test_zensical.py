@@ -8,6 +8,7 @@ and the API reference's layout (the element screenshots of a page's content comp
 from __future__ import annotations
 
 import base64
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,35 @@ def test_the_brand_and_the_reference_layout_are_intact_with_zensical(zensical_si
     assert brand["logo"] == ["logo.svg", True], brand
     for name, difference in differences.items():
         assert difference["differ"] < 0.01, (name, difference)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.slow
+def test_a_zensical_rebuild_keeps_its_cache_and_builds_the_site_a_clean_build_does(tmp_path, monkeypatch):
+    """Staging made the stage folder equal to the new staged tree, Zensical's cache (``.cache`` in it)
+    included: every rebuild deleted it, so Zensical built every page again. The oracle is a clean build."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    config = copy_example(tmp_path / "portal")
+    assert main(["build", "-f", str(config), "--engine", "zensical"]) == 0
+    cache = config.parent / ".devportal" / "stage" / zensical_engine.CACHE_NAME
+    assert any(cache.rglob("*"))
+    (cache / "kept-by-staging").write_text("a file of Zensical's cache")
+    faq = config.parent / "content" / "portal" / "faq.md"
+    faq.write_text(faq.read_text() + "\nThe axolotl answer.\n")
+    # A page every page's navigation shows, as well: the pages Zensical kept must show it too.
+    (config.parent / "content" / "portal" / "extra.md").write_text("# Extra page\n\nNew in the nav.\n")
+    config.write_text(config.read_text().replace("  - Help: help.md\n", "  - Help: help.md\n  - Extra: extra.md\n"))
+    assert main(["build", "-f", str(config), "--engine", "zensical"]) == 0
+    assert (cache / "kept-by-staging").is_file()
+    site = config.parent / "site"
+    assert "axolotl" in (site / "faq" / "index.html").read_text() and (site / "extra" / "index.html").is_file()
+    shutil.rmtree(cache)
+    clean = tmp_path / "clean-site"
+    assert main(["build", "-f", str(config), "--engine", "zensical", "-d", str(clean)]) == 0
+    assert _files(site) == _files(clean)
 
 
 def test_a_missing_zensical_is_a_clear_error_and_the_site_is_kept(tmp_path, monkeypatch, capsys):

@@ -71,6 +71,7 @@ from generator.stage.page_cache import PageCache
 from generator.stage.search_index import install_search_box, install_search_hook
 from generator.stage.staged import StagedPortal, StagedSource, page_source_meta
 from generator.stage.swap import recover, release, work_dir
+from generator.stage.zensical_engine import CACHE_NAME as ZENSICAL_CACHE
 from generator.urls import page_url, slug
 from generator.validate.spec import forget_gone_specs
 
@@ -189,7 +190,7 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         config = generated_mkdocs_config(project, final_dir, nav=nav, staged_sources=staged_sources,
                                          updates=archive)
         write_mkdocs_yml(config, work / "mkdocs.yml")
-        sync_tree(work, final_dir)
+        sync_tree(work, final_dir, keep={ZENSICAL_CACHE})
         return StagedPortal(stage_dir=final_dir, docs_dir=final_dir / "docs", mkdocs_yml=final_dir / "mkdocs.yml",
                             config=config, sources=staged_sources, diagnostics=problems, index=index,
                             portal_plans=portal_plan, portal_pages=portal_converted,
@@ -680,8 +681,9 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def sync_tree(new: Path, target: Path) -> None:
-    """Make ``target`` equal to ``new``, touching only files that differ.
+def sync_tree(new: Path, target: Path, *, keep: set[str] = frozenset()) -> None:
+    """Make ``target`` equal to ``new``, touching only files that differ, and leaving alone what ``target`` has
+    under the top-level names ``keep`` (Zensical's cache, which its next build of the stage folder reads).
 
     ``mkdocs serve`` watches the staged docs: rewriting only what changed keeps its watch alive and
     rebuilds only what an edit changed.
@@ -694,7 +696,9 @@ def sync_tree(new: Path, target: Path) -> None:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, dest)
-    for path in sorted(target.rglob("*"), reverse=True):
+    synced = [path for path in target.iterdir() if path.name not in keep]
+    inner = [path for top in synced if top.is_dir() and not top.is_symlink() for path in top.rglob("*")]
+    for path in sorted([*synced, *inner], reverse=True):
         rel = path.relative_to(target)
         if path.is_file() and rel not in wanted:
             path.unlink()

@@ -36,6 +36,8 @@ from generator.stage.search_index import SEARCH_HOOK
 ENGINES = ("mkdocs", "zensical")
 CONFIG_NAME = "mkdocs.zensical.yml"
 SITE_NAME = ".zensical-site"
+#: Zensical's own cache, in the stage folder: staging keeps it (:func:`generator.stage.docs_tree.sync_tree`)
+CACHE_NAME = ".cache"
 #: The newest Zensical that installs from the registry here (0.1.x needs ``zensical-ui``, not published).
 TESTED_VERSION = "0.0.73"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="drop Zensical's cache first (a cold build)")
     args = parser.parse_args(argv)
     if args.clean:
-        shutil.rmtree(args.mkdocs_yml.parent / ".cache", ignore_errors=True)
+        shutil.rmtree(args.mkdocs_yml.parent / CACHE_NAME, ignore_errors=True)
     problems = build_with_zensical(args.mkdocs_yml.resolve(), args.site_dir.resolve())
     for problem in problems:
         if problem.severity.name != "INFO":
