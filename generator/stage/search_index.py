@@ -9,7 +9,7 @@ indexes the site's content (``article.md-content__inner``: no navigation, header
 site again after each rebuild without making the reader wait for it.
 
 Pagefind reads every byte of a page, also what it ignores: an API reference page's rendered reference (its
-fragment, ``data-pagefind-ignore="all"``, beside the light text Pagefind indexes) was half of the indexing's
+fragment, ``data-pagefind-ignore="all"``, beside the light text Pagefind indexes) was 40 % of the indexing's
 CPU. So while :func:`index_site` runs Pagefind on a site just built, each reference page is a copy without its
 fragment, the page itself set aside until Pagefind is done (:func:`fragments_set_aside`); the index it makes
 is the same, byte for byte. (A tree of hard links to the pages, with copies of the reference pages, cost a
