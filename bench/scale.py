@@ -13,7 +13,9 @@ size from bench/specgen.py). For each size it prints, CPU seconds (of every chil
   builds minutes apart: a pair's ratio moves less than either build);
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
-  and how many output files each rewrote (mtime changed) and changed (bytes differ);
+  and how many output files each rewrote (mtime changed) and changed (bytes differ); with ``--pairs N``,
+  N-1 more one-page rebuilds (another page change each), and the median of the N against the median of the
+  N cold builds (one rebuild moves with the host as a cold build does);
 * the search: its index on disk, the time from opening a page in chromium to the first search result on
   screen, by the page's own clock (the median of three fresh browsers, with the fastest and slowest, and the
   median as Playwright's wait saw it) and the bytes of index downloaded until
@@ -487,6 +489,7 @@ FIGURES = [  # key, label, unit
     ("page_wall_ratio", "rebuild, one page changed / cold, wall", "x"),
     ("page_rewritten", "  files rewritten (mtime)", ""),
     ("page_changed", "  files changed (bytes)", ""),
+    ("page_cpu_ratio_median", "  median of the --pairs one-page rebuilds / median cold build, CPU", "x"),
     ("spec_cpu_ratio", "rebuild, one spec changed / cold, CPU", "x"),
     ("spec_wall_ratio", "rebuild, one spec changed / cold, wall", "x"),
     ("spec_rewritten", "  files rewritten (mtime)", ""),
@@ -611,6 +614,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
             figures["portal_work_vs_mkdocs"] = figures["portal_work_cpu"] / figures["mkdocs_cpu"]
             figures["site_step_vs_mkdocs"] = figures["site_step_cpu"] / figures["mkdocs_cpu"]
         shutil.rmtree(plain_site, ignore_errors=True)
+    colds: list[float] = []  # the CPU seconds of every cold build, with --pairs
     if plain and "portal_work_cpu" in figures and pairs > 1:
         log(f"  {size.name}: {pairs - 1} more cold build(s), each followed by a plain build")
         first = {key: figures[key] for key in ("build_cpu", "build_wall", "mkdocs_cpu", "mkdocs_wall",
@@ -629,6 +633,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         shutil.rmtree(plain_site, ignore_errors=True)
         if more:
             figures.update(pair_ratios([first, *more]))
+            colds = [first["build_cpu"], *(pair["build_cpu"] for pair in more)]
     if zensical_version():
         zensical_site = work / "zensical-site"
         log(f"  {size.name}: Zensical build of the staged tree")
@@ -677,6 +682,21 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         after = snapshot(site)
         figures[f"{what}_rewritten"], figures[f"{what}_changed"] = compare(before, after)
         before = after
+        if what == "page":
+            page_cpus = [rebuilt[0]]
+
+    if colds and "page_cpu_ratio" in figures:
+        def more_page_rebuilds() -> list[float]:
+            cpus = []
+            for _ in range(pairs - 1):
+                push_change(repos[-1], "page")
+                cpus.append(run_measured(build, portal, budget.left())[0])
+            return cpus
+
+        log(f"  {size.name}: {pairs - 1} more one-page rebuild(s)")
+        more_pages = step("pages", more_page_rebuilds)
+        if more_pages:
+            figures["page_cpu_ratio_median"] = statistics.median([*page_cpus, *more_pages]) / statistics.median(colds)
 
     log(f"  {size.name}: a save under devportal serve")
     saved = step("serve", lambda: serve_save(config, portal / "content" / "portal" / "getting-started.md",
