@@ -184,6 +184,12 @@ def copy_example(target: Path) -> Path:
     return target / "mkdocs.yml"
 
 
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path, with its bytes: two sites compared file by file."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file()}
+
+
 class QuietFileHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files without logging every request to stderr."""
 

@@ -11,16 +11,12 @@ from pathlib import Path
 import pytest
 
 from generator.project_lock import build_lock
-from tests.helpers import REPO_ROOT, write_portal
+from tests.helpers import REPO_ROOT, folder_bytes, write_portal
 
 
 def _devportal(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "generator.cli", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _wait_for_line(process: subprocess.Popen, words: str, timeout: float = 60) -> str:
@@ -54,7 +50,7 @@ def test_two_builds_started_together_both_succeed_one_after_the_other(small_port
     # The site is exactly what a build on its own makes.
     alone = _devportal("build", "-f", str(small_portal), "-d", str(small_portal.parent / "alone"))
     assert alone.wait(timeout=300) == 0
-    assert _tree(site) == _tree(small_portal.parent / "alone")
+    assert folder_bytes(site) == folder_bytes(small_portal.parent / "alone")
 
 
 def test_a_build_waits_for_the_one_in_progress_and_names_its_pid(small_portal):
@@ -74,14 +70,14 @@ def test_with_wait_0_a_second_build_refuses_clearly_and_leaves_everything_as_it_
     site = small_portal.parent / "site"
     first = _devportal("build", "-f", str(small_portal))
     assert first.wait(timeout=300) == 0
-    before = _tree(site)
+    before = folder_bytes(site)
     with build_lock(small_portal.parent):
         refused = _devportal("build", "-f", str(small_portal), "--wait", "0", "--format", "json")
         out, err = refused.communicate(timeout=60)
     assert refused.returncode == 1
     assert '"code": "build-locked"' in out and f"pid {os.getpid()}" in out
     assert "another build is in progress" in out and "--wait SECONDS" in out
-    assert _tree(site) == before
+    assert folder_bytes(site) == before
 
 
 def test_a_killed_build_never_leaves_the_lock_held(small_portal):

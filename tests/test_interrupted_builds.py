@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from generator.stage.swap import claim, exchange_paths, keep_unchanged, link_tree, recover, swap_into_place
-from tests.helpers import REPO_ROOT, write_portal
+from tests.helpers import REPO_ROOT, folder_bytes, write_portal
 
 # Runs swap_into_place(new, target) and SIGKILLs itself after file-system step number `kill_after`.
 SWAP_CHILD = textwrap.dedent("""
@@ -48,15 +48,11 @@ SWAP_CHILD = textwrap.dedent("""
 """)
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _write_tree(folder: Path, version: str) -> dict[str, bytes]:
     for rel in ("index.html", "a/index.html", "a/b/index.html", "assets/site.css", f"only-in-{version}.txt"):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(f"{version}: {rel}\n")
-    return _tree(folder)
+    return folder_bytes(folder)
 
 
 def _leftovers(parent: Path) -> list[str]:
@@ -85,20 +81,20 @@ def test_a_swap_killed_after_any_step_leaves_a_complete_site_and_the_next_run_cl
         target = tmp / "site"
         if mode.startswith("exchange") or finished:
             # RENAME_EXCHANGE: there is no instant without a complete site/.
-            assert _tree(target) in (old, new), f"killed after step {kill_after}"
+            assert folder_bytes(target) in (old, new), f"killed after step {kill_after}"
         elif not target.exists():
             # Killed between the two renames of the fallback path: the previous site waits beside it.
-            assert [_tree(p) for p in tmp.glob(".site.old-*")] == [old]
+            assert [folder_bytes(p) for p in tmp.glob(".site.old-*")] == [old]
         recover(target)
-        assert _tree(target) in (old, new), f"killed after step {kill_after}"
+        assert folder_bytes(target) in (old, new), f"killed after step {kill_after}"
         assert _leftovers(tmp) == [], f"killed after step {kill_after}"
         if kill_after == 1 and mode.startswith("fallback"):
-            assert _tree(target) == old  # the kill between the renames: the old site is back
+            assert folder_bytes(target) == old  # the kill between the renames: the old site is back
         if (tmp / "kept").exists():  # the previous site, kept whole for the next build, or nothing
-            assert _tree(tmp / "kept") == old, f"killed after step {kill_after}"
+            assert folder_bytes(tmp / "kept") == old, f"killed after step {kill_after}"
         kill_after += 1
     if mode.endswith("keep"):
-        assert _tree(tmp / "kept") == old and int(out) == kill_after - 2 >= 2  # kept: nothing deleted
+        assert folder_bytes(tmp / "kept") == old and int(out) == kill_after - 2 >= 2  # kept: nothing deleted
     else:
         assert int(out) == kill_after - 2 > 5  # every step of the swap, deletions included, was a kill point
 
@@ -160,7 +156,7 @@ def test_a_linked_copy_made_over_a_kept_tree_is_the_fresh_copy_and_reuses_its_fo
                                                  "guide/index.html", "index.html"]
     assert all(os.path.samefile(kept / name, site / name) for name in _listing(kept) if not name.endswith("/"))
     assert (kept / "guide").stat().st_ino == guide_folder  # the folder was kept, not made again
-    assert _tree(site)["index.html"] == b"index.html"  # nothing was written into the site's files
+    assert folder_bytes(site)["index.html"] == b"index.html"  # nothing was written into the site's files
 
 
 def test_a_swap_keeps_the_previous_tree_for_the_next_build_to_claim(tmp_path):
@@ -168,13 +164,13 @@ def test_a_swap_keeps_the_previous_tree_for_the_next_build_to_claim(tmp_path):
     first = _write_tree(target, "first")
     second = _write_tree(tmp_path / "second", "second")
     swap_into_place(tmp_path / "second", target, keep=kept)
-    assert _tree(target) == second and _tree(kept) == first
+    assert folder_bytes(target) == second and folder_bytes(kept) == first
     third = _write_tree(tmp_path / "third", "third")
     swap_into_place(tmp_path / "third", target, keep=kept)  # a tree is kept there already: the previous goes
-    assert _tree(target) == third and _tree(kept) == first
+    assert folder_bytes(target) == third and folder_bytes(kept) == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "site"]
     work.mkdir()
-    assert claim(kept, work) and _tree(work) == first and not kept.exists()
+    assert claim(kept, work) and folder_bytes(work) == first and not kept.exists()
     assert not claim(kept, tmp_path / ".site.building-2")  # claimed once: the next build links a fresh copy
 
 
@@ -220,7 +216,7 @@ def two_versions(tmp_path, make_upstream):
     first = _build_child(config)
     assert first.wait() == 0, first.stderr.read()
     site = config.parent / "site"
-    old = _tree(site)
+    old = folder_bytes(site)
     upstream.commit({"README.md": "# Guides\n\nVersion two.\n", "docs/b.md": "# B\n"})
     return config, site, old
 
@@ -237,7 +233,7 @@ def test_a_real_build_killed_inside_the_swap_keeps_a_site_and_the_next_build_cle
     assert child.wait() == -signal.SIGKILL, child.stderr.read()
     if point == "between-renames":
         assert not site.exists()  # the one instant the fallback path has no site/ ...
-        assert [_tree(p) for p in site.parent.glob(".site.old-*")] == [old]  # ... the last good one waits
+        assert [folder_bytes(p) for p in site.parent.glob(".site.old-*")] == [old]  # ... the last good one waits
     else:
         assert _version(site) == "two"
     assert _leftovers(site.parent) != [".devportal"]  # the killed build left something behind
@@ -256,7 +252,7 @@ def test_a_real_build_killed_at_a_sweep_of_instants_always_leaves_a_complete_sit
     reference = _build_child(config)
     assert reference.wait() == 0
     duration = time.monotonic() - started
-    new = _tree(site)
+    new = folder_bytes(site)
     assert _version(site) == "two"
     # Back to version one's site, then kill builds of version two all along their run.
     versions = set()
@@ -266,11 +262,11 @@ def test_a_real_build_killed_at_a_sweep_of_instants_always_leaves_a_complete_sit
         time.sleep(duration * (0.3 + 0.08 * step))
         child.send_signal(signal.SIGKILL)
         child.wait()
-        tree = _tree(site) if site.exists() else None
+        tree = folder_bytes(site) if site.exists() else None
         versions.add("old" if tree == old else "new" if tree == new else "broken")
         recover_run = _build_child(config)  # the next build: restores, cleans up and builds version two
         assert recover_run.wait() == 0, recover_run.stderr.read()
-        assert _tree(site) == new
+        assert folder_bytes(site) == new
         assert _leftovers(site.parent) == [".devportal"]
     assert "broken" not in versions, versions
 

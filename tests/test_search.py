@@ -14,7 +14,7 @@ import yaml
 
 from generator.cli import main
 from generator.stage.search_index import ASIDE, EXCLUDED, ROOT_SELECTOR, SKIPPED, index_site, without_skipped
-from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, write_portal
+from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, folder_bytes, serve_folder, write_portal
 
 
 def _build_example(root: Path, **settings) -> Path:
@@ -62,19 +62,19 @@ def test_pagefind_indexes_reference_pages_read_without_their_fragment_as_it_inde
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
     subprocess.run(argv, check=True, capture_output=True)
-    assert _files(site / "pagefind") == _files(whole)
+    assert folder_bytes(site / "pagefind") == folder_bytes(whole)
     indexed = _indexed_pages(site)
     assert "refundPayment" in indexed["/payments/api/payments/modifications/"]
     assert "ocelot" in indexed["/skips/"] and "margay" in indexed["/skips/"]
 
     # A run killed while the pages were aside: the next indexing puts them back, and indexes them the same.
-    built = _files(site)
+    built = folder_bytes(site)
     page = site / "payments" / "api" / "payments" / "modifications" / "index.html"
     killed = page.with_name(f".index.html{ASIDE}")
     os.rename(page, killed)
     page.write_bytes(without_skipped(killed.read_bytes()))
     assert not index_site(site, config_file=str(config))
-    assert _files(site) == built
+    assert folder_bytes(site) == built
 
 
 def test_lunr_keeps_materials_search(tmp_path):
@@ -216,10 +216,6 @@ def test_a_page_whose_front_matter_excludes_it_from_search_is_not_found(tmp_path
     assert "/cards/api/cards/cards/" in pages
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
-
-
 def test_a_plain_mkdocs_build_of_the_staged_tree_makes_the_same_site_search_index_included(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # one build date for both builds
     site = _build_example(tmp_path / "portal")
@@ -232,14 +228,14 @@ def test_a_plain_mkdocs_build_of_the_staged_tree_makes_the_same_site_search_inde
     pages = _indexed_pages(plain)
     assert "refundPayment" in pages["/payments/api/payments/modifications/"]  # an operationId of the API reference
     assert not (plain / "search" / "search_index.json").exists()  # no lunr index, as with devportal build
-    assert _files(plain) == _files(site)
+    assert folder_bytes(plain) == folder_bytes(site)
 
 
 def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and_equal_a_cold_builds(tmp_path,
                                                                                                      monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     site = _build_example(tmp_path / "portal")
-    before = _files(site / "pagefind")
+    before = folder_bytes(site / "pagefind")
     faq = tmp_path / "portal" / "content" / "portal" / "faq.md"
     faq.write_text(faq.read_text() + "\nThe axolotl answer.\n")
     config = tmp_path / "portal" / "mkdocs.yml"
@@ -247,10 +243,10 @@ def test_after_one_page_changed_the_rebuilt_site_and_index_find_the_new_word_and
     assert "axolotl" in _indexed_pages(site)["/faq/"]
     cold = tmp_path / "cold-site"
     assert main(["build", "-f", str(config), "-d", str(cold)]) == 0
-    assert _files(site / "pagefind") == _files(cold / "pagefind") != before
+    assert folder_bytes(site / "pagefind") == folder_bytes(cold / "pagefind") != before
     # the whole site too: the rebuild rendered with the templates compiled by the first build
     assert any((tmp_path / "portal" / ".devportal" / "cache" / "templates").iterdir())
-    assert _files(site) == _files(cold)
+    assert folder_bytes(site) == folder_bytes(cold)
 
 
 def test_a_page_open_across_a_new_build_of_the_site_still_finds_what_the_new_index_holds(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.helpers import CHROMIUM, copy_example, devportal_serve
+from tests.helpers import CHROMIUM, copy_example, devportal_serve, folder_bytes
 
 RELOADED = "Reloading browsers"
 
@@ -35,9 +35,9 @@ def test_a_save_is_served_after_one_rebuild_of_only_that_page(tmp_path: Path):
         # the other pages are as they were
         assert _page(serve.fetch("login/")) == _page(login_before)
         # the page restaged alone is the one staging the whole portal writes
-        staged = _files(config.parent / ".devportal" / "stage")
+        staged = folder_bytes(config.parent / ".devportal" / "stage")
         assert main(["stage", "-f", str(config)]) == 0
-        assert _files(config.parent / ".devportal" / "stage") == staged
+        assert folder_bytes(config.parent / ".devportal" / "stage") == staged
         # a new title changes the navigation of its source's pages: everything is staged and built again, once
         faq = config.parent / "content" / "sources" / "payments" / "docs" / "faq.md"
         faq.write_text(faq.read_text().replace("# ", "# Renamed: ", 1))
@@ -113,10 +113,6 @@ def _wait_for_line(serve, text: str, *, after: int, timeout: float) -> bool:
             return True
         time.sleep(0.02)
     return False
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
 
 def _page(html: str) -> str:
