@@ -670,6 +670,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
     else:
         skipped["search"] = f"{CHROMIUM} is not installed"
 
+    page_cpus: list[float] = []  # the CPU seconds of the one-page rebuilds
     for what, change in (("nochange", None), ("page", "page"), ("spec", "spec")):
         if change:
             push_change(api_repo if change == "spec" else repos[-1], change)
@@ -683,9 +684,9 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         figures[f"{what}_rewritten"], figures[f"{what}_changed"] = compare(before, after)
         before = after
         if what == "page":
-            page_cpus = [rebuilt[0]]
+            page_cpus.append(rebuilt[0])
 
-    if colds and "page_cpu_ratio" in figures:
+    if colds and page_cpus:
         def more_page_rebuilds() -> list[float]:
             cpus = []
             for _ in range(pairs - 1):
@@ -780,7 +781,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the portals' search engine (devportal's `search:` setting; default pagefind)")
     parser.add_argument("--pairs", type=int, default=1, metavar="N",
                         help="cold builds, each followed by a plain MkDocs build, whose cold / plain ratio's "
-                             "median is reported (default 1: the figures of the first pair only)")
+                             "median is reported, and as many one-page rebuilds, whose median is reported "
+                             "against the cold builds' (default 1: the figures of the first of each only)")
     args = parser.parse_args(argv)
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
