@@ -17,6 +17,7 @@ import pytest
 from generator.config import validate_portal_config
 from generator.diagnostics import DiagnosticError
 from generator.sources import fetch_sources, read_lock
+from generator.stage.docs_tree import glob_files
 
 
 def _git_commands(log: Path) -> collections.Counter[str]:
@@ -249,3 +250,33 @@ def test_the_folder_of_a_repo_no_fetch_used_for_a_week_is_deleted(tmp_path, make
     _fetch(tmp_path, _sources({"name": "api", "repo": api.url}))
     assert not folders["old"].exists() and folders["api"].is_dir() and (other / "notes.txt").is_file()
     assert not [path for path in (tmp_path / "cache").iterdir() if path.name.startswith(".")]
+
+
+def test_a_glob_returns_no_file_a_symlink_takes_out_of_the_repo(tmp_path):
+    """A folder given as a source (or a checkout made with symlinks) may hold links anywhere on the machine:
+    the files a glob returns are those whose path, every link followed, stays in the repo, as
+    ``Path.resolve`` says of each (the glob resolves each folder once and each linked file on its own)."""
+    outside = tmp_path / "elsewhere"
+    (outside / "docs").mkdir(parents=True)
+    (outside / "secret.md").write_text("# Secret\n")
+    (outside / "docs" / "leak.md").write_text("# Leak\n")
+    root = tmp_path / "repo"
+    for name in ("README.md", "docs/guide.md", "docs/deep/more.md", "area/docs/inside.md"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("# Page\n")
+    (root / "docs" / "secret.md").symlink_to(outside / "secret.md")  # a file linked out of the repo
+    (root / "docs" / "alias.md").symlink_to(root / "docs" / "guide.md")  # a file linked inside it
+    (root / "out").symlink_to(outside)  # a folder linked out: its files are reached by a literal path
+    (root / "docs" / "deep" / "up.md").symlink_to("../../../elsewhere/secret.md")
+    inside = ["README.md", "area/docs/inside.md", "docs/alias.md", "docs/deep/more.md", "docs/guide.md"]
+    assert glob_files(root, ["**/*.md"]) == (inside, [])
+    literal = ["out/docs/*.md", "docs/*.md", "area/docs/*.md"]  # each walked from its own folder: out/docs too
+    assert glob_files(root, literal) == (["area/docs/inside.md", "docs/alias.md", "docs/guide.md"],
+                                         ["out/docs/*.md"])
+    # the oracle: every file the patterns name (the links followed), kept when its resolved path is inside
+    for patterns in (["**/*.md"], literal):
+        named = {path.relative_to(root).as_posix() for pattern in patterns for path in root.glob(pattern)
+                 if path.is_file()}
+        assert glob_files(root, patterns)[0] == sorted(
+            rel for rel in named if (root / rel).resolve().is_relative_to(root.resolve()))
+    assert {"out/docs/leak.md", "docs/secret.md"} <= named

@@ -85,10 +85,22 @@ def glob_files(root: Path, patterns: list[str], exclude: list[str] = (), *,
     the repo is bounded (:class:`~generator.repo_files.GlobLimitError` beyond ``max_walked`` entries)."""
     root_resolved = root.resolve()
     matched = walk_glob(root, [*patterns, *exclude], max_walked=max_walked)
+    folders: dict[str, bool] = {}  # a folder's path resolved once, not once per file in it
+
+    def stays_inside(rel: str) -> bool:
+        folder = rel.rpartition("/")[0]
+        if folder not in folders:
+            folders[folder] = is_inside(root / folder, root_resolved)
+        try:
+            linked = (root / rel).is_symlink()
+        except OSError:
+            return False
+        return is_inside(root / rel, root_resolved) if linked else folders[folder]
+
     found: set[str] = set()
     empty: list[str] = []
     for pattern in patterns:
-        inside = {rel for rel in matched[pattern] if is_inside(root / rel, root_resolved)}
+        inside = {rel for rel in matched[pattern] if stays_inside(rel)}
         if not inside:
             empty.append(pattern)
         found |= inside
