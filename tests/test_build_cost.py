@@ -36,6 +36,7 @@ from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
+from generator.stage.site import config_parsed_by_libyaml
 from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
 from generator.stage.template_attributes import TemplateAttributes, attribute_lookup
 from tests.helpers import CORPUS, new_upstream, write_portal
@@ -185,6 +186,25 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: 
         logger.removeHandler(handler)
         logger.setLevel(level)
     return [r for r in records if "Documentation built in" not in r[1]]
+
+
+def test_the_staged_config_parsed_by_libyaml_is_the_config_mkdocs_loads_itself(staged_config):
+    # The site step reads the staged mkdocs.yml (it holds the whole navigation) with libyaml; the oracle is
+    # MkDocs' own load_config, on a staged config with every kind of tag the generator writes.
+    import mkdocs.config.defaults as defaults
+
+    assert "!!python/name:" in staged_config.read_text(encoding="utf-8")
+    original = defaults.get_yaml_loader
+    mkdocs_own = load_config(str(staged_config))
+    with config_parsed_by_libyaml():
+        assert defaults.get_yaml_loader is not original
+        parsed = load_config(str(staged_config))
+    assert repr(dict(parsed)) == repr(dict(mkdocs_own))
+    assert parsed.mdx_configs["pymdownx.emoji"]["emoji_generator"] is to_alt  # a tag made into the function
+    assert defaults.get_yaml_loader is original  # put back after the call, and after a failed one
+    with pytest.raises(KeyError), config_parsed_by_libyaml():
+        raise KeyError("a failed load")
+    assert defaults.get_yaml_loader is original
 
 
 def test_objects_frozen_for_a_step_stay_frozen_through_a_step_inside_it_and_are_all_thawed_after():
