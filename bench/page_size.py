@@ -3,7 +3,8 @@
 Writes a page of a link, an image, a bare URL, inline code, raw HTML, a reference link, a fence and an
 admonition every few lines (``--hostile``: misspelled anchors, unclosed ``<script>`` and backticks
 instead), at each size, and times the page step of the pipeline (read and plan, then convert: links
-rewritten and checked, Docusaurus blocks, sanitizing) and its peak Python memory (tracemalloc). A quadratic
+rewritten and checked, Docusaurus blocks, sanitizing; with the objects alive before it frozen out of the
+collector's passes, as staging runs it) and its peak Python memory (tracemalloc). A quadratic
 step shows as a time per MB that grows with the size. The baseline, measured in the same run: MkDocs' own
 render of the converted page (Python-Markdown with the staged tree's extensions, as the build renders it),
 and the ratio of the two, which a slower or busier machine changes less than either time; and, the floor of
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import markdown  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
 
+from generator.heap import frozen  # noqa: E402
 from generator.render.pages import SiteIndex, SourcePages, convert_page, plan_source  # noqa: E402
 from generator.render.pages.gfm import BLOCK_PARSER  # noqa: E402
 from generator.repo_files import ContentLimits  # noqa: E402
@@ -56,8 +58,9 @@ def convert(root: Path) -> tuple[float, float, float, str]:
 
     def run() -> str:
         index = SiteIndex()
-        return [convert_page(plan, index).markdown
-                for plan in plan_source(source, index, limits=ContentLimits(page_bytes=1 << 30))][0]
+        with frozen():  # as staging converts pages: what is alive before it is out of the collector's passes
+            return [convert_page(plan, index).markdown
+                    for plan in plan_source(source, index, limits=ContentLimits(page_bytes=1 << 30))][0]
 
     start, cpu = time.perf_counter(), time.process_time()
     converted = run()

@@ -27,7 +27,8 @@ from mkdocs.config import load_config
 from pymdownx.emoji import gemoji, to_alt
 
 from generator.cli import main
-from generator.heap import frozen
+from generator.heap import collections_spaced, frozen
+from generator.render.pages import SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 from generator.stage.mkdocs_yml import REQUIRED_EXTENSIONS
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
@@ -219,6 +220,39 @@ def test_objects_frozen_for_a_step_stay_frozen_through_a_step_inside_it_and_are_
             assert gc.get_freeze_count() >= outer + 1000
         assert gc.get_freeze_count() >= outer + 1000
     assert gc.get_freeze_count() == 0
+
+
+def test_a_page_is_converted_with_fewer_collector_passes_and_the_thresholds_are_put_back(tmp_path):
+    # A page's conversion makes its objects in one go; Python's collector would walk them every 700 new ones.
+    (tmp_path / "big.md").write_text("# Big\n\n" + "".join(
+        f"## Part {i}\n\nSee [part {i}](#part-{i}), `code`, and <b>bold</b>.\n\n- one\n- two\n\n" for i in range(3000)))
+    source = SourcePages(name="big", root=tmp_path, files=["big.md"], web_url=None, github_repo=None,
+                         published_urls=[], trusted=False)
+    index = SiteIndex()
+    [plan] = plan_source(source, index)
+    before = gc.get_threshold()
+    thresholds: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            thresholds.append(gc.get_threshold()[0])
+
+    gc.callbacks.append(record)
+    try:
+        converted = convert_page(plan, index)
+    finally:
+        gc.callbacks.remove(record)
+    assert "## Part 2999" in converted.markdown
+    assert thresholds and set(thresholds) == {5_000}  # every pass of the conversion ran spaced
+    assert len(thresholds) < 100  # 44 here; 340 at Python's 700
+    assert gc.get_threshold() == before
+    # nested blocks put the thresholds back when the outermost ends, also when it fails
+    with pytest.raises(KeyError), collections_spaced():
+        with collections_spaced(young=50):
+            assert gc.get_threshold()[0] == max(5_000, before[0])
+        assert gc.get_threshold()[0] == max(5_000, before[0])
+        raise KeyError("a failed conversion")
+    assert gc.get_threshold() == before
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from generator.diagnostics import Diagnostic, Diagnostics, Severity, error, warning
+from generator.heap import collections_spaced
 from generator.positions import Positions
 from generator.render.pages import code_blocks, docusaurus, gfm, mdx
 from generator.render.pages.frontmatter import split_front_matter
@@ -177,6 +178,7 @@ def _load_partial(plan: PagePlan, path: str) -> str | None:
     return split_front_matter(text, path).body
 
 
+@collections_spaced()  # a big page makes its objects in one go: fewer collector passes over them
 def convert_page(plan: PagePlan, index: SiteIndex) -> ConvertedPage:
     """Rewrite and check the page's links, then convert its Docusaurus/GitHub constructs for Material."""
     ctx = LinkContext(source=plan.source.name, repo_path=plan.repo_path, staged_path=plan.staged_path, file=plan.file,
