@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -132,6 +133,32 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     assert {name for name in rewritten if not name.startswith("pagefind/")} == {"payments/docs/refunds/index.html"}
     assert any(name.startswith("pagefind/fragment/") for name in rewritten)
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_reference_cache_no_link_can_come_from_is_copied_into_the_staged_tree(portal, capsys, tmp_path,
+                                                                               monkeypatch):
+    # A cache on another file system (`cache_dir` elsewhere): no hard link can be made from it into the stage.
+    config, payments, _ = portal
+    _build(config, capsys)
+    references = config.parent / ".devportal" / "cache" / "references"
+    link, refused = os.link, []
+
+    def link_within_one_file_system(source, target, *args, **kwargs):
+        if Path(source).is_relative_to(references):
+            refused.append(source)
+            raise OSError(errno.EXDEV, "Invalid cross-device link", str(source))
+        return link(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link_within_one_file_system)
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
+    output = _build(config, capsys)
+    assert "stage: 1 page(s) converted" in output
+    assert refused  # the reference was restored, its files copied
+    monkeypatch.undo()
+    docs = config.parent / ".devportal" / "stage" / "docs"
+    cold = _cold_site(config, tmp_path / "cold", capsys).parent / ".devportal" / "stage" / "docs"
+    assert sorted(_files(cold)) == sorted(_files(docs))
+    assert [name for name in _files(docs) if (docs / name).read_bytes() != (cold / name).read_bytes()] == []
 
 
 def test_a_rebuild_links_its_copy_of_the_site_over_the_site_the_last_build_replaced(portal, capsys, tmp_path):
