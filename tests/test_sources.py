@@ -120,6 +120,29 @@ def test_a_source_with_specs_is_checked_out_from_its_history_clone_without_fetch
     assert _git_commands(git_argv_log)["fetch"] >= 1  # not in the history clone: fetched from the remote
 
 
+def test_a_repo_git_makes_in_the_cache_has_no_template_files_or_reflogs(tmp_path, make_upstream, monkeypatch):
+    """git copies its template into every repo it makes (sample hooks, description, info/exclude: about 20 files
+    and folders per clone, and each checkout's repo is deleted right after) and writes reflogs: the fetch asks for
+    neither, also when the environment names a template folder of its own. Seen on the history clone, which is
+    kept; a checkout's repo is made by the same commands."""
+    upstream = make_upstream("api", {"README.md": "# One\n", "openapi.yaml": "openapi: 3.0.3\n"})
+    upstream.commit({"README.md": "# Two\n"})
+    template = tmp_path / "template"
+    (template / "hooks").mkdir(parents=True)
+    (template / "hooks" / "post-checkout").write_text("#!/bin/sh\necho hooked > hooked.txt\n")
+    (template / "hooks" / "post-checkout").chmod(0o755)
+    (template / "marker").write_text("from the template\n")
+    monkeypatch.setenv("GIT_TEMPLATE_DIR", str(template))
+    (checkout,) = _fetch(tmp_path, _sources({"name": "api", "repo": upstream.url, "specs": ["openapi.yaml"]}),
+                         history=True)
+    assert (checkout.root / "README.md").read_text() == "# Two\n"
+    made = {p.relative_to(checkout.history).as_posix() for p in checkout.history.rglob("*")}
+    assert not {name for name in made if name.split("/")[0] in {"hooks", "marker", "description", "info", "branches",
+                                                                 "logs"}}, sorted(made)
+    assert not (checkout.root / "hooked.txt").exists()
+    assert {"HEAD", "config", "packed-refs"} <= made
+
+
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass

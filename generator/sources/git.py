@@ -25,6 +25,7 @@ SAFE_CONFIG = [
     "-c", "protocol.file.allow=always",
     "-c", "advice.detachedHead=false",
     "-c", "init.defaultBranch=main",
+    "-c", "core.logAllRefUpdates=false",  # no reflogs: nothing reads them, and each is a file and folders more
 ]
 
 
@@ -110,7 +111,11 @@ def run_git(args: list[str], *, cwd: Path | None = None, timeout: float = 600,
 
 def _environment(auth: HttpAuth | None = None) -> dict[str, str]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
-           "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+           "GIT_LFS_SKIP_SMUDGE": "1", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C",
+           # No template: a repo git makes has no sample hooks, description or info/exclude (about 20 files and
+           # folders per clone or checkout, written and, for a checkout, deleted again); the empty variable
+           # also overrides any template folder the user's environment or git config names.
+           "GIT_TEMPLATE_DIR": ""}
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     if auth:
