@@ -394,3 +394,26 @@ def test_the_last_site_of_a_site_folder_no_build_used_for_a_week_is_deleted(port
     # the preview's next build is a full one, and gives the site a cold build gives
     assert "site: full build" in _build(config, capsys, "-d", str(preview))
     assert_same_site(preview, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_a_first_staging_makes_each_folder_of_the_staged_tree_once(portal, capsys, monkeypatch):
+    """With no staged tree yet, the work folder the staging wrote is renamed into place: each staged folder is
+    made once (a folder per page and per API operation), not made again in the stage folder while the work
+    folder's are deleted."""
+    config, _, _ = portal
+    made: list[Path] = []
+    work: list[int] = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        real_mkdir(path, *args, **kwargs)
+        made.append(Path(path))
+        if Path(path).name.startswith(".stage.staging-"):
+            work.append(os.stat(path).st_ino)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    _build(config, capsys)
+    stage = config.parent / ".devportal" / "stage"
+    assert work == [stage.stat().st_ino]  # the work folder is the stage folder
+    assert len([p for p in stage.rglob("*") if p.is_dir()]) > 20
+    assert not [p for p in made if p.is_relative_to(stage)]  # none made there

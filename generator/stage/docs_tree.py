@@ -698,8 +698,16 @@ def sync_tree(new: Path, target: Path, *, keep: set[str] = frozenset()) -> None:
     under the top-level names ``keep`` (Zensical's cache, which its next build of the stage folder reads).
 
     ``mkdocs serve`` watches the staged docs: rewriting only what changed keeps its watch alive and
-    rebuilds only what an edit changed.
+    rebuilds only what an edit changed. When there is no ``target`` yet (a first staging), ``new`` is renamed
+    to it: its folders are not made again and deleted (a folder per page).
     """
+    if not target.exists() and not target.is_symlink():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            new.rename(target)
+            return
+        except OSError:
+            pass  # another file system, or another build made it meanwhile: synced below
     target.mkdir(parents=True, exist_ok=True)
     wanted = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
     for rel in sorted(wanted):
