@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -189,9 +190,13 @@ def test_one_page_changed_restages_only_that_page_and_gives_the_cold_staged_tree
     _build(config, capsys)
     docs = config.parent / ".devportal" / "stage" / "docs"
     before = _files(docs)
+    page_cache = config.parent / ".devportal" / "cache" / "pages"
+    packs = _files(page_cache)
     payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take five days.\n"})
     _build(config, capsys)
     after = _files(docs)
+    # the page cache wrote again the file of that page's source only
+    assert len(packs) > 1 and len(_rewritten(packs, _files(page_cache))) == 1
     # every other staged page is the file the last staging wrote (linked, not written again); the one page is new
     assert _rewritten(before, after) == {"payments/docs/refunds.md"}
     assert "Refunds take five days." in (docs / "payments" / "docs" / "refunds.md").read_text(encoding="utf-8")
@@ -334,7 +339,8 @@ def test_a_damaged_cache_or_staged_tree_is_never_trusted(portal, capsys, tmp_pat
     config, payments, _ = portal
     pages = _converted(_build(config, capsys))
     cache = config.parent / ".devportal" / "cache" / "pages"
-    assert len(list(cache.iterdir())) == pages  # one entry per page
+    packs = [pickle.loads(path.read_bytes())[1].entries for path in cache.iterdir()]
+    assert 1 < len(packs) < pages and sum(map(len, packs)) == pages  # a file per source, an entry per page
     for entry in cache.iterdir():
         entry.write_bytes(b"not a cache entry")
     staged = config.parent / ".devportal" / "stage" / "docs" / "payments" / "docs" / "refunds.md"

@@ -17,9 +17,11 @@ depended on is unchanged:
 
 A page that includes partials (``import X from './_x.md'``) is always converted: what it includes is not in
 its key. An entry also keeps the staged file's text last written for the page, reused while the page's
-metadata and Markdown are the same. Each page has one slot in ``<cache_dir>/pages/`` (the newest entry,
-written then renamed); slots of pages no longer in the portal are deleted after staging, so the cache holds one
-entry per page at most.
+metadata and Markdown are the same. Each source has one file in ``<cache_dir>/pages/`` holding the newest entry
+of each of its pages (written then renamed, only when one of them changed): a file per page made a cold build
+write a file per page, which cost more than writing the bytes. A source's file keeps only the pages it has now,
+and the files of sources no longer in the portal are deleted after staging, so the cache holds one entry per
+page at most.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from generator.render.pages.docusaurus import partial_imports
 from generator.render.staged_page import staged_page_text
 from generator.stage.stage_record import library_versions, read_pickled, write_pickled
 
-PAGE_FORMAT = 2
+PAGE_FORMAT = 3
 SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -67,6 +69,13 @@ class _Entry:
     staged: tuple[str, str] | None = None  # (digest of the metadata and Markdown written, the staged file's text)
 
 
+@dataclass
+class _Pack:
+    """A source's cache file: staged path → the entry of that page."""
+
+    entries: dict[str, _Entry]
+
+
 class PageCache:
     """Converts pages, reusing the entries in ``folder`` whose key and dependencies still match (see the module
     docstring), and the staged text written for them. Make it once every page is planned and every API
@@ -80,9 +89,9 @@ class PageCache:
         self.converted: list[str] = []  # staged paths of the pages converted by this run
         self.reused: list[str] = []  # ... and of those taken from the cache
         self._digests: dict[tuple[str, str], str | None] = {}
-        self._entries: dict[str, tuple[Path, _Entry]] = {}  # staged path → its slot and entry
-        self._changed: set[str] = set()  # staged paths whose entry is to be written
-        self._slots: set[str] = set()
+        self._packs: dict[str, tuple[Path, dict[str, _Entry]]] = {}  # source → its file and the entries read
+        self._entries: dict[str, tuple[str, _Entry]] = {}  # staged path → its source and entry, this run's
+        self._changed: set[str] = set()  # sources whose file is to be written
 
     def convert(self, plan: PagePlan) -> ConvertedPage:
         """The converted page of ``plan``, from the cache when nothing it depends on changed."""
@@ -92,22 +101,21 @@ class PageCache:
             return convert_page(plan, self.index)
         key = _digest(self.index_key, source.name, plan.repo_path, plan.staged_path, plan.text,
                       repr(plan.source_limits))
-        slot = self.folder / _digest(source.name, plan.staged_path)[:32]
-        self._slots.add(slot.name)
-        entry = self._load(slot)
+        entry = self._pack(source.name).get(plan.staged_path)
         if entry is not None and entry.key == key and \
                 all(self._dependency(*what) == digest for what, digest in entry.depends.items()):
             page = pickle.loads(entry.page)  # noqa: S301 - our own cache
             if isinstance(page, ConvertedPage):
                 self.reused.append(plan.staged_path)
-                self._entries[plan.staged_path] = (slot, entry)
+                self._entries[plan.staged_path] = (source.name, entry)
                 return page
         page = convert_page(plan, self.index)
         self.converted.append(plan.staged_path)
         depends = {(name, part): self._dependency(name, part) for name, part in self._depends(plan, page)}
         if all(digest is not None for digest in depends.values()):
-            self._entries[plan.staged_path] = (slot, _Entry(key=key, depends=depends, page=pickle.dumps(page)))
-            self._changed.add(plan.staged_path)
+            self._entries[plan.staged_path] = (source.name, _Entry(key=key, depends=depends,
+                                                                   page=pickle.dumps(page)))
+        self._changed.add(source.name)
         return page
 
     def staged_text(self, page: ConvertedPage, meta: dict[str, Any], markdown: str) -> str:
@@ -116,20 +124,33 @@ class PageCache:
         slot_entry = self._entries.get(page.staged_path)
         if slot_entry is None:
             return staged_page_text(meta, markdown)
-        entry = slot_entry[1]
+        name, entry = slot_entry
         digest = _digest(meta, markdown)
         if entry.staged is None or entry.staged[0] != digest:
             entry.staged = (digest, staged_page_text(meta, markdown))
-            self._changed.add(page.staged_path)
+            self._changed.add(name)
         return entry.staged[1]
 
     def save(self) -> None:
-        """Write the entries this run made or changed (each written then renamed), and delete the slots of
-        pages this run did not convert (pages removed from the portal)."""
-        for path in sorted(self._changed):
-            slot, entry = self._entries[path]
-            self._store(slot, entry)
-        remove_other_entries(self.folder, self._slots)
+        """Write the file of each source with an entry this run made or changed, or a page it no longer has
+        (each written then renamed), with this run's entries of its pages; delete the files of sources this run
+        did not convert (sources removed from the portal)."""
+        kept: dict[str, dict[str, _Entry]] = {name: {} for name in self._packs}
+        for path, (name, entry) in self._entries.items():
+            kept[name][path] = entry
+        for name, (slot, read) in sorted(self._packs.items()):
+            if name in self._changed or read.keys() != kept[name].keys():
+                self._store(slot, _Pack(kept[name]))
+        remove_other_entries(self.folder, {slot.name for slot, _ in self._packs.values()})
+
+    def _pack(self, name: str) -> dict[str, _Entry]:
+        """The entries of the source ``name`` read from its file (read once)."""
+        if name not in self._packs:
+            slot = self.folder / _digest(name)[:32]
+            pack = read_pickled(slot, PAGE_FORMAT, _Pack)
+            entries = pack.entries if pack is not None and isinstance(pack.entries, dict) else {}
+            self._packs[name] = (slot, {path: entry for path, entry in entries.items() if isinstance(entry, _Entry)})
+        return self._packs[name][1]
 
     def _depends(self, plan: PagePlan, page: ConvertedPage) -> set[tuple[str, str]]:
         text = plan.text.lower()
@@ -183,11 +204,8 @@ class PageCache:
                     return None
         return hasher.hexdigest()
 
-    def _load(self, slot: Path) -> _Entry | None:
-        return read_pickled(slot, PAGE_FORMAT, _Entry)
-
-    def _store(self, slot: Path, entry: _Entry) -> None:
+    def _store(self, slot: Path, pack: _Pack) -> None:
         try:
-            write_pickled(slot, PAGE_FORMAT, entry)
+            write_pickled(slot, PAGE_FORMAT, pack)
         except OSError:
-            pass  # not cached: the page is converted again next time
+            pass  # not cached: the source's pages are converted again next time
