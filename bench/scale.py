@@ -315,6 +315,46 @@ def run_measured(argv: list[str], cwd: Path, timeout: float,
     return cpu, wall
 
 
+class SetAside:
+    """What the run is done with (a cold build's cache and site, a plain build's site, a size's portal), moved
+    into ``folder`` and deleted when the run ends, rather than deleted at once (``folder`` None: at once).
+
+    On this project's machine (ext4 without a journal) the kernel makes each new file skip, one by one, the
+    inodes deleted in the last minute or more (``recently_deleted`` in its inode allocator). A cold build started
+    right after the benchmark deleted the last one's cache and site (about 5,000 files at M) spent a fifth of its
+    perf samples there, and its system CPU went from about 1 s to 7 s: a charge for the benchmark's own deletion,
+    which fell on whichever build came next. Deleting nothing until the end gives every build timed the same
+    file system, as a CI runner's fresh checkout has."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.count = 0
+
+    def __call__(self, path: Path) -> None:
+        if not path.exists() and not path.is_symlink():
+            return
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.count += 1
+            try:
+                path.rename(self.folder / f"{self.count}-{path.name}")
+                return
+            except OSError:
+                pass  # another file system: deleted now
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+    def empty(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+DELETE_NOW = SetAside(None)
+"""Deletes what it is given at once."""
+
+
 def snapshot(site: Path) -> dict[str, tuple[int, int, str]]:
     """Every output file: (inode, mtime_ns, sha256), to tell rewritten files from changed ones."""
     files = {}
@@ -534,12 +574,12 @@ class Planner:
         self.walls.setdefault(size, {})[step] = wall
 
 
-def cold_and_plain(build: list[str], plain: list[str], portal: Path, budget: Budget) -> dict[str, float]:
-    """Another cold build of ``portal`` (its cache, clones, lock file and site deleted first) and, right after
-    it, a plain build of the staged tree it left: CPU and wall seconds of each, and the cold build's steps."""
-    for folder in (portal / ".devportal", portal / "site"):
-        shutil.rmtree(folder, ignore_errors=True)
-    (portal / "devportal.lock").unlink(missing_ok=True)
+def cold_and_plain(build: list[str], plain: list[str], portal: Path, budget: Budget,
+                   aside: SetAside = DELETE_NOW) -> dict[str, float]:
+    """Another cold build of ``portal`` (its cache, clones, lock file and site put ``aside`` first) and, right
+    after it, a plain build of the staged tree it left: CPU and wall seconds of each, and the cold build's steps."""
+    for path in (portal / ".devportal", portal / "site", portal / "devportal.lock"):
+        aside(path)
     steps: dict[str, tuple[float, float]] = {}
     build_cpu, build_wall = run_measured(build, portal, budget.left(), steps)
     mkdocs_cpu, mkdocs_wall = run_measured(plain, portal, budget.left())
@@ -565,10 +605,11 @@ def pair_ratios(pairs: list[dict[str, float]]) -> dict[str, float]:
             "site_step_vs_mkdocs_median": statistics.median(p["site_step_cpu"] / p["mkdocs_cpu"] for p in pairs)}
 
 
-def measure_size(size: Size, work: Path, planner: Planner, log,
-                 search: str = "pagefind", pairs: int = 1) -> tuple[dict, dict[str, str]]:
+def measure_size(size: Size, work: Path, planner: Planner, log, search: str = "pagefind", pairs: int = 1,
+                 aside: SetAside = DELETE_NOW) -> tuple[dict, dict[str, str]]:
     """Every figure of one size; the second value names each step that was skipped and why. ``pairs``: how
-    many cold builds, each followed by a plain build, the ratio's median is taken over."""
+    many cold builds, each followed by a plain build, the ratio's median is taken over; what is done with is
+    put ``aside``."""
     figures: dict = {"content_pages": size.pages, "content_operations": sum(size.spec_operations())}
     skipped: dict[str, str] = {}
     planner.scale[size.name] = size.pages + sum(size.spec_operations())
@@ -615,7 +656,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         if "portal_work_cpu" in figures:
             figures["portal_work_vs_mkdocs"] = figures["portal_work_cpu"] / figures["mkdocs_cpu"]
             figures["site_step_vs_mkdocs"] = figures["site_step_cpu"] / figures["mkdocs_cpu"]
-        shutil.rmtree(plain_site, ignore_errors=True)
+        aside(plain_site)
     colds: list[float] = []  # the CPU seconds of every cold build, with --pairs
     if plain and "portal_work_cpu" in figures and pairs > 1:
         log(f"  {size.name}: {pairs - 1} more cold build(s), each followed by a plain build")
@@ -625,14 +666,14 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
         def more_pairs() -> list[dict[str, float]]:
             done = []
             for number in range(2, pairs + 1):
-                done.append(cold_and_plain(build, plain_build, portal, budget))
+                done.append(cold_and_plain(build, plain_build, portal, budget, aside))
                 log(f"  {size.name}: pair {number}: cold {done[-1]['build_cpu']:.2f} CPU s, plain "
                     f"{done[-1]['mkdocs_cpu']:.2f} CPU s")
             return done
 
         log(f"  {size.name}: pair 1: cold {first['build_cpu']:.2f} CPU s, plain {first['mkdocs_cpu']:.2f} CPU s")
         more = step("pairs", more_pairs)
-        shutil.rmtree(plain_site, ignore_errors=True)
+        aside(plain_site)
         if more:
             figures.update(pair_ratios([first, *more]))
             colds = [first["build_cpu"], *(pair["build_cpu"] for pair in more)]
@@ -645,7 +686,7 @@ def measure_size(size: Size, work: Path, planner: Planner, log,
             figures["zensical_cpu"], figures["zensical_wall"] = zensical
             if figures.get("mkdocs_cpu"):
                 figures["zensical_vs_mkdocs"] = figures["zensical_cpu"] / figures["mkdocs_cpu"]
-            shutil.rmtree(zensical_site, ignore_errors=True)
+            aside(zensical_site)
 
     html = [path for path in site.rglob("*.html")]
     before = snapshot(site)
@@ -807,14 +848,16 @@ def main(argv: list[str] | None = None) -> int:
     skipped: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="devportal-scale-") as tmp:
         base = args.keep or Path(tmp)
+        aside = SetAside(base / ".set-aside")
         for size in sizes:
             work = base / size.name
-            if work.exists():
-                shutil.rmtree(work)
+            aside(work)
             work.mkdir(parents=True)
-            results[size.name], skipped[size.name] = measure_size(size, work, planner, log, args.search, args.pairs)
+            results[size.name], skipped[size.name] = measure_size(size, work, planner, log, args.search, args.pairs,
+                                                                  aside)
             if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
+                aside(work)
+        aside.empty()
     print(report(results, skipped))
     if args.json:
         args.json.write_text(json.dumps({"figures": results, "ratios": ratios(results) if len(results) > 1 else {},
