@@ -34,7 +34,7 @@ from generator.stage.mkdocs_yml import REQUIRED_EXTENSIONS
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import RESETTABLE, OneMarkdown, PageRenderer
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
-from generator.stage.raw_fragments import RawFragments
+from generator.stage.raw_fragments import RawFragments, fragment_parts
 from generator.stage.render_ahead import RenderAhead
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from generator.stage.site import config_parsed_by_libyaml
@@ -416,6 +416,10 @@ paths:
     fragments = RawFragments()
     assert _build_logged(staged, tmp_path / "unlexed", None, fragments=fragments) == plain
     assert fragments.loader is not None and fragments.loader.unlexed >= 10  # every page's fragment and banner
+    # one compiled code per skeleton (the tags between the raw blocks): an API's pages share theirs
+    skeletons = {fragment_parts(jinja2.Environment(), path.read_text(encoding="utf-8"))[0]
+                 for path in (staged.parent / "overrides" / "devportal-apiref").rglob("*.html")}
+    assert fragments.loader.compiled == len(skeletons) < fragments.loader.unlexed
     # Jinja's cache kept the theme's templates and the banners, not the pages' fragments (each used once)
     cached = {name for _, name in fragments.cache}
     assert "main.html" in cached and "partials/nav-item.html" in cached
@@ -443,6 +447,24 @@ def test_a_fragment_loaded_without_lexing_its_html_renders_as_jinja_renders_it(t
     assert unlexed.get_template("devportal-apiref/page.html").render(x="X") == \
         jinja.get_template("devportal-apiref/page.html").render(x="X")
     assert fragments.loader.unlexed == 1
+
+
+def test_fragments_of_one_skeleton_are_compiled_once_and_each_renders_its_own_text_under_its_own_name(tmp_path):
+    folder = tmp_path / "devportal-apiref"
+    folder.mkdir()
+    for name, text in (("a.html", "A"), ("b.html", "B")):
+        (folder / name).write_text(f"{{% raw %}}<p>{text}</p>{{% endraw %}}{{% include 'inner.html' %}}"
+                                   f"{{% raw %}}{text}!{{% endraw %}}")
+    (tmp_path / "inner.html").write_text("{{ x }} {{ self }}")
+    theme = jinja2.FileSystemLoader(str(tmp_path))
+    jinja = jinja2.Environment(loader=theme)
+    fragments = RawFragments()
+    unlexed = fragments.on_env(jinja2.Environment(loader=theme), config=None, files=None)
+    for name in ("a.html", "b.html"):
+        template = unlexed.get_template(f"devportal-apiref/{name}")
+        assert template.render(x="X") == jinja.get_template(f"devportal-apiref/{name}").render(x="X")
+        assert (template.name, template.filename) == (f"devportal-apiref/{name}", str(folder / name))
+    assert (fragments.loader.unlexed, fragments.loader.compiled) == (2, 1)
 
 
 def test_attributes_missing_from_an_object_are_looked_up_as_jinja_looks_them_up():

@@ -8,8 +8,11 @@ fragments, where the tags between the blocks are a few hundred bytes. :class:`Ra
 template environment a loader that parses only those tags and has the compiled template output each raw
 block's text from a list (:func:`fragment_tree`), so that neither Jinja's lexer nor Python's compiler reads
 the HTML. A fragment that is not made only of raw blocks without ``{%`` and such tags (another writer's file)
-is compiled by Jinja as before. Jinja's template cache keeps every template but the pages' own fragments,
-each of which is used once (:class:`_TemplateCache`).
+is compiled by Jinja as before. The fragments of one API have the same tags between their blocks (the
+include of the API's problems banner): the loader compiles each such skeleton once and runs its code with each
+fragment's texts (compiling a fragment's tags was 0.4 ms a fragment, most of what loading it cost). Jinja's
+template cache keeps every template but the pages' own fragments, each of which is used once
+(:class:`_TemplateCache`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from generator.package_data import BANNER, FRAGMENTS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, MutableMapping
+    from types import CodeType
 
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
@@ -46,15 +50,10 @@ def _python_name(name: str) -> nodes.InternalName:
     return node
 
 
-def fragment_tree(environment: jinja2.Environment, source: str, name: str | None = None,
-                  filename: str | None = None) -> tuple[nodes.Template, list[str]] | None:
-    """(the template Jinja's parser makes of ``source`` but for its raw blocks, their texts), made without
-    lexing the texts; None when ``source`` is not a fragment as devportal writes it.
-
-    The tags between the raw blocks are parsed with ``{{ __devportal_raw[n] }}`` in each block's place, which
-    becomes the output of ``devportal_raw_texts[n]``, a Python variable of the compiled template's module: the
-    block's text, its newlines normalised as Jinja's lexer does. Its output is the text, as the raw block's:
-    Jinja outputs a ``str`` as it is without autoescape or ``finalize`` (MkDocs' environment has neither)."""
+def fragment_parts(environment: jinja2.Environment, source: str) -> tuple[str, list[str]] | None:
+    """(the tags between the raw blocks of ``source``, with ``{{ __devportal_raw[n] }}`` in each block's place;
+    the blocks' texts), found without lexing the texts; None when ``source`` is not a fragment as devportal
+    writes it. A text's newlines are normalised as Jinja's lexer does."""
     if environment.autoescape is not False or environment.finalize is not None:
         return None
     tags, texts, at = [], [], 0
@@ -74,11 +73,33 @@ def fragment_tree(environment: jinja2.Environment, source: str, name: str | None
     if not texts:
         return None
     tags.append(source[at:])
-    tree = environment.parse("".join(tags), name, filename)
+    return "".join(tags), texts
+
+
+def skeleton_tree(environment: jinja2.Environment, skeleton: str, name: str | None = None,
+                  filename: str | None = None) -> nodes.Template:
+    """The template Jinja's parser makes of a fragment but for its raw blocks (``skeleton``, from
+    :func:`fragment_parts`): each ``{{ __devportal_raw[n] }}`` becomes the output of ``devportal_raw_texts[n]``,
+    a Python variable of the compiled template's module, set to the block's text. Its output is the text, as
+    the raw block's: Jinja outputs a ``str`` as it is without autoescape or ``finalize`` (MkDocs' environment
+    has neither)."""
+    tree = environment.parse(skeleton, name, filename)
     for getitem in tree.find_all(nodes.Getitem):
         if isinstance(getitem.node, nodes.Name) and getitem.node.name == _PLACEHOLDER:
             getitem.node = _python_name(TEXTS)
-    return tree, texts
+    return tree
+
+
+def fragment_tree(environment: jinja2.Environment, source: str, name: str | None = None,
+                  filename: str | None = None) -> tuple[nodes.Template, list[str]] | None:
+    """(the template Jinja's parser makes of ``source`` but for its raw blocks, their texts), made without
+    lexing the texts; None when ``source`` is not a fragment as devportal writes it (see
+    :func:`fragment_parts` and :func:`skeleton_tree`)."""
+    parts = fragment_parts(environment, source)
+    if parts is None:
+        return None
+    skeleton, texts = parts
+    return skeleton_tree(environment, skeleton, name, filename), texts
 
 
 class _FragmentLoader(jinja2.BaseLoader):
@@ -87,6 +108,8 @@ class _FragmentLoader(jinja2.BaseLoader):
     def __init__(self, theme: jinja2.BaseLoader) -> None:
         self._theme = theme
         self.unlexed = 0  # fragments loaded without lexing their raw text
+        self.compiled = 0  # ... and the skeletons compiled for them
+        self._code: dict[tuple[int, str], CodeType] = {}  # (environment, skeleton) → its compiled code
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None,
                                                                                    Callable[[], bool] | None]:
@@ -100,12 +123,21 @@ class _FragmentLoader(jinja2.BaseLoader):
         if not name.startswith(f"{FRAGMENTS}/"):
             return self._theme.load(environment, name, globals)
         source, filename, uptodate = self.get_source(environment, name)
-        made = fragment_tree(environment, source, name, filename)
-        if made is None:
+        parts = fragment_parts(environment, source)
+        if parts is None:
             return super().load(environment, name, globals)
-        tree, texts = made
-        template = environment.template_class.from_code(environment, environment.compile(tree, name, filename),
-                                                        environment.make_globals(globals), uptodate)
+        skeleton, texts = parts
+        key = (id(environment), skeleton)
+        code = self._code.get(key)
+        if code is None:
+            code = environment.compile(skeleton_tree(environment, skeleton, name, filename), name, filename)
+            self._code[key] = code
+            self.compiled += 1
+        # The code names the fragment it was compiled for (as the template's name, and as the parent of what it
+        # includes, which MkDocs' environment does not use): the template takes this fragment's name and file.
+        template = environment.template_class.from_code(environment, code, environment.make_globals(globals),
+                                                        uptodate)
+        template.name, template.filename = name, filename
         template.root_render_func.__globals__[TEXTS] = texts  # the namespace the template's module ran in
         self.unlexed += 1
         return template
