@@ -68,9 +68,12 @@ def test_scale_benchmark_prints_every_figure_for_two_tiny_sizes(tmp_path):
         assert figures["search_first_result_s"] < 60
         assert 0 < figures["search_first_result_min_s"] <= figures["search_first_result_s"] \
             <= figures["search_first_result_max_s"]
-        # the page's clock starts when it opens, after Python's, and stops when the result is shown, before
-        # Playwright's wait notices it
-        assert figures["search_first_result_s"] < figures["search_first_result_polled_s"]
+        # the page's clock starts when it opens, after Python's, and stops at the frame after the one that
+        # painted the result; Playwright's wait notices the result in that frame or up to 0.5 s later (its
+        # polling), and returns over its pipe. So the page's figure is below Playwright's but for a frame: in one
+        # CI run it was 10 ms above (1.024 s against 1.014 s), the frame after coming later than the return.
+        assert figures["search_first_result_polled_s"] - 0.6 < figures["search_first_result_s"] \
+            < figures["search_first_result_polled_s"] + 0.1
         assert figures["search_operations_found"] == 3  # by its summary, its operationId, its method and path
         # the one-page rebuild measured twice (--pairs 2), against the two cold builds: less than a cold build
         assert 0 < figures["page_cpu_ratio_median"] < 1, figures
@@ -97,3 +100,26 @@ def test_serve_save_benchmark_times_a_save_with_one_build(tmp_path):
     [row] = json.loads(figures_file.read_text())
     assert row["portal"] == "XS" and len(row["saves"]) == 2
     assert row["builds_per_save"] == 1 and 0 < row["save_wall_s"] < 60 and row["save_cpu_s"] > 0
+
+
+def test_the_scale_benchmark_deletes_nothing_it_made_until_the_run_ends(tmp_path):
+    """What a run is done with is moved aside (the same inodes, none freed) and deleted at its end: a build timed
+    after it does not pay for the deletion of the files before it (see ``SetAside``)."""
+    from bench.scale import DELETE_NOW, SetAside
+
+    site = tmp_path / "portal" / "site"
+    (site / "page").mkdir(parents=True)
+    (site / "page" / "index.html").write_text("<p>page</p>")
+    lock = tmp_path / "portal" / "devportal.lock"
+    lock.write_text("lock")
+    inodes = {path.stat().st_ino for path in (site, site / "page", site / "page" / "index.html", lock)}
+    aside = SetAside(tmp_path / ".set-aside")
+    for path in (site, lock, tmp_path / "portal" / "never-made"):
+        aside(path)
+    assert not site.exists() and not lock.exists()
+    assert {path.stat().st_ino for path in (tmp_path / ".set-aside").rglob("*")} == inodes
+    aside.empty()
+    assert not (tmp_path / ".set-aside").exists()
+    site.mkdir()
+    DELETE_NOW(site)
+    assert not site.exists()
