@@ -1,18 +1,17 @@
 """The API reference's HTML fragments included into their pages without Jinja lexing their HTML.
 
 Each reference page's HTML (``overrides/devportal-apiref/...``, written by
-:mod:`generator.render.reference.render`) is a Jinja template: the HTML in ``{% raw %}`` blocks, with a few
-tags between them (the problems banner's include, ``{{ "..." | url }}`` of links to the site's root). Jinja
-compiles a template by lexing all of it: 0.063 CPU s a MB, 1.2 s for the 19 MB of the M benchmark portal's
-fragments, where the tags between the blocks are a few hundred bytes. :class:`RawFragments` gives the build's
-template environment a loader that parses only those tags and has the compiled template output each raw
-block's text from a list (:func:`fragment_tree`), so that neither Jinja's lexer nor Python's compiler reads
-the HTML. A fragment that is not made only of raw blocks without ``{%`` and such tags (another writer's file)
-is compiled by Jinja as before. The fragments of one API have the same tags between their blocks (the
-include of the API's problems banner): the loader compiles each such skeleton once and runs its code with each
-fragment's texts (compiling a fragment's tags was 0.4 ms a fragment, most of what loading it cost). Jinja's
-template cache keeps every template but the pages' own fragments, each of which is used once
-(:class:`_TemplateCache`).
+:mod:`generator.render.reference.render`) is a Jinja template: the HTML in ``{% raw %}`` blocks, with a few tags
+between them (the problems banner's include, ``{{ "..." | url }}`` of links to the site's root). Jinja compiles a
+template by lexing all of it: 0.063 CPU s a MB, 1.2 s for the 19 MB of the M benchmark portal's fragments, where
+the tags between the blocks are a few hundred bytes. :class:`RawFragments` gives the build's template environment
+a loader that parses only those tags and has the compiled template output each raw block's text from a list
+(:func:`fragment_parts`, :func:`skeleton_tree`), so that neither Jinja's lexer nor Python's compiler reads the
+HTML. A fragment that is not made only of raw blocks without ``{%`` and such tags (another writer's file) is
+compiled by Jinja as before. The fragments of one API have the same tags between their blocks (the include of the
+API's problems banner): the loader compiles each such skeleton once and runs its code with each fragment's texts
+(compiling a fragment's tags was 0.4 ms a fragment, most of what loading it cost). Jinja's template cache keeps
+every template but the pages' own fragments, each of which is used once (:class:`_TemplateCache`).
 """
 
 from __future__ import annotations
@@ -88,18 +87,6 @@ def skeleton_tree(environment: jinja2.Environment, skeleton: str, name: str | No
         if isinstance(getitem.node, nodes.Name) and getitem.node.name == _PLACEHOLDER:
             getitem.node = _python_name(TEXTS)
     return tree
-
-
-def fragment_tree(environment: jinja2.Environment, source: str, name: str | None = None,
-                  filename: str | None = None) -> tuple[nodes.Template, list[str]] | None:
-    """(the template Jinja's parser makes of ``source`` but for its raw blocks, their texts), made without
-    lexing the texts; None when ``source`` is not a fragment as devportal writes it (see
-    :func:`fragment_parts` and :func:`skeleton_tree`)."""
-    parts = fragment_parts(environment, source)
-    if parts is None:
-        return None
-    skeleton, texts = parts
-    return skeleton_tree(environment, skeleton, name, filename), texts
 
 
 class _FragmentLoader(jinja2.BaseLoader):
