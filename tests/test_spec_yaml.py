@@ -1,16 +1,19 @@
 """Specs are read with libyaml's composer when that is safe: the same values and the same errors as the
-checked loader (:class:`FastYaml12Loader`), and every hostile shape still refused without a crash."""
+checked loader (:class:`FastYaml12Loader`), and every hostile shape still refused without a crash; the
+processes of a run parse a spec's text once between them."""
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 
-from generator.validate.spec_files import parse_text
+from generator.validate.spec_files import ParsedDocuments, parse_text
 from generator.yaml12 import (
     C_COMPOSE_DEPTH,
     MAX_DEPTH,
@@ -122,3 +125,38 @@ def test_the_nesting_bound_is_never_below_the_real_depth(text: str):
     node = FastYaml12Loader(text).get_single_node()
     assert nesting_bound(text) >= _depth(node) >= 3
     assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
+
+
+def _cannot_parse() -> None:
+    """A worker of a run in which only another process may parse YAML."""
+    import generator.validate.spec_files as spec_files
+
+    def refuse(text: str, name: str):
+        raise AssertionError(f"{name} parsed a second time")
+
+    spec_files.parse_text = refuse
+
+
+def test_a_spec_one_process_of_a_run_parsed_is_loaded_by_the_others_as_the_same_document(tmp_path):
+    spec = CORPUS / "vipps" / "vipps-recurring-api" / "docs" / "openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    parsed = ParsedDocuments(tmp_path)
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=fork) as first:
+        document = first.submit(parsed.parse, text, spec.name).result()
+    with ProcessPoolExecutor(2, mp_context=fork, initializer=_cannot_parse) as others:
+        again = [job.result() for job in [others.submit(parsed.parse, text, spec.name) for _ in range(2)]]
+    assert document == again[0] == again[1] == parse_text(text, spec.name)
+    assert [path.suffix for path in tmp_path.iterdir()].count(".pickle") == 1
+
+
+def test_a_spec_that_cannot_be_read_gets_the_same_error_in_every_process_and_nothing_is_kept(tmp_path):
+    parsed = ParsedDocuments(tmp_path)
+    text = "openapi: 3.0.3\ninfo:\n  title: " + "x" * parsed.min_chars + "\npaths: [1, 2\n"
+    with pytest.raises(yaml.YAMLError) as direct:
+        parse_text(text, "openapi.yaml")
+    for _ in range(2):
+        with pytest.raises(yaml.YAMLError) as shared:
+            parsed.parse(text, "openapi.yaml")
+        assert str(shared.value) == str(direct.value)
+    assert not list(tmp_path.glob("*.pickle"))

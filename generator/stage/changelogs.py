@@ -35,6 +35,7 @@ from generator.sources.git import GitError
 from generator.stage.changelog_cache import CachedChangelog, ChangelogCache
 from generator.stage.stage_record import library_versions
 from generator.stage.staged import StagedSource
+from generator.validate.spec_files import ParsedDocuments
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,13 @@ Histories = Mapping[tuple[str, str], StartedHistory]
 
 
 def start_histories(project: ProjectConfig, staged_sources: list[StagedSource], scratch: Path,
-                    workers: Executor, cache: ChangelogCache | None = None) -> Histories:
+                    workers: Executor, cache: ChangelogCache | None = None,
+                    parsed: ParsedDocuments | None = None) -> Histories:
     """The Git history of every spec: the one kept in ``cache`` by an earlier build when it is still the
     history of the built commit (:meth:`SpecHistory.same_at`), otherwise listed in ``workers``, its revisions
     compared there (each comparison is kept in the comparisons' cache), so that :func:`stage_changelogs`,
     given the result, reads no spec and runs no git. ``scratch`` is where revisions are written to be
-    compared (removed by the caller)."""
+    compared (removed by the caller); ``parsed``, where the run's processes share the specs they parse."""
     portal = project.portal
     limit = portal.limits.spec_history
     folder = project.resolve(portal.cache_dir) / "changelog"
@@ -80,12 +82,12 @@ def start_histories(project: ProjectConfig, staged_sources: list[StagedSource], 
             histories[(name, repo_path)] = StartedHistory(settings, workers.submit(
                 _compared_history, checkout.history, checkout.commit, repo_path, limit=limit,
                 scratch=scratch / name, display=f"{name}/{repo_path}", limits=portal.limits.content_limits(),
-                cache=folder))
+                cache=folder, parsed=parsed))
     return histories
 
 
 def _compared_history(git_dir: Path, commit: str, repo_path: str, *, limit: int, scratch: Path, display: str,
-                      limits: ContentLimits, cache: Path) -> SpecHistory | None:
+                      limits: ContentLimits, cache: Path, parsed: ParsedDocuments | None = None) -> SpecHistory | None:
     """The history, its revisions compared into ``cache``; ``None`` when git fails (the changelog step then runs
     it again, and reports the failure as it always does)."""
     try:
@@ -94,7 +96,7 @@ def _compared_history(git_dir: Path, commit: str, repo_path: str, *, limit: int,
     except GitError:
         return None
     if len(history.revisions) >= 2:
-        build_changelog(history.revisions, Comparisons(cache))
+        build_changelog(history.revisions, Comparisons(cache, parsed))
     return history
 
 

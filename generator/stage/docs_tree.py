@@ -74,6 +74,7 @@ from generator.stage.swap import recover, release, work_dir
 from generator.stage.zensical_engine import CACHE_NAME as ZENSICAL_CACHE
 from generator.urls import page_url, slug
 from generator.validate.spec import forget_gone_specs
+from generator.validate.spec_files import ParsedDocuments
 
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
@@ -140,17 +141,20 @@ def stage_portal(project: ProjectConfig, checkouts: list[CheckedOutSource], *, s
         policy_page = next((plan.staged_path for plan in portal_plan if plan.staged_path == portal.lifecycle_page),
                            None)
         with reference_workers(min(portal.jobs, usable_cpus())) as workers, \
-                tempfile.TemporaryDirectory(prefix="devportal-changelog-") as scratch:
+                tempfile.TemporaryDirectory(prefix="devportal-staging-") as scratch:
+            parsed = ParsedDocuments(Path(scratch) / "parsed")  # each spec's text parsed once by the processes
+            parsed.folder.mkdir()
             validation_cache = project.resolve(portal.cache_dir) / "validation"
             version_context = _VersionContext(project, policy_page, project.raw.get("use_directory_urls", True))
             prepared: list[bool] = []
             reference_cache = project.resolve(portal.cache_dir) / "references"
             started = [_start_references(staged, docs_dir, overrides, workers, validation_cache, reference_cache,
                                          portal.limits.content_limits(), portal.try_it, versions=version_context,
-                                         prepared=prepared, copy_file=copy_linking_unchanged(work, final_dir))
+                                         prepared=prepared, copy_file=copy_linking_unchanged(work, final_dir),
+                                         parsed=parsed)
                        for staged in staged_sources]
             changelogs = ChangelogCache(project.resolve(portal.cache_dir) / "changelogs")
-            histories = start_histories(project, staged_sources, Path(scratch), workers, changelogs)
+            histories = start_histories(project, staged_sources, Path(scratch), workers, changelogs, parsed)
             for staged, references in zip(staged_sources, started, strict=True):
                 _render_references(staged, references, docs_dir, index, problems, overrides, workers,
                                    validation_cache, portal.limits.content_limits(), versions=version_context)
@@ -441,11 +445,13 @@ def _start_references(staged: StagedSource, docs_dir: Path, overrides: Path, wor
                       validation_cache: Path, reference_cache: Path | None, limits: ContentLimits = DEFAULT_LIMITS,
                       try_it_config: TryItConfig | None = None, versions: _VersionContext | None = None,
                       prepared: list[bool] | None = None,
-                      copy_file: Callable[[str, str], object] = shutil.copy2) -> _StartedReferences:
+                      copy_file: Callable[[str, str], object] = shutil.copy2,
+                      parsed: ParsedDocuments | None = None) -> _StartedReferences:
     """Name each of the source's specs (its slug) and start rendering its reference in ``workers`` (unless the
     cache has it, whose files are put in place by ``copy_file``), every source's before any is used, so they
     render side by side while this process takes the big ones. ``prepared`` (one list per run) records that
-    :func:`prepare_rendering` ran before the first job."""
+    :func:`prepare_rendering` ran before the first job; ``parsed`` is where the run's processes share the specs
+    they parse."""
     prepared = [] if prepared is None else prepared
     cfg = staged.config
     slugs: set[str] = set()
@@ -468,7 +474,7 @@ def _start_references(staged: StagedSource, docs_dir: Path, overrides: Path, wor
             reference_cache=reference_cache, source_root=staged.checkout.root, docs_dir=docs_dir,
             url_prefix=f"{cfg.name}/api/{slug}", title=None, trusted=cfg.trusted, remote_refs=cfg.remote_refs,
             display_path=f"{cfg.name}/{repo_path}", page_meta=meta, fragments_dir=overrides,
-            cache_dir=validation_cache, limits=limits, try_it=try_it)
+            cache_dir=validation_cache, limits=limits, try_it=try_it, parsed=parsed)
         if spec.is_file() and spec.stat().st_size > PARALLEL_VALIDATION_BYTES:
             continue  # rendered here, validated in the workers
         restored = restore_api_reference(spec, **options, copy_file=copy_file)

@@ -32,7 +32,7 @@ import yaml
 from generator.diagnostics import DiagnosticError, error
 from generator.positions import Positions, pointer_escape
 from generator.validate.spec import spec_version
-from generator.validate.spec_files import RefError, SpecFiles
+from generator.validate.spec_files import ParsedDocuments, RefError, SpecFiles
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORMATS = ("text", "json", "markdown")
@@ -239,9 +239,10 @@ class _Operation:
 class _Spec:
     """One spec, read and normalised; its texts' line maps computed when a change needs them."""
 
-    def __init__(self, path: Path, display: str, root: Path | None = None) -> None:
+    def __init__(self, path: Path, display: str, root: Path | None = None,
+                 parsed: ParsedDocuments | None = None) -> None:
         self.path, self.display = path, display
-        self.files = SpecFiles(root=root or _repo_of(path))
+        self.files = SpecFiles(root=root or _repo_of(path), parsed=parsed)
         self.uri = self.files.uri_of(path)
         self._positions: dict[str, Positions] = {}
         try:
@@ -1217,11 +1218,13 @@ def diff_specs(old: Path, new: Path, *, old_display: str | None = None, new_disp
     return compare_specs(read_spec(Path(old), old_display or str(old)), read_spec(Path(new), new_display or str(new)))
 
 
-def read_spec(path: Path, display: str, *, root: Path | None = None) -> ComparableSpec:
+def read_spec(path: Path, display: str, *, root: Path | None = None,
+              parsed: ParsedDocuments | None = None) -> ComparableSpec:
     """The spec at ``path`` read for comparing (``$ref``s confined to ``root``, by default the Git work tree
     or folder it is in); ``DiagnosticError`` when it cannot be read. One read spec can be compared with
-    several others (a changelog compares each version with the one before and the one after)."""
-    return _Spec(path, display, root)
+    several others (a changelog compares each version with the one before and the one after). ``parsed``
+    shares the parsing of its texts with the run's other processes."""
+    return _Spec(path, display, root, parsed)
 
 
 def compare_specs(old_spec: ComparableSpec, new_spec: ComparableSpec) -> SpecDiff:

@@ -25,7 +25,7 @@ from generator.cache_entries import remove_other_entries
 from generator.diagnostics import Diagnostic, Severity, error, warning
 from generator.positions import Positions, pointer_escape, pointer_parts, value_at
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError
-from generator.validate.spec_files import RefError, SpecFiles
+from generator.validate.spec_files import ParsedDocuments, RefError, SpecFiles
 from generator.yaml12 import yaml_error
 
 VALIDATOR_VERSION = package_version("openapi-spec-validator")
@@ -185,8 +185,8 @@ def validate_spec(spec_path: Path, *, source_root: Path, remote_refs: bool = Fal
 
 def validate_spec_in_background(executor: Executor, spec_path: Path, *, source_root: Path,
                                 remote_refs: bool = False, display_path: str | None = None,
-                                cache_dir: Path | None = None,
-                                limits: ContentLimits = DEFAULT_LIMITS) -> Callable[[], list[Diagnostic]]:
+                                cache_dir: Path | None = None, limits: ContentLimits = DEFAULT_LIMITS,
+                                parsed: ParsedDocuments | None = None) -> Callable[[], list[Diagnostic]]:
     """Start :func:`validate_spec` as two jobs on ``executor`` (a process pool); returns the wait for it.
 
     The problems are the same, in the same order, as :func:`validate_spec` finds."""
@@ -195,7 +195,7 @@ def validate_spec_in_background(executor: Executor, spec_path: Path, *, source_r
     cached = _cached(cache_file) if cache_file is not None else None
     if cached is not None:
         return lambda: cached
-    jobs = [executor.submit(_validate_part, spec_path, source_root, remote_refs, display, part, limits)
+    jobs = [executor.submit(_validate_part, spec_path, source_root, remote_refs, display, part, limits, parsed)
             for part in PARTS]
 
     def result() -> list[Diagnostic]:
@@ -213,8 +213,9 @@ def validate_spec_in_background(executor: Executor, spec_path: Path, *, source_r
 
 
 def _validate_part(spec_path: Path, source_root: Path, remote_refs: bool, display: str,
-                   part: str, limits: ContentLimits = DEFAULT_LIMITS) -> tuple[list[Diagnostic], list[str]]:
-    files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
+                   part: str, limits: ContentLimits = DEFAULT_LIMITS,
+                   parsed: ParsedDocuments | None = None) -> tuple[list[Diagnostic], list[str]]:
+    files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits, parsed=parsed)
     return _validate(spec_path, files, remote_refs, display, (part,)), list(files.texts)
 
 

@@ -17,6 +17,7 @@ from generator.cache_entries import remove_other_entries
 from generator.diagnostics import Diagnostic, DiagnosticError, Severity, info
 from generator.render.changelog.model import UNRELEASED, Changelog, Entry, Release, Revision
 from generator.validate.diff import Change, ComparableSpec, compare_specs, read_spec
+from generator.validate.spec_files import ParsedDocuments
 
 #: Bumped when what a comparison finds changes, so older cached comparisons are not reused.
 CACHE_FORMAT = 1
@@ -26,8 +27,9 @@ class Comparisons:
     """Comparisons of spec contents, cached in ``folder`` (none when ``None``); ``computed`` counts the
     comparisons made and ``reused`` those taken from the cache."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, parsed: ParsedDocuments | None = None) -> None:
         self.folder = folder
+        self.parsed = parsed  # the run's parsed texts (see read_spec)
         self.computed = 0
         self.reused = 0
         self._parsed: dict[str, ComparableSpec] = {}
@@ -72,7 +74,7 @@ class Comparisons:
     def _spec(self, revision: Revision) -> ComparableSpec:
         if revision.key not in self._parsed:
             where = revision.open()
-            spec = read_spec(where.path, revision.display, root=where.root)
+            spec = read_spec(where.path, revision.display, root=where.root, parsed=self.parsed)
             # Keep the one read last: revisions are compared in order, each with the one before.
             self._parsed = {key: value for key, value in list(self._parsed.items())[-1:]}
             self._parsed[revision.key] = spec

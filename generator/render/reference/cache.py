@@ -101,7 +101,7 @@ def _entry(spec_path: Path, reference_cache: Path | None, docs_dir: Path, url_pr
         return None
     prefix = url_prefix.strip("/")
     # the checkout's folder names its commit: the files read from it are recorded relative to it (see _store)
-    settings = {k: v for k, v in options.items() if k not in ("workers", "cache_dir", "source_root")}
+    settings = {k: v for k, v in options.items() if k not in ("workers", "cache_dir", "source_root", "parsed")}
     key = _digest(repr((CACHE_FORMAT, code_digest(), prefix, fragments_dir is None, sorted(settings.items(),
                                                                                           key=lambda kv: kv[0]),
                         spec_path.read_bytes())).encode())

@@ -50,7 +50,7 @@ from generator.render.staged_page import write_page
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.urls import slug
 from generator.validate.spec import spec_version, validate_spec, validate_spec_in_background
-from generator.validate.spec_files import SpecFiles
+from generator.validate.spec_files import ParsedDocuments, SpecFiles
 
 TEMPLATES = templates_dir() / "apiref"
 ASSETS = ("assets/apiref/apiref.css", "assets/apiref/apiref.js", "assets/apiref/servers.js")
@@ -439,11 +439,12 @@ def tag_nav(pages: list[tuple[str, Any]], tag_groups: Any = None) -> list[dict[s
 
 
 def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None = None, remote_refs: bool = False,
-                    files: SpecFiles | None = None, limits: ContentLimits = DEFAULT_LIMITS) -> None:
+                    files: SpecFiles | None = None, limits: ContentLimits = DEFAULT_LIMITS,
+                    parsed: ParsedDocuments | None = None) -> None:
     """``target``.json and ``target``.yaml: the spec bundled into one file, as ``redocly bundle`` makes it
     (:class:`SpecBundle`); a spec that is one file already is copied as written, comments included, in its
     own format."""
-    files = files or SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
+    files = files or SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits, parsed=parsed)
     uri = files.uri_of(spec_path)
     try:
         document = files.load(uri)
@@ -564,7 +565,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
                          fragments_dir: Path | None = None, cache_dir: Path | None = None,
                          limits: ContentLimits = DEFAULT_LIMITS, workers: Executor | None = None,
                          try_it: TryIt | None = None, download_name: str | None = None,
-                         title_suffix: str = "") -> ApiReference:
+                         title_suffix: str = "", parsed: ParsedDocuments | None = None) -> ApiReference:
     """Validate ``spec_path`` and write its reference pages under ``docs_dir / url_prefix``.
 
     ``page_meta`` goes into every page's front matter (the source's edit and issue links). With
@@ -575,10 +576,10 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     operation on the tag pages and the single page gets a "Try it" console that sends requests to the API's
     servers on ``try_it.allowed_hosts`` (its script and style load on those pages only). ``download_name`` names
     the downloads (default: the last segment of ``url_prefix``); ``title_suffix`` follows the API's title (an
-    older version's label)."""
+    older version's label). ``parsed`` lets the run's processes (the workers included) parse the spec once."""
     display = display_path or spec_path.name
     prefix = url_prefix.strip("/")
-    files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits)
+    files = SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits, parsed=parsed)
     validation = _start_validation(spec_path, files, source_root=source_root, remote_refs=remote_refs,
                                    display=display, cache_dir=cache_dir, limits=limits, workers=workers,
                                    downloads_to=docs_dir / prefix / (download_name or PurePosixPath(prefix).name),
@@ -673,10 +674,11 @@ def _start_validation(spec_path: Path, files: SpecFiles, *, source_root: Path, r
     # openapi-spec-validator takes seconds on a big spec: validate in other processes while rendering.
     # The problems banner is then a fragment of its own, written once they are known.
     pending = validate_spec_in_background(workers, spec_path, source_root=source_root, remote_refs=remote_refs,
-                                          display_path=display, cache_dir=cache_dir, limits=limits)
+                                          display_path=display, cache_dir=cache_dir, limits=limits,
+                                          parsed=files.parsed)
     # The YAML download of a big JSON spec takes seconds to write: one more job for the workers.
     downloads = workers.submit(write_downloads, spec_path, downloads_to, source_root=source_root,
-                               remote_refs=remote_refs, limits=limits)
+                               remote_refs=remote_refs, limits=limits, parsed=files.parsed)
     if wait:
         return _Validation(pending(), downloads=downloads)
     return _Validation([], pending=pending, downloads=downloads)
