@@ -514,7 +514,8 @@ def _render_references(staged: StagedSource, started: _StartedReferences, docs_d
         api = VersionedApi(source=cfg.name, spec_file=repo_path, slug=api_slug)
         for version in started.older.get(repo_path, []):
             api.versions.append(_render_older_version(staged, version, api, docs_dir, index, problems, overrides,
-                                                      workers, validation_cache, limits, started.try_it))
+                                                      workers, validation_cache, limits, started.try_it,
+                                                      started.options[repo_path].get("parsed")))
         current_name = cfg.current_version or reference.version or "current"
         api.versions.append(ApiVersion(name=current_name, spec_file=repo_path, ref=None,
                                        commit=staged.checkout.commit, prefix=f"{cfg.name}/api/{api_slug}", current=True,
@@ -553,7 +554,8 @@ def _older_versions(staged: StagedSource, versions: _VersionContext | None,
 
 def _render_older_version(staged: StagedSource, version: VersionConfig, api: VersionedApi, docs_dir: Path,
                           index: SiteIndex, problems: Diagnostics, overrides: Path, workers: Executor,
-                          validation_cache: Path, limits: ContentLimits, try_it: TryIt | None) -> ApiVersion:
+                          validation_cache: Path, limits: ContentLimits, try_it: TryIt | None,
+                          parsed: ParsedDocuments | None = None) -> ApiVersion:
     """The reference of an older version at ``<source>/api/<spec>/<version>/``: its spec is a file beside the
     current one, or a file at a Git ref of the repo (fetched by the sources step)."""
     cfg, checkout = staged.config, staged.checkout
@@ -577,7 +579,7 @@ def _render_older_version(staged: StagedSource, version: VersionConfig, api: Ver
         root / spec_file, source_root=root, docs_dir=docs_dir, url_prefix=prefix, title=None, trusted=cfg.trusted,
         remote_refs=cfg.remote_refs, display_path=where, page_meta=meta, fragments_dir=overrides,
         cache_dir=validation_cache, limits=limits, workers=workers, try_it=try_it, download_name=api.slug,
-        title_suffix=f" (version {version.name})")
+        title_suffix=f" (version {version.name})", parsed=parsed)
     problems.extend(reference.diagnostics)
     for page, anchors in reference.pages.items():
         index.add_page(page, anchors, source=cfg.name, title=reference.title)
