@@ -21,6 +21,7 @@ import jinja2
 import markdown
 import markupsafe
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mkdocs.config import load_config
@@ -31,6 +32,9 @@ from generator.heap import collections_spaced, frozen
 from generator.render.pages import SiteIndex, SourcePages, convert_page, plan_source
 from generator.render.pages.safe_attributes import EXTENSION as SAFE_ATTRIBUTES
 from generator.stage.mkdocs_yml import REQUIRED_EXTENSIONS
+from generator.stage.nav_items import CALLS as NAV_ITEM_CALLS
+from generator.stage.nav_items import NAME as NAV_ITEMS
+from generator.stage.nav_items import NavItems
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import RESETTABLE, OneMarkdown, PageRenderer
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
@@ -161,7 +165,7 @@ def _guide(number: int) -> str:
 
 
 def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: OneMarkdown | None = None,
-                  fragments: RawFragments | None = None) -> list[tuple[int, str]]:
+                  fragments: RawFragments | None = None, nav_items: NavItems | None = None) -> list[tuple[int, str]]:
     """Build with MkDocs, returning what it logged at info level or above, in order."""
     from mkdocs.commands.build import build
 
@@ -174,6 +178,8 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: 
     if fragments is not None:
         config.plugins[RAW_FRAGMENTS] = fragments
         config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()
+    if nav_items is not None:
+        config.plugins[NAV_ITEMS] = nav_items
     records: list[tuple[int, str]] = []
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
@@ -429,6 +435,41 @@ paths:
     assert built == {p.relative_to(tmp_path / "unlexed"): p.read_bytes() for p in (tmp_path / "unlexed").rglob("*")
                      if p.is_file() and p.name != "sitemap.xml.gz"}
     assert b"{{ 7*7 }}" in b"".join(built.values())
+
+
+@pytest.mark.parametrize("features", [
+    ["navigation.indexes", "navigation.sections", "navigation.prune"],  # the benchmark portals'
+    ["navigation.tabs", "navigation.sections", "navigation.indexes"],
+    ["navigation.expand", "toc.integrate", "navigation.tabs"],
+    [],
+])
+def test_links_to_other_pages_rendered_once_per_href_are_the_navigation_mkdocs_renders(tmp_path, features):
+    """Plain MkDocs, which renders every navigation item of every page with Material's macro, is the oracle:
+    sections, index pages, pages in folders at several depths, another source, a link out of the site."""
+    pages = {f"docs/{folder}/{name}.md": f"# {folder} {name}\n\n## Part\n\nText.\n\n### Detail\n\nMore.\n"
+             for folder in ("start", "guides/deep", "guides", "more") for name in ("index", "one", "two")}
+    guides = new_upstream(tmp_path, "guides", pages)
+    other = new_upstream(tmp_path, "other", {"README.md": "# Other\n\nSee [x](docs/x.md).\n", "docs/x.md": "# X\n"})
+    config = write_portal(tmp_path / "portal", [
+        {"name": "guides", "repo": guides.url, "pages": ["docs/**/*.md"]},
+        {"name": "other", "repo": other.url, "pages": ["README.md", "docs/*.md"]}],
+        pages={"index.md": "# Portal\n\n<!-- devportal:api-overview -->\n", "about.md": "# About\n"})
+    project = yaml.safe_load(config.read_text(encoding="utf-8"))
+    project["theme"]["features"] = features
+    project["nav"] = ["index.md", "about.md", {"Status": "https://status.example.com/"}]
+    config.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    items = NavItems()
+    assert _build_logged(staged, tmp_path / "items", None, fragments=RawFragments(), nav_items=items) == plain
+    assert items.calls_through == set(NAV_ITEM_CALLS) and items.reused > len(pages)
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
+             if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert built == {p.relative_to(tmp_path / "items"): p.read_bytes() for p in (tmp_path / "items").rglob("*")
+                     if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert b"https://status.example.com/" in built[Path("guides/docs/more/two/index.html")]
 
 
 @pytest.mark.parametrize("source", [

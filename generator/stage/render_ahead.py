@@ -32,6 +32,7 @@ from typing import Any
 from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.cpus import usable_cpus
+from generator.stage.nav_items import NAME as NAV_ITEMS
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import PageRenderer
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
@@ -40,7 +41,7 @@ from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
 
 #: Plugins that neither change a page before it is rendered nor depend on the order pages are rendered in.
 SAFE_PLUGINS = {"search", "material/search", "redirects", "devportal/only-changed", "devportal/render-ahead",
-                ONE_MARKDOWN, RAW_FRAGMENTS, TEMPLATE_ATTRIBUTES, SEARCH_HOOK}
+                ONE_MARKDOWN, RAW_FRAGMENTS, TEMPLATE_ATTRIBUTES, NAV_ITEMS, SEARCH_HOOK}
 PR_SET_PDEATHSIG = 1
 #: Below this many bytes of Markdown, a fork costs more than it saves.
 MIN_BYTES = 200_000

@@ -27,6 +27,8 @@ from generator.stage.dirty import (
     dirty_notice_silenced,
     merge_search_index,
 )
+from generator.stage.nav_items import NAME as NAV_ITEMS
+from generator.stage.nav_items import NavItems
 from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import OneMarkdown
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
@@ -196,6 +198,7 @@ def _render_for_less(config: MkDocsConfig) -> None:
     config.plugins[ONE_MARKDOWN] = OneMarkdown()  # one Markdown instance for every page
     config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
     config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()  # no exception per missing attribute
+    config.plugins[NAV_ITEMS] = NavItems()  # each link to another page rendered once per relative URL
 
 
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
