@@ -449,10 +449,18 @@ def test_links_to_other_pages_rendered_once_per_href_are_the_navigation_mkdocs_r
     pages = {f"docs/{folder}/{name}.md": f"# {folder} {name}\n\n## Part\n\nText.\n\n### Detail\n\nMore.\n"
              for folder in ("start", "guides/deep", "guides", "more") for name in ("index", "one", "two")}
     guides = new_upstream(tmp_path, "guides", pages)
-    other = new_upstream(tmp_path, "other", {"README.md": "# Other\n\nSee [x](docs/x.md).\n", "docs/x.md": "# X\n"})
+    # other's README is at other/, above its folder's section: its pages' links lead into the README's folder
+    other = new_upstream(tmp_path, "other", {"README.md": "# Other\n\nSee [x](docs/x.md).\n", "docs/x.md": "# X\n",
+                                             "docs/y.md": "# Y\n"})
+    # a section whose pages are in the folder of a page outside it (its nav file puts them there), seen from a
+    # page beside that one: the same parent folder and depth, but other links
+    custom = new_upstream(tmp_path, "custom", {
+        "docs/a.md": "# A\n", "docs/b.md": "# B\n", "docs/a/deep.md": "# Deep\n", "docs/a/more.md": "# More\n",
+        ".devportal-nav.yml": "- docs/a.md\n- docs/b.md\n- Inside A:\n  - docs/a/deep.md\n  - docs/a/more.md\n"})
     config = write_portal(tmp_path / "portal", [
         {"name": "guides", "repo": guides.url, "pages": ["docs/**/*.md"]},
-        {"name": "other", "repo": other.url, "pages": ["README.md", "docs/*.md"]}],
+        {"name": "other", "repo": other.url, "pages": ["README.md", "docs/*.md"]},
+        {"name": "custom", "repo": custom.url, "pages": ["docs/**/*.md"]}],
         pages={"index.md": "# Portal\n\n<!-- devportal:api-overview -->\n", "about.md": "# About\n"})
     project = yaml.safe_load(config.read_text(encoding="utf-8"))
     project["theme"]["features"] = features
@@ -470,6 +478,7 @@ def test_links_to_other_pages_rendered_once_per_href_are_the_navigation_mkdocs_r
     assert built == {p.relative_to(tmp_path / "items"): p.read_bytes() for p in (tmp_path / "items").rglob("*")
                      if p.is_file() and p.name != "sitemap.xml.gz"}
     assert b"https://status.example.com/" in built[Path("guides/docs/more/two/index.html")]
+    assert b'href="../a/deep/"' in built[Path("custom/docs/b/index.html")]
 
 
 @pytest.mark.parametrize("source", [
