@@ -23,9 +23,9 @@ from pathlib import Path
 
 from generator.cache_entries import remove_other_entries
 from generator.diagnostics import Diagnostic
+from generator.pickled_files import read_pickled, write_pickled
 from generator.render.changelog import BreakingRelease
 from generator.render.changelog.history import SpecHistory
-from generator.stage.stage_record import read_pickled, write_pickled
 
 CACHE_FORMAT = 1
 

@@ -36,10 +36,11 @@ from typing import Any
 
 from generator.cache_entries import remove_other_entries
 from generator.package_data import code_digest
+from generator.pickled_files import read_pickled, write_pickled
 from generator.render.pages import ConvertedPage, PagePlan, SiteIndex, convert_page
 from generator.render.pages.docusaurus import partial_imports
 from generator.render.staged_page import staged_page_text
-from generator.stage.stage_record import library_versions, read_pickled, write_pickled
+from generator.stage.stage_record import library_versions
 
 PAGE_FORMAT = 3
 SHA = re.compile(r"[0-9a-f]{40}")

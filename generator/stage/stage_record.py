@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import sys
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TypeVar
 
 from generator.config import ProjectConfig
 from generator.diagnostics import Diagnostic
 from generator.package_data import code_digest
+from generator.pickled_files import read_pickled, write_pickled
 from generator.sources import CheckedOutSource
 
 RECORD_FORMAT = 1
-T = TypeVar("T")
 STAGED = ("docs", "overrides", "mkdocs.yml")  # what staging writes into the stage folder
 LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown-it-py", "PyYAML", "Jinja2",
              "openapi-spec-validator", "jsonschema", "feedgen", "lxml")
@@ -140,26 +138,3 @@ class StageRecord:
 def record_file(cache_dir: Path, stage_dir: Path) -> Path:
     """Where the record of the stage folder ``stage_dir`` is kept."""
     return cache_dir / "stages" / f"{hashlib.sha256(str(stage_dir.resolve()).encode()).hexdigest()[:24]}.pickle"
-
-
-def write_pickled(path: Path, tag: int, value: object) -> None:
-    """Write ``value`` with its format ``tag`` to ``path`` (through a temporary file renamed into place, so a
-    killed build leaves the old file or none)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        temporary.write_bytes(pickle.dumps((tag, value)))
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def read_pickled(path: Path, tag: int, kind: type[T]) -> T | None:
-    """What :func:`write_pickled` wrote to ``path``, or None when it is missing, unreadable, of another format
-    ``tag`` or not a ``kind`` (a cache entry that cannot be trusted is not used)."""
-    try:
-        found, value = pickle.loads(path.read_bytes())  # noqa: S301 - devportal's own cache, not a source's file
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-        return None
-    return value if found == tag and isinstance(value, kind) else None
