@@ -13,20 +13,26 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import pickle
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from generator.pickled_files import read_pickled, write_pickled
 from generator.positions import fragment_parts, value_at
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits, SourceFileError, is_inside, read_text
 from generator.yaml12 import MAX_DEPTH, load_yaml_document
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: each process parses its own texts
+    fcntl = None
+
+PARSED_FORMAT = 1
 
 
 class RefError(Exception):
@@ -73,6 +79,13 @@ def string_keys(node: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class _Parsed:
+    """A document as :class:`ParsedDocuments` keeps it."""
+
+    document: Any
+
+
+@dataclass(frozen=True)
 class ParsedDocuments:
     """YAML texts parsed once for the processes of one run, which share ``folder`` (a private folder the run
     creates and removes): the first process to parse a text keeps the document there as a pickle, while any
@@ -84,7 +97,7 @@ class ParsedDocuments:
 
     def parse(self, text: str, name: str) -> Any:
         """:func:`parse_text` of ``text``: the same document, or the same error."""
-        if len(text) < self.min_chars or name.endswith(".json"):
+        if len(text) < self.min_chars or name.endswith(".json") or fcntl is None:
             return parse_text(text, name)
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         kept = self.folder / f"{key}.pickle"
@@ -94,19 +107,14 @@ class ParsedDocuments:
             return parse_text(text, name)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process parsing this text: wait for its document
-            try:
-                with kept.open("rb") as stream:
-                    return pickle.load(stream)  # noqa: S301 - written by this run, in its private folder
-            except (OSError, EOFError, pickle.UnpicklingError):
-                pass
+            found = read_pickled(kept, PARSED_FORMAT, _Parsed)
+            if found is not None:
+                return found.document
             document = parse_text(text, name)  # an error is not kept: each asking process gets it in turn
-            temp = kept.with_suffix(f".{os.getpid()}")
             try:
-                with temp.open("wb") as stream:
-                    pickle.dump(document, stream, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temp, kept)
-            except OSError:  # not kept: the others parse it themselves
-                temp.unlink(missing_ok=True)
+                write_pickled(kept, PARSED_FORMAT, _Parsed(document))
+            except OSError:
+                pass  # not kept: the others parse it themselves
             return document
         finally:
             os.close(lock)  # releases the lock
