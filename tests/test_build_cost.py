@@ -625,9 +625,14 @@ Mail someone@example.com, First.Last+tag@sub.example.co and not@mail and a@b.
 def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_render_unguarded(staged_config):
     """Python-Markdown without the guards is the oracle, on the real pages of the corpus and on a page of
     what the guarded patterns match: the same HTML, page after page, on one instance each, with the staged
-    config's extensions and with those of the API reference's descriptions; also with the inline processor
-    taking the patterns from a list."""
-    from generator.inline_guards import prepare_inline_patterns
+    config's extensions and with those of the API reference's descriptions; with the guards and the inline
+    processor taking the patterns from a list, and with its patterns' regexes also searched before each trial."""
+    from generator.inline_guards import (
+        SearchFirst,
+        guard_inline_patterns,
+        list_inline_patterns,
+        prepare_inline_patterns,
+    )
     from generator.render.reference.render import DESCRIPTION_EXTENSIONS
 
     config = load_config(str(staged_config))
@@ -637,20 +642,30 @@ def test_pages_rendered_with_guarded_inline_patterns_are_those_the_patterns_rend
             (config["markdown_extensions"], config["mdx_configs"], texts,
              {"backtick", "arithmatex-inline", "magic-link", "magic-mail", "link"}),
             (DESCRIPTION_EXTENSIONS, {}, texts[::4], {"magic-link", "magic-mail", "link"})):
-        plain, guarded = (markdown.Markdown(extensions=extensions, extension_configs=configs) for _ in range(2))
-        guards = prepare_inline_patterns(guarded)
-        listed = guarded.treeprocessors["inline"].inlinePatterns
+        plain, guarded, prepared = (markdown.Markdown(extensions=extensions, extension_configs=configs)
+                                    for _ in range(3))
+        guards = guard_inline_patterns(guarded)
+        list_inline_patterns(guarded)
+        prepare_inline_patterns(prepared)
+        processor = prepared.treeprocessors["inline"]
+        search_first = processor._InlineProcessor__handleInline
+        assert type(search_first) is SearchFirst
+        listed = processor.inlinePatterns
         assert type(listed) is list  # the registry's patterns, in the order its indexes give them
-        assert listed == [guarded.inlinePatterns[index] for index in range(len(guarded.inlinePatterns))]
-        names = {item.name for item in guarded.inlinePatterns._priority
-                 if hasattr(guarded.inlinePatterns[item.name].compiled_re, "guard")}
+        assert listed == [prepared.inlinePatterns[index] for index in range(len(prepared.inlinePatterns))]
+        names = {item.name for item in prepared.inlinePatterns._priority
+                 if hasattr(prepared.inlinePatterns[item.name].compiled_re, "guard")}
         assert expected <= names
         assert "em_strong" not in names  # re scans for its first character itself: a guard would only cost a call
         for text in pages:
-            plain.reset()
-            guarded.reset()
-            assert guarded.convert(text) == plain.convert(text)
+            for md in (plain, guarded, prepared):
+                md.reset()
+            html = plain.convert(text)
+            assert guarded.convert(text) == html
+            assert prepared.convert(text) == html
         assert all(guard.skipped for guard in guards)  # each guard skipped texts it could not match
+        # Most trials were saved: patterns find nothing in most texts.
+        assert search_first.skipped > 20 * len(pages)
 
 
 HIGHLIGHTED_TEXTS = '''# Code

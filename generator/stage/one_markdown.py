@@ -12,9 +12,9 @@ Only extensions known to keep no state across documents outside ``reset()`` are 
 (:data:`RESETTABLE`: the staged config's own, checked against a fresh instance per page by
 ``tests/test_build_cost.py``); with any other extension, or another MkDocs than the one mirrored, pages are
 rendered by ``Page.render`` itself. The instance's inline patterns that Python's ``re`` scans slowly look first for
-a text every match of theirs needs, and its inline processor takes them from a list
-(:mod:`generator.inline_guards`); code blocks are highlighted with the lexer classes and stylesheets Pygments
-set up for the build's earlier blocks (:mod:`generator.stage.highlight_cache`).
+a text every match of theirs needs, and its inline processor takes them from a list and searches their regexes
+before trying them (:mod:`generator.inline_guards`); code blocks are highlighted with the lexer classes and
+stylesheets Pygments set up for the build's earlier blocks (:mod:`generator.stage.highlight_cache`).
 """
 
 from __future__ import annotations
