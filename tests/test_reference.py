@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.render.reference import reference_workers, render_api_reference, validate_spec
@@ -811,3 +813,47 @@ def test_a_big_apis_generated_examples_stop_where_its_schema_trees_do(tmp_path):
                                  "paths": {"/users": paths["/users0"]}, "components": {"schemas": schemas}}))
     render_api_reference(small, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="small")
     assert '"size": 0' in (tmp_path / "docs/small/users.md").read_text()  # Team, two named levels down
+
+
+def test_the_python_sample_sends_the_example_body_as_written(tmp_path):
+    """Python itself is the oracle: the sample parses, and its ``json=`` is the example's value, with JSON's
+    true, false and null spelled as Python's only outside strings (a string saying "true" stays as written)."""
+    import ast
+    import html as html_module
+
+    body = {"note": "true, false or null", "flag": True, "gone": None, "n": 1.5, "list": [False, "null\\\"x"],
+            "nested": {"é": "a\nb"}}
+    spec = tmp_path / "api.yaml"
+    spec.write_text(f"""openapi: 3.0.3
+info: {{title: X, version: "1"}}
+paths:
+  /notes:
+    post:
+      operationId: addNote
+      requestBody:
+        content:
+          application/json:
+            example: {pretty_json(body)}
+      responses: {{"200": {{description: ok}}}}
+""")
+    render_api_reference(spec, source_root=tmp_path, docs_dir=tmp_path / "docs", url_prefix="x")
+    page = (tmp_path / "docs" / "x" / "other-operations.md").read_text()
+    source = html_module.unescape(re.search(r'<code class="language-python">(.*?)</code>', page, re.S).group(1))
+    call = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call) and node.keywords)
+    sent = next(keyword.value for keyword in call.keywords if keyword.arg == "json")
+    assert ast.literal_eval(sent) == body
+    assert '"note": "true, false or null"' in source and '"flag": True' in source
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() |
+                          st.text(alphabet=st.sampled_from('truefalsnNIiy"\\ \n\x00é\u2028{}[],:')),
+                          lambda inner: st.lists(inner, max_size=4) |
+                          st.dictionaries(st.text(alphabet='truenl"\\ ', max_size=6), inner, max_size=4),
+                          max_leaves=12))
+def test_a_json_value_written_as_a_python_literal_is_the_same_value(value):
+    from generator.render.reference.views import python_literal
+
+    literal = python_literal(pretty_json(value))
+    evaluated = eval(literal, {"__builtins__": {}, "float": float})  # noqa: S307 - the literal under test
+    assert pretty_json(evaluated) == pretty_json(value)  # NaN is not equal to itself; its JSON is

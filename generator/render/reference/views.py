@@ -607,7 +607,8 @@ def code_samples(api: Api, operation: Operation, parameters: list[ParameterView]
         headers["Content-Type"] = media_type
     method = operation.method.upper()
     json_body = "json" in (media_type or "")
-    body_text = pretty_json(body) if body is not None and json_body else (
+    pretty = pretty_json(body) if body is not None and json_body else None  # written once, shown three times
+    body_text = pretty if pretty is not None else (
         body if isinstance(body, str) else urlencode(body) if isinstance(body, dict) else None)
     curl = [f"curl -X {method} '{url}'"] + [f"  -H '{k}: {v}'" for k, v in headers.items()]
     if body_text is not None:
@@ -618,13 +619,13 @@ def code_samples(api: Api, operation: Operation, parameters: list[ParameterView]
     if headers:
         python.append(f"    headers={json.dumps(headers, ensure_ascii=False)},")
     if body_text is not None:
-        python.append(f"    json={_python_literal(body)}," if json_body else f"    data={body!r},")
+        python.append(f"    json={python_literal(pretty)}," if json_body else f"    data={body!r},")
     python += ["    timeout=30,", ")", "response.raise_for_status()", "print(response.json())"]
     js_options = [f"  method: {json.dumps(method)},"]
     if headers:
         js_options.append(f"  headers: {json.dumps(headers, ensure_ascii=False)},")
     if body_text is not None:
-        js_options.append(f"  body: JSON.stringify({pretty_json(body)})," if json_body else
+        js_options.append(f"  body: JSON.stringify({pretty})," if json_body else
                           f"  body: {json.dumps(body)}," if isinstance(body, str) else
                           f"  body: new URLSearchParams({json.dumps(body)}),")
     js = [f"const response = await fetch({json.dumps(url)}, {{", *js_options, "});",
@@ -638,11 +639,18 @@ def code_samples(api: Api, operation: Operation, parameters: list[ParameterView]
     return samples
 
 
-def _python_literal(value: Any) -> str:
-    text = pretty_json(value)
-    text = re.sub(r"\btrue\b", "True", text)
-    text = re.sub(r"\bfalse\b", "False", text)
-    return re.sub(r"\bnull\b", "None", text).replace("\n", "\n    ")
+#: A JSON string (skipped whole: its text is the same in Python) or a JSON literal Python spells otherwise.
+_JSON_STRING_OR_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?:true|false|null|NaN|Infinity)\b')
+_PYTHON_LITERALS = {"true": "True", "false": "False", "null": "None", "NaN": 'float("nan")',
+                    "Infinity": 'float("inf")'}
+
+
+def python_literal(json_text: str) -> str:
+    """The Python literal of the value ``json_text`` (:func:`pretty_json`'s) writes, indented to sit in a call:
+    JSON's strings and numbers are Python's too (``json.dumps`` writes only escapes Python reads alike); only
+    its literals outside strings are spelled otherwise, so ``"is true"`` stays a string as written."""
+    text = _JSON_STRING_OR_LITERAL.sub(lambda match: _PYTHON_LITERALS.get(match.group(), match.group()), json_text)
+    return text.replace("\n", "\n    ")
 
 
 def _lexer(language: str) -> str:
