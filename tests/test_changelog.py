@@ -245,6 +245,30 @@ def test_the_comparisons_are_cached_by_content(tmp_path, shop):
     assert again.computed == 0 and again.reused == 4
 
 
+def test_a_history_is_read_by_one_cat_file_process_of_each_kind(tmp_path, shop, git_argv_log):
+    """Every commit's files of the listing are asked of the same two cat-file processes (ids, then contents), and
+    the revisions are those of a listing whose reader is closed after each question."""
+    bare = shop["upstream"].bare
+    head = git("rev-parse", "v2.0", cwd=bare)
+    revisions = history_revisions(bare, head, "openapi.yaml", limit=50, scratch=tmp_path / "scratch",
+                                  display="shop/openapi.yaml")
+    calls = [line for line in git_argv_log.read_text().splitlines() if " cat-file " in f" {line} "]
+    assert sorted(line.split()[-1] for line in calls) == ["--batch", "--batch-check"], calls
+    assert len(revisions) >= 5
+    # Compared inside files_read_together, every revision's files come from one more process.
+    from generator.render.changelog.history import files_read_together
+
+    with files_read_together(revisions):
+        changelog = build_changelog(revisions, Comparisons(None))
+    calls = [line for line in git_argv_log.read_text().splitlines() if " cat-file " in f" {line} "]
+    assert sorted(line.split()[-1] for line in calls) == ["--batch", "--batch", "--batch-check"], calls
+    assert changelog.entries == build_changelog(revisions, Comparisons(None)).entries  # as when each reads alone
+    # Opened alone, a revision's files come from a reader of its own: read, then ended.
+    where = revisions[1].open()
+    assert where.path.read_text().strip() == git("show", f"{revisions[1].commit}:openapi.yaml", cwd=bare)
+    assert revisions[1].open.git._reader is None
+
+
 def test_the_history_is_capped_by_the_limit(tmp_path, shop):
     bare = shop["upstream"].bare
     head = git("rev-parse", "v2.0", cwd=bare)

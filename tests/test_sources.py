@@ -18,6 +18,7 @@ from generator.config import validate_portal_config
 from generator.diagnostics import DiagnosticError
 from generator.sources import fetch_sources, read_lock
 from generator.stage.docs_tree import glob_files
+from tests.helpers import git
 
 
 def _git_commands(log: Path) -> collections.Counter[str]:
@@ -303,3 +304,35 @@ def test_a_glob_returns_no_file_a_symlink_takes_out_of_the_repo(tmp_path):
         assert glob_files(root, patterns)[0] == sorted(
             rel for rel in named if (root / rel).resolve().is_relative_to(root.resolve()))
     assert {"out/docs/leak.md", "docs/secret.md"} <= named
+
+
+def test_an_object_reader_answers_as_git_does_over_many_pieces_and_past_a_file_too_big(tmp_path, make_upstream):
+    """git itself is the oracle (``rev-parse``, ``cat-file -p``): ids, sizes and contents of files, nothing for a
+    missing name or a folder, over more names than one piece holds; a file over ``max_bytes`` comes without its
+    content, its process is ended unread, and the names after it are still answered. ``close`` ends both."""
+    from generator.sources.git import ObjectReader
+
+    files = {f"docs/page-{index:04d}-{'x' * 40}.md": f"# Page {index}\n" for index in range(600)}
+    files["big.bin"] = b"\0" * 50_000
+    upstream = make_upstream("api", files)
+    bare, head = upstream.bare, upstream.head
+    names = [f"{head}:{path}" for path in files] + [f"{head}:missing.md", f"{head}:docs", "not a name"]
+    assert sum(len(name) + 1 for name in names) > 2 * ObjectReader.PIECE
+    with ObjectReader(bare) as reader:
+        headers = reader.headers(names)
+        contents = reader.contents(names[-5:] + names[:300], max_bytes=10_000)
+        processes = list(reader._processes.values())
+    for name in names:
+        path = name.split(":", 1)[1] if name.startswith(head) else None
+        if path not in files:
+            assert headers[name] is None, name
+            continue
+        assert headers[name].id == git("rev-parse", name, cwd=bare)
+        assert headers[name].size == len(files[path] if isinstance(files[path], bytes) else files[path].encode())
+    big = contents[f"{head}:big.bin"]
+    assert big.size == 50_000 and big.content == b""  # not read
+    assert all(contents[name] is None for name in names[-3:])
+    for name in names[:300]:
+        assert contents[name].content.decode() == git("cat-file", "-p", name, cwd=bare) + "\n"
+    assert reader.started == 3  # ids, contents, contents again after the file too big
+    assert processes and all(process.poll() is not None for process in processes)

@@ -132,54 +132,137 @@ class Blob:
     content: bytes = b""
 
 
-def read_objects(git_dir: Path, names: list[str], *, contents: bool = True, max_bytes: int | None = None,
-                 timeout: float = 600) -> dict[str, Blob | None]:
-    """The files ``names`` (``<commit>:<path>``, blob ids...) of the repo ``git_dir``, read in one ``git
-    cat-file --batch``; ``None`` for a name that is not a file there. Without ``contents`` only ids and
-    sizes are read (``--batch-check``); with ``max_bytes`` a bigger file is not read (its content is
-    empty)."""
-    names = [name for name in names if "\n" not in name]
-    if not names:
-        return {}
-    found: dict[str, Blob | None] = {}
-    checked = _cat_file(git_dir, "--batch-check", names, timeout)
-    wanted = []
-    for name, header in zip(names, checked, strict=True):
-        found[name] = Blob(header[0], int(header[2])) if header and header[1] == "blob" else None
-        if contents and found[name] and (max_bytes is None or found[name].size <= max_bytes):
-            wanted.append(name)
-    if wanted:
-        proc = _run_cat_file(git_dir, "--batch", wanted, timeout)
-        out, position = proc, 0
-        for name in wanted:
-            end = out.index(b"\n", position)
-            size = int(out[position:end].rsplit(b" ", 1)[-1])
-            position = end + 1
-            found[name] = Blob(found[name].id, size, out[position:position + size])
-            position += size + 1
-    return found
+class ObjectReader:
+    """Files of the repo ``git_dir`` (``<commit>:<path>``, blob ids...) read through two long-lived ``git
+    cat-file`` processes, started on first use: ``--batch-check`` for ids and sizes, ``--batch`` for contents.
+    A spec's history asks for files a dozen times (each commit's closure, then each compared revision); a
+    process per question was 100 git processes for the 10 specs of the M benchmark portal.
+
+    Names are written in pieces of at most :data:`PIECE` bytes and their answers read back before the next
+    piece, so neither pipe fills while the other waits. :meth:`close` ends both (``with`` does it)."""
+
+    #: Bytes of names written before their answers are read (well under a pipe's 64 KiB).
+    PIECE = 16_384
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.started = 0  # cat-file processes started
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def headers(self, names: list[str]) -> dict[str, Blob | None]:
+        """Id and size of each file of ``names`` (no content); ``None`` for a name that is not a file there."""
+        found: dict[str, Blob | None] = {}
+        for piece in _pieces([name for name in names if "\n" not in name], self.PIECE):
+            process = self._process("--batch-check")
+            _send(process, piece)
+            for name in piece:
+                found[name] = _blob(_header(process, "--batch-check"))
+        return found
+
+    def contents(self, names: list[str], *, max_bytes: int | None = None) -> dict[str, Blob | None]:
+        """Each file of ``names`` with its content; ``None`` for a name that is not a file there. A file over
+        ``max_bytes`` comes without its content: its process is ended instead of reading it, and a new one
+        answers the names after it."""
+        found: dict[str, Blob | None] = {}
+        waiting = [name for name in names if "\n" not in name]
+        while waiting:
+            piece = _pieces(waiting, self.PIECE)[0]
+            waiting = waiting[len(piece):]
+            process = self._process("--batch")
+            _send(process, piece)
+            for index, name in enumerate(piece):
+                header = _header(process, "--batch")
+                if header is None or header[1] != "blob":
+                    if header is not None:  # a tree or commit: its content is there to be skipped
+                        _read_exactly(process, int(header[2]) + 1, "--batch")
+                    found[name] = None
+                    continue
+                size = int(header[2])
+                if max_bytes is not None and size > max_bytes:
+                    found[name] = Blob(header[0], size)
+                    self._end("--batch")  # not read: the rest of the piece is asked again
+                    waiting = piece[index + 1:] + waiting
+                    break
+                content = _read_exactly(process, size + 1, "--batch")[:-1]
+                found[name] = Blob(header[0], size, content)
+        return found
+
+    def close(self) -> None:
+        for mode in list(self._processes):
+            self._end(mode)
+
+    def _process(self, mode: str) -> subprocess.Popen[bytes]:
+        process = self._processes.get(mode)
+        if process is None:
+            process = subprocess.Popen(["git", *SAFE_CONFIG, "cat-file", mode], cwd=self.git_dir,
+                                       env=_environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL)
+            self._processes[mode] = process
+            self.started += 1
+        return process
+
+    def _end(self, mode: str) -> None:
+        process = self._processes.pop(mode, None)
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass  # a process that ended already
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def _cat_file(git_dir: Path, mode: str, names: list[str], timeout: float) -> list[list[str] | None]:
-    """``git cat-file --batch-check`` headers (id, type, size) of ``names``, ``None`` for a missing one."""
-    lines = _run_cat_file(git_dir, mode, names, timeout).decode(errors="replace").split("\n")
-    headers: list[list[str] | None] = []
-    for line in lines[:len(names)]:
-        header = line.rsplit(" ", 2)
-        headers.append(header if len(header) == 3 and header[2].isdigit() else None)  # else "<name> missing"
-    return headers
+def _pieces(names: list[str], limit: int) -> list[list[str]]:
+    """``names`` in order, in pieces of at most ``limit`` bytes written (one name at least)."""
+    pieces: list[list[str]] = []
+    size = limit
+    for name in names:
+        length = len(name.encode()) + 1
+        if size + length > limit:
+            pieces.append([])
+            size = 0
+        pieces[-1].append(name)
+        size += length
+    return pieces
 
 
-def _run_cat_file(git_dir: Path, mode: str, names: list[str], timeout: float) -> bytes:
+def _send(process: subprocess.Popen[bytes], names: list[str]) -> None:
     try:
-        proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", mode], cwd=git_dir, env=_environment(),
-                              input="".join(f"{name}\n" for name in names).encode(), capture_output=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise GitError(["cat-file", mode], f"fatal: timed out after {timeout:.0f} s") from exc
-    if proc.returncode != 0:
-        raise GitError(["cat-file", mode], proc.stderr.decode(errors="replace"))
-    return proc.stdout
+        process.stdin.write("".join(f"{name}\n" for name in names).encode())
+        process.stdin.flush()
+    except OSError as exc:
+        raise GitError(["cat-file"], f"fatal: cat-file ended unexpectedly ({exc})") from exc
+
+
+def _header(process: subprocess.Popen[bytes], mode: str) -> list[str] | None:
+    """The next answer's header (id, type, size), ``None`` for a name that is not there (``<name> missing``)."""
+    line = process.stdout.readline()
+    if not line.endswith(b"\n"):
+        raise GitError(["cat-file", mode], "fatal: cat-file ended unexpectedly")
+    header = line[:-1].decode(errors="replace").rsplit(" ", 2)
+    return header if len(header) == 3 and header[2].isdigit() else None
+
+
+def _blob(header: list[str] | None) -> Blob | None:
+    return Blob(header[0], int(header[2])) if header and header[1] == "blob" else None
+
+
+def _read_exactly(process: subprocess.Popen[bytes], size: int, mode: str) -> bytes:
+    data = process.stdout.read(size)
+    if len(data) != size:
+        raise GitError(["cat-file", mode], "fatal: cat-file ended unexpectedly")
+    return data
 
 
 def has_commit(git_dir: Path, commit: str) -> bool:

@@ -28,7 +28,13 @@ from generator.render.changelog import (
     folder_revision,
     write_changelog,
 )
-from generator.render.changelog.history import SpecHistory, history_settings, relocated, spec_history
+from generator.render.changelog.history import (
+    SpecHistory,
+    files_read_together,
+    history_settings,
+    relocated,
+    spec_history,
+)
 from generator.render.pages import SiteIndex
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
 from generator.sources.git import GitError
@@ -96,7 +102,8 @@ def _compared_history(git_dir: Path, commit: str, repo_path: str, *, limit: int,
     except GitError:
         return None
     if len(history.revisions) >= 2:
-        build_changelog(history.revisions, Comparisons(cache, parsed))
+        with files_read_together(history.revisions):
+            build_changelog(history.revisions, Comparisons(cache, parsed))
     return history
 
 

@@ -4,8 +4,9 @@ file its ``$ref``s reach, the newest ``limit`` of them, each in the release of t
 The history is a bare clone the sources step keeps beside the source's checkouts
 (:attr:`CheckedOutSource.history`). Which files a spec reaches is found at every listed commit (a file
 referenced only by older versions counts too): the commits touching any of them are listed again until
-the set of files no longer grows. Files are read with ``git cat-file --batch`` (ids first, contents only
-of files not scanned yet), so a rebuild with nothing new reads ids only. What the revisions are made of is
+the set of files no longer grows. Files are read with ``git cat-file`` (ids first, contents only of files
+not scanned yet), so a rebuild with nothing new reads ids only; one listing asks the same two long-lived
+processes every time (:class:`~generator.sources.git.ObjectReader`). What the revisions are made of is
 fixed by the commit, the tags and the settings (:class:`SpecHistory`, :func:`history_settings`), and stay the
 same for a later commit that changes none of the spec's files: a build can keep them and reuse them in another
 build (:func:`relocated`) instead of reading the history again.
@@ -16,14 +17,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.render.changelog.model import Revision, SpecOnDisk
 from generator.render.changelog.snapshot import closures, content_key
 from generator.repo_files import DEFAULT_LIMITS, ContentLimits
-from generator.sources.git import GitError, read_objects, run_git
+from generator.sources.git import GitError, ObjectReader, run_git
 
 #: How often the commit list is read again when older versions of the spec reach more files.
 ROUNDS = 4
@@ -40,19 +42,45 @@ class _Commit:
 
 class _GitFiles:
     """:data:`~generator.render.changelog.snapshot.Lookup` and ``Fetch`` over a bare repo. A file over the
-    spec size limit is taken as missing: it is never read (its ``$ref`` is then reported as dangling)."""
+    spec size limit is taken as missing: it is never read (its ``$ref`` is then reported as dangling).
+
+    Inside :meth:`reading`, every question is answered by the same ``cat-file`` processes
+    (:class:`~generator.sources.git.ObjectReader`); outside, by processes started for it and ended after. What is
+    pickled (a kept history's revisions) is the repo and the limits only."""
 
     def __init__(self, git_dir: Path, limits: ContentLimits) -> None:
         self.git_dir, self.limits = git_dir, limits
+        self._reader: ObjectReader | None = None
+
+    def __getstate__(self) -> dict:
+        return {"git_dir": self.git_dir, "limits": self.limits}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["git_dir"], state["limits"])
+
+    @contextmanager
+    def reading(self) -> Iterator[ObjectReader]:
+        """The reader of the files asked for in the ``with`` block: this one's, or one that ends with it."""
+        if self._reader is not None:
+            yield self._reader
+            return
+        with ObjectReader(self.git_dir) as reader:
+            self._reader = reader
+            try:
+                yield reader
+            finally:
+                self._reader = None
 
     def lookup(self, names: list[str]) -> dict[str, str | None]:
-        found = read_objects(self.git_dir, names, contents=False)
+        with self.reading() as reader:
+            found = reader.headers(names)
         return {name: blob.id if blob and blob.size <= self.limits.spec_bytes else None
                 for name, blob in found.items()}
 
     def fetch(self, blobs: list[str]) -> dict[str, bytes]:
-        found = read_objects(self.git_dir, blobs, max_bytes=self.limits.spec_bytes)
-        return {blob: item.content for blob, item in found.items() if item}
+        with self.reading() as reader:
+            found = reader.contents(blobs, max_bytes=self.limits.spec_bytes)
+        return {blob: item.content for blob, item in found.items() if item and item.size <= self.limits.spec_bytes}
 
 
 @dataclass(frozen=True)
@@ -103,6 +131,14 @@ def spec_history(git_dir: Path, commit: str, spec_path: str, *, limit: int, scra
     """:func:`history_revisions` (same arguments), with what :meth:`SpecHistory.same_at` needs."""
     tags = _tag_list(git_dir)
     git = _GitFiles(git_dir, limits)
+    with git.reading():  # one cat-file process per kind for every commit's files
+        return _spec_history(git, git_dir, commit, spec_path, limit=limit, scratch=scratch, display=display,
+                             reference=reference, endpoints=endpoints, tags=tags)
+
+
+def _spec_history(git: _GitFiles, git_dir: Path, commit: str, spec_path: str, *, limit: int, scratch: Path,
+                  display: str, reference: str | None, endpoints: Mapping[str, tuple[str, str]] | None,
+                  tags: str) -> SpecHistory:
     scanned: dict[tuple[str, str], list[str]] = {}
     head = closures([f"{commit}:{spec_path}"], git.lookup, git.fetch, scanned, separator=":")
     if not head[f"{commit}:{spec_path}"]:
@@ -146,6 +182,16 @@ def relocated(revisions: list[Revision], scratch: Path) -> list[Revision]:
     (the ``scratch`` of this build) when they must be compared."""
     return [dataclasses.replace(revision, open=dataclasses.replace(revision.open, folder=scratch / revision.key))
             if isinstance(revision.open, _Materialize) else revision for revision in revisions]
+
+
+@contextmanager
+def files_read_together(revisions: list[Revision]) -> Iterator[None]:
+    """While the ``with`` block runs, the files of ``revisions`` (opened to be compared) are read by one reader
+    per repo instead of one per revision."""
+    with ExitStack() as stack:
+        for git in {id(r.open.git): r.open.git for r in revisions if isinstance(r.open, _Materialize)}.values():
+            stack.enter_context(git.reading())
+        yield
 
 
 @dataclass(frozen=True)
