@@ -321,7 +321,7 @@ def test_an_object_reader_answers_as_git_does_over_many_pieces_and_past_a_file_t
     with ObjectReader(bare) as reader:
         headers = reader.headers(names)
         contents = reader.contents(names[-5:] + names[:300], max_bytes=10_000)
-        processes = list(reader._processes.values())
+        processes = [cat_file.process for cat_file in reader._processes.values()]
     for name in names:
         path = name.split(":", 1)[1] if name.startswith(head) else None
         if path not in files:
@@ -336,3 +336,21 @@ def test_an_object_reader_answers_as_git_does_over_many_pieces_and_past_a_file_t
         assert contents[name].content.decode() == git("cat-file", "-p", name, cwd=bare) + "\n"
     assert reader.started == 3  # ids, contents, contents again after the file too big
     assert processes and all(process.poll() is not None for process in processes)
+
+
+def test_an_object_reader_reports_what_git_said_and_does_not_wait_past_its_timeout(tmp_path, monkeypatch):
+    """A cat-file that fails gives git's own message; one that does not answer is ended after the timeout."""
+    from generator.sources.git import GitError, ObjectReader
+
+    (tmp_path / "not-a-repo").mkdir()
+    with ObjectReader(tmp_path / "not-a-repo") as reader, pytest.raises(GitError, match="not a git repository"):
+        reader.headers(["HEAD:README.md"])
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "git").write_text("#!/bin/sh\nexec sleep 30\n")  # a git that never answers
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    started = time.monotonic()
+    with ObjectReader(tmp_path, timeout=0.5) as reader, pytest.raises(GitError, match="timed out after"):
+        reader.contents(["HEAD:README.md"])
+    assert time.monotonic() - started < 10

@@ -8,7 +8,10 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -139,14 +142,16 @@ class ObjectReader:
     process per question was 100 git processes for the 10 specs of the M benchmark portal.
 
     Names are written in pieces of at most :data:`PIECE` bytes and their answers read back before the next
-    piece, so neither pipe fills while the other waits. :meth:`close` ends both (``with`` does it)."""
+    piece, so neither pipe fills while the other waits. A piece not answered within ``timeout`` seconds ends
+    the process (a :class:`GitError`, as one that fails says what git said). :meth:`close` ends both (``with``
+    does it)."""
 
     #: Bytes of names written before their answers are read (well under a pipe's 64 KiB).
     PIECE = 16_384
 
-    def __init__(self, git_dir: Path) -> None:
-        self.git_dir = git_dir
-        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+    def __init__(self, git_dir: Path, *, timeout: float = 600) -> None:
+        self.git_dir, self.timeout = git_dir, timeout
+        self._processes: dict[str, _CatFile] = {}
         self.started = 0  # cat-file processes started
 
     def __enter__(self) -> ObjectReader:
@@ -159,10 +164,10 @@ class ObjectReader:
         """Id and size of each file of ``names`` (no content); ``None`` for a name that is not a file there."""
         found: dict[str, Blob | None] = {}
         for piece in _pieces([name for name in names if "\n" not in name], self.PIECE):
-            process = self._process("--batch-check")
-            _send(process, piece)
-            for name in piece:
-                found[name] = _blob(_header(process, "--batch-check"))
+            with self._process("--batch-check").asked(piece) as process:
+                for name in piece:
+                    header = process.header()
+                    found[name] = Blob(header[0], int(header[2])) if header and header[1] == "blob" else None
         return found
 
     def contents(self, names: list[str], *, max_bytes: int | None = None) -> dict[str, Blob | None]:
@@ -170,57 +175,105 @@ class ObjectReader:
         ``max_bytes`` comes without its content: its process is ended instead of reading it, and a new one
         answers the names after it."""
         found: dict[str, Blob | None] = {}
-        waiting = [name for name in names if "\n" not in name]
-        while waiting:
-            piece = _pieces(waiting, self.PIECE)[0]
-            waiting = waiting[len(piece):]
-            process = self._process("--batch")
-            _send(process, piece)
-            for index, name in enumerate(piece):
-                header = _header(process, "--batch")
-                if header is None or header[1] != "blob":
-                    if header is not None:  # a tree or commit: its content is there to be skipped
-                        _read_exactly(process, int(header[2]) + 1, "--batch")
-                    found[name] = None
-                    continue
-                size = int(header[2])
-                if max_bytes is not None and size > max_bytes:
-                    found[name] = Blob(header[0], size)
-                    self._end("--batch")  # not read: the rest of the piece is asked again
-                    waiting = piece[index + 1:] + waiting
-                    break
-                content = _read_exactly(process, size + 1, "--batch")[:-1]
-                found[name] = Blob(header[0], size, content)
+        for piece in _pieces([name for name in names if "\n" not in name], self.PIECE):
+            while piece:
+                piece = self._read_contents(piece, found, max_bytes)
         return found
 
     def close(self) -> None:
         for mode in list(self._processes):
-            self._end(mode)
+            self._processes.pop(mode).end()
 
-    def _process(self, mode: str) -> subprocess.Popen[bytes]:
-        process = self._processes.get(mode)
-        if process is None:
-            process = subprocess.Popen(["git", *SAFE_CONFIG, "cat-file", mode], cwd=self.git_dir,
-                                       env=_environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL)
-            self._processes[mode] = process
+    def _read_contents(self, piece: list[str], found: dict[str, Blob | None], max_bytes: int | None) -> list[str]:
+        """Read the answers to ``piece`` into ``found``; the names left unanswered after a file too big."""
+        with self._process("--batch").asked(piece) as process:
+            for index, name in enumerate(piece):
+                header = process.header()
+                size = int(header[2]) if header else 0
+                if header is None or header[1] != "blob":
+                    if header is not None:  # a tree or commit: its content is there to be skipped
+                        process.read(size + 1)
+                    found[name] = None
+                elif max_bytes is not None and size > max_bytes:
+                    found[name] = Blob(header[0], size)
+                    self._processes.pop("--batch").end()  # not read: the names after it are asked again
+                    return piece[index + 1:]
+                else:
+                    found[name] = Blob(header[0], size, process.read(size + 1)[:-1])
+        return []
+
+    def _process(self, mode: str) -> _CatFile:
+        if mode not in self._processes:
+            self._processes[mode] = _CatFile(self.git_dir, mode, self.timeout)
             self.started += 1
-        return process
+        return self._processes[mode]
 
-    def _end(self, mode: str) -> None:
-        process = self._processes.pop(mode, None)
-        if process is None:
-            return
-        for stream in (process.stdin, process.stdout):
+
+class _CatFile:
+    """One ``git cat-file <mode>`` process: names written, answers read, what it says on stderr kept for the
+    error when it ends unexpectedly."""
+
+    def __init__(self, git_dir: Path, mode: str, timeout: float) -> None:
+        self.mode, self.timeout, self.timed_out = mode, timeout, False
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(["git", *SAFE_CONFIG, "cat-file", mode], cwd=git_dir, env=_environment(),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+
+    @contextmanager
+    def asked(self, names: list[str]) -> Iterator[_CatFile]:
+        """Write ``names``; the ``with`` block reads their answers, and the process is killed if that takes
+        longer than the timeout."""
+        def kill() -> None:
+            self.timed_out = True
+            self.process.kill()
+
+        timer = threading.Timer(self.timeout, kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            try:
+                self.process.stdin.write("".join(f"{name}\n" for name in names).encode())
+                self.process.stdin.flush()
+            except OSError as exc:
+                raise self._failed() from exc
+            yield self
+        finally:
+            timer.cancel()
+
+    def header(self) -> list[str] | None:
+        """The next answer's header (id, type, size), ``None`` for a name that is not there (``<name> missing``)."""
+        line = self.process.stdout.readline()
+        if not line.endswith(b"\n"):
+            raise self._failed()
+        header = line[:-1].decode(errors="replace").rsplit(" ", 2)
+        return header if len(header) == 3 and header[2].isdigit() else None
+
+    def read(self, size: int) -> bytes:
+        data = self.process.stdout.read(size)
+        if len(data) != size:
+            raise self._failed()
+        return data
+
+    def end(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
             except OSError:
                 pass  # a process that ended already
         try:
-            process.wait(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            self.process.kill()
+            self.process.wait()
+        self.stderr.close()
+
+    def _failed(self) -> GitError:
+        if self.timed_out:
+            return GitError(["cat-file", self.mode], f"fatal: timed out after {self.timeout:.0f} s")
+        self.process.wait()
+        self.stderr.seek(0)
+        said = self.stderr.read().decode(errors="replace").strip()
+        return GitError(["cat-file", self.mode], said or "fatal: cat-file ended unexpectedly")
 
 
 def _pieces(names: list[str], limit: int) -> list[list[str]]:
@@ -235,34 +288,6 @@ def _pieces(names: list[str], limit: int) -> list[list[str]]:
         pieces[-1].append(name)
         size += length
     return pieces
-
-
-def _send(process: subprocess.Popen[bytes], names: list[str]) -> None:
-    try:
-        process.stdin.write("".join(f"{name}\n" for name in names).encode())
-        process.stdin.flush()
-    except OSError as exc:
-        raise GitError(["cat-file"], f"fatal: cat-file ended unexpectedly ({exc})") from exc
-
-
-def _header(process: subprocess.Popen[bytes], mode: str) -> list[str] | None:
-    """The next answer's header (id, type, size), ``None`` for a name that is not there (``<name> missing``)."""
-    line = process.stdout.readline()
-    if not line.endswith(b"\n"):
-        raise GitError(["cat-file", mode], "fatal: cat-file ended unexpectedly")
-    header = line[:-1].decode(errors="replace").rsplit(" ", 2)
-    return header if len(header) == 3 and header[2].isdigit() else None
-
-
-def _blob(header: list[str] | None) -> Blob | None:
-    return Blob(header[0], int(header[2])) if header and header[1] == "blob" else None
-
-
-def _read_exactly(process: subprocess.Popen[bytes], size: int, mode: str) -> bytes:
-    data = process.stdout.read(size)
-    if len(data) != size:
-        raise GitError(["cat-file", mode], "fatal: cat-file ended unexpectedly")
-    return data
 
 
 def has_commit(git_dir: Path, commit: str) -> bool:

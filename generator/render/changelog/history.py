@@ -80,7 +80,7 @@ class _GitFiles:
     def fetch(self, blobs: list[str]) -> dict[str, bytes]:
         with self.reading() as reader:
             found = reader.contents(blobs, max_bytes=self.limits.spec_bytes)
-        return {blob: item.content for blob, item in found.items() if item and item.size <= self.limits.spec_bytes}
+        return {blob: item.content for blob, item in found.items() if item}
 
 
 @dataclass(frozen=True)
