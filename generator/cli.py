@@ -7,6 +7,7 @@ not run (bad usage, missing config, unexpected failure).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -254,5 +255,17 @@ _HANDLERS = {"build": _cmd_build, "stage": _cmd_stage, "serve": _cmd_serve, "fet
              "updates": _cmd_updates}
 
 
+def run() -> int:
+    """The ``devportal`` program: :func:`main`, then every object left is frozen (``gc.freeze``) before the
+    interpreter exits. Python's exit runs the cyclic garbage collector over the whole heap (a build's pages,
+    navigation and templates): 0.09 of a cold build's 3.3 CPU s at the S benchmark portal, for memory the
+    process is about to give back anyway. Frozen objects are not walked; objects still freed by their
+    reference count (open files among them) are closed as before. Only the program does this: a caller of
+    :func:`main` in the same process (the tests) keeps its collector as it was."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
