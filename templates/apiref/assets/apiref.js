@@ -4,10 +4,23 @@
 (function () {
   // Sections far from the viewport are laid out only when they come near it (content-visibility), so
   // the browser's jump to an anchor can land short once the sections around it take their real size:
-  // jump again for a few frames, until they have.
+  // jump again on each frame until the element has stayed where the last jump put it for five frames (at
+  // most two seconds; a fixed four frames landed short on a loaded machine), unless the reader scrolls,
+  // clicks or types meanwhile.
   function settle(element) {
-    var frames = 0
-    function jump() { element.scrollIntoView(); if (++frames < 4) requestAnimationFrame(jump) }
+    var frames = 0, still = 0, last = null, stopped = false
+    var events = ["wheel", "touchstart", "keydown", "mousedown"]
+    function stop() { stopped = true }
+    function done() { events.forEach(function (name) { window.removeEventListener(name, stop) }) }
+    function jump() {
+      if (stopped) return done()
+      var top = element.getBoundingClientRect().top
+      still = last !== null && Math.abs(top - last) < 1 ? still + 1 : 0
+      element.scrollIntoView()
+      last = element.getBoundingClientRect().top
+      if (still < 5 && ++frames < 120) { requestAnimationFrame(jump) } else { done() }
+    }
+    events.forEach(function (name) { window.addEventListener(name, stop, { passive: true }) })
     requestAnimationFrame(jump)
   }
   // The page of a big tag lists its operations, which are on its parts: an entry that holds an
