@@ -231,3 +231,23 @@ def corpus_sources() -> list[dict]:
             "published_urls": published,
         })
     return sources
+
+
+#: Whether the element a selector names is on screen at ``top`` px below the viewport's top or lower, and less
+#: than ``limit`` px below it; when the page is scrolled to its end, anywhere on screen (as high as it can be).
+_LANDED = """([selector, top, limit]) => {
+  const element = document.querySelector(selector)
+  if (!element) return false
+  const y = element.getBoundingClientRect().top
+  const atEnd = Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight
+  return y >= top && y < (atEnd ? innerHeight : limit)
+}"""
+
+
+def wait_for_landing(page, selector: str, *, limit: float, top: float = 0, timeout: int = 10_000) -> dict | None:
+    """Wait until the page has scrolled the element ``selector`` names into place (see ``_LANDED``), then
+    300 ms more, and return the element's bounding box then. A jump that lands late on a loaded machine passes
+    (a fixed wait before one look failed CI runs); one that never lands, or moves away after landing, fails."""
+    page.wait_for_function(_LANDED, arg=[selector, top, limit], timeout=timeout)
+    page.wait_for_timeout(300)
+    return page.locator(selector).first.bounding_box()

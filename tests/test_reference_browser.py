@@ -11,7 +11,7 @@ import pytest
 
 from bench.specgen import write_spec
 from generator.cli import main
-from tests.helpers import CHROMIUM, serve_folder
+from tests.helpers import CHROMIUM, serve_folder, wait_for_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
@@ -54,8 +54,7 @@ def test_per_tag_pages_of_a_1000_operation_api_load_fast_and_deep_links_land(big
         page.goto(f"{base}/big/models/", wait_until="load")
         last = page.locator(".dp-model").last.get_attribute("id")
         page.goto(f"{base}/big/models/#{last}", wait_until="load")
-        page.wait_for_timeout(300)
-        box = page.locator(f"[id='{last}']").bounding_box()
+        box = wait_for_landing(page, f"[id='{last}']", limit=page.viewport_size["height"])
         assert box is not None and 0 <= box["y"] < page.viewport_size["height"], box
         page.goto(f"{base}/big/#tag/Payment/operation/createPayment", wait_until="load")
         page.wait_for_function("location.hash === '#operation/createPayment'", timeout=10_000)
@@ -97,8 +96,7 @@ def test_a_link_into_the_middle_of_a_long_tag_page_lands_at_the_top_of_the_scree
         for target in (ids[25], ids[-1]):
             page.goto(f"{base}/long/", wait_until="load")
             page.goto(f"{base}/long/payment/part-2/#{target}", wait_until="load")
-            page.wait_for_timeout(500)
-            box = page.locator(f"[id='{target}']").bounding_box()
+            box = wait_for_landing(page, f"[id='{target}']", limit=150)
             # at the top of the screen, or (the last operations) as high as the end of the page lets it be
             at_end = page.evaluate("Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight")
             assert box is not None and 0 <= box["y"] < (1000 if at_end else 150), (target, box)
@@ -128,7 +126,6 @@ def test_a_tag_of_400_operations_loads_within_1_5_s_and_links_made_before_the_sp
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{base}/big-tag/#tag/{TAG}/operation/{last}", wait_until="load")
         page.wait_for_url(f"**/big-tag/payment/part-8/#operation/{last}", timeout=20_000)
-        page.wait_for_timeout(300)
-        box = page.locator(f"[id='operation/{last}']").bounding_box()
+        box = wait_for_landing(page, f"[id='operation/{last}']", limit=200)
         assert box is not None and 0 <= box["y"] < 200, box
         browser.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.helpers import CHROMIUM, copy_example, serve_folder
+from tests.helpers import CHROMIUM, copy_example, serve_folder, wait_for_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
@@ -76,15 +76,6 @@ def test_every_copy_button_of_a_reference_page_copies_the_code_it_sits_on(exampl
         context.close()
 
 
-#: Whether the element the selector names is at the top of the viewport, just below the header.
-LANDED = """selector => {
-  const target = document.querySelector(selector), header = document.querySelector(".md-header")
-  if (!target || !header) return false
-  const top = target.getBoundingClientRect().top, below = header.getBoundingClientRect().bottom
-  return below - 1 <= top && top < below + 150
-}"""
-
-
 @pytest.mark.parametrize(("start", "fragment", "lands_on", "final_path"), [
     ("payments/api/payments/", "tag/Modifications", "h1", "payments/api/payments/modifications/"),
     ("payments/api/payments/", "tag/Payments/operation/createPayment", "[id='operation/createPayment']",
@@ -101,13 +92,9 @@ def test_a_redoc_style_link_to_a_tag_or_an_operation_lands_on_it(example_site, b
         page.goto(f"{base}/{start}", wait_until="load")  # a reader already on the site follows the link
         page.goto(f"{base}/{start}#{fragment}", wait_until="load")
         page.wait_for_function(f"location.pathname === '/{final_path}'", timeout=10_000)
-        # It lands within seconds however loaded the machine (a fixed 400 ms wait failed one CI run in twenty)...
-        page.wait_for_function(LANDED, arg=f".dp-api {lands_on}", timeout=10_000)
-        page.wait_for_timeout(400)  # ...and stays there
-        target = page.locator(f".dp-api {lands_on}").first
-        box = target.bounding_box()
         header = page.locator(".md-header").bounding_box()
         below_header = header["y"] + header["height"]
+        box = wait_for_landing(page, f".dp-api {lands_on}", top=below_header - 1, limit=below_header + 150)
         assert box is not None and below_header - 1 <= box["y"] < below_header + 150, (fragment, box, header)
-        assert target.is_visible()
+        assert page.locator(f".dp-api {lands_on}").first.is_visible()
         page.close()

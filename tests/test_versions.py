@@ -17,7 +17,7 @@ import yaml
 
 from generator.cli import main
 from generator.config import validate_portal_config
-from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, write_portal
+from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, wait_for_landing, write_portal
 
 
 def _spec(version: str, *, extra_ops: str = "", sunset: str = "", deprecated: bool = False) -> str:
@@ -286,8 +286,7 @@ def test_the_switcher_lands_on_the_same_operation_in_the_other_version(example_i
     page.goto(f"{base}/payments/api/payments/modifications/#operation/refundPayment")
     page.click('.dp-versions a[data-version="1.0"]')
     page.wait_for_url("**/payments/api/payments/1.0/modifications/#operation/refundPayment")
-    page.wait_for_timeout(200)
-    box = page.locator('[id="operation/refundPayment"]').bounding_box()
+    box = wait_for_landing(page, '[id="operation/refundPayment"]', limit=300)
     assert box is not None and 0 <= box["y"] < 300  # scrolled to it
     assert "Deprecated version" in page.locator(".dp-version-banner").inner_text()
     # scrolled to an operation without a fragment in the address: the switcher still takes it along (clicked
