@@ -103,7 +103,9 @@ def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation
         box.type("POST /payments/{reference}/refunds", delay=10)
         first = page.locator(".md-search-result__list a.md-search-result__link").first
         first.wait_for(state="visible", timeout=20_000)
-        page.wait_for_timeout(800)  # the last keystroke's answer
+        # the last keystroke's answer (the results of a prefix of the query may be shown first)
+        page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers === q",
+                               arg="POST /payments/{reference}/refunds", timeout=20_000)
         assert first.get_attribute("href").endswith("/payments/api/payments/modifications/#operation/refundPayment")
         searched = [r for r in requests if "/pagefind/" in r.url or "/search/" in r.url]
         assert searched and not [r.url for r in searched if "search_index" in r.url]

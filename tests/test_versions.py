@@ -390,7 +390,9 @@ def test_a_search_shows_the_current_version_of_an_operation_first(example_in_bro
     box.type("listPayments", delay=10)
     results = page.locator(".md-search-result__list a.md-search-result__link")
     results.first.wait_for(state="visible", timeout=20_000)
-    page.wait_for_timeout(800)  # the last keystroke's answer
+    # the last keystroke's answer (the results of a prefix of the query may be shown first)
+    page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers === q",
+                           arg="listPayments", timeout=20_000)
     hrefs = [link.get_attribute("href") for link in results.all()]
     page.close()
     operations = [href for href in hrefs if href.endswith("#operation/listPayments")]

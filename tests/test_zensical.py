@@ -209,7 +209,9 @@ def test_search_finds_guides_and_operations_with_zensical(zensical_site):
             box.fill("")
             box.type(query, delay=10)
             results.first.wait_for(state="visible", timeout=20_000)
-            page.wait_for_timeout(800)  # the last keystroke's answer
+            # the last keystroke's answer (the results of a prefix of the query may be shown first)
+            page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers"
+                                   " === q", arg=query, timeout=20_000)
             found[query] = [link.get_attribute("href") for link in results.all()]
             page.keyboard.press("Escape")
         assert found["POST /payments/{reference}/refunds"][0].endswith("modifications/#operation/refundPayment")
