@@ -251,3 +251,10 @@ def wait_for_landing(page, selector: str, *, limit: float, top: float = 0, timeo
     page.wait_for_function(_LANDED, arg=[selector, top, limit], timeout=timeout)
     page.wait_for_timeout(300)
     return page.locator(selector).first.bounding_box()
+
+
+def wait_for_answer(page, query: str, *, timeout: int = 30_000) -> None:
+    """Wait until the search box's results are those of the whole ``query`` (the list's ``data-dp-answers``,
+    set by the portal's search script): the results of a prefix of it, typed before, may be shown first."""
+    page.wait_for_function("q => document.querySelector('.md-search-result__list')?.dataset.dpAnswers === q",
+                           arg=query, timeout=timeout)

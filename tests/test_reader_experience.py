@@ -17,7 +17,7 @@ import yaml
 
 from generator.cli import main
 from tests.fetch_fixtures import axe_core
-from tests.helpers import CHROMIUM, copy_example, serve, serve_folder
+from tests.helpers import CHROMIUM, copy_example, serve, serve_folder, wait_for_answer
 
 
 def _browser_marks(test):
@@ -178,8 +178,7 @@ def _search(page, query: str) -> list[str]:
     box.type(query, delay=10)
     # the results shown are those of the whole query (the line and the list of the query before it, or of a
     # prefix of it, would otherwise pass on a busy machine)
-    page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers === q",
-                           arg=query)
+    wait_for_answer(page, query)
     links = page.eval_on_selector_all(".md-search-result__list a.md-search-result__link",
                                       "links => links.map(a => { const u = new URL(a.href);"
                                       " return u.pathname + u.hash })")

@@ -14,7 +14,7 @@ import yaml
 
 from generator.cli import main
 from generator.stage.search_index import ASIDE, EXCLUDED, ROOT_SELECTOR, SKIPPED, index_site, without_skipped
-from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, folder_bytes, serve_folder, write_portal
+from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, folder_bytes, serve_folder, wait_for_answer, write_portal
 
 
 def _build_example(root: Path, **settings) -> Path:
@@ -103,9 +103,7 @@ def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation
         box.type("POST /payments/{reference}/refunds", delay=10)
         first = page.locator(".md-search-result__list a.md-search-result__link").first
         first.wait_for(state="visible", timeout=20_000)
-        # the last keystroke's answer (the results of a prefix of the query may be shown first)
-        page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers === q",
-                               arg="POST /payments/{reference}/refunds", timeout=20_000)
+        wait_for_answer(page, "POST /payments/{reference}/refunds")  # the last keystroke's answer
         assert first.get_attribute("href").endswith("/payments/api/payments/modifications/#operation/refundPayment")
         searched = [r for r in requests if "/pagefind/" in r.url or "/search/" in r.url]
         assert searched and not [r.url for r in searched if "search_index" in r.url]
@@ -267,15 +265,13 @@ def test_a_page_open_across_a_new_build_of_the_site_still_finds_what_the_new_ind
         box = page.locator("input.md-search__input")
         box.click()
         box.type("refund", delay=10)
-        page.wait_for_function("() => document.querySelector('.md-search-result__list')?.dataset.dpAnswers"
-                               " === 'refund'", timeout=20_000)
+        wait_for_answer(page, "refund")
         faq = tmp_path / "portal" / "content" / "portal" / "faq.md"
         faq.write_text(faq.read_text() + "\nThe axolotl answer.\n")
         assert main(["build", "-f", str(tmp_path / "portal" / "mkdocs.yml")]) == 0  # swapped in whole
         box.fill("")
         box.type("axolotl", delay=10)
-        page.wait_for_function("() => document.querySelector('.md-search-result__list')?.dataset.dpAnswers"
-                               " === 'axolotl'", timeout=20_000)
+        wait_for_answer(page, "axolotl")
         links = page.eval_on_selector_all(".md-search-result__list a.md-search-result__link",
                                           "links => links.map(a => a.href)")
         assert links and links[0].split("#")[0].endswith("/site/faq/"), links  # the page, or its section

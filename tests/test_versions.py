@@ -17,7 +17,15 @@ import yaml
 
 from generator.cli import main
 from generator.config import validate_portal_config
-from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, serve_folder, wait_for_landing, write_portal
+from tests.helpers import (
+    CHROMIUM,
+    REPO_ROOT,
+    copy_example,
+    serve_folder,
+    wait_for_answer,
+    wait_for_landing,
+    write_portal,
+)
 
 
 def _spec(version: str, *, extra_ops: str = "", sunset: str = "", deprecated: bool = False) -> str:
@@ -390,9 +398,7 @@ def test_a_search_shows_the_current_version_of_an_operation_first(example_in_bro
     box.type("listPayments", delay=10)
     results = page.locator(".md-search-result__list a.md-search-result__link")
     results.first.wait_for(state="visible", timeout=20_000)
-    # the last keystroke's answer (the results of a prefix of the query may be shown first)
-    page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers === q",
-                           arg="listPayments", timeout=20_000)
+    wait_for_answer(page, "listPayments")  # the last keystroke's answer
     hrefs = [link.get_attribute("href") for link in results.all()]
     page.close()
     operations = [href for href in hrefs if href.endswith("#operation/listPayments")]

@@ -17,7 +17,7 @@ import pytest
 
 from generator.cli import main
 from generator.stage import zensical_engine
-from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, folder_bytes, serve_folder
+from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, folder_bytes, serve_folder, wait_for_answer
 
 pytestmark = pytest.mark.skipif(zensical_engine.zensical_version() is None, reason="zensical is not installed")
 INTEGRITY = REPO_ROOT.parent / "shared" / "tools" / "site_integrity.py"
@@ -209,9 +209,7 @@ def test_search_finds_guides_and_operations_with_zensical(zensical_site):
             box.fill("")
             box.type(query, delay=10)
             results.first.wait_for(state="visible", timeout=20_000)
-            # the last keystroke's answer (the results of a prefix of the query may be shown first)
-            page.wait_for_function("q => document.querySelector('.md-search-result__list').dataset.dpAnswers"
-                                   " === q", arg=query, timeout=20_000)
+            wait_for_answer(page, query)  # the last keystroke's answer
             found[query] = [link.get_attribute("href") for link in results.all()]
             page.keyboard.press("Escape")
         assert found["POST /payments/{reference}/refunds"][0].endswith("modifications/#operation/refundPayment")
