@@ -4,6 +4,7 @@ validation problems carry file, line and JSON pointer; $refs never leave the rep
 from __future__ import annotations
 
 import http.server
+import json
 import multiprocessing
 import re
 import textwrap
@@ -857,3 +858,54 @@ def test_a_json_value_written_as_a_python_literal_is_the_same_value(value):
     literal = python_literal(pretty_json(value))
     evaluated = eval(literal, {"__builtins__": {}, "float": float})  # noqa: S307 - the literal under test
     assert pretty_json(evaluated) == pretty_json(value)  # NaN is not equal to itself; its JSON is
+
+
+def _python_pretty_json(value):
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _json_values(floats):
+    scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | floats | st.text())
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) |
+                        st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=16)
+
+
+_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values(_FINITE.filter(lambda number: "e" not in repr(number))))
+def test_pretty_json_writes_what_python_json_writes(value):
+    """orjson writes the examples and downloads: the same text as json.dumps(indent=2), control characters, line
+    separators and non-ASCII included."""
+    assert pretty_json(value) == _python_pretty_json(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values(_FINITE))
+def test_pretty_json_writes_the_same_value(value):
+    """A number Python spells with an exponent has orjson's spelling (``1e16``, ``1e-7``: as JavaScript's
+    ``JSON.stringify`` writes them; Python writes ``1e+16``, ``1e-07``), which reads back as the same number."""
+    assert json.loads(pretty_json(value)) == value
+
+
+def test_pretty_json_writes_real_specs_as_python_json_does():
+    """Every document of the corpus and of @readme/oas-examples (whole, so every value in it at every depth)."""
+    from generator.validate.spec_files import parse_text
+
+    specs = _corpus_specs() + sorted(oas_examples().glob("*/*/*.*"))
+    documents = 0
+    for spec in specs:
+        if spec.suffix not in (".json", ".yaml", ".yml"):
+            continue
+        document = parse_text(spec.read_text(encoding="utf-8"), spec.name)
+        assert pretty_json(document) == _python_pretty_json(document), spec
+        documents += 1
+    assert documents > 100
+
+
+def test_pretty_json_leaves_what_orjson_refuses_to_python_json():
+    """An integer past 64 bits, a key that is not a string, a lone surrogate: written by json, not lost."""
+    for value in ({"id": 2**70, "n": [1.5]}, {1: "one", "nested": {True: None}}, ["\ud800"]):
+        assert pretty_json(value) == _python_pretty_json(value)
+    assert pretty_json({"ratio": float("nan")}) == '{\n  "ratio": null\n}'  # JSON has no NaN

@@ -463,7 +463,7 @@ def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None =
         if bundled is None:
             bundled = SpecBundle(files, uri, spec_version(document) or "3.0").document
         if suffix == ".json":
-            out.write_text(json.dumps(bundled, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+            out.write_text(pretty_json(bundled), encoding="utf-8")
         else:
             out.write_text(yaml_out.dump(bundled), encoding="utf-8")
 
