@@ -488,6 +488,7 @@ def test_links_to_other_pages_rendered_once_per_href_are_the_navigation_mkdocs_r
     items = NavItems()
     assert _build_logged(staged, tmp_path / "items", None, fragments=RawFragments(), nav_items=items) == plain
     assert items.calls_through == set(NAV_ITEM_CALLS) and items.reused > len(pages)
+    assert items.chains_reused > 0
     built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
              if p.is_file() and p.name != "sitemap.xml.gz"}
     assert built == {p.relative_to(tmp_path / "items"): p.read_bytes() for p in (tmp_path / "items").rglob("*")
