@@ -909,31 +909,3 @@ def test_pretty_json_leaves_what_orjson_refuses_to_python_json():
     for value in ({"id": 2**70, "n": [1.5]}, {1: "one", "nested": {True: None}}, ["\ud800"]):
         assert pretty_json(value) == _python_pretty_json(value)
     assert pretty_json({"ratio": float("nan")}) == '{\n  "ratio": null\n}'  # JSON has no NaN
-
-
-@pytest.mark.parametrize("name", ["3.0/yaml/callbacks.yaml", "3.0/yaml/petstore.yaml", "3.0/yaml/link-example.yaml",
-                                  "3.1/yaml/webhooks.yaml", "2.0/yaml/petstore.yaml"])
-def test_an_operation_rendered_once_for_two_pages_is_what_the_macro_renders_at_each_level(name):
-    """The tag page (h2) and the single page (h3) take one rendering of each operation, its heading marks made
-    their levels: the oracle is the macro rendered at each level, callbacks (two levels deeper) included."""
-    from generator.render.reference.model import read_api
-    from generator.render.reference.render import MODELS_MARK, _OperationHtml, _read_spec, _Renderer
-    from generator.validate.spec import spec_version
-
-    root = oas_examples()
-    spec = root / name
-    files = SpecFiles(root=root / name.split("/")[0])
-    uri = files.uri_of(spec)
-    api = read_api(files, uri, spec_version(_read_spec(files, uri)))
-    renderer = _Renderer(api, files, trusted=False)
-    renderer.models_link = MODELS_MARK
-    views = [renderer.operation(op) for op in api.operations]
-    macro = renderer.env.get_template("macros.html.j2").module.operation
-    once = _OperationHtml(renderer.env, renderer.schema_html, keep=True)
-    for view in views:
-        for level in (2, 3):
-            assert str(once(view, level)) == str(macro(view, renderer.schema_html, heading=f"h{level}"))
-    assert views and "\x00" not in "".join(str(once(view, 2)) for view in views)
-    if name == "3.0/yaml/callbacks.yaml":
-        called_back = [view for view in views if view.callbacks]
-        assert called_back and all('<h4 class="dp-op__title">' in str(once(view, 2)) for view in called_back)

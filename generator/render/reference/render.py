@@ -6,7 +6,6 @@ import gc
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -128,42 +127,7 @@ def _environment() -> jinja2.Environment:
     env.filters["link_url"] = link_url
     env.filters["tojson_compact"] = lambda value: Markup(
         json.dumps(value, separators=(",", ":")).replace("<", "\\u003c"))  # inside <script>: no tag can start
-    env.filters["deeper"] = deeper_heading
     return env
-
-
-def deeper_heading(heading: str, levels: int) -> str:
-    """The heading ``levels`` below ``heading`` (``h2`` → ``h3``), or the mark of it (see :class:`_OperationHtml`)."""
-    if heading.startswith(_OperationHtml.MARK):
-        nonce, _, depth = heading[1:-1].rpartition(":")
-        return f"\x00{nonce}:{int(depth) + levels}\x00"
-    return f"h{int(heading[1:]) + levels}"
-
-
-class _OperationHtml:
-    """An operation's HTML (the ``operation`` macro), rendered once for the tag page and the single page, which
-    show it with its heading one level apart (``h2`` and ``h3``, its sub-headings below): the macro renders it
-    with a mark per heading (``\\x00<nonce>:<depth>\\x00``, the nonce drawn for this rendering, so no text of the
-    spec can hold one), and each page gets it with the marks made its levels. With ``keep``, the HTML is kept
-    for the second page that shows the operation."""
-
-    MARK = "\x00"
-
-    def __init__(self, env: jinja2.Environment, schema_html: Callable[..., Markup], *, keep: bool) -> None:
-        self._operation = env.get_template("macros.html.j2").module.operation
-        self._schema_html = schema_html
-        nonce = secrets.token_hex(8)
-        self._top = f"\x00{nonce}:0\x00"
-        self._marks = re.compile(re.escape(f"\x00{nonce}:") + r"(\d+)\x00")
-        self._kept: dict[int, str] | None = {} if keep else None
-
-    def __call__(self, view: OperationView, level: int) -> Markup:
-        html = self._kept.get(id(view)) if self._kept is not None else None
-        if html is None:
-            html = str(self._operation(view, self._schema_html, heading=self._top))
-            if self._kept is not None:
-                self._kept[id(view)] = html
-        return Markup(self._marks.sub(lambda match: f"h{level + int(match.group(1))}", html))
 
 
 _LINK_SCHEMES = {"", "http", "https", "mailto"}
@@ -554,7 +518,6 @@ class ReferenceTemplateData:
     tags: dict[str, Any]
     operations: dict[str, list[OperationView]]  # tag → the views of its operations
     tag_anchors: Callable[[str], list[str]]
-    operation_html: Callable[[OperationView, int], Markup]  # an operation's HTML, its heading at a level
     try_it: dict[str, Any] | None = None  # the "Try it" consoles' page config and servers, when enabled
 
     def names(self) -> dict[str, Any]:
@@ -646,9 +609,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
         invalid=invalid if fragments_dir is None else BANNER_MARK, describe=renderer.describe,
         schema_html=renderer.schema_html, tag_pages={t: p[:-3] + "/" for t, p in tag_pages.items()},
         operation_pages=operation_pages,
-        spec_slug=spec_slug, tags=api.tags, operations=operations, tag_anchors=tag_anchors, try_it=try_it_page,
-        operation_html=_OperationHtml(renderer.env, renderer.schema_html,  # the single page shows them all again:
-                                      keep=len(api.operations) <= BIG_SPEC))  # below its compact size
+        spec_slug=spec_slug, tags=api.tags, operations=operations, tag_anchors=tag_anchors, try_it=try_it_page)
     writer = _PageWriter(docs_dir, fragments_dir, renderer.env, banner=f"{FRAGMENTS}/{prefix}/{BANNER}")
     reference = ApiReference(title=api_title, version=str(api.info.get("version", "")),
                              description=str(api.info.get("description") or "").strip().split("\n")[0],
