@@ -132,13 +132,14 @@ class NavItems(BasePlugin):
         self.chains_reused = 0  # pages whose sections' HTML was rendered for another page
         self.calls_through: set[str] = set()  # the templates whose calls of the macro come here
         self._below: frozenset[tuple[str, ...]] | None = None  # what a page's URL must not be (see _chain_key)
+        self._below_known = False
         self._recording: _Recording | None = None
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         self.rendered.clear()
         self.prefixes.clear()
         self.chains.clear()
-        self._below = None
+        self._below, self._below_known = None, False
         env.loader = loader = _CallsThrough(env.loader)
         self.calls_through = loader.changed
         env.globals[GLOBAL] = self._item
@@ -240,22 +241,10 @@ class NavItems(BasePlugin):
     def _below_pages(self, nav: Any) -> frozenset[tuple[str, ...]] | None:
         """Every URL (as :func:`_base_parts` splits it) that some page of ``nav`` has below it; ``None`` when the
         navigation has an item other than pages, sections and links out of the site."""
-        if self._below is None:
-            below: set[tuple[str, ...]] = set()
-            stack, known = list(getattr(nav, "items", None) or []), nav is not None
-            while stack and known:
-                item = stack.pop()
-                url = getattr(item, "url", None)
-                if getattr(item, "children", None):
-                    stack.extend(item.children)
-                elif getattr(item, "is_page", False) and isinstance(url, str) and getattr(item, "pages", None) is None:
-                    parts = _base_parts(url, file_names=False)
-                    below.update(parts[:n] for n in range(len(parts)))
-                elif not (getattr(item, "is_link", False) and isinstance(url, str)
-                          and (urlsplit(url).scheme or urlsplit(url).netloc)):
-                    known = False
-            self._below = frozenset(below) if known else frozenset({()})
-        return None if self._below == frozenset({()}) else self._below
+        if not self._below_known:
+            self._below = _url_prefixes(getattr(nav, "items", None) or [], own=False) if nav is not None else None
+            self._below_known = True
+        return self._below
 
     def _section_key(self, section: Any, page: Any, args: tuple[Any, ...]) -> tuple | None:
         """What the HTML of a section the page is not in depends on: the section, its place (``path``, ``level``,
@@ -274,21 +263,28 @@ class NavItems(BasePlugin):
         """Every prefix of the URL of every page in ``section`` (as :func:`_base_parts` splits it), or ``None`` when
         it holds anything but pages, sections and links out of the site (whose URLs no page changes)."""
         if id(section) not in self.prefixes:
-            prefixes: set[tuple[str, ...]] = set()
-            stack, known = list(section.children), True
-            while stack and known:
-                item = stack.pop()
-                url = getattr(item, "url", None)
-                if getattr(item, "children", None):
-                    stack.extend(item.children)
-                elif getattr(item, "is_page", False) and isinstance(url, str) and getattr(item, "pages", None) is None:
-                    parts = _base_parts(url, file_names=False)
-                    prefixes.update(parts[:n] for n in range(len(parts) + 1))
-                elif not (getattr(item, "is_link", False) and isinstance(url, str)
-                          and (urlsplit(url).scheme or urlsplit(url).netloc)):
-                    known = False
-            self.prefixes[id(section)] = (section, frozenset(prefixes) if known else None)
+            self.prefixes[id(section)] = (section, _url_prefixes(section.children, own=True))
         return self.prefixes[id(section)][1]
+
+
+def _url_prefixes(items: list[Any], *, own: bool) -> frozenset[tuple[str, ...]] | None:
+    """The prefixes of the URL of every page among ``items`` and the sections below them (as :func:`_base_parts`
+    splits it; ``own``: each URL itself too), or ``None`` when they hold anything but pages, sections and links
+    out of the site (whose URLs no page changes)."""
+    prefixes: set[tuple[str, ...]] = set()
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        url = getattr(item, "url", None)
+        if getattr(item, "children", None):
+            stack.extend(item.children)
+        elif getattr(item, "is_page", False) and isinstance(url, str) and getattr(item, "pages", None) is None:
+            parts = _base_parts(url, file_names=False)
+            prefixes.update(parts[:n] for n in range(len(parts) + (1 if own else 0)))
+        elif not (getattr(item, "is_link", False) and isinstance(url, str)
+                  and (urlsplit(url).scheme or urlsplit(url).netloc)):
+            return None
+    return frozenset(prefixes)
 
 
 @functools.lru_cache(maxsize=4096)
