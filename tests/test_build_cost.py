@@ -765,3 +765,35 @@ def test_code_highlighted_with_the_builds_lexers_and_stylesheets_is_what_pymdown
     assert cache.lexers["python"] is PythonLexer and cache.lexers["nosuchlanguage"] is None
     plain.reset()
     assert '<span class="hll">' in plain.convert(HIGHLIGHTED_TEXTS)  # the page highlights what it says it does
+
+
+def test_navigation_titles_holding_the_section_mark_are_rendered_as_mkdocs_renders_them(tmp_path):
+    """A source's titles reach the navigation's HTML as they are: one that holds the mark the section cache
+    cuts its recorded HTML at (a NUL-delimited string) cannot move another page's item into it. A page's title
+    stays inside that page's own item; a section's adds a cut, and that section is rendered as without the
+    cache. Plain MkDocs is the oracle."""
+    from generator.stage.nav_items import MARK
+
+    pages = {f"docs/{folder}/{name}.md": f"# {folder} {name}\n\nText.\n" for folder in ("guides", "more")
+             for name in ("one", "two", "three")}
+    config = write_portal(tmp_path / "portal", [{"name": "guides", "repo": new_upstream(tmp_path, "guides", pages).url,
+                                                 "pages": ["docs/**/*.md"]}], pages={"index.md": "# Portal\n"})
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+    text = staged.read_text(encoding="utf-8")
+    # every title of the staged navigation (sections and pages) with the mark in it
+    start = text.index("\nnav:\n")
+    end = re.compile(r"^[^\s-]", re.M).search(text, start + 6).start()  # the next top-level key
+    nav = re.sub(r"^(\s*- )([^:\n]+):", lambda m: f'{m.group(1)}"{m.group(2)} \\0devportal-nav-page\\0":',
+                 text[start:end], flags=re.M)
+    marked = text[:start] + nav + text[end:]
+    assert marked != text
+    staged.write_text(marked, encoding="utf-8")
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    items = NavItems()
+    assert _build_logged(staged, tmp_path / "items", None, nav_items=items) == plain
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*.html")}
+    assert built == {p.relative_to(tmp_path / "items"): p.read_bytes() for p in (tmp_path / "items").rglob("*.html")}
+    assert MARK.encode() in built[Path("guides/docs/more/two/index.html")]
+    assert None in items.chains.values() and items.chains_reused == 0
