@@ -34,14 +34,14 @@ import functools
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jinja2
-import material
 from markupsafe import Markup
 from mkdocs.plugins import BasePlugin
+
+from generator.stage.material_rewrites import MaterialRewrites, Replacement
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -50,40 +50,14 @@ if TYPE_CHECKING:
 #: How a build registers it among the loaded config's plugins.
 NAME = "devportal/nav-items"
 GLOBAL = "devportal_nav_item"
-MATERIAL_TEMPLATES = (Path(material.__file__).parent / "templates").resolve()
-#: template → (the macro's call, the same call through :data:`GLOBAL`)
+#: template → the macro's call, as the same call through :data:`GLOBAL`
 CALLS = {
-    "partials/nav-item.html": ('{{ render(item, path ~ "_" ~ loop.index, level + 1, nav_item) }}',
-                               f'{{{{ {GLOBAL}(render, item, path ~ "_" ~ loop.index, level + 1, nav_item) }}}}'),
-    "partials/nav.html": ("{{ item.render(nav_item, path, 1) }}",
-                          f"{{{{ {GLOBAL}(item.render, nav_item, path, 1) }}}}"),
+    "partials/nav-item.html": (Replacement(
+        '{{ render(item, path ~ "_" ~ loop.index, level + 1, nav_item) }}',
+        f'{{{{ {GLOBAL}(render, item, path ~ "_" ~ loop.index, level + 1, nav_item) }}}}'),),
+    "partials/nav.html": (Replacement("{{ item.render(nav_item, path, 1) }}",
+                                      f"{{{{ {GLOBAL}(item.render, nav_item, path, 1) }}}}"),),
 }
-
-
-class _CallsThrough(jinja2.BaseLoader):
-    """The theme's loader, with :data:`CALLS` changed in the two templates that have them exactly once."""
-
-    def __init__(self, inner: jinja2.BaseLoader) -> None:
-        self.inner = inner
-        self.changed: set[str] = set()
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None,
-                                                                                     Callable[[], bool] | None]:
-        source, filename, uptodate = self.inner.get_source(environment, template)
-        call = CALLS.get(template)
-        if call is not None and source.count(call[0]) == 1 and filename is not None and \
-                Path(filename).resolve() == MATERIAL_TEMPLATES / template:  # Material's own, not an override
-            source = source.replace(*call)
-            self.changed.add(template)
-        return source, filename, uptodate
-
-    def load(self, environment: jinja2.Environment, name: str, globals: Any = None) -> jinja2.Template:  # noqa: A002
-        if name in CALLS:
-            return super().load(environment, name, globals)
-        return self.inner.load(environment, name, globals)  # the inner loader's own way (raw fragments)
-
-    def list_templates(self) -> list[str]:
-        return self.inner.list_templates()
 
 
 #: What stands for a page of the page's own section in the recorded HTML of the sections it is in (no HTML has it).
@@ -140,7 +114,7 @@ class NavItems(BasePlugin):
         self.prefixes.clear()
         self.chains.clear()
         self._below, self._below_known = None, False
-        env.loader = loader = _CallsThrough(env.loader)
+        env.loader = loader = MaterialRewrites(env.loader, CALLS)
         self.calls_through = loader.changed
         env.globals[GLOBAL] = self._item
         return env
