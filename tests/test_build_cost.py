@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -44,7 +45,11 @@ from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from generator.stage.site import config_parsed_by_libyaml
 from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
 from generator.stage.template_attributes import TemplateAttributes, attribute_lookup
-from tests.helpers import CORPUS, new_upstream, write_portal
+from generator.stage.theme_parts import MARK as HEADER_MARK
+from generator.stage.theme_parts import NAME as THEME_PARTS
+from generator.stage.theme_parts import REWRITES as THEME_REWRITES
+from generator.stage.theme_parts import ThemeParts
+from tests.helpers import CORPUS, REPO_ROOT, new_upstream, write_portal
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +170,8 @@ def _guide(number: int) -> str:
 
 
 def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: OneMarkdown | None = None,
-                  fragments: RawFragments | None = None, nav_items: NavItems | None = None) -> list[tuple[int, str]]:
+                  fragments: RawFragments | None = None, nav_items: NavItems | None = None,
+                  theme_parts: ThemeParts | None = None) -> list[tuple[int, str]]:
     """Build with MkDocs, returning what it logged at info level or above, in order."""
     from mkdocs.commands.build import build
 
@@ -180,6 +186,8 @@ def _build_logged(mkdocs_yml: Path, site: Path, ahead: RenderAhead | None, one: 
         config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()
     if nav_items is not None:
         config.plugins[NAV_ITEMS] = nav_items
+    if theme_parts is not None:
+        config.plugins[THEME_PARTS] = theme_parts
     records: list[tuple[int, str]] = []
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: records.append((record.levelno, record.getMessage().replace(str(site), "SITE")))
@@ -797,3 +805,60 @@ def test_navigation_titles_holding_the_section_mark_are_rendered_as_mkdocs_rende
     assert built == {p.relative_to(tmp_path / "items"): p.read_bytes() for p in (tmp_path / "items").rglob("*.html")}
     assert MARK.encode() in built[Path("guides/docs/more/two/index.html")]
     assert None in items.chains.values() and items.chains_reused == 0
+
+
+@pytest.mark.parametrize("variant", ["portal", "everything in the header", "sticky tabs", "logo override",
+                                     "marked site name"])
+def test_translations_and_headers_rendered_once_are_the_pages_mkdocs_renders(tmp_path, variant):
+    """Plain MkDocs, which imports Material's translations and renders its header on every page, is the oracle:
+    pages at several depths, titles from the navigation, from front matter and holding the header's mark, another
+    language, and a header with every part Material can put in it. Sticky tabs (the header shows the page's tab),
+    a project's logo showing the page's title, and a site name holding the mark keep no header."""
+    pages = {f"docs/{folder}/{name}.md": f"# {folder} {name}\n\nText.\n" for folder in ("start", "guides/deep")
+             for name in ("index", "one", "two")}
+    pages["docs/start/titled.md"] = '---\ntitle: "Front <matter> & title"\n---\n\n# Heading\n\nText.\n'
+    guides = new_upstream(tmp_path, "guides", pages)
+    config = write_portal(tmp_path / "portal", [{"name": "guides", "repo": guides.url, "pages": ["docs/**/*.md"]}],
+                          pages={"index.md": "# Portal\n", "about.md": "# About\n", "more/deeper.md": "# Deeper\n"})
+    project = yaml.safe_load(config.read_text(encoding="utf-8"))
+    project["theme"]["features"] = ["navigation.indexes", "navigation.sections", "navigation.prune"]
+    if variant == "everything in the header":
+        project["theme"].update(language="de", palette=[
+            {"scheme": "default", "toggle": {"icon": "material/brightness-7", "name": "Dark"}},
+            {"scheme": "slate", "toggle": {"icon": "material/brightness-4", "name": "Light"}}])
+        project["repo_url"] = "https://github.com/example/portal"
+        project["extra"] = {"alternate": [{"name": "English", "link": "en/", "lang": "en"},
+                                          {"name": "Deutsch", "link": "/de/", "lang": "de"}]}
+    elif variant == "sticky tabs":
+        project["theme"]["features"] += ["navigation.tabs", "navigation.tabs.sticky"]
+    elif variant == "logo override":
+        overrides = tmp_path / "overrides"
+        shutil.copytree(REPO_ROOT / "templates" / "overrides", overrides)
+        (overrides / "partials" / "logo.html").write_text("<span>{{ page.title }}</span>\n", encoding="utf-8")
+        project["theme"]["custom_dir"] = str(overrides)
+    elif variant == "marked site name":
+        project["site_name"] = f"Portal {HEADER_MARK}"
+    config.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    assert main(["stage", "-f", str(config)]) == 0
+    staged = config.parent / ".devportal" / "stage" / "mkdocs.yml"
+    text = staged.read_text(encoding="utf-8")
+    staged.write_text(text.replace("- guides/deep one:", '- "guides/deep \\0devportal-header-title\\0 one":'),
+                      encoding="utf-8")
+    assert staged.read_text(encoding="utf-8") != text
+
+    plain = _build_logged(staged, tmp_path / "plain", None)
+    parts = ThemeParts()
+    assert _build_logged(staged, tmp_path / "parts", None, theme_parts=parts) == plain
+    built = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*")
+             if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert built == {p.relative_to(tmp_path / "parts"): p.read_bytes() for p in (tmp_path / "parts").rglob("*")
+                     if p.is_file() and p.name != "sitemap.xml.gz"}
+    assert parts.changed == set(THEME_REWRITES)
+    titled = built[Path("guides/docs/start/titled/index.html")].decode()
+    topic = '<span class="md-ellipsis">\n            \n              Front &lt;matter&gt; &amp; title\n'
+    assert 'data-md-component="header-topic">\n          ' + topic in titled  # the title as staging escaped it
+    assert HEADER_MARK.encode() in built[Path("guides/docs/guides/deep/one/index.html")]
+    if variant in ("portal", "everything in the header"):
+        assert parts.headers_reused >= 5  # 11 pages at 6 depths
+    else:
+        assert parts.headers_reused == 0

@@ -38,10 +38,11 @@ from generator.stage.one_markdown import PageRenderer
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.search_index import SEARCH_HOOK
 from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
+from generator.stage.theme_parts import NAME as THEME_PARTS
 
 #: Plugins that neither change a page before it is rendered nor depend on the order pages are rendered in.
 SAFE_PLUGINS = {"search", "material/search", "redirects", "devportal/only-changed", "devportal/render-ahead",
-                ONE_MARKDOWN, RAW_FRAGMENTS, TEMPLATE_ATTRIBUTES, NAV_ITEMS, SEARCH_HOOK}
+                ONE_MARKDOWN, RAW_FRAGMENTS, TEMPLATE_ATTRIBUTES, NAV_ITEMS, THEME_PARTS, SEARCH_HOOK}
 PR_SET_PDEATHSIG = 1
 #: Below this many bytes of Markdown, a fork costs more than it saves.
 MIN_BYTES = 200_000

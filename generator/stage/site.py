@@ -50,6 +50,8 @@ from generator.stage.template_attributes import TemplateAttributes
 from generator.stage.template_cache import NAME as TEMPLATE_CACHE
 from generator.stage.template_cache import CompiledTemplates
 from generator.stage.theme_files import visible_theme_files
+from generator.stage.theme_parts import NAME as THEME_PARTS
+from generator.stage.theme_parts import ThemeParts
 from generator.stage.zensical_engine import build_with_zensical
 
 if TYPE_CHECKING:
@@ -199,6 +201,7 @@ def _render_for_less(config: MkDocsConfig) -> None:
     config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
     config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()  # no exception per missing attribute
     config.plugins[NAV_ITEMS] = NavItems()  # each link to another page rendered once per relative URL
+    config.plugins[THEME_PARTS] = ThemeParts()  # translations once per key, the header once per set of URLs
 
 
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,
