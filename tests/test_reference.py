@@ -3,6 +3,7 @@ validation problems carry file, line and JSON pointer; $refs never leave the rep
 
 from __future__ import annotations
 
+import datetime
 import http.server
 import json
 import multiprocessing
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from generator.cli import main
 from generator.render.reference import reference_workers, render_api_reference, validate_spec
 from generator.render.reference.render import element_text
-from generator.render.reference.views import pretty_json
+from generator.render.reference.views import compact_json, pretty_json
 from generator.validate.spec import forget_gone_specs
 from generator.validate.spec_files import SpecFiles, parse_text
 from tests.fetch_fixtures import oas_examples
@@ -902,6 +903,37 @@ def test_pretty_json_writes_real_specs_as_python_json_does():
         assert pretty_json(document) == _python_pretty_json(document), spec
         documents += 1
     assert documents > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values(_FINITE.filter(lambda number: "e" not in repr(number))))
+def test_compact_json_writes_what_python_json_writes(value):
+    """orjson writes the Try it consoles' schemas and the anchor maps: the same text as json.dumps without spaces,
+    non-ASCII, DEL and control characters escaped as json escapes them."""
+    assert compact_json(value) == json.dumps(value, separators=(",", ":"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values(_FINITE))
+def test_compact_json_writes_the_same_value(value):
+    assert json.loads(compact_json(value)) == value
+
+
+def test_compact_json_writes_real_specs_as_python_json_does():
+    """Every document of the corpus and of @readme/oas-examples, whole; and what orjson refuses, by json."""
+    from generator.validate.spec_files import parse_text
+
+    documents = 0
+    for spec in _corpus_specs() + sorted(oas_examples().glob("*/*/*.*")):
+        if spec.suffix in (".json", ".yaml", ".yml"):
+            document = parse_text(spec.read_text(encoding="utf-8"), spec.name)
+            assert compact_json(document) == json.dumps(document, separators=(",", ":")), spec
+            documents += 1
+    assert documents > 100
+    for value in ({"id": 2**70, "é": [1.5]}, {1: "one", "nested": {True: None}}, ["\ud800", "\x7f"]):
+        assert compact_json(value) == json.dumps(value, separators=(",", ":"))
+    with pytest.raises(TypeError):
+        compact_json({"when": datetime.date(2026, 1, 1)})  # as json.dumps raises
 
 
 def test_pretty_json_leaves_what_orjson_refuses_to_python_json():

@@ -43,6 +43,7 @@ from generator.render.reference.views import (
     Views,
     XmlExample,
     code_samples,
+    compact_json,
     is_xml,
     pretty_json,
 )
@@ -126,7 +127,7 @@ def _environment() -> jinja2.Environment:
     env.filters["text"] = element_text
     env.filters["link_url"] = link_url
     env.filters["tojson_compact"] = lambda value: Markup(
-        json.dumps(value, separators=(",", ":")).replace("<", "\\u003c"))  # inside <script>: no tag can start
+        compact_json(value).replace("<", "\\u003c"))  # inside <script>: no tag can start
     return env
 
 
@@ -619,7 +620,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     by_tag = len(api.operations) > LISTED_OPERATIONS
     if by_tag:
         (docs_dir / prefix).mkdir(parents=True, exist_ok=True)
-        (docs_dir / prefix / ANCHOR_MAP).write_text(json.dumps(aliases, separators=(",", ":")), encoding="utf-8")
+        (docs_dir / prefix / ANCHOR_MAP).write_text(compact_json(aliases), encoding="utf-8")
     _write_overview(writer, reference, data, meta, prefix, aliases, by_tag)
     _write_tag_pages(writer, reference, data, meta, prefix, tag_pages, parts)
     _write_models(writer, reference, data, meta, prefix, renderer, files, uri)

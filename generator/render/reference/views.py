@@ -559,7 +559,8 @@ def _rebase(value: Any, from_uri: str, to_uri: str) -> Any:
 
 #: orjson's options for :func:`pretty_json`: two spaces, and dates and dataclasses left to ``default`` (``str``), as
 #: ``json`` does.
-ORJSON_INDENTED = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+ORJSON_COMPACT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS  # what json refuses, refused
+ORJSON_INDENTED = orjson.OPT_INDENT_2 | ORJSON_COMPACT
 
 
 def pretty_json(value: Any) -> str:
@@ -574,6 +575,20 @@ def pretty_json(value: Any) -> str:
         return orjson.dumps(value, default=str, option=ORJSON_INDENTED).decode("utf-8")
     except orjson.JSONEncodeError:
         return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def compact_json(value: Any) -> str:
+    """``value`` as JSON without spaces, non-ASCII characters escaped: what ``json.dumps(value, separators=(",",
+    ":"))`` writes (the Try it consoles' schemas, the reference's maps of anchors: 0.8 % of a cold build at M), by
+    orjson when its text is ASCII, with the same differences as :func:`pretty_json`; otherwise by ``json``, which
+    escapes the rest (orjson cannot), and raises what ``json`` raises."""
+    try:
+        text = orjson.dumps(value, option=ORJSON_COMPACT)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    if not text.isascii() or b"\x7f" in text:  # json escapes these (DEL too); orjson cannot
+        return json.dumps(value, separators=(",", ":"))
+    return text.decode("ascii")
 
 
 @dataclass
