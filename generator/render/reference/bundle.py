@@ -63,7 +63,8 @@ class SpecBundle:
         self.taken = set(self.names.values())
         self.added: dict[str, Any] = {}  # name → schema from another file, in the order first reached
         self._inlining: set[Location] = set()
-        document = self._walk(source, self.root, "other") if has_external_refs(source) else source
+        self.self_contained = not has_external_refs(source)  # no $ref reaches another file
+        document = source if self.self_contained else self._walk(source, self.root, "other")
         if self.added:
             document = dict(document)
             parent = document

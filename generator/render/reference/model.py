@@ -71,6 +71,7 @@ class Api:
     schemas: dict[str, Any] = field(default_factory=dict)
     schema_refs: dict[str, str] = field(default_factory=dict)  # the models: "#/components/schemas/X" (or file ref) → X
     schema_names: dict[Location, str] = field(default_factory=dict)  # where each model is → its name
+    bundle: SpecBundle | None = None  # the spec as one document, as its downloads have it
 
     def model_name(self, absolute_ref: str) -> str | None:
         """The name on the models page of the schema at ``absolute_ref`` (None: not a model)."""
@@ -176,7 +177,7 @@ def read_api(files: SpecFiles, uri: str, version: str) -> Api:
               security_schemes=components.get("securitySchemes") or {}, security=doc.get("security") or [],
               tags=dict(tag_objects), schemas=dict(components.get("schemas") or {}))
     # Schemas reached through another file are models too, named as in the bundled download.
-    bundle = SpecBundle(files, uri, version)
+    api.bundle = bundle = SpecBundle(files, uri, version)
     api.schema_names = dict(bundle.names)
     api.schema_refs = {"#" + "".join("/" + pointer_escape(p) for p in parts): name
                        for (_, parts), name in bundle.names.items() if name not in bundle.added}

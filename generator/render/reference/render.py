@@ -441,10 +441,10 @@ def tag_nav(pages: list[tuple[str, Any]], tag_groups: Any = None) -> list[dict[s
 
 def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None = None, remote_refs: bool = False,
                     files: SpecFiles | None = None, limits: ContentLimits = DEFAULT_LIMITS,
-                    parsed: ParsedDocuments | None = None) -> None:
+                    parsed: ParsedDocuments | None = None, bundle: SpecBundle | None = None) -> None:
     """``target``.json and ``target``.yaml: the spec bundled into one file, as ``redocly bundle`` makes it
-    (:class:`SpecBundle`); a spec that is one file already is copied as written, comments included, in its
-    own format."""
+    (:class:`SpecBundle`; ``bundle``: the one the rendering made of it with ``files``); a spec that is one file
+    already is copied as written, comments included, in its own format."""
     files = files or SpecFiles(root=source_root, remote_refs=remote_refs, limits=limits, parsed=parsed)
     uri = files.uri_of(spec_path)
     try:
@@ -452,10 +452,10 @@ def write_downloads(spec_path: Path, target: Path, *, source_root: Path | None =
     except Exception:  # noqa: BLE001 - validation reports why the spec cannot be read
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    self_contained = not has_external_refs(document)
+    self_contained = bundle.self_contained if bundle is not None else not has_external_refs(document)
     text = files.texts.get(uri, "")
     is_json = self_contained and _is_json(text)
-    bundled = None
+    bundled = bundle.document if bundle is not None else None
     for suffix in (".json", ".yaml"):
         out = target.with_name(target.name + suffix)
         if self_contained and (suffix == ".json") == is_json:
@@ -626,7 +626,7 @@ def render_api_reference(spec_path: Path, *, source_root: Path, docs_dir: Path, 
     _write_models(writer, reference, data, meta, prefix, renderer, files, uri)
     _write_single_page(writer, reference, data, meta, prefix, aliases, by_tag)
     if validation.downloads is None:
-        write_downloads(spec_path, docs_dir / prefix / spec_slug, files=files)
+        write_downloads(spec_path, docs_dir / prefix / spec_slug, files=files, bundle=api.bundle)
     else:
         validation.downloads.result()
     _copy_assets(docs_dir)
