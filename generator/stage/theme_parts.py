@@ -1,7 +1,7 @@
 """Parts of Material's page template that are the same HTML on many pages, rendered once for them.
 
 * **Translations.** Material's ``base.html`` imports ``partials/language.html`` with the page's context on every
-  page, and each ``lang.t(key)`` call (about fifty a page) builds the language's whole table of translations
+  page, and each ``lang.t(key)`` call (about thirty a page) builds the language's whole table of translations
   to look one up. The text depends on the key and the configured language only (Material's ``language.html``
   reads nothing but ``config``): each is computed once per build.
 * **The header.** ``partials/header.html`` (logo, title, palette toggle, search box, repo link) reads nothing
@@ -12,7 +12,8 @@
   search box or repo link (:data:`DEVPORTAL_PARTS`); a project's override of any of them, or Material's sticky
   tabs (which show the page's place in the navigation), turn it off for the build.
 
-At the M benchmark portal these took 0.26 of the site step's 4.0 CPU s, for the same site byte for byte.
+At the M benchmark portal 799 of its 804 pages get a header rendered for another page, and these parts took
+0.26 of the site step's 4.0 CPU s, for the same site byte for byte.
 """
 
 from __future__ import annotations
