@@ -810,10 +810,11 @@ def test_navigation_titles_holding_the_section_mark_are_rendered_as_mkdocs_rende
 @pytest.mark.parametrize("variant", ["portal", "everything in the header", "sticky tabs", "logo override",
                                      "marked site name"])
 def test_translations_and_headers_rendered_once_are_the_pages_mkdocs_renders(tmp_path, variant):
-    """Plain MkDocs, which imports Material's translations and renders its header on every page, is the oracle:
-    pages at several depths, titles from the navigation, from front matter and holding the header's mark, another
-    language, and a header with every part Material can put in it. Sticky tabs (the header shows the page's tab),
-    a project's logo showing the page's title, and a site name holding the mark keep no header."""
+    """Plain MkDocs, which imports Material's translations and renders its header, styles and config on every
+    page, is the oracle: pages at several depths, titles from the navigation, from front matter and holding the
+    header's mark, another language, and a header with every part Material can put in it. Sticky tabs (the
+    header shows the page's tab), a project's logo showing the page's title, and a site name holding the mark
+    keep no header; a project's icons.html showing the page's URL keeps no styles."""
     pages = {f"docs/{folder}/{name}.md": f"# {folder} {name}\n\nText.\n" for folder in ("start", "guides/deep")
              for name in ("index", "one", "two")}
     pages["docs/start/titled.md"] = '---\ntitle: "Front <matter> & title"\n---\n\n# Heading\n\nText.\n'
@@ -835,6 +836,7 @@ def test_translations_and_headers_rendered_once_are_the_pages_mkdocs_renders(tmp
         overrides = tmp_path / "overrides"
         shutil.copytree(REPO_ROOT / "templates" / "overrides", overrides)
         (overrides / "partials" / "logo.html").write_text("<span>{{ page.title }}</span>\n", encoding="utf-8")
+        (overrides / "partials" / "icons.html").write_text("<!-- {{ page.url }} -->\n", encoding="utf-8")
         project["theme"]["custom_dir"] = str(overrides)
     elif variant == "marked site name":
         project["site_name"] = f"Portal {HEADER_MARK}"
@@ -858,7 +860,9 @@ def test_translations_and_headers_rendered_once_are_the_pages_mkdocs_renders(tmp
     topic = '<span class="md-ellipsis">\n            \n              Front &lt;matter&gt; &amp; title\n'
     assert 'data-md-component="header-topic">\n          ' + topic in titled  # the title as staging escaped it
     assert HEADER_MARK.encode() in built[Path("guides/docs/guides/deep/one/index.html")]
+    assert parts.reused["config"] >= 5  # 11 pages at 6 depths
     if variant in ("portal", "everything in the header"):
-        assert parts.headers_reused >= 5  # 11 pages at 6 depths
+        assert parts.reused["header"] >= 5
     else:
-        assert parts.headers_reused == 0
+        assert parts.reused["header"] == 0
+    assert (parts.reused["styles"] == 0) == (variant == "logo override")  # its icons.html shows the page's URL

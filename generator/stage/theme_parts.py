@@ -4,20 +4,26 @@
   page, and each ``lang.t(key)`` call (about thirty a page) builds the language's whole table of translations
   to look one up. The text depends on the key and the configured language only (Material's ``language.html``
   reads nothing but ``config``): each is computed once per build.
-* **The header.** ``partials/header.html`` (logo, title, palette toggle, search box, repo link) reads nothing
-  of the page but its title and, through MkDocs' ``url`` filter, the page's URL. It is rendered with a mark
-  for the title, recording what it passed to the ``url`` filter; a page whose ``url`` filter gives the same
-  URLs for those values gets that HTML with its own title in place of the mark. It is used only when every
-  template the header included is one of :data:`HEADER_PARTS` as Material ships it, or devportal's own
-  search box or repo link (:data:`DEVPORTAL_PARTS`); a project's override of any of them, or Material's sticky
-  tabs (which show the page's place in the navigation), turn it off for the build.
+* **The header** (``partials/header.html``: logo, title, palette toggle, search box, repo link) and the
+  **styles** and **config** blocks of ``base.html`` (the stylesheets' links, the JSON of settings Material's
+  script reads) read nothing of the page but, in the header, its title and, through MkDocs' ``url`` filter
+  and ``base_url``, its URL. Each is rendered with a mark for the title, recording what it passed to the
+  ``url`` filter; a page whose ``base_url`` is the same and whose ``url`` filter gives the same URLs for those
+  values gets that HTML, with its own title in place of the mark. A part is kept only when every template it
+  included is one of :data:`KEPT_PARTS` as Material ships it, or devportal's own search box or repo link
+  (:data:`DEVPORTAL_PARTS`); a project's override of any of them, or Material's sticky tabs (which show the
+  page's place in the navigation), turn that part off for the build.
 
-At the M benchmark portal 799 of its 804 pages get a header rendered for another page, and these parts took
-0.26 of the site step's 4.0 CPU s, for the same site byte for byte.
+At the M benchmark portal 799 of its 804 pages get these parts rendered for another page: the site step took about
+0.3 CPU s less of its 4.0 (the translations and header 0.26, the two blocks 0.04-0.1 more), for the same site byte
+for byte.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +32,7 @@ from markupsafe import Markup
 from mkdocs.plugins import BasePlugin
 
 from generator.package_data import templates_dir
-from generator.stage.material_rewrites import MATERIAL_TEMPLATES, MaterialRewrites, Replacement
+from generator.stage.material_rewrites import MATERIAL_TEMPLATES, BlockCall, MaterialRewrites, Replacement
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -37,6 +43,9 @@ NAME = "devportal/theme-parts"
 LANGUAGE = "devportal_language"
 HEADER = "devportal_header"
 HEADER_TITLE = "devportal_header_title"
+BLOCK = "devportal_block"
+#: The blocks of Material's ``base.html`` rendered once per set of URLs.
+BLOCKS = ("styles", "config")
 #: The page's title in Material's header, and the same through :data:`HEADER_TITLE`.
 TITLE = ("{% if page.meta and page.meta.title %}\n"
          "              {{ page.meta.title }}\n"
@@ -51,15 +60,16 @@ REWRITES = {
                     f"{{% set lang = {LANGUAGE}() %}}", requires=("partials/language.html",)),
         Replacement('{% include "partials/header.html" %}', f"{{{{ {HEADER}() }}}}",
                     requires=("partials/header.html",)),
+        *(BlockCall(name, f'{BLOCK}("{name}")') for name in BLOCKS),
     ),
     "partials/header.html": (
         Replacement(TITLE, TITLE.replace("{{ page.meta.title }}", f"{{{{ {HEADER_TITLE}(page.meta.title) }}}}")
                     .replace("{{ page.title }}", f"{{{{ {HEADER_TITLE}(page.title) }}}}")),),
 }
-#: Material's templates the header may include and still be kept: none reads the page or the navigation.
-HEADER_PARTS = frozenset({"partials/header.html", "partials/logo.html", "partials/palette.html",
-                          "partials/javascripts/palette.html", "partials/alternate.html", "partials/search.html",
-                          "partials/source.html"})
+#: Material's templates a kept part may include: none reads the page or the navigation.
+KEPT_PARTS = frozenset({"partials/header.html", "partials/logo.html", "partials/palette.html",
+                        "partials/javascripts/palette.html", "partials/alternate.html", "partials/search.html",
+                        "partials/source.html", "partials/icons.html"})
 #: devportal's own versions of header parts (the staged theme's copies), which read the page's URL only.
 DEVPORTAL_PARTS = {"partials/search.html": templates_dir() / "search" / "search.html",
                    "partials/source.html": templates_dir() / "overrides" / "partials" / "source.html"}
@@ -88,31 +98,41 @@ class _Translations:
         return getattr(self._module, name)
 
 
+@dataclass
+class _Kept:
+    """A part of the page template: the values it passed to the ``url`` filter, and its HTML per key (``base_url``
+    and those values' URLs), cut where the page's title goes."""
+
+    inputs: tuple[Any, ...] | None = None
+    html: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
+    off: bool = False
+
+
 class ThemeParts(BasePlugin):
-    """Renders Material's translations once per key and its header once per set of URLs (see the module)."""
+    """Renders Material's translations once per key, and its header, styles and config once per set of URLs (see
+    the module)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.changed: set[str] = set()  # the templates whose parts come here
-        self.headers_reused = 0  # pages whose header was rendered for another page
+        self.reused: Counter[str] = Counter()  # part → pages that got it as rendered for another page
         self._translations: _Translations | None = None
-        self._inputs: tuple[Any, ...] | None = None  # what the header passes to the url filter
-        self._headers: dict[tuple[str, ...], tuple[str, str]] = {}  # those values' URLs → the header around the title
-        self._header_off = False
-        self._titles: list[Any] | None = None  # the titles passed while a header is recorded
+        self._kept: dict[str, _Kept] = {}
+        self._titles: list[Any] | None = None  # the titles passed while a part is recorded
         self._title: jinja2.Template | None = None
-        self._parts: dict[str, bool] = {}
+        self._allowed: dict[str, bool] = {}
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
-        self._translations, self._inputs, self._title = None, None, None
-        self._headers.clear()
-        self._parts.clear()
-        self._header_off = False
+        self._translations, self._title = None, None
+        self._kept.clear()
+        self._allowed.clear()
+        self.reused.clear()
         env.loader = loader = MaterialRewrites(env.loader, REWRITES)
         self.changed = loader.changed
         env.globals[LANGUAGE] = self._language
         env.globals[HEADER] = self._header
         env.globals[HEADER_TITLE] = self._header_title
+        env.globals[BLOCK] = self._block
         return env
 
     @jinja2.pass_context
@@ -131,27 +151,41 @@ class ThemeParts(BasePlugin):
 
     @jinja2.pass_context
     def _header(self, context: jinja2.runtime.Context) -> Markup:
-        """What ``{% include "partials/header.html" %}`` gives: the HTML kept for the same URLs, with this page's
-        title, or the header rendered (and kept when it can be)."""
-        env = context.environment
-        template = env.get_template("partials/header.html", "base.html")
-        page = context.get("page")
-        if self._header_off or page is None or not isinstance(getattr(page, "url", None), str):
-            return Markup(_render(template, context))
-        if self._inputs is not None:
-            url = env.filters["url"]
-            kept = self._headers.get(tuple(url(context, value) for value in self._inputs))
-            if kept is not None:
-                self.headers_reused += 1
-                return Markup(kept[0] + self._page_title(env, page) + kept[1])
-        return Markup(self._record(context, template))
+        """What ``{% include "partials/header.html" %}`` gives."""
+        template = context.environment.get_template("partials/header.html", "base.html")
+        return self._part(context, "header", lambda: _render(template, context), titles=1)
 
-    def _record(self, context: jinja2.runtime.Context, template: jinja2.Template) -> str:
-        """The header rendered for this page, its HTML kept by the URLs it asked for when it can be reused."""
+    @jinja2.pass_context
+    def _block(self, context: jinja2.runtime.Context, name: str, caller: Callable[[], str]) -> Markup:
+        """What a block's body (``caller``) gives."""
+        return self._part(context, name, caller, titles=0)
+
+    def _part(self, context: jinja2.runtime.Context, name: str, render: Callable[[], str], *, titles: int) -> Markup:
+        """The HTML kept for the part ``name`` for the same key, with this page's title where it has ``titles``
+        of them (0 or 1), or the part rendered (and kept when it can be)."""
+        page = context.get("page")
+        kept = self._kept.setdefault(name, _Kept())
+        if kept.off or page is None or not isinstance(getattr(page, "url", None), str):
+            return Markup(render())
+        if kept.inputs is not None:
+            segments = kept.html.get(self._key(context, kept.inputs))
+            if segments is not None:
+                self.reused[name] += 1
+                if titles:
+                    return Markup(segments[0] + self._page_title(context.environment, page) + segments[1])
+                return Markup(segments[0])
+        return Markup(self._record(context, kept, render, titles))
+
+    @staticmethod
+    def _key(context: jinja2.runtime.Context, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        url = context.environment.filters["url"]
+        return (context.get("base_url"), *(url(context, value) for value in inputs))
+
+    def _record(self, context: jinja2.runtime.Context, kept: _Kept, render: Callable[[], str], titles: int) -> str:
+        """The part rendered for this page, its HTML kept by its key when it can be reused."""
         env = context.environment
         url = env.filters["url"]
         inputs: list[Any] = []
-        outputs: list[str] = []
         loaded: set[str] = set()
         get_template = env.get_template
         patched = env.__dict__.get("get_template", _NOTHING)
@@ -159,18 +193,17 @@ class ThemeParts(BasePlugin):
         @jinja2.pass_context
         def recorded_url(context: jinja2.runtime.Context, value: Any) -> Any:
             inputs.append(value)
-            outputs.append(url(context, value))
-            return outputs[-1]
+            return url(context, value)
 
         def recorded_template(name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:  # noqa: A002
             loaded.add(name if isinstance(name, str) else getattr(name, "name", ""))
             return get_template(name, parent, globals)
 
-        self._titles = titles = []
+        self._titles = passed = []
         env.filters["url"] = recorded_url
         env.get_template = recorded_template  # scoped to this one render: the environment's own is back below
         try:
-            html = _render(template, context)
+            html = str(render())
         finally:
             env.filters["url"] = url
             if patched is _NOTHING:
@@ -179,29 +212,29 @@ class ThemeParts(BasePlugin):
                 env.get_template = patched
             self._titles = None
         segments = html.split(MARK)
-        if len(titles) != 1 or len(segments) != 2:
-            self._header_off = True  # a title not passed once, or the mark in other text: render as the theme does
-            return _render(template, context)
-        if self._inputs not in (None, tuple(inputs)) or not all(self._header_part(env, name) for name in loaded):
-            self._header_off = True
+        if len(passed) != titles or len(segments) != titles + 1:
+            kept.off = True  # a title not passed as expected, or the mark in other text: render as the theme does
+            return str(render())
+        if kept.inputs not in (None, tuple(inputs)) or not all(self._part_allowed(env, name) for name in loaded):
+            kept.off = True
         else:
-            self._inputs = tuple(inputs)
-            self._headers[tuple(outputs)] = segments[0], segments[1]
-        return segments[0] + str(titles[0]) + segments[1]
+            kept.inputs = tuple(inputs)
+            kept.html[self._key(context, kept.inputs)] = segments
+        return segments[0] + str(passed[0]) + segments[1] if titles else segments[0]
 
-    def _header_part(self, env: jinja2.Environment, name: str) -> bool:
-        """Whether ``name``, included by the header, is one whose HTML depends on nothing of the page but its URL."""
-        if name not in self._parts:
+    def _part_allowed(self, env: jinja2.Environment, name: str) -> bool:
+        """Whether ``name``, included by a part, is one whose HTML depends on nothing of the page but its URL."""
+        if name not in self._allowed:
             try:
                 filename = env.get_template(name).filename
             except jinja2.TemplateError:
                 filename = None
             path = Path(filename).resolve() if filename else None
             own = path is not None and path == MATERIAL_TEMPLATES / name and \
-                (name in HEADER_PARTS or name.startswith(".icons/"))
+                (name in KEPT_PARTS or name.startswith(".icons/"))
             copy = DEVPORTAL_PARTS.get(name)
-            self._parts[name] = own or (path is not None and copy is not None and _same_bytes(path, copy))
-        return self._parts[name]
+            self._allowed[name] = own or (path is not None and copy is not None and _same_bytes(path, copy))
+        return self._allowed[name]
 
     def _page_title(self, env: jinja2.Environment, page: Any) -> str:
         """The page's title as the header writes it (:data:`TITLE`)."""
