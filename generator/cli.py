@@ -261,8 +261,8 @@ _HANDLERS = {"build": _cmd_build, "stage": _cmd_stage, "serve": _cmd_serve, "fet
 def run() -> int:
     """The ``devportal`` program: :func:`main`, with the collector's youngest generation collected after
     :data:`PROGRAM_YOUNG` new objects instead of Python's 700 while it runs (a build makes its pages, templates,
-    specs and their views in bulk: at the M benchmark portal the collector's passes took 0.15 CPU s of a cold
-    build over its processes, the workers it forks included, and 0.04 so spaced; cyclic garbage lives at most
+    specs and their views in bulk: at the M benchmark portal the collector's passes took 0.17 CPU s of a cold
+    build over its processes, the workers it forks included, and 0.06 so spaced; cyclic garbage lives at most
     that many objects longer), then every object left is frozen (``gc.freeze``) before the interpreter exits.
     Python's exit runs the cyclic garbage collector over the whole heap (a build's pages, navigation and
     templates): 0.09 of a cold build's 3.3 CPU s at the S benchmark portal, for memory the process is about to

@@ -238,7 +238,7 @@ def test_objects_frozen_for_a_step_stay_frozen_through_a_step_inside_it_and_are_
 
 def test_the_program_freezes_what_is_left_before_it_exits_and_main_leaves_the_collector_as_it_was(tmp_path):
     # Python's exit runs the cyclic collector over everything a build left (0.09 CPU s of a cold build at S):
-    # the `devportal` program freezes it first, and while it runs spaces the collector's passes (0.15 → 0.04 CPU s
+    # the `devportal` program freezes it first, and while it runs spaces the collector's passes (0.17 → 0.06 CPU s
     # of a cold build at M); the tests call main() in their own process, which must do neither.
     program = ("import gc, sys, generator.cli as cli\n"
                "cli.main = lambda argv=None: print(gc.get_threshold()[0]) or 3\n"

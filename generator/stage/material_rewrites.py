@@ -82,14 +82,14 @@ class MaterialRewrites(jinja2.BaseLoader):
             source, filename, _ = self.inner.get_source(environment, template)
         except jinja2.TemplateNotFound:
             return False
-        return _is_material(template, filename) and \
+        return is_material(template, filename) and \
             self._rewritten(environment, template, source, filename)[1] == len(self.rewrites.get(template, ()))
 
     def _rewritten(self, environment: jinja2.Environment, template: str, source: str,
                    filename: str | None) -> tuple[str, int]:
         """``source`` with the template's rewrites that apply made, and how many they were."""
         rewrites = self.rewrites.get(template, ())
-        if not rewrites or not _is_material(template, filename):
+        if not rewrites or not is_material(template, filename):
             return source, 0
         made = 0
         for rewrite in rewrites:
@@ -108,5 +108,6 @@ class MaterialRewrites(jinja2.BaseLoader):
         return self.inner.list_templates()
 
 
-def _is_material(template: str, filename: str | None) -> bool:
+def is_material(template: str, filename: str | None) -> bool:
+    """Whether ``filename``, loaded as ``template``, is Material's own file of that name (not an override)."""
     return filename is not None and Path(filename).resolve() == MATERIAL_TEMPLATES / template

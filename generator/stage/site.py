@@ -201,7 +201,7 @@ def _render_for_less(config: MkDocsConfig) -> None:
     config.plugins[RAW_FRAGMENTS] = RawFragments()  # the reference's HTML included without lexing it
     config.plugins[TEMPLATE_ATTRIBUTES] = TemplateAttributes()  # no exception per missing attribute
     config.plugins[NAV_ITEMS] = NavItems()  # each link to another page rendered once per relative URL
-    config.plugins[THEME_PARTS] = ThemeParts()  # translations once per key, the header once per set of URLs
+    config.plugins[THEME_PARTS] = ThemeParts()  # translations once; header, styles, config per set of URLs
 
 
 def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool, problems: Diagnostics,

@@ -32,7 +32,7 @@ from markupsafe import Markup
 from mkdocs.plugins import BasePlugin
 
 from generator.package_data import templates_dir
-from generator.stage.material_rewrites import MATERIAL_TEMPLATES, BlockCall, MaterialRewrites, Replacement
+from generator.stage.material_rewrites import BlockCall, MaterialRewrites, Replacement, is_material
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -186,6 +186,7 @@ class ThemeParts(BasePlugin):
         env = context.environment
         url = env.filters["url"]
         inputs: list[Any] = []
+        outputs: list[Any] = []
         loaded: set[str] = set()
         get_template = env.get_template
         patched = env.__dict__.get("get_template", _NOTHING)
@@ -193,7 +194,8 @@ class ThemeParts(BasePlugin):
         @jinja2.pass_context
         def recorded_url(context: jinja2.runtime.Context, value: Any) -> Any:
             inputs.append(value)
-            return url(context, value)
+            outputs.append(url(context, value))
+            return outputs[-1]
 
         def recorded_template(name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:  # noqa: A002
             loaded.add(name if isinstance(name, str) else getattr(name, "name", ""))
@@ -219,7 +221,7 @@ class ThemeParts(BasePlugin):
             kept.off = True
         else:
             kept.inputs = tuple(inputs)
-            kept.html[self._key(context, kept.inputs)] = segments
+            kept.html[(context.get("base_url"), *outputs)] = segments  # as :meth:`_key` makes it
         return segments[0] + str(passed[0]) + segments[1] if titles else segments[0]
 
     def _part_allowed(self, env: jinja2.Environment, name: str) -> bool:
@@ -229,11 +231,10 @@ class ThemeParts(BasePlugin):
                 filename = env.get_template(name).filename
             except jinja2.TemplateError:
                 filename = None
-            path = Path(filename).resolve() if filename else None
-            own = path is not None and path == MATERIAL_TEMPLATES / name and \
-                (name in KEPT_PARTS or name.startswith(".icons/"))
+            own = is_material(name, filename) and (name in KEPT_PARTS or name.startswith(".icons/"))
             copy = DEVPORTAL_PARTS.get(name)
-            self._allowed[name] = own or (path is not None and copy is not None and _same_bytes(path, copy))
+            self._allowed[name] = own or (filename is not None and copy is not None
+                                          and _same_bytes(Path(filename), copy))
         return self._allowed[name]
 
     def _page_title(self, env: jinja2.Environment, page: Any) -> str:

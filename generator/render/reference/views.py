@@ -557,9 +557,10 @@ def _rebase(value: Any, from_uri: str, to_uri: str) -> Any:
     return value
 
 
-#: orjson's options for :func:`pretty_json`: two spaces, and dates and dataclasses left to ``default`` (``str``), as
-#: ``json`` does.
-ORJSON_COMPACT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS  # what json refuses, refused
+#: orjson's options for :func:`compact_json`: dates and dataclasses are not written natively but handed to
+#: ``default``, as ``json`` does (``str`` in :func:`pretty_json`; none in :func:`compact_json`, so it raises).
+ORJSON_COMPACT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+#: The same, indented by two spaces, for :func:`pretty_json`.
 ORJSON_INDENTED = orjson.OPT_INDENT_2 | ORJSON_COMPACT
 
 
@@ -584,11 +585,11 @@ def compact_json(value: Any) -> str:
     escapes the rest (orjson cannot), and raises what ``json`` raises."""
     try:
         text = orjson.dumps(value, option=ORJSON_COMPACT)
+        if text.isascii() and b"\x7f" not in text:  # json escapes the others (DEL too); orjson cannot
+            return text.decode("ascii")
     except orjson.JSONEncodeError:
-        return json.dumps(value, separators=(",", ":"))
-    if not text.isascii() or b"\x7f" in text:  # json escapes these (DEL too); orjson cannot
-        return json.dumps(value, separators=(",", ":"))
-    return text.decode("ascii")
+        pass
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass
