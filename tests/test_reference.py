@@ -594,6 +594,40 @@ components:
         assert len(_findings(speedups.VALIDATORS["3.0"], broken, fast=True)) >= 3
 
 
+def test_the_validator_is_imported_without_requests_which_later_imports_still_get():
+    """jsonschema-path imports requests when it can (for http $refs, which the guarded handlers never let it
+    make): the validator is imported without it, and an import of it after still gets it."""
+    import subprocess
+    import sys
+
+    program = ("import sys; from generator.validate import speedups; import jsonschema_path.retrievers as r; "
+               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'urllib3')), r.USE_REQUESTS); "
+               "import requests, jsonschema_path.handlers.requests; print(callable(requests.get))")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[] False", "True"]
+
+
+def test_an_import_declined_fails_only_in_its_thread_and_only_inside_the_block(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from generator.validate.speedups import declined_import
+
+    (tmp_path / "declined_here.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    other: list = []
+    with declined_import("declined_here"):
+        with pytest.raises(ImportError):
+            importlib.import_module("declined_here")
+        thread = threading.Thread(target=lambda: other.append(importlib.import_module("declined_here").VALUE))
+        thread.start()
+        thread.join()
+        del sys.modules["declined_here"]
+    assert other == [1]
+    assert importlib.import_module("declined_here").VALUE == 1
+    monkeypatch.delitem(sys.modules, "declined_here")
+
+
 def test_spec_downloads_are_bundled_and_one_file_specs_are_copied_as_written(tmp_path):
     import json
 

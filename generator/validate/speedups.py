@@ -31,23 +31,58 @@ jsonschema backend, on every corpus spec and every @readme/oas-examples spec.
 
 from __future__ import annotations
 
+import importlib.abc
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from typing import Any
 
-from jsonschema_path import SchemaPath
-from jsonschema_path.nodes import SchemaNode
-from openapi_schema_validator import OAS30Validator
-from openapi_schema_validator._regex import is_valid_regex
-from openapi_spec_validator.schemas import schema_v2, schema_v30, schema_v31
-from openapi_spec_validator.schemas.backend.jsonschema import create_validator as jsonschema_validator
-from openapi_spec_validator.validation import keywords
-from openapi_spec_validator.validation.validators import (
-    OpenAPIV2SpecValidator,
-    OpenAPIV30SpecValidator,
-    OpenAPIV31SpecValidator,
-)
+#: An optional import of jsonschema-path: its retriever and its handler of http(s) ``$ref``s use requests when it
+#: can be imported (urllib otherwise), and neither is ever used here, since every validation passes its own
+#: guarded ``handlers=`` (see :mod:`generator.validate.spec`). Importing requests (with urllib3, idna and
+#: charset-normalizer) cost about 35 ms of every build that validates a spec.
+UNUSED = "requests"
+
+
+class _Declined(importlib.abc.MetaPathFinder):
+    """Refuses to find the module ``name`` for imports made by the thread that made it (another thread's
+    import of it, or a module already imported, is not affected)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.thread = name, threading.get_ident()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == self.name and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError(f"{fullname} is not imported by generator.validate.speedups", name=fullname)
+
+
+@contextmanager
+def declined_import(name: str) -> Iterator[None]:
+    """Inside the block, this thread's imports of the module ``name`` fail with ``ImportError`` (unless it is
+    imported already); after it, it is imported as usual."""
+    finder = _Declined(name)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
+with declined_import(UNUSED):
+    from jsonschema_path import SchemaPath
+    from jsonschema_path.nodes import SchemaNode
+    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator._regex import is_valid_regex
+    from openapi_spec_validator.schemas import schema_v2, schema_v30, schema_v31
+    from openapi_spec_validator.schemas.backend.jsonschema import create_validator as jsonschema_validator
+    from openapi_spec_validator.validation import keywords
+    from openapi_spec_validator.validation.validators import (
+        OpenAPIV2SpecValidator,
+        OpenAPIV30SpecValidator,
+        OpenAPIV31SpecValidator,
+    )
 
 RESOLVED_CACHE = 4096  # resolved paths kept; a schema's checks are consecutive, so a few thousand suffice
 
