@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -345,11 +346,18 @@ def plugin_settings(raw: dict[str, Any]) -> dict[str, Any] | None:
 def settings_positions(text: str) -> Callable[..., dict[str, int]]:
     """``where(*key_path)`` → ``{"line": …, "column": …}`` of a key inside the devportal plugin's settings
     in the text of ``mkdocs.yml`` (``where("sources", 2, "name")``); ``{}`` when there is no text."""
-    found = Positions(text)
-    base = found.find(r"/plugins(/\d+)?/devportal") if text else None
-    if base is None:
-        return lambda *parts: {}
-    return lambda *parts: dict(zip(("line", "column"), found(base + json_pointer(*parts)), strict=True))
+    found = Positions(text)  # the text is read on the first call: a config without problems asks for none
+
+    @functools.cache
+    def base() -> str | None:
+        return found.find(r"/plugins(/\d+)?/devportal") if text else None
+
+    def where(*parts: object) -> dict[str, int]:
+        if base() is None:
+            return {}
+        return dict(zip(("line", "column"), found(base() + json_pointer(*parts)), strict=True))
+
+    return where
 
 
 def _dotted(path: tuple) -> str:
