@@ -607,6 +607,28 @@ def test_the_validator_is_imported_without_requests_which_later_imports_still_ge
     assert done.stdout.split("\n")[:2] == ["[] False", "True"]
 
 
+def test_the_validator_is_imported_with_requests_when_the_installed_libraries_need_it():
+    """A later jsonschema-path (or another library the validator imports) might import requests unconditionally:
+    the validator is then imported with it rather than failing."""
+    import subprocess
+    import sys
+
+    program = textwrap.dedent("""
+        import importlib.abc, sys
+        class Needs(importlib.abc.MetaPathFinder):  # jsonschema_path as if it imported requests unconditionally
+            def find_spec(self, name, path=None, target=None):
+                if name == "jsonschema_path":
+                    import requests
+                return None
+        sys.meta_path.insert(0, Needs())
+        from generator.validate import speedups
+        print(speedups.SchemaPath.__name__, "requests" in sys.modules,
+              [type(f).__name__ for f in sys.meta_path if type(f).__module__ == speedups.__name__])
+    """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "SchemaPath True []"
+
+
 def test_an_import_declined_fails_only_in_its_thread_and_only_inside_the_block(tmp_path, monkeypatch):
     import importlib
     import sys

@@ -35,7 +35,7 @@ import importlib.abc
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -70,19 +70,27 @@ def declined_import(name: str) -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
-with declined_import(UNUSED):
-    from jsonschema_path import SchemaPath
-    from jsonschema_path.nodes import SchemaNode
-    from openapi_schema_validator import OAS30Validator
-    from openapi_schema_validator._regex import is_valid_regex
-    from openapi_spec_validator.schemas import schema_v2, schema_v30, schema_v31
-    from openapi_spec_validator.schemas.backend.jsonschema import create_validator as jsonschema_validator
-    from openapi_spec_validator.validation import keywords
-    from openapi_spec_validator.validation.validators import (
-        OpenAPIV2SpecValidator,
-        OpenAPIV30SpecValidator,
-        OpenAPIV31SpecValidator,
-    )
+# Without requests; with it when the installed versions cannot do without (a later jsonschema-path might not).
+for _imports in (declined_import(UNUSED), nullcontext()):
+    try:
+        with _imports:
+            from jsonschema_path import SchemaPath
+            from jsonschema_path.nodes import SchemaNode
+            from openapi_schema_validator import OAS30Validator
+            from openapi_schema_validator._regex import is_valid_regex
+            from openapi_spec_validator.schemas import schema_v2, schema_v30, schema_v31
+            from openapi_spec_validator.schemas.backend.jsonschema import create_validator as jsonschema_validator
+            from openapi_spec_validator.validation import keywords
+            from openapi_spec_validator.validation.validators import (
+                OpenAPIV2SpecValidator,
+                OpenAPIV30SpecValidator,
+                OpenAPIV31SpecValidator,
+            )
+        break
+    except ImportError:
+        if isinstance(_imports, nullcontext):
+            raise
+del _imports
 
 RESOLVED_CACHE = 4096  # resolved paths kept; a schema's checks are consecutive, so a few thousand suffice
 
