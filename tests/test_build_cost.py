@@ -146,7 +146,7 @@ def test_under_pagefind_the_build_makes_no_lunr_index_and_the_same_pages_with_th
     skip_lunr_index(pagefind)  # what the staged hook does too
     build(pagefind)
     assert not (tmp_path / "pagefind" / "search").exists()  # the index Pagefind replaces is not even made
-    assert (tmp_path / "pagefind" / "pagefind" / "pagefind.js").is_file()  # made by the staged tree's own build
+    assert (tmp_path / "pagefind" / "pagefind" / "0" / "pagefind.js").is_file()  # made by the staged tree's own build
     pages = _pages(tmp_path / "pagefind")
     assert pages == _pages(tmp_path / "plain") and len(pages) > 3
     home = pages["index.html"].decode()
@@ -160,7 +160,7 @@ def test_a_plain_mkdocs_build_through_the_plugin_keeps_the_search_box_answered_b
     assert result.returncode == 0, result.stderr[-2000:]
     home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'data-dp-search' in home and 'class="md-header__button md-icon" for="__search"' in home
-    assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "out" / "pagefind" / "0" / "pagefind.js").is_file()
 
 
 def _guide(number: int) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import gzip
+import json
 import os
 import pickle
 import shutil
@@ -16,6 +18,7 @@ import pytest
 import yaml
 
 from generator.cli import main
+from generator.stage import search_index
 from generator.timing import step_times
 from tests.helpers import REPO_ROOT, write_portal
 
@@ -132,7 +135,32 @@ def test_one_page_changed_renders_only_that_page_and_gives_the_cold_build_site(p
     assert "Refunds take five days." in (site / "payments" / "docs" / "refunds" / "index.html").read_text()
     rewritten = _rewritten(before, _files(site))  # the page, and the parts of the search index that hold it
     assert {name for name in rewritten if not name.startswith("pagefind/")} == {"payments/docs/refunds/index.html"}
-    assert any(name.startswith("pagefind/fragment/") for name in rewritten)
+    assert any(name.startswith("pagefind/0/fragment/") for name in rewritten)
+    assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
+
+
+def test_one_page_changed_indexes_again_only_the_search_bundle_that_holds_it(portal, capsys, tmp_path,
+                                                                              monkeypatch):
+    """The search index is split by folder into bundles (here one a folder): a rebuild of one page runs
+    Pagefind on that page's bundle only, keeps every file of the others, and the site equals a cold build's."""
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 1)
+    config, payments, _ = portal
+    _build(config, capsys)
+    site = config.parent / "site"
+    manifest = json.loads((site / "pagefind" / "bundles.json").read_text())
+    holder = {area: bundle["path"] for bundle in manifest["bundles"] for area in bundle["areas"]}
+    assert len(manifest["bundles"]) >= 3 and holder["payments"] != holder["login"], manifest
+    before = _files(site)
+    payments.commit({"docs/refunds.md": PAYMENTS["docs/refunds.md"] + "\nRefunds take seven days.\n"})
+    output = _build(config, capsys)
+    assert "site: dirty build (1 file(s) changed)" in output
+    rewritten = _rewritten(before, _files(site))
+    changed = {name.split("/")[1] for name in rewritten if name.startswith("pagefind/") and name.count("/") > 1}
+    assert changed == {holder["payments"].rstrip("/")}, sorted(rewritten)
+    assert "pagefind/bundles.json" in rewritten  # it names the new entry of the payments bundle
+    found = [json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+             for path in (site / "pagefind" / holder["payments"] / "fragment").iterdir()]
+    assert any("seven days" in page["content"] for page in found)
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,17 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.stage.search_index import ASIDE, EXCLUDED, ROOT_SELECTOR, SKIPPED, index_site, without_skipped
+from generator.stage import search_index
+from generator.stage.search_index import (
+    ASIDE,
+    EXCLUDED,
+    ROOT_SELECTOR,
+    SKIPPED,
+    bundles_of,
+    index_site,
+    stale_bundles,
+    without_skipped,
+)
 from tests.helpers import CHROMIUM, REPO_ROOT, copy_example, folder_bytes, serve_folder, wait_for_answer, write_portal
 
 
@@ -26,9 +37,17 @@ def _build_example(root: Path, **settings) -> Path:
     return config.parent / "site"
 
 
+def _bundles(site: Path) -> list[Path]:
+    """The folders of the site's search index, as its list names them."""
+    manifest = json.loads((site / "pagefind" / "bundles.json").read_text())
+    return [site / "pagefind" / bundle["path"] for bundle in manifest["bundles"]]
+
+
 def test_pagefind_indexes_the_site_and_materials_unused_index_is_not_published(tmp_path):
     site = _build_example(tmp_path / "pagefind")
-    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "pagefind" / "pagefind-entry.json").is_file()
+    assert [bundle.name for bundle in _bundles(site)] == ["0"]  # 71 pages: one bundle
+    assert (site / "pagefind" / "0" / "pagefind.js").is_file()
+    assert (site / "pagefind" / "0" / "pagefind-entry.json").is_file()
     assert not (site / "search" / "search_index.json").exists()
     page = (site / "payments" / "api" / "payments" / "modifications" / "index.html").read_text()
     # The searchable headings do not double the operation's id (its anchor still lands on the operation).
@@ -62,7 +81,7 @@ def test_pagefind_indexes_reference_pages_read_without_their_fragment_as_it_inde
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
     subprocess.run(argv, check=True, capture_output=True)
-    assert folder_bytes(site / "pagefind") == folder_bytes(whole)
+    assert folder_bytes(site / "pagefind" / "0") == folder_bytes(whole)  # one bundle: every page of the site
     indexed = _indexed_pages(site)
     assert "refundPayment" in indexed["/payments/api/payments/modifications/"]
     assert "ocelot" in indexed["/skips/"] and "margay" in indexed["/skips/"]
@@ -77,6 +96,59 @@ def test_pagefind_indexes_reference_pages_read_without_their_fragment_as_it_inde
     assert folder_bytes(site) == built
 
 
+def _page(word: str) -> str:
+    return (f'<html lang="en"><body><article class="md-content__inner"><h1>{word.capitalize()}</h1>'
+            f"<p>The {word} page.</p></article></body></html>")
+
+
+def test_each_folder_is_indexed_once_in_a_bundle_and_a_rebuild_indexes_only_a_bundle_it_removed(tmp_path,
+                                                                                                  monkeypatch):
+    """Pagefind runs once a bundle, on a glob of the bundle's folders: a folder named with the glob's own syntax
+    is escaped, and a folder of redirect pages alone (nothing Pagefind indexes) is neither an error nor a
+    bundle. A bundle already there with the same folders is kept as it is."""
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 1)  # a bundle a folder
+    site = tmp_path / "site"
+    words = {"index.html": "home", "plain/index.html": "plain", "plain/deeper/index.html": "deeper",
+             "odd {a,b} [c] (d)/index.html": "odd", "odd {a,b} [c] (d)/x*?/index.html": "odder",
+             "plainer/index.html": "plainer"}
+    for path, word in words.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(_page(word))
+    (site / "zz-moved").mkdir()
+    (site / "zz-moved" / "index.html").write_text('<html><head><meta http-equiv="refresh" content="0; url=../">'
+                                                  "</head><body>Redirecting</body></html>")
+    assert not index_site(site, config_file="mkdocs.yml")
+    manifest = json.loads((site / "pagefind" / "bundles.json").read_text())["bundles"]
+    assert [bundle["areas"] for bundle in manifest] == [[""], ["odd {a,b} [c] (d)"], ["plain"], ["plainer"]]
+    assert not (site / "pagefind" / "4").exists()  # the redirect's folder: no bundle
+    indexed = [json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))["content"]
+               for path in (site / "pagefind").glob("*/fragment/*.pf_fragment")]
+    assert sorted(text.split()[2] for text in indexed) == sorted(words.values()), indexed  # each page once
+
+    files = {path: path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()}
+    assert not index_site(site, config_file="mkdocs.yml")  # nothing changed: every bundle kept
+    assert {path: path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()} == files
+    assert stale_bundles(site, ["plain/deeper/index.html"]) == ["pagefind/2"]
+    assert stale_bundles(site, ["elsewhere/index.html"]) == ["pagefind"]  # a folder no bundle holds: all
+    shutil.rmtree(site / "pagefind" / "2")  # what a rebuild of a page of plain/ leaves out
+    (site / "plain" / "deeper" / "index.html").write_text(_page("deepest"))
+    assert not index_site(site, config_file="mkdocs.yml")
+    remade = {path for path in (site / "pagefind").rglob("*")
+              if path.is_file() and files.get(path) != path.stat().st_ino}
+    assert {path.relative_to(site / "pagefind").parts[0] for path in remade} == {"2", "bundles.json"}
+    assert stale_bundles(tmp_path, ["plain/index.html"]) == ["pagefind"]  # a site without a list of bundles
+
+
+def test_a_site_is_split_in_bundles_of_whole_folders_the_same_for_the_same_pages():
+    counts = {f"area-{number:02}": 20 + number for number in range(30)} | {"": 2}
+    bundles = bundles_of(counts)
+    assert len(bundles) == search_index.MAX_BUNDLES and bundles == bundles_of(dict(reversed(counts.items())))
+    assert [area for bundle in bundles for area in bundle.areas] == sorted(counts)  # each folder once, in order
+    sizes = [sum(counts[area] for area in bundle.areas) for bundle in bundles]
+    assert max(sizes) < 2 * min(sizes), sizes
+    assert len(bundles_of({"a": 50, "b": 60})) == 1 and bundles_of({}) == []
+
+
 def test_lunr_keeps_materials_search(tmp_path):
     site = _build_example(tmp_path / "lunr", search="lunr")
     assert (site / "search" / "search_index.json").is_file() and not (site / "pagefind").exists()
@@ -87,10 +159,15 @@ def test_lunr_keeps_materials_search(tmp_path):
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation(tmp_path):
+def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation(tmp_path, monkeypatch):
+    """Here the index is split in bundles of about ten pages: the search box merges them, and the operation's
+    page (in another bundle than the first) comes first."""
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 10)
     site = _build_example(tmp_path / "pagefind")
+    bundles = json.loads((site / "pagefind" / "bundles.json").read_text())["bundles"]
+    assert len(bundles) >= 4 and "payments" not in bundles[0]["areas"], bundles  # the operation's is merged
     index_bytes = sum(path.stat().st_size for path in (site / "pagefind").rglob("*") if path.is_file())
     with serve_folder(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
@@ -129,14 +206,14 @@ def test_pagefind_is_ready_before_the_reader_opens_the_search_so_the_first_query
         fetched: list[str] = []
         page.on("requestfinished", lambda request: fetched.append(request.url.rsplit("/", 1)[-1].split("?")[0]))
         page.goto(f"{base}/payments/api/payments/", wait_until="load")
-        # Nobody touched the search box: once the page is idle, Pagefind's script, worker, wasm, entry (read by
-        # Pagefind and by the search box, which compares it with later ones) and metadata are in.
+        # Nobody touched the search box: once the page is idle, the list of the index's bundles (which the search
+        # box compares with later ones), Pagefind's script, worker, wasm, entry and metadata are in.
         for _ in range(200):
-            if fetched.count("pagefind-entry.json") >= 2 and any(name.endswith(".pagefind") for name in fetched) \
+            if "pagefind-entry.json" in fetched and any(name.endswith(".pagefind") for name in fetched) \
                     and any(name.endswith(".pf_meta") for name in fetched):
                 break
             page.wait_for_timeout(100)
-        assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= set(fetched), fetched
+        assert {"bundles.json", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= set(fetched), fetched
         assert any(name.endswith(".pagefind") for name in fetched), fetched  # the wasm
         assert any(name.endswith(".pf_meta") for name in fetched), fetched
         assert not [name for name in fetched if name.endswith((".pf_index", ".pf_fragment"))]  # no query yet
@@ -146,11 +223,11 @@ def test_pagefind_is_ready_before_the_reader_opens_the_search_so_the_first_query
         box.type("refund", delay=10)
         first = page.locator(".md-search-result__list a.md-search-result__link").first
         first.wait_for(state="visible", timeout=20_000)
-        # The query loaded only index chunks and page fragments, and asked whether the index entry changed (a
-        # conditional request: a new build of the site replaces the index): the bundle was not fetched again.
+        # The query loaded only index chunks and page fragments, and asked whether the list of bundles changed (a
+        # conditional request: a new build of the site replaces bundles): the bundle was not fetched again.
         after = fetched[before:]
-        assert all(name.endswith((".pf_index", ".pf_fragment")) or name == "pagefind-entry.json" for name in after), \
-            after
+        assert all(name.endswith((".pf_index", ".pf_fragment")) or name == "bundles.json" for name in after), after
+        assert "bundles.json" in after
         assert any(name.endswith(".pf_fragment") for name in after), after
         browser.close()
 
@@ -169,7 +246,7 @@ def _indexed_pages(site: Path) -> dict[str, str]:
     """Every page in Pagefind's index, by URL, with the text it indexed (a page without a fragment is never a
     result: the word index points at fragments)."""
     pages = {}
-    for fragment in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+    for fragment in (site / "pagefind").glob("*/fragment/*.pf_fragment"):
         data = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
         pages[data["url"]] = data["content"]
     return pages

@@ -89,10 +89,14 @@ def _search(page, base: str, word: str) -> list[str]:
     entry names are gone (Pagefind then fails on what the server answers instead)."""
     from playwright.sync_api import Error
 
-    page.goto(f"{base}/pagefind/pagefind-entry.json", wait_until="load")
+    page.goto(f"{base}/pagefind/bundles.json", wait_until="load")
     try:
         return page.evaluate("""async (word) => {
-            const pagefind = await import('/pagefind/pagefind.js?' + Date.now());
+            const bundles = JSON.parse(document.body.innerText).bundles;
+            const pagefind = await import(`/pagefind/${bundles[0].path}pagefind.js?` + Date.now());
+            for (const bundle of bundles.slice(1)) {
+                await pagefind.mergeIndex(`/pagefind/${bundle.path}`);
+            }
             const search = await pagefind.search(word);
             return Promise.all(search.results.map(async (result) => (await result.data()).url));
         }""", word)

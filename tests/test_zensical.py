@@ -196,7 +196,7 @@ def test_search_finds_guides_and_operations_with_zensical(zensical_site):
     search box finds an operation by its method and path, and a guide and a technical update by a word."""
     from playwright.sync_api import sync_playwright
 
-    assert (zensical_site / "pagefind" / "pagefind.js").is_file()
+    assert (zensical_site / "pagefind" / "0" / "pagefind.js").is_file()
     with sync_playwright() as playwright, serve_folder(zensical_site) as base:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -14,22 +14,35 @@ CPU. So while :func:`index_site` runs Pagefind on a site just built, each refere
 fragment, the page itself set aside until Pagefind is done (:func:`fragments_set_aside`); the index it makes
 is the same, byte for byte. (A tree of hard links to the pages, with copies of the reference pages, cost a
 directory and a link per page each build, and a one-page rebuild at M about 0.3 CPU s more.)
+
+Pagefind cannot add to an index: it reads every page again. So the index is made of a few bundles
+(``pagefind/0/``, ``pagefind/1/``, ...), each holding the pages of some top-level folders of the site (about
+:data:`PAGES_PER_BUNDLE` pages a bundle, at most :data:`MAX_BUNDLES`), which the search box merges in the
+reader's browser (Pagefind's ``mergeIndex``: one wasm, one ranking of all results). ``pagefind/bundles.json``
+(:data:`MANIFEST`) names them, with the folders each holds and a digest of its entry. A rebuild of one page
+indexes again only the bundle that holds it; the others are kept as they are (:func:`stale_bundles`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.exceptions import PluginError
 
+from generator.cpus import usable_cpus
 from generator.diagnostics import Diagnostic, error
 from generator.package_data import templates_dir
 from generator.stage.swap import release, swap_into_place, work_dir
@@ -52,6 +65,106 @@ ASIDE = ".devportal-whole"
 #: it (relative to it) and as MkDocs then names it among the config's plugins. MkDocs finds a plugin only
 #: through an installed entry point, a hook by its file: staging copies the hook module there.
 SEARCH_HOOK = "hooks/devportal_search.py"
+#: The index's list of bundles, in its folder: what the search box loads first
+MANIFEST = "bundles.json"
+#: About how many pages a bundle holds: a rebuild of one page indexes that many again. Each bundle costs a
+#: Pagefind run (about 25 ms of CPU) and, in the reader's browser, its entry and metadata (a few KB).
+PAGES_PER_BUNDLE = 120
+MAX_BUNDLES = 8
+#: What a page Pagefind indexes has (its :data:`ROOT_SELECTOR`); a redirect page, for one, has not
+INDEXED_MARK = b"md-content__inner"
+#: Wax's glob metacharacters (Pagefind's ``--glob``), escaped in a folder's name
+_GLOB_META = re.compile(r"([?*$:<>()\[\]{},\\])")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A part of the search index: the pages of the site's top-level folders ``areas`` (``""``: the pages at
+    the site's root), indexed into ``pagefind/<name>/``."""
+
+    name: str
+    areas: tuple[str, ...]
+
+    @property
+    def glob(self) -> str:
+        """The pages of its areas, as Pagefind's ``--glob`` (relative to the site)."""
+        parts = ["*.html" if not area else _GLOB_META.sub(r"\\\1", area) + "/**/*.html" for area in self.areas]
+        return parts[0] if len(parts) == 1 else "{" + ",".join(parts) + "}"
+
+
+def area_of(path: str) -> str:
+    """The top-level folder of the site-relative posix ``path`` of a page (``""`` for a page at the root)."""
+    head, separator, _ = path.partition("/")
+    return head if separator else ""
+
+
+def site_pages(site_dir: Path) -> dict[str, list[Path]]:
+    """The HTML pages of ``site_dir`` by top-level folder (:func:`area_of`), the index's own folder aside. A
+    page a killed indexing left aside (:func:`fragments_set_aside`) is put back first."""
+    pages: dict[str, list[Path]] = {}
+    for entry in os.scandir(site_dir):
+        if entry.is_file() and entry.name.endswith(".html"):
+            pages.setdefault("", []).append(Path(entry.path))
+        elif entry.is_dir(follow_symlinks=False) and entry.name != BUNDLE:
+            found = []
+            for folder, _, names in os.walk(entry.path):
+                for name in names:
+                    if name.endswith(".html"):
+                        found.append(Path(folder, name))
+                    elif name.startswith(".") and name.endswith(ASIDE):
+                        page = Path(folder, name[1:-len(ASIDE)])
+                        if _put_back(Path(folder, name), page) and name[1:-len(ASIDE)].endswith(".html"):
+                            found.append(page)
+            if found:
+                pages[entry.name] = sorted(set(found))
+        elif entry.name.startswith(".") and entry.name.endswith(ASIDE) and entry.is_file():
+            if _put_back(Path(entry.path), Path(site_dir, entry.name[1:-len(ASIDE)])):
+                pages.setdefault("", []).append(Path(site_dir, entry.name[1:-len(ASIDE)]))
+    if "" in pages:
+        pages[""] = sorted(set(pages[""]))
+    return pages
+
+
+def bundles_of(counts: dict[str, int]) -> list[Bundle]:
+    """The site's folders, with ``counts`` pages each, split in bundles of about :data:`PAGES_PER_BUNDLE`
+    pages: consecutive folders in name order, so that a site whose pages stay the same gets the same bundles."""
+    areas = sorted(counts)
+    total = sum(counts.values())
+    if not total:
+        return []
+    wanted = max(1, min(MAX_BUNDLES, len(areas), math.ceil(total / PAGES_PER_BUNDLE)))
+    groups: list[list[str]] = [[] for _ in range(wanted)]
+    before = 0
+    for area in areas:  # each folder goes where its middle falls among ``wanted`` equal shares of the pages
+        groups[min(wanted - 1, int((before + counts[area] / 2) * wanted / total))].append(area)
+        before += counts[area]
+    return [Bundle(str(number), tuple(group)) for number, group in enumerate(g for g in groups if g)]
+
+
+def read_manifest(folder: Path) -> dict[str, tuple[str, ...]] | None:
+    """The bundles the index in ``folder`` holds (name: folders), or None when it has no readable list."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return {str(item["path"]).rstrip("/"): tuple(item["areas"]) for item in data["bundles"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def stale_bundles(site_dir: Path, outputs: Iterable[str]) -> list[str]:
+    """The site-relative folders of the index of ``site_dir`` that hold one of the pages ``outputs``
+    (site-relative posix paths a rebuild writes again): these are indexed again, the others kept. The whole
+    index folder when the site's index has no list of its bundles (one made before bundles)."""
+    manifest = read_manifest(site_dir / BUNDLE)
+    if manifest is None:
+        return [BUNDLE]
+    holder = {area: name for name, areas in manifest.items() for area in areas}
+    stale = set()
+    for output in outputs:
+        name = holder.get(area_of(output))
+        if name is None:
+            return [BUNDLE]
+        stale.add(f"{BUNDLE}/{name}")
+    return sorted(stale)
 
 
 class SearchIndexError(PluginError):
@@ -97,16 +210,88 @@ def skip_lunr_index(config: MkDocsConfig) -> None:
 
 
 def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
-    """Index the built ``site_dir`` with Pagefind into ``site_dir/pagefind``; Material's lunr index, which
-    no page loads any more, is removed. Returns an error naming what failed (the site is then not swapped in)."""
+    """Index the built ``site_dir`` with Pagefind into the bundles of ``site_dir/pagefind``; Material's lunr
+    index, which no page loads any more, is removed. A bundle already there with the same folders is kept (a
+    rebuild left it, see :func:`stale_bundles`); the others are made. Returns an error naming what failed (the
+    site is then not swapped in)."""
+    pages = site_pages(site_dir)
+    bundles = bundles_of({area: len(found) for area, found in pages.items()})
+    index = site_dir / BUNDLE
+    kept = read_manifest(index) or {}
+    made = [bundle for bundle in bundles if kept.get(bundle.name) != bundle.areas
+            or not (index / bundle.name / "pagefind-entry.json").is_file()]
     # An incremental build's folder holds hard links to the live site's files: Pagefind must write new files,
-    # never into those (it would change the live site before the swap).
-    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
-    with fragments_set_aside(site_dir):
-        problems = _pagefind(site_dir, ["--output-subdir", BUNDLE], site_dir / BUNDLE, config_file=config_file)
+    # never into those (it would change the live site before the swap). What is not kept goes.
+    keep = {bundle.name for bundle in bundles} - {bundle.name for bundle in made} | {MANIFEST}
+    for entry in os.scandir(index) if index.is_dir() else ():
+        if entry.name not in keep:
+            shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
+    with fragments_set_aside(page for bundle in made for area in bundle.areas for page in pages[area]):
+        problems = _index_bundles(site_dir, index, made, pages, config_file=config_file)
     if not problems:
+        write_manifest(index, bundles)
         shutil.rmtree(site_dir / "search", ignore_errors=True)
     return problems
+
+
+def write_manifest(index: Path, bundles: list[Bundle]) -> None:
+    """Write the list of ``bundles`` into the index folder ``index``, unless it holds that list already (as a
+    new file: the old one may be a link to the live site's). A bundle Pagefind found nothing to index in (only
+    redirect pages) is left out."""
+    listed = []
+    for bundle in bundles:
+        entry = index / bundle.name / "pagefind-entry.json"
+        if entry.is_file():
+            digest = hashlib.sha256(entry.read_bytes()).hexdigest()[:16]
+            listed.append({"path": f"{bundle.name}/", "areas": list(bundle.areas), "entry": digest})
+    text = json.dumps({"bundles": listed}, separators=(",", ":")) + "\n"
+    try:
+        if (index / MANIFEST).read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        index.mkdir(parents=True, exist_ok=True)
+    temporary = index / f".{MANIFEST}.new"
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, index / MANIFEST)
+
+
+def _index_bundles(site_dir: Path, index: Path, bundles: list[Bundle], pages: dict[str, list[Path]], *,
+                   config_file: str) -> list[Diagnostic]:
+    """Run Pagefind for each of ``bundles`` of ``site_dir`` into ``index/<name>``, as many at once as there are
+    CPUs. A bundle whose pages have nothing Pagefind indexes (redirect pages) is no error: it is left out."""
+    problems: list[Diagnostic] = []
+    pending = list(bundles)
+    running: list[tuple[Bundle, subprocess.Popen[str] | None, list[Diagnostic]]] = []
+    try:
+        while pending or running:
+            while pending and len(running) < usable_cpus():
+                bundle = pending.pop(0)
+                running.append((bundle, *_start_pagefind(site_dir, bundle, index / bundle.name,
+                                                           config_file=config_file)))
+            bundle, process, failed = running[0]
+            failed = failed or _finished(process, index / bundle.name, config_file=config_file)
+            running.pop(0)
+            if failed and not _indexable(page for area in bundle.areas for page in pages.get(area, ())):
+                shutil.rmtree(index / bundle.name, ignore_errors=True)
+                continue
+            problems.extend(failed)
+    finally:
+        for _, process, _ in running:  # interrupted: no Pagefind goes on writing
+            if process is not None:
+                process.kill()
+                process.wait()
+    return problems
+
+
+def _indexable(pages: Iterable[Path]) -> bool:
+    """Whether one of ``pages`` has what Pagefind indexes."""
+    for page in pages:
+        try:
+            if INDEXED_MARK in page.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def without_skipped(html: bytes) -> bytes | None:
@@ -124,19 +309,13 @@ def without_skipped(html: bytes) -> bytes | None:
 
 
 @contextmanager
-def fragments_set_aside(site_dir: Path) -> Iterator[int]:
-    """While the context runs, each page of ``site_dir`` with a skipped fragment is a copy without it
-    (:func:`without_skipped`), the page itself renamed beside it (``.index.html.devportal-whole``) and put back
-    at the end; yields how many. Only names change in the folder's directories, so a page that is a hard link
-    to the live site's (an incremental build's folder) stays one, and the live site is never touched. A page a
-    killed run left aside is put back first (unless the page was written again since)."""
-    pages: list[Path] = []
-    for folder, _, names in os.walk(site_dir):
-        for name in names:
-            if name.startswith(".") and name.endswith(ASIDE):
-                _put_back(Path(folder, name), Path(folder, name[1:-len(ASIDE)]))
-            elif name.endswith(".html"):
-                pages.append(Path(folder, name))
+def fragments_set_aside(pages: Iterable[Path]) -> Iterator[int]:
+    """While the context runs, each of the site's ``pages`` (those Pagefind is about to index) with a skipped
+    fragment is a copy without it (:func:`without_skipped`), the page itself renamed beside it
+    (``.index.html.devportal-whole``) and put back at the end; yields how many. Only names change in the
+    folder's directories, so a page that is a hard link to the live site's (an incremental build's folder)
+    stays one, and the live site is never touched. A page a killed run left aside is put back by
+    :func:`site_pages`, which lists the pages."""
     aside: list[tuple[Path, Path]] = []
     try:
         for page in pages:
@@ -153,17 +332,18 @@ def fragments_set_aside(site_dir: Path) -> Iterator[int]:
             os.replace(whole, page)
 
 
-def _put_back(whole: Path, page: Path) -> None:
+def _put_back(whole: Path, page: Path) -> bool:
     """Put back a page a killed run set aside, if ``page`` is still the copy without its fragment (or missing:
-    the run was killed before it wrote the copy); an older page aside is deleted."""
+    the run was killed before it wrote the copy); an older page aside is deleted. Whether it was put back."""
     try:
         current = page.read_bytes() if page.exists() else None
         if current is None or without_skipped(whole.read_bytes()) == current:
             os.replace(whole, page)
-            return
+            return current is None
     except OSError:
         pass
     whole.unlink(missing_ok=True)
+    return False
 
 
 def _pagefind_command() -> list[str]:
@@ -178,22 +358,41 @@ def _pagefind_command() -> list[str]:
     return [str(executable)] if executable is not None else [sys.executable, "-m", "pagefind"]
 
 
-def _pagefind(site_dir: Path, output: list[str], bundle: Path, *, config_file: str) -> list[Diagnostic]:
-    """Run Pagefind on ``site_dir`` with the ``output`` options that put its bundle at ``bundle``."""
-    argv = [*_pagefind_command(), "--site", str(site_dir), *output, "--root-selector", ROOT_SELECTOR, "--silent"]
+def _start_pagefind(site_dir: Path, bundle: Bundle, output: Path, *,
+                    config_file: str) -> tuple[subprocess.Popen[str] | None, list[Diagnostic]]:
+    """Start Pagefind on the pages of ``bundle`` in ``site_dir``, to write its bundle into ``output``."""
+    argv = [*_pagefind_command(), "--site", str(site_dir), "--glob", bundle.glob, "--output-path", str(output),
+            "--root-selector", ROOT_SELECTOR, "--silent"]
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return [error(config_file, f"Pagefind could not index the site: {exc}", code="search-index",
-                      hint="install it with `pip install 'pagefind[bin]'`, or set `search: lunr`")]
-    if result.returncode != 0 or not (bundle / "pagefind.js").is_file():
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        return [error(config_file, f"Pagefind could not index the site (exit {result.returncode})"
-                      + (f": {detail[-1]}" if detail else ""), code="search-index",
-                      hint="install it with `pip install 'pagefind[bin]'`, or set `search: lunr`")]
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        return None, [_failure(config_file, f"Pagefind could not index the site: {exc}")]
+    return process, []
+
+
+def _finished(process: subprocess.Popen[str] | None, output: Path, *, config_file: str) -> list[Diagnostic]:
+    """Wait for a Pagefind ``process`` that writes a bundle into ``output``; an error when it failed."""
+    if process is None:
+        return []
+    try:
+        printed, _ = process.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        process.kill()
+        process.communicate()
+        return [_failure(config_file, f"Pagefind could not index the site: {exc}")]
+    if process.returncode != 0 or not (output / "pagefind.js").is_file():
+        detail = printed.strip().splitlines()
+        return [_failure(config_file, f"Pagefind could not index the site (exit {process.returncode})"
+                         + (f": {detail[-1]}" if detail else ""))]
     return []
+
+
+def _failure(config_file: str, message: str) -> Diagnostic:
+    return error(config_file, message, code="search-index",
+                 hint="install it with `pip install 'pagefind[bin]'`, or set `search: lunr`")
 
 
 class BackgroundIndex:
@@ -246,7 +445,11 @@ class BackgroundIndex:
                 self._log(f"devportal: search index not made again: {exc}")
                 continue
             try:
-                problems = _pagefind(site_dir, ["--output-path", str(bundle)], bundle, config_file=self._config_file)
+                pages = site_pages(site_dir)
+                bundles = bundles_of({area: len(found) for area, found in pages.items()})
+                problems = _index_bundles(site_dir, bundle, bundles, pages, config_file=self._config_file)
+                if not problems:
+                    write_manifest(bundle, bundles)
                 with self._lock:  # a build starting now waits for the swap
                     current = build == self._builds
                     if current and not problems:

@@ -10,7 +10,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from generator.stage.one_markdown import OneMarkdown
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import BUNDLE, SearchIndexError, index_site
+from generator.stage.search_index import SearchIndexError, index_site, stale_bundles
 from generator.stage.site_state import (
     BuildPlan,
     SiteState,
@@ -111,8 +111,8 @@ def _record_to_diagnostic(record: logging.LogRecord, mkdocs_yml: Path) -> Diagno
 
 def _search_engine(extra: object) -> str | None:
     """The portal's ``search`` setting, as the staged config's ``extra`` carries it (``extra.devportal.search``)."""
-    devportal = extra.get("devportal") if isinstance(extra, dict) else None
-    return devportal.get("search") if isinstance(devportal, dict) else None
+    devportal = extra.get("devportal") if isinstance(extra, Mapping) else None  # a loaded config's: a UserDict
+    return devportal.get("search") if isinstance(devportal, Mapping) else None
 
 
 def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_file: Path | None = None,
@@ -243,8 +243,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             config.plugins["devportal/only-changed"] = only
             _render_for_less(config)
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
-            if search == "pagefind":
-                rewritten.append(BUNDLE)  # the hook indexes the whole site into a new pagefind/ (44 % of the files)
+            if search == "pagefind":  # the hook indexes again the bundles that hold a changed page
+                rewritten.extend(stale_bundles(site_dir, only.outputs(config)))
             claim(kept, work)  # its folders are there already: only files that changed are linked again
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
             with dirty_notice_silenced():

@@ -1,10 +1,13 @@
 // The header's search box, answered by Pagefind (https://pagefind.app) in Material's result markup.
-// Pagefind's bundle (its script, worker, wasm and index entry) is loaded once the page is idle after it loaded,
-// or on the first focus of the box if that comes first, so the first query does not wait for it; the browser
-// caches it for every other page. Each query then loads only the index chunks and page fragments it needs.
-// Result text is inserted as text: only <mark> elements are created here. A page kept open while the site is
-// published again reads the new index: each query checks the index entry (a conditional request) while its
-// pages load, and starts over from the new entry when it changed or a part of the old one is gone.
+// The index is made of a few bundles, each holding some of the site's folders, so that a rebuild indexes again
+// only the bundle of a page that changed; `bundles.json` names them. The first is loaded as Pagefind's own and
+// the others merged into it (one wasm, one ranking of all results). They are loaded once the page is idle after
+// it loaded, or on the first focus of the box if that comes first, so the first query does not wait for them;
+// the browser caches them for every other page. Each query then loads only the index chunks and page fragments
+// it needs. Result text is inserted as text: only <mark> elements are created here. A page kept open while the
+// site is published again reads the new index: each query checks the list of bundles (a conditional request,
+// it names a digest of each bundle's entry) while its pages load, and starts over from the new list when it
+// changed or a part of the old index is gone.
 const root = document.querySelector("[data-dp-search]");
 const input = root && root.querySelector(".md-search__input");
 const toggle = document.getElementById("__search");
@@ -15,23 +18,34 @@ const STOP_WORDS = new Set((root && root.dataset.dpStopWords || "").split(" ").f
 const PAGES = 10; // the best pages whose sections are ranked
 const SHOWN = 10;
 let pagefind = null;
-let entry = null; // the index entry Pagefind read, as text: a new build of the site changes it
+let manifest = null; // the list of bundles Pagefind read, as text: a new build of the site changes it
 let latest = 0;
 
-function readEntry() {
+function bundleUrl(path) {
+  return new URL(root.dataset.dpBundle + path, location.href).href;
+}
+
+function readManifest() {
   // A conditional request: the browser's copy, unless the server has a newer one.
-  return fetch(new URL(root.dataset.dpBundle + "pagefind-entry.json", location.href).href, { cache: "no-cache" })
+  return fetch(bundleUrl("bundles.json"), { cache: "no-cache" })
     .then(response => response.ok ? response.text() : null, () => null);
 }
 
 function load() {
   if (!pagefind) {
-    pagefind = import(new URL(root.dataset.dpBundle + "pagefind.js", location.href).href).then(async module => {
-      entry = await readEntry(); // before Pagefind reads it: a build in between makes one restart, not none
-      await module.options({ baseUrl: new URL(root.dataset.dpBase, location.href).pathname, excerptLength: 24 });
+    pagefind = (async () => {
+      manifest = await readManifest(); // before Pagefind reads it: a build in between makes one restart, not none
+      const bundles = manifest === null ? [] : JSON.parse(manifest).bundles;
+      if (!bundles.length) {
+        throw new Error("no search index");
+      }
+      const module = await import(bundleUrl(bundles[0].path + "pagefind.js"));
+      const options = { baseUrl: new URL(root.dataset.dpBase, location.href).pathname, excerptLength: 24 };
+      await module.options(options);
       module.init();
+      await Promise.all(bundles.slice(1).map(bundle => module.mergeIndex(bundleUrl(bundle.path), options)));
       return module;
-    }, failure => {
+    })().catch(failure => {
       pagefind = null; // offline or not indexed: the next keystroke tries again
       meta.textContent = meta.dataset.dpNone;
       throw failure;
@@ -119,17 +133,17 @@ function terms(text) {
 
 async function current() {
   // Whether the index Pagefind read is still the site's. A new build of the site (CI on merge, a rebuild under
-  // `serve`, with this page open) replaces it whole: the parts the old entry names are then gone, or hold other
-  // pages. Unknown (offline) counts as current.
-  const now = await readEntry();
-  return now === null || entry === null || now === entry;
+  // `serve`, with this page open) replaces bundles whole: the parts an old entry names are then gone, or hold
+  // other pages. Unknown (offline) counts as current.
+  const now = await readManifest();
+  return now === null || manifest === null || now === manifest;
 }
 
 async function restart() {
-  // Pagefind reads the site's index again, from its new entry.
+  // Pagefind reads the site's index again, from its new list of bundles.
   const module = pagefind && await pagefind.catch(() => null);
   pagefind = null;
-  entry = null;
+  manifest = null;
   if (module) {
     await module.destroy();
   }
