@@ -137,6 +137,14 @@ def test_each_folder_is_indexed_once_in_a_bundle_and_a_rebuild_indexes_only_a_bu
               if path.is_file() and files.get(path) != path.stat().st_ino}
     assert {path.relative_to(site / "pagefind").parts[0] for path in remade} == {"2", "bundles.json"}
     assert stale_bundles(tmp_path, ["plain/index.html"]) == ["pagefind"]  # a site without a list of bundles
+    # A page written into the site after its bundle was made (MkDocs' own dirty build, `mkdocs serve --dirty`):
+    # its bundle is made again although it is there.
+    files = {path: path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()}
+    (site / "plainer" / "index.html").write_text(_page("plainest"))
+    assert not index_site(site, config_file="mkdocs.yml")
+    remade = {path for path in (site / "pagefind").rglob("*")
+              if path.is_file() and files.get(path) != path.stat().st_ino}
+    assert {path.relative_to(site / "pagefind").parts[0] for path in remade} == {"3", "bundles.json"}
 
 
 def test_a_site_is_split_in_bundles_of_whole_folders_the_same_for_the_same_pages():

@@ -211,15 +211,15 @@ def skip_lunr_index(config: MkDocsConfig) -> None:
 
 def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
     """Index the built ``site_dir`` with Pagefind into the bundles of ``site_dir/pagefind``; Material's lunr
-    index, which no page loads any more, is removed. A bundle already there with the same folders is kept (a
-    rebuild left it, see :func:`stale_bundles`); the others are made. Returns an error naming what failed (the
-    site is then not swapped in)."""
+    index, which no page loads any more, is removed. A bundle already there with the same folders, made after
+    each of their pages was written, is kept (a rebuild left it, see :func:`stale_bundles`); the others are
+    made. Returns an error naming what failed (the site is then not swapped in)."""
     pages = site_pages(site_dir)
     bundles = bundles_of({area: len(found) for area, found in pages.items()})
     index = site_dir / BUNDLE
-    kept = read_manifest(index) or {}
-    made = [bundle for bundle in bundles if kept.get(bundle.name) != bundle.areas
-            or not (index / bundle.name / "pagefind-entry.json").is_file()]
+    listed = read_manifest(index) or {}
+    made = [bundle for bundle in bundles
+            if listed.get(bundle.name) != bundle.areas or not _current(index / bundle.name, bundle, pages)]
     # An incremental build's folder holds hard links to the live site's files: Pagefind must write new files,
     # never into those (it would change the live site before the swap). What is not kept goes.
     keep = {bundle.name for bundle in bundles} - {bundle.name for bundle in made} | {MANIFEST}
@@ -232,6 +232,17 @@ def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
         write_manifest(index, bundles)
         shutil.rmtree(site_dir / "search", ignore_errors=True)
     return problems
+
+
+def _current(folder: Path, bundle: Bundle, pages: dict[str, list[Path]]) -> bool:
+    """Whether the bundle in ``folder`` indexes its pages as they are: none was written after its entry (a
+    dirty build leaves out the bundles of the pages it renders, see :func:`stale_bundles`; MkDocs' own dirty
+    builds, as ``mkdocs serve --dirty`` of the staged tree, write pages into the site that holds the index)."""
+    try:
+        made = (folder / "pagefind-entry.json").stat().st_mtime_ns
+        return all(page.stat().st_mtime_ns <= made for area in bundle.areas for page in pages[area])
+    except OSError:
+        return False
 
 
 def write_manifest(index: Path, bundles: list[Bundle]) -> None:
