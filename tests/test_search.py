@@ -20,6 +20,7 @@ from generator.stage.search_index import (
     EXCLUDED,
     ROOT_SELECTOR,
     SKIPPED,
+    BackgroundIndex,
     bundles_of,
     index_site,
     stale_bundles,
@@ -145,6 +146,31 @@ def test_each_folder_is_indexed_once_in_a_bundle_and_a_rebuild_indexes_only_a_bu
     remade = {path for path in (site / "pagefind").rglob("*")
               if path.is_file() and files.get(path) != path.stat().st_ino}
     assert {path.relative_to(site / "pagefind").parts[0] for path in remade} == {"3", "bundles.json"}
+
+
+def test_the_served_sites_index_is_made_again_in_the_background_for_the_bundles_of_pages_rebuilt(tmp_path,
+                                                                                                monkeypatch):
+    """Under `serve`, MkDocs rewrites a rebuilt page in the served site: the background run makes a new index
+    from links to the live one's bundles, Pagefind making only the bundle of that page, and swaps it in."""
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 1)
+    site = tmp_path / "site"
+    for folder in ("alpha", "beta", "gamma"):
+        (site / folder).mkdir(parents=True)
+        (site / folder / "index.html").write_text(_page(folder))
+    assert not index_site(site, config_file="mkdocs.yml")
+    files = {path.relative_to(site): path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()}
+    (site / "beta" / "index.html").write_text(_page("betamax"))
+    logged, reported = [], []
+    background = BackgroundIndex(config_file="mkdocs.yml", log=logged.append, report=reported.append)
+    background.build_started()
+    background.request(site)
+    background.wait(120)
+    assert logged == ["devportal: search index made again"] and not reported
+    after = {path.relative_to(site): path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()}
+    assert {path.parts[1] for path in after if after[path] != files.get(path)} == {"1", "bundles.json"}
+    indexed = [json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))["content"]
+               for path in (site / "pagefind").glob("*/fragment/*.pf_fragment")]
+    assert sorted(text.split()[2] for text in indexed) == ["alpha", "betamax", "gamma"]
 
 
 def test_a_site_is_split_in_bundles_of_whole_folders_the_same_for_the_same_pages():

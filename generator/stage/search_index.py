@@ -45,7 +45,7 @@ from mkdocs.exceptions import PluginError
 from generator.cpus import usable_cpus
 from generator.diagnostics import Diagnostic, error
 from generator.package_data import templates_dir
-from generator.stage.swap import release, swap_into_place, work_dir
+from generator.stage.swap import link_tree, release, swap_into_place, work_dir
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -214,23 +214,31 @@ def index_site(site_dir: Path, *, config_file: str) -> list[Diagnostic]:
     index, which no page loads any more, is removed. A bundle already there with the same folders, made after
     each of their pages was written, is kept (a rebuild left it, see :func:`stale_bundles`); the others are
     made. Returns an error naming what failed (the site is then not swapped in)."""
+    problems = _update_index(site_dir, site_dir / BUNDLE, config_file=config_file, set_aside=True)
+    if not problems:
+        shutil.rmtree(site_dir / "search", ignore_errors=True)
+    return problems
+
+
+def _update_index(site_dir: Path, index: Path, *, config_file: str, set_aside: bool) -> list[Diagnostic]:
+    """Bring the index folder ``index`` of ``site_dir`` up to date: its bundles that index their pages as they
+    are stay, the others are made by Pagefind (with the reference pages' fragments set aside, if ``set_aside``),
+    and its list of bundles is written. ``index`` may hold hard links to the live site's index: Pagefind must
+    write new files, never into those (it would change the live site before the swap)."""
     pages = site_pages(site_dir)
     bundles = bundles_of({area: len(found) for area, found in pages.items()})
-    index = site_dir / BUNDLE
     listed = read_manifest(index) or {}
     made = [bundle for bundle in bundles
             if listed.get(bundle.name) != bundle.areas or not _current(index / bundle.name, bundle, pages)]
-    # An incremental build's folder holds hard links to the live site's files: Pagefind must write new files,
-    # never into those (it would change the live site before the swap). What is not kept goes.
     keep = {bundle.name for bundle in bundles} - {bundle.name for bundle in made} | {MANIFEST}
     for entry in os.scandir(index) if index.is_dir() else ():
         if entry.name not in keep:
             shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
-    with fragments_set_aside(page for bundle in made for area in bundle.areas for page in pages[area]):
+    to_index = [page for bundle in made for area in bundle.areas for page in pages[area]]
+    with fragments_set_aside(to_index if set_aside else ()):
         problems = _index_bundles(site_dir, index, made, pages, config_file=config_file)
     if not problems:
         write_manifest(index, bundles)
-        shutil.rmtree(site_dir / "search", ignore_errors=True)
     return problems
 
 
@@ -411,9 +419,10 @@ class BackgroundIndex:
     rebuilt page is served (and the browser reloaded) without waiting for the whole site to be indexed.
 
     One run at a time: a rebuild during a run asks for one more run after it, and the run's own result is then
-    dropped (it may have read a page being written). Each run writes a new bundle beside ``pagefind/`` that
+    dropped (it may have read a page being written). Each run writes a new index beside ``pagefind/`` that
     replaces it whole (:func:`generator.stage.swap.swap_into_place`): the search answers from the previous
-    index, then from the new one, never from half of one."""
+    index, then from the new one, never from half of one. The new index links the bundles of the live one whose
+    pages the rebuild did not write, and Pagefind makes the others."""
 
     def __init__(self, *, config_file: str, log: Callable[[str], None], report: Callable[[str], None]) -> None:
         self._config_file = config_file
@@ -456,11 +465,9 @@ class BackgroundIndex:
                 self._log(f"devportal: search index not made again: {exc}")
                 continue
             try:
-                pages = site_pages(site_dir)
-                bundles = bundles_of({area: len(found) for area, found in pages.items()})
-                problems = _index_bundles(site_dir, bundle, bundles, pages, config_file=self._config_file)
-                if not problems:
-                    write_manifest(bundle, bundles)
+                if target.is_dir():  # the live index, linked: only its bundles of pages rebuilt are made again
+                    link_tree(target, bundle)
+                problems = _update_index(site_dir, bundle, config_file=self._config_file, set_aside=False)
                 with self._lock:  # a build starting now waits for the swap
                     current = build == self._builds
                     if current and not problems:
