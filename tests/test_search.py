@@ -173,6 +173,23 @@ def test_the_served_sites_index_is_made_again_in_the_background_for_the_bundles_
     assert sorted(text.split()[2] for text in indexed) == ["alpha", "betamax", "gamma"]
 
 
+def test_a_pagefind_failure_fails_the_build_once_with_its_reason_and_the_previous_site_stays(tmp_path, monkeypatch,
+                                                                                             capsys):
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 10)  # several bundles, each run failing alike
+    site = _build_example(tmp_path / "portal")
+    before = folder_bytes(site)
+    failing = [sys.executable, "-c", "import sys; print('Error: the disk is full'); sys.exit(3)"]
+    monkeypatch.setattr(search_index, "_pagefind_command", lambda: failing)
+    faq = tmp_path / "portal" / "content" / "portal" / "faq.md"
+    faq.write_text(faq.read_text() + "\nThe axolotl answer.\n")
+    capsys.readouterr()
+    assert main(["build", "-f", str(tmp_path / "portal" / "mkdocs.yml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("Pagefind could not index the site (exit 3): Error: the disk is full") == 1, err
+    assert "[search-index]" in err and "pip install 'pagefind[bin]'" in err
+    assert folder_bytes(site) == before  # the last good site, its index included
+
+
 def test_a_site_is_split_in_bundles_of_whole_folders_the_same_for_the_same_pages():
     counts = {f"area-{number:02}": 20 + number for number in range(30)} | {"": 2}
     bundles = bundles_of(counts)

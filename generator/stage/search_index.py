@@ -293,7 +293,8 @@ def _index_bundles(site_dir: Path, index: Path, bundles: list[Bundle], pages: di
             if failed and not _indexable(page for area in bundle.areas for page in pages.get(area, ())):
                 shutil.rmtree(index / bundle.name, ignore_errors=True)
                 continue
-            problems.extend(failed)
+            # Pagefind missing fails every bundle alike: said once
+            problems.extend(problem for problem in failed if problem not in problems)
     finally:
         for _, process, _ in running:  # interrupted: no Pagefind goes on writing
             if process is not None:

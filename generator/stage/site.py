@@ -254,10 +254,16 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                                                                only.urls):
                 return None
             return collected.records
-        except SearchIndexError as exc:  # the staged hook's Pagefind run failed: the site is not swapped in
-            problems.extend(exc.diagnostics)
-            return collected.records
-        except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
+        except Abort as exc:
+            failure = exc.__context__  # MkDocs logs a plugin's error, then aborts
+            if not isinstance(failure, SearchIndexError):
+                problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}", code="mkdocs-failed",
+                                   hint="fix the problems above; the previous site was left untouched"))
+                return collected.records
+            # The staged hook's Pagefind run failed: its own diagnostics, not MkDocs' record of them
+            problems.extend(failure.diagnostics)
+            return [record for record in collected.records if record.getMessage() != str(failure)]
+        except (ConfigurationError, OSError, ValueError, KeyError) as exc:
             problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
                                code="mkdocs-failed",
                                hint="fix the problems above; the previous site was left untouched"))
