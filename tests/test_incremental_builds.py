@@ -163,6 +163,19 @@ def test_one_page_changed_indexes_again_only_the_search_bundle_that_holds_it(por
     assert any("seven days" in page["content"] for page in found)
     assert_same_site(site, _cold_site(config, tmp_path / "cold", capsys))
 
+    # A change Pagefind does not see (a link's target): the bundle indexed again is the same, byte for byte, yet
+    # its entry is newer than the page, so that the next build keeps the bundle instead of indexing it again.
+    refunds = PAYMENTS["docs/refunds.md"] + "\nRefunds take seven days.\n"
+    payments.commit({"docs/refunds.md": refunds.replace("guide.md#capture", "guide.md")})
+    before = _files(site)
+    output = _build(config, capsys)
+    assert "site: dirty build (1 file(s) changed)" in output
+    rewritten = _rewritten(before, _files(site))
+    assert "payments/docs/refunds/index.html" in rewritten and "pagefind/bundles.json" not in rewritten
+    page = site / "payments" / "docs" / "refunds" / "index.html"
+    entry = site / "pagefind" / holder["payments"] / "pagefind-entry.json"
+    assert entry.stat().st_mtime_ns >= page.stat().st_mtime_ns
+
 
 def test_a_reference_cache_no_link_can_come_from_is_copied_into_the_staged_tree(portal, capsys, tmp_path,
                                                                                monkeypatch):

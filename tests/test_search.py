@@ -50,6 +50,7 @@ def test_pagefind_indexes_the_site_and_materials_unused_index_is_not_published(t
     assert (site / "pagefind" / "0" / "pagefind.js").is_file()
     assert (site / "pagefind" / "0" / "pagefind-entry.json").is_file()
     assert not (site / "search" / "search_index.json").exists()
+    assert "/404.html" not in _indexed_pages(site) and "/" in _indexed_pages(site)  # "not found" finds no page
     page = (site / "payments" / "api" / "payments" / "modifications" / "index.html").read_text()
     # The searchable headings do not double the operation's id (its anchor still lands on the operation).
     assert page.count('id="operation/refundPayment"') == 1 and 'id="dp-search-operation/refundPayment"' in page
@@ -77,8 +78,11 @@ def test_pagefind_indexes_reference_pages_read_without_their_fragment_as_it_inde
     assert not list(site.rglob(f"*{ASIDE}"))  # every page was put back
 
     whole = tmp_path / "whole-pages-index"
-    argv = [str(get_executable()), "--site", str(site), "--output-path", str(whole), "--root-selector",
-            ROOT_SELECTOR, "--silent"]
+    # every page but the theme's 404 page, which is no content
+    pages = [f"{folder.name}/**/*.html" for folder in site.iterdir() if folder.is_dir() and folder.name != "pagefind"]
+    pages += [page.name for page in site.glob("*.html") if page.name != "404.html"]
+    argv = [str(get_executable()), "--site", str(site), "--glob", "{" + ",".join(sorted(pages)) + "}",
+            "--output-path", str(whole), "--root-selector", ROOT_SELECTOR, "--silent"]
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
     subprocess.run(argv, check=True, capture_output=True)
@@ -129,7 +133,7 @@ def test_each_folder_is_indexed_once_in_a_bundle_and_a_rebuild_indexes_only_a_bu
     files = {path: path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()}
     assert not index_site(site, config_file="mkdocs.yml")  # nothing changed: every bundle kept
     assert {path: path.stat().st_ino for path in (site / "pagefind").rglob("*") if path.is_file()} == files
-    assert stale_bundles(site, ["plain/deeper/index.html"]) == ["pagefind/2"]
+    assert stale_bundles(site, ["plain/deeper/index.html", "404.html", "sitemap.xml.gz"]) == ["pagefind/2"]
     assert stale_bundles(site, ["elsewhere/index.html"]) == ["pagefind"]  # a folder no bundle holds: all
     shutil.rmtree(site / "pagefind" / "2")  # what a rebuild of a page of plain/ leaves out
     (site / "plain" / "deeper" / "index.html").write_text(_page("deepest"))

@@ -67,10 +67,15 @@ ASIDE = ".devportal-whole"
 SEARCH_HOOK = "hooks/devportal_search.py"
 #: The index's list of bundles, in its folder: what the search box loads first
 MANIFEST = "bundles.json"
+#: A bundle's entry: Pagefind writes it last, so its mtime tells when the bundle was made (see :func:`_current`)
+INDEX_ENTRY = "pagefind-entry.json"
 #: About how many pages a bundle holds: a rebuild of one page indexes that many again. Each bundle costs a
 #: Pagefind run (about 25 ms of CPU) and, in the reader's browser, its entry and metadata (a few KB).
 PAGES_PER_BUNDLE = 120
 MAX_BUNDLES = 8
+#: The theme's page for a missing page (Material's ``404.html``): nothing to find in it, and a dirty build
+#: writes it again each time (it would make the bundle of the site's root pages look out of date)
+NOT_INDEXED = frozenset({"404.html"})
 #: What a page Pagefind indexes has (its :data:`ROOT_SELECTOR`); a redirect page, for one, has not
 INDEXED_MARK = b"md-content__inner"
 #: Wax's glob metacharacters (Pagefind's ``--glob``), escaped in a folder's name
@@ -84,11 +89,14 @@ class Bundle:
 
     name: str
     areas: tuple[str, ...]
+    #: the names of the pages at the site's root, when it holds them (``""`` in ``areas``)
+    root: tuple[str, ...] = ()
 
     @property
     def glob(self) -> str:
         """The pages of its areas, as Pagefind's ``--glob`` (relative to the site)."""
-        parts = ["*.html" if not area else _GLOB_META.sub(r"\\\1", area) + "/**/*.html" for area in self.areas]
+        parts = [_GLOB_META.sub(r"\\\1", area) + "/**/*.html" for area in self.areas if area]
+        parts += [_GLOB_META.sub(r"\\\1", name) for name in self.root]
         return parts[0] if len(parts) == 1 else "{" + ",".join(parts) + "}"
 
 
@@ -99,12 +107,13 @@ def area_of(path: str) -> str:
 
 
 def site_pages(site_dir: Path) -> dict[str, list[Path]]:
-    """The HTML pages of ``site_dir`` by top-level folder (:func:`area_of`), the index's own folder aside. A
-    page a killed indexing left aside (:func:`fragments_set_aside`) is put back first."""
+    """The HTML pages of ``site_dir`` by top-level folder (:func:`area_of`), but the index's own folder and
+    :data:`NOT_INDEXED`. A page a killed indexing left aside (:func:`fragments_set_aside`) is put back first."""
     pages: dict[str, list[Path]] = {}
     for entry in os.scandir(site_dir):
         if entry.is_file() and entry.name.endswith(".html"):
-            pages.setdefault("", []).append(Path(entry.path))
+            if entry.name not in NOT_INDEXED:
+                pages.setdefault("", []).append(Path(entry.path))
         elif entry.is_dir(follow_symlinks=False) and entry.name != BUNDLE:
             found = []
             for folder, _, names in os.walk(entry.path):
@@ -125,9 +134,10 @@ def site_pages(site_dir: Path) -> dict[str, list[Path]]:
     return pages
 
 
-def bundles_of(counts: dict[str, int]) -> list[Bundle]:
-    """The site's folders, with ``counts`` pages each, split in bundles of about :data:`PAGES_PER_BUNDLE`
-    pages: consecutive folders in name order, so that a site whose pages stay the same gets the same bundles."""
+def bundles_of(counts: dict[str, int], root: Iterable[str] = ()) -> list[Bundle]:
+    """The site's folders, with ``counts`` pages each (``""``: its ``root`` pages, by name), split in bundles of
+    about :data:`PAGES_PER_BUNDLE` pages: consecutive folders in name order, so that a site whose pages stay the
+    same gets the same bundles."""
     areas = sorted(counts)
     total = sum(counts.values())
     if not total:
@@ -138,7 +148,9 @@ def bundles_of(counts: dict[str, int]) -> list[Bundle]:
     for area in areas:  # each folder goes where its middle falls among ``wanted`` equal shares of the pages
         groups[min(wanted - 1, int((before + counts[area] / 2) * wanted / total))].append(area)
         before += counts[area]
-    return [Bundle(str(number), tuple(group)) for number, group in enumerate(g for g in groups if g)]
+    root = tuple(sorted(root))
+    return [Bundle(str(number), tuple(group), root if "" in group else ())
+            for number, group in enumerate(g for g in groups if g)]
 
 
 def read_manifest(folder: Path) -> dict[str, tuple[str, ...]] | None:
@@ -152,14 +164,17 @@ def read_manifest(folder: Path) -> dict[str, tuple[str, ...]] | None:
 
 def stale_bundles(site_dir: Path, outputs: Iterable[str]) -> list[str]:
     """The site-relative folders of the index of ``site_dir`` that hold one of the pages ``outputs``
-    (site-relative posix paths a rebuild writes again): these are indexed again, the others kept. The whole
-    index folder when the site's index has no list of its bundles (one made before bundles)."""
+    (site-relative posix paths a rebuild writes again; other files are ignored): these are indexed again, the
+    others kept. The whole index folder when the site's index has no list of its bundles (one made before
+    bundles)."""
     manifest = read_manifest(site_dir / BUNDLE)
     if manifest is None:
         return [BUNDLE]
     holder = {area: name for name, areas in manifest.items() for area in areas}
     stale = set()
     for output in outputs:
+        if output in NOT_INDEXED or not output.endswith(".html"):
+            continue
         name = holder.get(area_of(output))
         if name is None:
             return [BUNDLE]
@@ -226,7 +241,8 @@ def _update_index(site_dir: Path, index: Path, *, config_file: str, set_aside: b
     and its list of bundles is written. ``index`` may hold hard links to the live site's index: Pagefind must
     write new files, never into those (it would change the live site before the swap)."""
     pages = site_pages(site_dir)
-    bundles = bundles_of({area: len(found) for area, found in pages.items()})
+    bundles = bundles_of({area: len(found) for area, found in pages.items()},
+                         root=[page.name for page in pages.get("", ())])
     listed = read_manifest(index) or {}
     made = [bundle for bundle in bundles
             if listed.get(bundle.name) != bundle.areas or not _current(index / bundle.name, bundle, pages)]
@@ -245,9 +261,12 @@ def _update_index(site_dir: Path, index: Path, *, config_file: str, set_aside: b
 def _current(folder: Path, bundle: Bundle, pages: dict[str, list[Path]]) -> bool:
     """Whether the bundle in ``folder`` indexes its pages as they are: none was written after its entry (a
     dirty build leaves out the bundles of the pages it renders, see :func:`stale_bundles`; MkDocs' own dirty
-    builds, as ``mkdocs serve --dirty`` of the staged tree, write pages into the site that holds the index)."""
+    builds, as ``mkdocs serve --dirty`` of the staged tree, write pages into the site that holds the index). A
+    bundle made again the same, byte for byte, keeps its new entry when the site is swapped in (the others of
+    its files their old inodes, see :func:`generator.stage.swap.keep_unchanged`): else its entry would stay
+    older than the page that changed, and every later build would index it again."""
     try:
-        made = (folder / "pagefind-entry.json").stat().st_mtime_ns
+        made = (folder / INDEX_ENTRY).stat().st_mtime_ns
         return all(page.stat().st_mtime_ns <= made for area in bundle.areas for page in pages[area])
     except OSError:
         return False
@@ -259,7 +278,7 @@ def write_manifest(index: Path, bundles: list[Bundle]) -> None:
     redirect pages) is left out."""
     listed = []
     for bundle in bundles:
-        entry = index / bundle.name / "pagefind-entry.json"
+        entry = index / bundle.name / INDEX_ENTRY
         if entry.is_file():
             digest = hashlib.sha256(entry.read_bytes()).hexdigest()[:16]
             listed.append({"path": f"{bundle.name}/", "areas": list(bundle.areas), "entry": digest})

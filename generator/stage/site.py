@@ -34,7 +34,7 @@ from generator.stage.one_markdown import OneMarkdown
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.raw_fragments import RawFragments
 from generator.stage.render_ahead import RenderAhead
-from generator.stage.search_index import SearchIndexError, index_site, stale_bundles
+from generator.stage.search_index import INDEX_ENTRY, SearchIndexError, index_site, stale_bundles
 from generator.stage.site_state import (
     BuildPlan,
     SiteState,
@@ -170,7 +170,7 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, strict: bool = False, state_
         if problems.has_errors(strict=strict):
             return problems
         if site_dir.is_dir():
-            keep_unchanged(work, site_dir)
+            keep_unchanged(work, site_dir, renewed=frozenset({INDEX_ENTRY}))  # see search_index._current
         swap_into_place(work, site_dir, keep=kept)
         work = None
         if state_file is not None:
@@ -243,8 +243,8 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
             config.plugins["devportal/only-changed"] = only
             _render_for_less(config)
             rewritten = [*config.theme.static_templates, *config.extra_templates, "sitemap.xml.gz", SEARCH_INDEX]
-            if search == "pagefind":  # the hook indexes again the bundles that hold a changed page
-                rewritten.extend(stale_bundles(site_dir, only.outputs(config)))
+            if search == "pagefind":  # the hook indexes again the bundles that hold a page written again
+                rewritten.extend(stale_bundles(site_dir, [*rewritten, *only.outputs(config)]))
             claim(kept, work)  # its folders are there already: only files that changed are linked again
             link_tree(site_dir, work, skip=set(rewritten) | only.outputs(config))
             with dirty_notice_silenced():

@@ -238,9 +238,11 @@ def _delete(entry: os.DirEntry) -> None:
         os.unlink(entry.path)
 
 
-def keep_unchanged(new: Path, old: Path) -> None:
+def keep_unchanged(new: Path, old: Path, *, renewed: frozenset[str] = frozenset()) -> None:
     """Where a file of the tree ``new`` has the same bytes as the file at the same place in ``old``, put the
-    old file (a hard link) in its place, so an output that did not change keeps its inode and mtime."""
+    old file (a hard link) in its place, so an output that did not change keeps its inode and mtime. A file
+    named in ``renewed`` keeps its new mtime all the same: what was made from other files tells by it that it
+    is newer than they are."""
     pending = [(os.fspath(new), os.fspath(old))]
     while pending:
         folder, before = pending.pop()
@@ -248,6 +250,8 @@ def keep_unchanged(new: Path, old: Path) -> None:
             previous = os.path.join(before, entry.name)
             if entry.is_dir(follow_symlinks=False):
                 pending.append((entry.path, previous))
+                continue
+            if entry.name in renewed:
                 continue
             try:
                 previous_stat = os.stat(previous)
