@@ -109,29 +109,21 @@ def area_of(path: str) -> str:
 def site_pages(site_dir: Path) -> dict[str, list[Path]]:
     """The HTML pages of ``site_dir`` by top-level folder (:func:`area_of`), but the index's own folder and
     :data:`NOT_INDEXED`. A page a killed indexing left aside (:func:`fragments_set_aside`) is put back first."""
-    pages: dict[str, list[Path]] = {}
-    for entry in os.scandir(site_dir):
-        if entry.is_file() and entry.name.endswith(".html"):
-            if entry.name not in NOT_INDEXED:
-                pages.setdefault("", []).append(Path(entry.path))
-        elif entry.is_dir(follow_symlinks=False) and entry.name != BUNDLE:
-            found = []
-            for folder, _, names in os.walk(entry.path):
-                for name in names:
-                    if name.endswith(".html"):
-                        found.append(Path(folder, name))
-                    elif name.startswith(".") and name.endswith(ASIDE):
-                        page = Path(folder, name[1:-len(ASIDE)])
-                        if _put_back(Path(folder, name), page) and name[1:-len(ASIDE)].endswith(".html"):
-                            found.append(page)
-            if found:
-                pages[entry.name] = sorted(set(found))
-        elif entry.name.startswith(".") and entry.name.endswith(ASIDE) and entry.is_file():
-            if _put_back(Path(entry.path), Path(site_dir, entry.name[1:-len(ASIDE)])):
-                pages.setdefault("", []).append(Path(site_dir, entry.name[1:-len(ASIDE)]))
-    if "" in pages:
-        pages[""] = sorted(set(pages[""]))
-    return pages
+    pages: dict[str, set[Path]] = {}
+    top = os.fspath(site_dir)
+    for folder, subfolders, names in os.walk(top):
+        if folder == top:
+            subfolders[:] = [name for name in subfolders if name != BUNDLE]
+        area = "" if folder == top else os.path.relpath(folder, top).split(os.sep, 1)[0]
+        for name in names:
+            if name.startswith(".") and name.endswith(ASIDE):
+                name = name[1:-len(ASIDE)]
+                _put_back(Path(folder, f".{name}{ASIDE}"), Path(folder, name))
+                if name in names or not Path(folder, name).exists():
+                    continue  # listed as it is, or gone
+            if name.endswith(".html") and not (folder == top and name in NOT_INDEXED):
+                pages.setdefault(area, set()).add(Path(folder, name))
+    return {area: sorted(found) for area, found in pages.items()}
 
 
 def bundles_of(counts: dict[str, int], root: Iterable[str] = ()) -> list[Bundle]:
@@ -371,18 +363,17 @@ def fragments_set_aside(pages: Iterable[Path]) -> Iterator[int]:
             os.replace(whole, page)
 
 
-def _put_back(whole: Path, page: Path) -> bool:
+def _put_back(whole: Path, page: Path) -> None:
     """Put back a page a killed run set aside, if ``page`` is still the copy without its fragment (or missing:
-    the run was killed before it wrote the copy); an older page aside is deleted. Whether it was put back."""
+    the run was killed before it wrote the copy); an older page aside is deleted."""
     try:
         current = page.read_bytes() if page.exists() else None
         if current is None or without_skipped(whole.read_bytes()) == current:
             os.replace(whole, page)
-            return current is None
+            return
     except OSError:
         pass
     whole.unlink(missing_ok=True)
-    return False
 
 
 def _pagefind_command() -> list[str]:
