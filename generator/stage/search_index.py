@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +146,7 @@ def bundles_of(counts: dict[str, int], root: Iterable[str] = ()) -> list[Bundle]
             for number, group in enumerate(g for g in groups if g)]
 
 
-def read_manifest(folder: Path) -> dict[str, tuple[str, ...]] | None:
+def _read_manifest(folder: Path) -> dict[str, tuple[str, ...]] | None:
     """The bundles the index in ``folder`` holds (name: folders), or None when it has no readable list."""
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -159,7 +160,7 @@ def stale_bundles(site_dir: Path, outputs: Iterable[str]) -> list[str]:
     (site-relative posix paths a rebuild writes again; other files are ignored): these are indexed again, the
     others kept. The whole index folder when the site's index has no list of its bundles (one made before
     bundles)."""
-    manifest = read_manifest(site_dir / BUNDLE)
+    manifest = _read_manifest(site_dir / BUNDLE)
     if manifest is None:
         return [BUNDLE]
     holder = {area: name for name, areas in manifest.items() for area in areas}
@@ -235,7 +236,7 @@ def _update_index(site_dir: Path, index: Path, *, config_file: str, set_aside: b
     pages = site_pages(site_dir)
     bundles = bundles_of({area: len(found) for area, found in pages.items()},
                          root=[page.name for page in pages.get("", ())])
-    listed = read_manifest(index) or {}
+    listed = _read_manifest(index) or {}
     made = [bundle for bundle in bundles
             if listed.get(bundle.name) != bundle.areas or not _current(index / bundle.name, bundle, pages)]
     keep = {bundle.name for bundle in bundles} - {bundle.name for bundle in made} | {MANIFEST}
@@ -246,7 +247,7 @@ def _update_index(site_dir: Path, index: Path, *, config_file: str, set_aside: b
     with fragments_set_aside(to_index if set_aside else ()):
         problems = _index_bundles(site_dir, index, made, pages, config_file=config_file)
     if not problems:
-        write_manifest(index, bundles)
+        _write_manifest(index, bundles)
     return problems
 
 
@@ -264,7 +265,7 @@ def _current(folder: Path, bundle: Bundle, pages: dict[str, list[Path]]) -> bool
         return False
 
 
-def write_manifest(index: Path, bundles: list[Bundle]) -> None:
+def _write_manifest(index: Path, bundles: list[Bundle]) -> None:
     """Write the list of ``bundles`` into the index folder ``index``, unless it holds that list already (as a
     new file: the old one may be a link to the live site's). A bundle Pagefind found nothing to index in (only
     redirect pages) is left out."""
@@ -289,28 +290,18 @@ def _index_bundles(site_dir: Path, index: Path, bundles: list[Bundle], pages: di
                    config_file: str) -> list[Diagnostic]:
     """Run Pagefind for each of ``bundles`` of ``site_dir`` into ``index/<name>``, as many at once as there are
     CPUs. A bundle whose pages have nothing Pagefind indexes (redirect pages) is no error: it is left out."""
+    def run(bundle: Bundle) -> list[Diagnostic]:
+        failed = _pagefind(site_dir, bundle, index / bundle.name, config_file=config_file)
+        if failed and not _indexable(page for area in bundle.areas for page in pages.get(area, ())):
+            shutil.rmtree(index / bundle.name, ignore_errors=True)
+            return []
+        return failed
+
     problems: list[Diagnostic] = []
-    pending = list(bundles)
-    running: list[tuple[Bundle, subprocess.Popen[str] | None, list[Diagnostic]]] = []
-    try:
-        while pending or running:
-            while pending and len(running) < usable_cpus():
-                bundle = pending.pop(0)
-                running.append((bundle, *_start_pagefind(site_dir, bundle, index / bundle.name,
-                                                           config_file=config_file)))
-            bundle, process, failed = running[0]
-            failed = failed or _finished(process, index / bundle.name, config_file=config_file)
-            running.pop(0)
-            if failed and not _indexable(page for area in bundle.areas for page in pages.get(area, ())):
-                shutil.rmtree(index / bundle.name, ignore_errors=True)
-                continue
+    with ThreadPoolExecutor(max_workers=usable_cpus(), thread_name_prefix="devportal-pagefind") as pool:
+        for failed in pool.map(run, bundles):
             # Pagefind missing fails every bundle alike: said once
             problems.extend(problem for problem in failed if problem not in problems)
-    finally:
-        for _, process, _ in running:  # interrupted: no Pagefind goes on writing
-            if process is not None:
-                process.kill()
-                process.wait()
     return problems
 
 
@@ -388,34 +379,19 @@ def _pagefind_command() -> list[str]:
     return [str(executable)] if executable is not None else [sys.executable, "-m", "pagefind"]
 
 
-def _start_pagefind(site_dir: Path, bundle: Bundle, output: Path, *,
-                    config_file: str) -> tuple[subprocess.Popen[str] | None, list[Diagnostic]]:
-    """Start Pagefind on the pages of ``bundle`` in ``site_dir``, to write its bundle into ``output``."""
+def _pagefind(site_dir: Path, bundle: Bundle, output: Path, *, config_file: str) -> list[Diagnostic]:
+    """Run Pagefind on the pages of ``bundle`` in ``site_dir``, to write its bundle into ``output``."""
     argv = [*_pagefind_command(), "--site", str(site_dir), "--glob", bundle.glob, "--output-path", str(output),
             "--root-selector", ROOT_SELECTOR, "--silent"]
     for selector in EXCLUDED:
         argv += ["--exclude-selectors", selector]
     try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   stdin=subprocess.DEVNULL)
-    except OSError as exc:
-        return None, [_failure(config_file, f"Pagefind could not index the site: {exc}")]
-    return process, []
-
-
-def _finished(process: subprocess.Popen[str] | None, output: Path, *, config_file: str) -> list[Diagnostic]:
-    """Wait for a Pagefind ``process`` that writes a bundle into ``output``; an error when it failed."""
-    if process is None:
-        return []
-    try:
-        printed, _ = process.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired as exc:
-        process.kill()
-        process.communicate()
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
         return [_failure(config_file, f"Pagefind could not index the site: {exc}")]
-    if process.returncode != 0 or not (output / "pagefind.js").is_file():
-        detail = printed.strip().splitlines()
-        return [_failure(config_file, f"Pagefind could not index the site (exit {process.returncode})"
+    if result.returncode != 0 or not (output / "pagefind.js").is_file():
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        return [_failure(config_file, f"Pagefind could not index the site (exit {result.returncode})"
                          + (f": {detail[-1]}" if detail else ""))]
     return []
 

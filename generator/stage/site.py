@@ -254,16 +254,12 @@ def _mkdocs_build(mkdocs_yml: Path, site_dir: Path, work: Path, *, strict: bool,
                                                                only.urls):
                 return None
             return collected.records
-        except Abort as exc:
-            failure = exc.__context__  # MkDocs logs a plugin's error, then aborts
-            if not isinstance(failure, SearchIndexError):
-                problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}", code="mkdocs-failed",
-                                   hint="fix the problems above; the previous site was left untouched"))
-                return collected.records
-            # The staged hook's Pagefind run failed: its own diagnostics, not MkDocs' record of them
-            problems.extend(failure.diagnostics)
-            return [record for record in collected.records if record.getMessage() != str(failure)]
-        except (ConfigurationError, OSError, ValueError, KeyError) as exc:
+        except (ConfigurationError, Abort, OSError, ValueError, KeyError) as exc:
+            failure = exc.__context__ if isinstance(exc, Abort) else None  # MkDocs logs a plugin's error, aborts
+            if isinstance(failure, SearchIndexError):
+                # The staged hook's Pagefind run failed: its own diagnostics, not MkDocs' record of them
+                problems.extend(failure.diagnostics)
+                return [record for record in collected.records if record.getMessage() != str(failure)]
             problems.add(error(str(mkdocs_yml), f"MkDocs could not build the site: {exc}",
                                code="mkdocs-failed",
                                hint="fix the problems above; the previous site was left untouched"))
