@@ -70,6 +70,10 @@ SEARCH_HOOK = "hooks/devportal_search.py"
 MANIFEST = "bundles.json"
 #: A bundle's entry: Pagefind writes it last, so its mtime tells when the bundle was made (see :func:`_current`)
 INDEX_ENTRY = "pagefind-entry.json"
+#: What Pagefind writes into every bundle for its own search interfaces, which the portal's search box (its
+#: JavaScript API) never loads: about 420 KB a bundle, deleted once the bundle is made
+UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 #: About how many pages a bundle holds: a rebuild of one page indexes that many again. Each bundle costs a
 #: Pagefind run (about 25 ms of CPU) and, in the reader's browser, its entry and metadata (a few KB).
 PAGES_PER_BUNDLE = 120
@@ -393,6 +397,8 @@ def _pagefind(site_dir: Path, bundle: Bundle, output: Path, *, config_file: str)
         detail = (result.stderr or result.stdout).strip().splitlines()
         return [_failure(config_file, f"Pagefind could not index the site (exit {result.returncode})"
                          + (f": {detail[-1]}" if detail else ""))]
+    for name in UNUSED_FILES:
+        (output / name).unlink(missing_ok=True)
     return []
 
 
