@@ -254,6 +254,60 @@ def test_a_search_downloads_only_index_chunks_and_its_result_opens_the_operation
         browser.close()
 
 
+def _first_answers(site: Path, queries: list[str]) -> dict[str, list[str]]:
+    """The first three links the search box of ``site`` answers each of ``queries`` with, in chromium."""
+    from playwright.sync_api import sync_playwright
+
+    answers = {}
+    with serve_folder(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(f"{base}/", wait_until="load")
+        for query in queries:
+            page.fill("input.md-search__input", query)
+            wait_for_answer(page, query)
+            answers[query] = page.eval_on_selector_all(
+                ".md-search-result__link", "links => links.slice(0, 3).map(a => new URL(a.href).pathname + new URL(a.href).hash)")
+        browser.close()
+    return answers
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_the_search_box_ranks_the_results_of_several_bundles_as_one_index_of_the_whole_site_does(tmp_path, monkeypatch):
+    """Each bundle scores its pages with its own statistics (a word's rarity among its pages): merged, the
+    results come in another order than from one index. The search box ranks them with the site's statistics
+    (each bundle's pages listed in `bundles.json`). The oracle is Pagefind's own index of the whole site, as one
+    bundle, through the same search box; the same site whose list does not name the pages (Pagefind's merged
+    order) answers otherwise."""
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 10)
+    site = _build_example(tmp_path / "split")
+    manifest = json.loads((site / "pagefind" / "bundles.json").read_text())
+    assert len(manifest["bundles"]) >= 5
+    for bundle in manifest["bundles"]:  # each bundle's pages, as the ids of Pagefind's results
+        fragments = sorted(path.stem for path in (site / "pagefind" / bundle["path"] / "fragment").iterdir())
+        assert fragments == sorted(f"{language}_{page}" for language, pages in bundle["pages"].items()
+                                   for page in pages)
+    one = tmp_path / "one" / "site"
+    shutil.copytree(site, one)
+    shutil.rmtree(one / "pagefind")
+    monkeypatch.setattr(search_index, "PAGES_PER_BUNDLE", 10**6)
+    assert not index_site(one, config_file="mkdocs.yml")
+    assert len(_bundles(one)) == 1
+    merged = tmp_path / "merged" / "site"
+    shutil.copytree(site, merged)
+    for bundle in manifest["bundles"]:
+        del bundle["pages"]
+    (merged / "pagefind" / "bundles.json").write_text(json.dumps(manifest))
+
+    queries = ["payment", "signature", "login", "api key", "refund", "webhook", "capture", "currency"]
+    expected = _first_answers(one, queries)
+    assert _first_answers(site, queries) == expected
+    unranked = _first_answers(merged, queries)
+    assert [query for query in queries if unranked[query] != expected[query]], unranked
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")

@@ -70,6 +70,8 @@ SEARCH_HOOK = "hooks/devportal_search.py"
 MANIFEST = "bundles.json"
 #: A bundle's entry: Pagefind writes it last, so its mtime tells when the bundle was made (see :func:`_current`)
 INDEX_ENTRY = "pagefind-entry.json"
+#: A page's fragment in a bundle (``fragment/<the id of the page's results>.pf_fragment``)
+FRAGMENT_SUFFIX = ".pf_fragment"
 #: What Pagefind writes into every bundle for its own search interfaces, which the portal's search box (its
 #: JavaScript API) never loads: about 420 KB a bundle, deleted once the bundle is made
 UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
@@ -272,13 +274,16 @@ def _current(folder: Path, bundle: Bundle, pages: dict[str, list[Path]]) -> bool
 def _write_manifest(index: Path, bundles: list[Bundle]) -> None:
     """Write the list of ``bundles`` into the index folder ``index``, unless it holds that list already (as a
     new file: the old one may be a link to the live site's). A bundle Pagefind found nothing to index in (only
-    redirect pages) is left out."""
+    redirect pages) is left out. Each bundle is listed with its folders, a digest of its entry and its pages
+    (:func:`_indexed_ids`), from which the search box ranks the results of all bundles with the whole site's
+    statistics."""
     listed = []
     for bundle in bundles:
         entry = index / bundle.name / INDEX_ENTRY
         if entry.is_file():
             digest = hashlib.sha256(entry.read_bytes()).hexdigest()[:16]
-            listed.append({"path": f"{bundle.name}/", "areas": list(bundle.areas), "entry": digest})
+            listed.append({"path": f"{bundle.name}/", "areas": list(bundle.areas), "entry": digest,
+                           "pages": _indexed_ids(index / bundle.name)})
     text = json.dumps({"bundles": listed}, separators=(",", ":")) + "\n"
     try:
         if (index / MANIFEST).read_text(encoding="utf-8") == text:
@@ -288,6 +293,18 @@ def _write_manifest(index: Path, bundles: list[Bundle]) -> None:
     temporary = index / f".{MANIFEST}.new"
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, index / MANIFEST)
+
+
+def _indexed_ids(bundle: Path) -> dict[str, list[str]]:
+    """The pages a bundle indexes, by language: the ids Pagefind gives its results (``en_1081da3``: a
+    language, then a digest of the page), which name the page's fragment file (``fragment/<id>.pf_fragment``),
+    as ``{"en": ["1081da3", ...]}``."""
+    ids: dict[str, list[str]] = {}
+    for name in sorted(os.listdir(bundle / "fragment")):
+        language, _, page = name.removesuffix(FRAGMENT_SUFFIX).rpartition("_")
+        if name.endswith(FRAGMENT_SUFFIX) and language:
+            ids.setdefault(language, []).append(page)
+    return ids
 
 
 def _index_bundles(site_dir: Path, index: Path, bundles: list[Bundle], pages: dict[str, list[Path]], *,
