@@ -267,7 +267,8 @@ def _first_answers(site: Path, queries: list[str]) -> dict[str, list[str]]:
             page.fill("input.md-search__input", query)
             wait_for_answer(page, query)
             answers[query] = page.eval_on_selector_all(
-                ".md-search-result__link", "links => links.slice(0, 3).map(a => new URL(a.href).pathname + new URL(a.href).hash)")
+                ".md-search-result__link",
+                "links => links.slice(0, 3).map(a => new URL(a.href).pathname + new URL(a.href).hash)")
         browser.close()
     return answers
 
