@@ -181,7 +181,11 @@ async function ranked(module, query, results) {
         matching[bundle] += 1;
       }
     }
-    global += idf(site, matching.reduce((sum, count) => sum + count, 0));
+    const total = matching.reduce((sum, count) => sum + count, 0);
+    if (total === 0) {
+      continue; // a word no page holds (as Pagefind reads it alone) adds to no page's score
+    }
+    global += idf(site, total);
     matching.forEach((count, bundle) => { local[bundle] += idf(pages[bundle], count); });
   }
   const factor = local.map(rarity => rarity > 0 ? global / rarity : 1);
