@@ -7,6 +7,7 @@ import datetime
 import http.server
 import json
 import multiprocessing
+import os
 import re
 import textwrap
 import threading
@@ -605,6 +606,46 @@ def test_the_validator_is_imported_without_requests_which_later_imports_still_ge
                "import requests, jsonschema_path.handlers.requests; print(callable(requests.get))")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["[] False", "True"]
+
+
+def test_the_validator_is_imported_without_pydantic_and_its_settings_are_the_installed_modules_defaults():
+    """The validators' settings modules import pydantic and pydantic-settings (about 50 ms): while none of their
+    environment variables is set, stand-ins give the settings the installed modules give, without importing it."""
+    import subprocess
+    import sys
+
+    from generator.validate.speedups import SETTINGS
+
+    real = textwrap.dedent("""
+        import importlib, json
+        names = %r
+        print(json.dumps({name: getattr(importlib.import_module(name), cls)().model_dump()
+                          for name, cls in names.items()}))
+    """) % {name: cls for name, (cls, _, _) in SETTINGS.items()}
+    clean = {key: value for key, value in os.environ.items() if not key.upper().startswith("OPENAPI_")}
+    installed = json.loads(subprocess.run([sys.executable, "-c", real], capture_output=True, text=True, check=True,
+                                          env=clean).stdout)
+    assert installed == {name: defaults for name, (_, _, defaults) in SETTINGS.items()}
+
+    program = textwrap.dedent("""
+        import sys
+        from generator.validate import speedups, spec
+        from openapi_spec_validator import validate
+        from openapi_spec_validator.settings import OpenAPISpecValidatorSettings, get_schema_validator_backend
+        from openapi_schema_validator.settings import get_settings
+        validate({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}})
+        print("pydantic" in sys.modules, OpenAPISpecValidatorSettings().resolved_cache_maxsize,
+              get_schema_validator_backend(), get_settings().compiled_validator_cache_max_size)
+    """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, env=clean)
+    assert done.stdout.split() == ["False", "128", "auto", "128"]
+    # A variable set (in any case, as pydantic-settings reads them): the installed module's answer.
+    configured = {**clean, "openapi_spec_validator_resolved_cache_maxsize": "7",
+                  "OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND": " JSONSchema ",
+                  "OPENAPI_SCHEMA_VALIDATOR_COMPILED_VALIDATOR_CACHE_MAX_SIZE": "9"}
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                          env=configured)
+    assert done.stdout.split() == ["True", "7", "jsonschema", "9"]
 
 
 def test_the_validator_is_imported_with_requests_when_the_installed_libraries_need_it():

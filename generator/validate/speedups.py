@@ -27,13 +27,25 @@ check of each OpenAPI 3.0 schema object against the draft-04 meta-schema (~3 s o
 
 ``tests/test_reference.py`` checks that the findings are the same as those of the stock validators with the
 jsonschema backend, on every corpus spec and every @readme/oas-examples spec.
+
+Two imports are left out: requests (see :data:`UNUSED`) and pydantic. Both validators read their settings
+(``OPENAPI_SPEC_VALIDATOR_*``, ``OPENAPI_SCHEMA_VALIDATOR_*`` environment variables) through pydantic-settings:
+importing pydantic and pydantic-settings cost about 50 ms of every build that validates a spec, and each
+validator made reads the environment through them again (about 80 ms of CPU in all in a cold build of the
+benchmark's S portal). While no such variable is set, every setting is its default; :class:`_DefaultSettings`
+modules stand in for the two settings modules then, and give the real module's answers (importing it) as soon as
+a variable is set or a name they do not define is asked for.
 """
 
 from __future__ import annotations
 
 import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import cached_property, lru_cache
@@ -70,6 +82,79 @@ def declined_import(name: str) -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
+#: The validators' settings modules: (the settings class, its environment variables' prefix, the default of each
+#: setting). ``tests/test_reference.py`` checks them against the installed modules' own defaults.
+SETTINGS = {
+    "openapi_spec_validator.settings": ("OpenAPISpecValidatorSettings", "OPENAPI_SPEC_VALIDATOR_",
+                                        {"resolved_cache_maxsize": 128, "schema_validator_backend": "auto"}),
+    "openapi_schema_validator.settings": ("OpenAPISchemaValidatorSettings", "OPENAPI_SCHEMA_VALIDATOR_",
+                                          {"compiled_validator_cache_max_size": 128}),
+}
+
+
+class _DefaultSettings(types.ModuleType):
+    """Stands in for the settings module ``name`` (see :data:`SETTINGS`): its settings class and functions give the
+    defaults while no variable of its prefix is set (in any case, as pydantic-settings reads them); otherwise, and
+    for any other name, the real module's (loaded then, without replacing this one)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, f"{name}, its defaults without pydantic (generator.validate.speedups)")
+        class_name, self._prefix, defaults = SETTINGS[name]
+        module = self
+
+        class Settings:
+            def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+                if args or kwargs or module.configured():
+                    return getattr(module.real(), class_name)(*args, **kwargs)
+                return super().__new__(cls)
+
+            def __getattr__(self, attribute: str) -> Any:
+                return getattr(getattr(module.real(), class_name)(), attribute)
+
+        for field, value in defaults.items():
+            setattr(Settings, field, value)
+        Settings.__name__ = Settings.__qualname__ = class_name
+        setattr(self, class_name, Settings)
+        for field in defaults:  # openapi-spec-validator's get_resolved_cache_maxsize(), ...
+            setattr(self, f"get_{field}", self._getter(f"get_{field}", lambda field=field: getattr(Settings(), field)))
+        self.get_settings = self._getter("get_settings", Settings)  # openapi-schema-validator's
+        self.reset_settings_cache = self._getter("reset_settings_cache", lambda: None)
+
+    def _getter(self, name: str, default: Any) -> Any:
+        def get() -> Any:
+            return getattr(self.real(), name)() if self.configured() else default()
+        get.__name__ = name
+        return get
+
+    def configured(self) -> bool:
+        """Whether a variable of the module's prefix is set (pydantic-settings reads them case-insensitively)."""
+        return any(key.upper().startswith(self._prefix) for key in os.environ)
+
+    def real(self) -> types.ModuleType:
+        """The real module, loaded from its package the first time it is needed (it imports pydantic)."""
+        real = self.__dict__.get("_real")
+        if real is None:
+            package = sys.modules[self.__name__.rpartition(".")[0]]
+            spec = importlib.machinery.PathFinder.find_spec(self.__name__, package.__path__)
+            real = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(real)
+            self.__dict__["_real"] = real
+        return real
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.real(), name)
+
+
+def _stand_in_for_settings() -> None:
+    """:class:`_DefaultSettings` for each validator's settings module not imported yet (see the module)."""
+    for name in SETTINGS:
+        if name not in sys.modules:
+            sys.modules[name] = _DefaultSettings(name)
+
+
+_stand_in_for_settings()
 # Without requests; with it when the installed versions cannot do without (a later jsonschema-path might not).
 for _imports in (declined_import(UNUSED), nullcontext()):
     try:
