@@ -75,6 +75,19 @@ class Yaml12Loader(DepthBoundedLoader):
             check_expansion(node)
         return node
 
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
+            raise unreadable_scalar(node) from exc
+
+
+def unreadable_scalar(node: yaml.Node) -> yaml.constructor.ConstructorError:
+    """The YAML error of a scalar its explicit tag's constructor cannot read (``!!bool maybe``, ``!!int twelve``),
+    at the scalar: PyYAML's constructors raise KeyError, ValueError or AttributeError for them."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a {tag} value", node.start_mark)
+
 
 def check_expansion(root: yaml.Node | None) -> None:
     """Refuse a node graph whose aliases expand it by more than :data:`MAX_ALIAS_GROWTH` nodes beyond its

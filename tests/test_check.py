@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import textwrap
 from pathlib import Path
@@ -165,3 +166,19 @@ def test_redirects_become_redirect_pages(tmp_path, capsys):
     assert main(["build", "-f", str(config)]) == 0
     page = (config.parent / "site" / "old" / "guide" / "index.html").read_text()
     assert "refresh" in page and "orders/docs/guide/" in page
+
+
+def test_a_scalar_that_cannot_be_its_explicit_type_is_a_yaml_error_at_its_line_not_a_crash(tmp_path, capsys):
+    """``!!bool maybe``, ``!!int twelve``: PyYAML's constructors raise KeyError, ValueError or AttributeError for
+    them (a hostile repo crashed the build with a traceback); they are YAML errors, on the value's line."""
+    spec = "openapi: 3.0.3\ninfo:\n  title: Orders\n  version: '1'\n  x-count: !!int twelve\npaths: {}\n"
+    page = "---\ntitle: Flag\nbeta: !!bool maybe\nwhen: !!timestamp soon\n---\n# Flag\n"
+    config = _portal(tmp_path, {**GOOD, "docs/flag.md": page, "openapi.yaml": spec}, source={"specs": ["openapi.yaml"]})
+    code, problems = _check_json(config, capsys=capsys)
+    assert code == 1
+    flag = [p for p in problems if p["file"].endswith("docs/flag.md")]
+    assert flag and flag[0]["line"] == 3 and "maybe" in flag[0]["message"] and "not valid YAML" in flag[0]["message"]
+    assert main(["build", "-f", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert re.search(r"orders/openapi.yaml\n +5:12  error .*'twelve' is not a !!int value", err), err
