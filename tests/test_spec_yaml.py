@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.validate.spec_files import ParsedDocuments, parse_text
 from generator.yaml12 import (
@@ -89,6 +91,48 @@ def test_shared_objects_written_with_anchors_and_aliases_read_the_same():
 ], ids=["alias bomb", "endless alias", "too deep (flow)", "too deep (block)", "invalid", "undefined alias",
         "duplicate anchor", "two documents", "yaml 1.2 scalars", "empty"])
 def test_hostile_and_invalid_documents_get_the_checked_loaders_outcome(text: str):
+    assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
+
+
+@pytest.mark.parametrize("text", [
+    "base: &b {x: 1, y: 2}\nmerged:\n  <<: *b\n  y: 3\n",  # a merge key
+    "list: &l [a]\nmerged: {<<: [{a: 1}, {b: 2}], c: 3}\nquoted: {'<<': 1}\n",  # merges of several, a quoted key
+    "= : value key\n",  # PyYAML's value key
+    "b: !!binary aGVsbG8=\ns: !!set {a, b}\no: !!omap [a: 1, b: 2]\nt: !!timestamp 2025-01-02\n",
+    "ints: [0x1F, 0o17, 1_000, -7, +3, 1:30]\nfloats: [.inf, -.Inf, .nan, 1e3, 6.02e+23, 1_0.5]\n",
+    "explicit: [!!bool yes, !!int '12', !!float '1', !!null '', !!str 12]\n",
+    "1: int key\ntrue: bool key\n~: null key\n1.5: float key\n",
+    "a: 1\na: 2\n",  # a duplicate key: the last one
+    "s: &s shared\nt: *s\nm: &m {k: [1, 2]}\nn: *m\nl: &q [*m, *s]\nr: [*q, *q]\n",  # aliases
+    "x: !custom 1\n",  # a tag no constructor knows: PyYAML's error
+    "x: !!str [1]\n",  # a collection tagged as a scalar: PyYAML's error
+    "x: !!bool maybe\n", "x: [!!int twelve]\n", "x: {a: !!float f}\n",  # values their tag cannot read
+    "? [a, b]\n: value\n",  # a collection as a key: PyYAML's error
+    "--- !!map\na: !!seq [1]\n",
+    "null\n", "'just a string'\n", "- 1\n- [2, {three: 3}]\n",
+], ids=["merge key", "merges", "value key", "other tags", "numbers", "explicit tags", "typed keys", "duplicate key",
+        "aliases", "unknown tag", "tagged collection",
+        "bad bool", "bad int", "bad float", "collection key", "tagged root", "null root",
+        "string root", "sequence root"])
+def test_every_kind_of_node_reads_as_pyyaml_builds_it(text: str):
+    """The nodes a spec is made of are built without PyYAML's constructor, the others with it: the values (and
+    the errors) are the checked loader's either way, and a node written once and aliased is one object."""
+    outcome = _outcome(load_yaml_document, text)
+    assert repr(outcome) == repr(_outcome(_checked, text))  # repr: nan != nan
+    if "r: [*q, *q]" in text:
+        value = outcome[1]
+        assert value["n"] is value["m"] and value["l"][0] is value["m"] and value["r"][0] is value["r"][1]
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(_SCALARS, lambda children: st.one_of(
+    st.lists(children, max_size=4), st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), children,
+                                                    max_size=4)), max_leaves=30), st.sampled_from([None, True]))
+def test_any_document_reads_as_the_checked_loader_reads_it(data, flow):
+    text = yaml.safe_dump({"doc": data, "again": data}, default_flow_style=flow, allow_unicode=True)
     assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
 
 
