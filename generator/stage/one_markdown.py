@@ -20,12 +20,14 @@ stylesheets Pygments set up for the build's earlier blocks (:mod:`generator.stag
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import markdown
 import mkdocs
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure import pages as mkdocs_pages
+from pygments.util import ClassNotFound
 
 from generator.inline_guards import prepare_inline_patterns
 from generator.stage.highlight_cache import HighlightCache
@@ -68,6 +70,7 @@ class PageRenderer:
     def __init__(self, config: MkDocsConfig) -> None:
         self._config = config
         self._md: markdown.Markdown | None = None
+        self._fresh = False  # the instance has rendered no page yet
         self._highlight = HighlightCache()
 
     @staticmethod
@@ -76,17 +79,33 @@ class PageRenderer:
         return mkdocs.__version__.startswith(MIRRORED_MKDOCS) and \
             _names(config["markdown_extensions"]) <= RESETTABLE
 
-    def render(self, page: Page, files: Files) -> None:
-        """MkDocs 1.6's ``Page.render``, with the instance made once and reset for each page after the first."""
-        if page.markdown is None:
-            raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
+    def prepare(self, languages: Iterable[str]) -> None:
+        """Make the instance, and the lexers of the code blocks' ``languages`` (Pygments compiles a lexer class's
+        rules when its first lexer is made: 21 ms for Python's), now: a process forked after this shares them
+        instead of making them again."""
+        self._markdown()
+        for language in languages:
+            try:
+                self._highlight.lexer_by_name(language)
+            except ClassNotFound:
+                pass  # remembered as no lexer's name: the block is not highlighted, as pymdownx decides
+
+    def _markdown(self) -> markdown.Markdown:
         if self._md is None:
             self._md = markdown.Markdown(extensions=self._config["markdown_extensions"],
                                          extension_configs=self._config["mdx_configs"] or {})
             prepare_inline_patterns(self._md)  # slow-scanning inline patterns skip texts they cannot match
-        else:
-            self._md.reset()
-        md, config = self._md, self._config
+            self._fresh = True
+        return self._md
+
+    def render(self, page: Page, files: Files) -> None:
+        """MkDocs 1.6's ``Page.render``, with the instance made once and reset for each page after the first."""
+        if page.markdown is None:
+            raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
+        md, config = self._markdown(), self._config
+        if not self._fresh:
+            md.reset()
+        self._fresh = False
         # Registered under the same names on every page, so each replaces the last page's.
         raw_html_ext = mkdocs_pages._RawHTMLPreprocessor()
         raw_html_ext._register(md)

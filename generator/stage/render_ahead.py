@@ -22,10 +22,12 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import select
 import signal
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,8 @@ SAFE_PLUGINS = {"search", "material/search", "redirects", "devportal/only-change
 PR_SET_PDEATHSIG = 1
 #: Below this many bytes of Markdown, a fork costs more than it saves.
 MIN_BYTES = 200_000
+#: A fenced code block's language: the first word after its fence (```` ```python ````, ```` ``` { .json } ````).
+FENCE_LANGUAGE = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*(?:\{[ \t]*\.?)?(?P<language>[\w#+.-]+)", re.MULTILINE)
 
 
 @dataclass
@@ -88,7 +92,20 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _render_in_child(pages: list[Any], config: Any, files: Any, out: int, parent: int) -> None:
+def fence_languages(paths: Iterable[str]) -> set[str]:
+    """The languages of the fenced code blocks in the Markdown files ``paths`` (each fence's first word)."""
+    languages: set[str] = set()
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as stream:
+                languages.update(match.group("language") for match in FENCE_LANGUAGE.finditer(stream.read()))
+        except OSError:
+            continue
+    return languages
+
+
+def _render_in_child(pages: list[Any], config: Any, files: Any, out: int, parent: int,
+                     renderer: PageRenderer | None) -> None:
     """The child: render ``pages`` as ``Page.render`` does, send the results down ``out`` and exit."""
     status = 1
     try:
@@ -105,7 +122,6 @@ def _render_in_child(pages: list[Any], config: Any, files: Any, out: int, parent
         root.addHandler(collected)
         warnings.simplefilter("ignore")  # the parent shows Python's warnings once, for its own pages
         results: dict[str, _Rendered] = {}
-        renderer = PageRenderer(config) if PageRenderer.usable(config) else None
         for page in pages:
             collected.records = []
             page.read_source(config)
@@ -159,12 +175,16 @@ class RenderAhead(BasePlugin):
         ahead = pages[split:]
         if not ahead:
             return nav
+        renderer = PageRenderer(config) if PageRenderer.usable(config) else None
+        if renderer is not None:  # what the child needs and this process may need too, made once before the fork
+            renderer.prepare(sorted(fence_languages(page.file.abs_src_path for page in ahead
+                                                    if page.file.abs_src_path)))
         read, write = os.pipe()
         parent = os.getpid()
         child = os.fork()
         if child == 0:
             os.close(read)
-            _render_in_child(ahead, config, files, write, parent)
+            _render_in_child(ahead, config, files, write, parent, renderer)
         os.close(write)
         self._child, self._pipe, self._started = child, read, time.monotonic()
         self._ahead = {page.file.src_uri for page in ahead}
