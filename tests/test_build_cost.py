@@ -40,7 +40,7 @@ from generator.stage.one_markdown import NAME as ONE_MARKDOWN
 from generator.stage.one_markdown import RESETTABLE, OneMarkdown, PageRenderer
 from generator.stage.raw_fragments import NAME as RAW_FRAGMENTS
 from generator.stage.raw_fragments import RawFragments, fragment_parts
-from generator.stage.render_ahead import RenderAhead
+from generator.stage.render_ahead import RenderAhead, fence_languages
 from generator.stage.search_index import SEARCH_HOOK, skip_lunr_index
 from generator.stage.site import config_parsed_by_libyaml
 from generator.stage.template_attributes import NAME as TEMPLATE_ATTRIBUTES
@@ -50,6 +50,7 @@ from generator.stage.theme_parts import NAME as THEME_PARTS
 from generator.stage.theme_parts import REWRITES as THEME_REWRITES
 from generator.stage.theme_parts import ThemeParts
 from tests.helpers import CORPUS, REPO_ROOT, new_upstream, write_portal
+from tests.markdown_oracle import github_html
 
 
 @pytest.fixture(scope="module")
@@ -320,6 +321,19 @@ def test_pages_rendered_ahead_on_a_second_core_give_the_same_site_and_the_same_m
              if p.is_file() and p.name != "sitemap.xml.gz"}
     assert built == {p.relative_to(tmp_path / "ahead"): p.read_bytes() for p in (tmp_path / "ahead").rglob("*")
                      if p.is_file() and p.name != "sitemap.xml.gz"}
+
+
+def test_the_lexers_made_before_rendering_ahead_are_those_of_every_code_block_github_sees():
+    """The parent makes the lexers of the child's code blocks before the fork (Pygments compiles a lexer's rules
+    once per process): on every corpus page, each language cmark-gfm gives a code block is found, and no other."""
+    word = re.compile(r"[\w#+.-]+")  # what pymdownx.superfences reads as a fence's language
+    pages = sorted(CORPUS.glob("**/*.md"))
+    for page in pages:
+        html = github_html(page.read_text(encoding="utf-8", errors="replace"))
+        github = {match.group(0) for info in re.findall(r'<pre lang="([^"]+)"', html)
+                  if (match := word.match(info.lstrip("{ .")))}
+        assert fence_languages([str(page)]) == github, page
+    assert {"bash", "json", "python", "mermaid"} <= fence_languages(str(page) for page in pages)
 
 
 #: Pages that leave state in a Markdown instance: abbreviations, footnotes, tabs, heading ids, stashed HTML,
