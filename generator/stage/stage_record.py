@@ -20,6 +20,7 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -36,14 +37,20 @@ LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown-it-py"
 
 
 def library_versions() -> list[str]:
-    """The installed versions of the libraries whose behaviour shapes the staged tree."""
+    """The installed versions of the libraries whose behaviour shapes the staged tree (those this process runs:
+    read once, from the packages' metadata)."""
+    return list(_library_versions())
+
+
+@lru_cache(maxsize=1)
+def _library_versions() -> tuple[str, ...]:
     versions = []
     for package in LIBRARIES:
         try:
             versions.append(f"{package}=={version(package)}")
         except PackageNotFoundError:
             versions.append(f"{package} absent")
-    return versions
+    return tuple(versions)
 
 
 def folder_digest(root: Path, hasher: hashlib._Hash) -> None:
