@@ -86,7 +86,8 @@ def unreadable_scalar(node: yaml.Node) -> yaml.constructor.ConstructorError:
     """The YAML error of a scalar its explicit tag's constructor cannot read (``!!bool maybe``, ``!!int twelve``),
     at the scalar: PyYAML's constructors raise KeyError, ValueError or AttributeError for them."""
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    return yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a {tag} value", node.start_mark)
+    value = node.value if len(node.value) <= 40 else f"{node.value[:40]}…"  # a number of 5,000 digits
+    return yaml.constructor.ConstructorError(None, None, f"{value!r} is not a {tag} value", node.start_mark)
 
 
 def check_expansion(root: yaml.Node | None) -> None:

@@ -204,3 +204,14 @@ def test_a_spec_that_cannot_be_read_gets_the_same_error_in_every_process_and_not
             parsed.parse(text, "openapi.yaml")
         assert str(shared.value) == str(direct.value)
     assert not list(tmp_path.glob("*.pickle"))
+
+
+@pytest.mark.parametrize("name", ["openapi.json", "openapi.yaml"])
+def test_a_number_too_long_for_python_is_a_yaml_error_at_its_line(name: str):
+    """Python refuses to read an integer of more than 4,300 digits (ValueError): in a JSON or YAML spec it is a
+    YAML error at the number, its value cut short in the message, not a crash."""
+    text = '{\n  "openapi": "3.0.3",\n  "x-big": 1' + "0" * 5000 + "\n}\n"
+    with pytest.raises(yaml.YAMLError) as raised:
+        parse_text(text, name)
+    assert raised.value.problem_mark.line == 2
+    assert raised.value.problem == "'1000000000000000000000000000000000000000…' is not a !!int value"

@@ -45,8 +45,8 @@ def parse_text(text: str, name: str) -> Any:
     if name.endswith(".json"):
         try:
             document = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
-            pass  # some ".json" files are YAML, and the YAML reader says where a too deep document goes wrong
+        except (ValueError, RecursionError):  # JSONDecodeError, or a number past Python's 4,300 digits
+            pass  # some ".json" files are YAML, and the YAML reader says where the document goes wrong
         else:
             if _depth(document) <= MAX_DEPTH:
                 return document
