@@ -12,7 +12,9 @@ The child's messages (MkDocs' link checks, extensions' warnings) are logged in t
 MkDocs would have logged them, so the build's log, its warnings and ``--strict`` are those of a plain build.
 Whatever goes wrong in the child (a crash, a timeout), MkDocs renders the remaining pages itself: the
 site is byte for byte the one a plain build makes. Only plugins known not to change pages before they are
-rendered may be in the config (:data:`SAFE_PLUGINS`); otherwise nothing is rendered ahead.
+rendered may be in the config (:data:`SAFE_PLUGINS`); otherwise nothing is rendered ahead. Before the fork,
+the parent makes the Markdown instance the child renders with and the lexers of the child's code blocks
+(:func:`fence_languages`): Pygments compiles a lexer's rules once per process, so the child inherits them.
 """
 
 from __future__ import annotations
