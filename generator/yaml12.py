@@ -79,10 +79,10 @@ class Yaml12Loader(DepthBoundedLoader):
         try:
             return super().construct_object(node, deep)
         except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
-            raise unreadable_scalar(node) from exc
+            raise _unreadable_scalar(node) from exc
 
 
-def unreadable_scalar(node: yaml.Node) -> yaml.constructor.ConstructorError:
+def _unreadable_scalar(node: yaml.Node) -> yaml.constructor.ConstructorError:
     """The YAML error of a scalar its explicit tag's constructor cannot read (``!!bool maybe``, ``!!int twelve``),
     at the scalar: PyYAML's constructors raise KeyError, ValueError or AttributeError for them."""
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
@@ -265,7 +265,9 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None):
     sequences and the five scalar types of :class:`Yaml12Loader`'s resolvers are built here; a document with
     any other node (a tag such as ``!!binary``, a ``<<`` merge key, a collection as a key) is built by PyYAML's
     constructor as before. ``root`` has passed :func:`check_expansion` when it has aliases (no cycle): a node
-    reached again is the object built the first time, as PyYAML's is."""
+    reached again is the object built the first time, as PyYAML's is. A scalar its tag cannot read
+    (``!!bool maybe``) raises what PyYAML's constructor raises; :func:`load_yaml_document` then reads the text
+    with the checked loader, whose error says where."""
     if root is None:
         return loader.construct_document(root)
     built: dict[int, object] = {}
@@ -277,15 +279,12 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None):
             return node.value
         if tag == _NULL:
             return None
-        try:
-            if tag == _BOOL:
-                return bools[node.value.lower()]
-            if tag == _INT:
-                return loader.construct_yaml_int(node)
-            if tag == _FLOAT:
-                return loader.construct_yaml_float(node)
-        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
-            raise unreadable_scalar(node) from exc
+        if tag == _BOOL:
+            return bools[node.value.lower()]
+        if tag == _INT:
+            return loader.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return loader.construct_yaml_float(node)
         raise _Unusual
 
     def build(node: yaml.Node):
