@@ -190,17 +190,15 @@ def load_yaml_document(text: str):
 
     libyaml composes only a text that cannot nest deeper than :data:`C_COMPOSE_DEPTH` levels (bounded from its
     characters alone, see :func:`nesting_bound`), and its nodes are used only when they pass the checks of
-    :class:`Yaml12Loader` (depth, alias expansion). Anything else (a document too deep, an alias bomb, an
-    invalid document) is read again with :class:`FastYaml12Loader`, which reports it as it always does."""
+    :class:`Yaml12Loader` (depth, alias expansion), made while its values are built (:func:`constructed`).
+    Anything else (a document too deep, an alias bomb, an invalid document) is read again with
+    :class:`FastYaml12Loader`, which reports it as it always does."""
     if CParser is not None and nesting_bound(text) <= C_COMPOSE_DEPTH:
         loader = _CComposedYaml12Loader(text)
         try:
             node = loader.get_single_node()
-            within, aliased = _composed_depth_within(node)
-            if within:
-                if aliased:
-                    check_expansion(node)
-                return constructed(loader, node)
+            # An alias names an anchor (``&name``): without one in the text, no node is reached twice.
+            return constructed(loader, node, anchored="&" in text)
         except Exception:  # noqa: BLE001, S110 - read again below, where the checked loader reports it
             pass
         finally:
@@ -259,18 +257,31 @@ class _Unusual(Exception):  # noqa: N818 - not an error: the node is left to PyY
     """A node :func:`constructed` leaves to PyYAML's constructor (another tag, a merge key, a collection as a key)."""
 
 
-def constructed(loader: SafeConstructor, root: yaml.Node | None):
-    """``loader.construct_document(root)``: the same values, built in one walk of the nodes instead of PyYAML's
-    generator per collection and dispatch per node (about a third of reading a big spec). Plain mappings,
-    sequences and the five scalar types of :class:`Yaml12Loader`'s resolvers are built here; a document with
-    any other node (a tag such as ``!!binary``, a ``<<`` merge key, a collection as a key) is built by PyYAML's
-    constructor as before. ``root`` has passed :func:`check_expansion` when it has aliases (no cycle): a node
-    reached again is the object built the first time, as PyYAML's is. A scalar its tag cannot read
-    (``!!bool maybe``) raises what PyYAML's constructor raises; :func:`load_yaml_document` then reads the text
-    with the checked loader, whose error says where."""
+class _Refused(Exception):  # noqa: N818 - not reported: the checked loader reads the text again and reports it
+    """A document :class:`Yaml12Loader` refuses (nested too deep, an alias bomb, a collection that contains
+    itself), found by :func:`constructed`."""
+
+
+def constructed(loader: SafeConstructor, root: yaml.Node | None, *, anchored: bool = True):
+    """``loader.construct_document(root)``, refusing (:class:`_Refused`) what :class:`Yaml12Loader` refuses:
+    collections nested more than :data:`MAX_DEPTH` levels as the document is written, and, with ``anchored``
+    (the text has an ``&``: without an anchor there is no alias), what :func:`check_expansion` refuses.
+
+    The values are the same, built in one walk of the nodes instead of PyYAML's generator per collection and
+    dispatch per node (about a third of reading a big spec), with the checks made on the way instead of in
+    walks of their own. The walk is in document order, so a node is first reached where it is written (its
+    anchor) and every later time is an alias, which composing does not nest and which gets the object built the
+    first time, as PyYAML's does. Plain mappings, sequences and the five scalar types of :class:`Yaml12Loader`'s
+    resolvers are built here; a document with any other node (a tag such as ``!!binary``, a ``<<`` merge key, a
+    collection as a key) is checked by walks of its own and built by PyYAML's constructor as before. A scalar
+    its tag cannot read (``!!bool maybe``) raises what PyYAML's constructor raises. :func:`load_yaml_document`
+    reads a text refused here, or whose scalar could not be read, with the checked loader, whose error says
+    where."""
     if root is None:
         return loader.construct_document(root)
-    built: dict[int, object] = {}
+    built: dict[int, object] = {}  # collection → its value
+    sizes: dict[int, int] = {}  # collection → its nodes, aliases expanded (with ``anchored``)
+    scalars: set[int] = set()  # the distinct scalars (with ``anchored``)
     bools = loader.bool_values
 
     def scalar(node: yaml.Node):
@@ -287,33 +298,87 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None):
             return loader.construct_yaml_float(node)
         raise _Unusual
 
-    def build(node: yaml.Node):
+    def build(node: yaml.Node, depth: int):
         kind = type(node)
         if kind is yaml.ScalarNode:
             return scalar(node)
         done = built.get(id(node))
         if done is not None:
             return done
+        if depth > MAX_DEPTH:
+            raise _Refused
         if kind is yaml.MappingNode and node.tag == _MAP:
             mapping: dict = {}
             built[id(node)] = mapping
             for key, value in node.value:
                 if type(key) is not yaml.ScalarNode:
                     raise _Unusual
-                mapping[scalar(key)] = build(value)  # a merge key's tag is none of scalar()'s
+                mapping[scalar(key)] = build(value, depth + 1)  # a merge key's tag is none of scalar()'s
             return mapping
         if kind is yaml.SequenceNode and node.tag == _SEQ:
             sequence: list = []
             built[id(node)] = sequence
             for item in node.value:
-                sequence.append(build(item))
+                sequence.append(build(item, depth + 1))
+            return sequence
+        raise _Unusual
+
+    def size(node: yaml.Node) -> int:
+        """1 for a scalar (noted as seen); a collection's size, refusing one reached again inside itself."""
+        if type(node) is yaml.ScalarNode:
+            scalars.add(id(node))
+            return 1
+        found = sizes.get(id(node))
+        if found is None:  # built but not sized yet: the alias is inside the collection it names
+            raise _Refused
+        return found
+
+    def build_sized(node: yaml.Node, depth: int):
+        """:func:`build`, sizing each collection as :func:`check_expansion` does once its children are built."""
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            return scalar(node)
+        done = built.get(id(node))
+        if done is not None:
+            return done
+        if depth > MAX_DEPTH:
+            raise _Refused
+        total = 1
+        if kind is yaml.MappingNode and node.tag == _MAP:
+            mapping: dict = {}
+            built[id(node)] = mapping
+            for key, value in node.value:
+                if type(key) is not yaml.ScalarNode:
+                    raise _Unusual
+                mapping[scalar(key)] = build_sized(value, depth + 1)
+                total += size(key) + size(value)
+            sizes[id(node)] = total
+            return mapping
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            sequence: list = []
+            built[id(node)] = sequence
+            for item in node.value:
+                sequence.append(build_sized(item, depth + 1))
+                total += size(item)
+            sizes[id(node)] = total
             return sequence
         raise _Unusual
 
     try:
-        return build(root)
+        if not anchored:
+            return build(root, 1)
+        value = build_sized(root, 1)
     except _Unusual:
+        within, aliased = _composed_depth_within(root)
+        if not within:
+            raise _Refused from None
+        if aliased:
+            check_expansion(root)  # before PyYAML's constructor walks the aliases
         return loader.construct_document(root)
+    distinct = len(built) + len(scalars)
+    if size(root) > distinct + max(MAX_ALIAS_GROWTH, distinct):
+        raise _Refused
+    return value
 
 
 def load_yaml(text: str):

@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import yaml12
 from generator.validate.spec_files import ParsedDocuments, parse_text
 from generator.yaml12 import (
     C_COMPOSE_DEPTH,
@@ -92,6 +93,47 @@ def test_shared_objects_written_with_anchors_and_aliases_read_the_same():
         "duplicate anchor", "two documents", "yaml 1.2 scalars", "empty"])
 def test_hostile_and_invalid_documents_get_the_checked_loaders_outcome(text: str):
     assert _outcome(load_yaml_document, text) == _outcome(_checked, text)
+
+
+def _aliases(count: int, *, scalar: bool = False) -> str:
+    """A list of ``count`` aliases to one anchored scalar, or to one list of 999 scalars (1,000 nodes), written as
+    block collections (lines short enough for libyaml's composer, see :func:`generator.yaml12.nesting_bound`)."""
+    name = "s" if scalar else "a"
+    anchored = "a: &s x\n" if scalar else "a: &a\n" + "  - x\n" * 999
+    return anchored + "b:\n" + f"  - *{name}\n" * count
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    (_aliases(100), False),  # expands the document by 100,000 nodes: the most accepted
+    (_aliases(101), True),
+    (_aliases(100_000, scalar=True), False),
+    (_aliases(100_001, scalar=True), True),
+    ("a: &a [x, [y, {z: *a}]]\n", True),  # an alias deep inside the collection it names
+    ("a: &a {k: v}\nb: {c: *a, d: [*a, {e: *a}]}\n", False),  # aliases beside, not inside, what they name
+    ("a: &a [1]\nb: " + "[" * (MAX_DEPTH - 1) + "*a" + "]" * (MAX_DEPTH - 1) + "\n", False),  # an alias does not nest
+    ("a: &a [1]\nb: " + "[" * MAX_DEPTH + "*a" + "]" * MAX_DEPTH + "\n", True),
+    ('url: "https://example.com/?a=1&b=2"\nlist: [x, y]\n', False),  # an `&` that is no anchor
+], ids=["100,000 more nodes", "100,001 more nodes", "100,000 scalar aliases", "100,001 scalar aliases",
+        "endless alias, nested", "aliases beside", "alias at the depth limit", "one level too deep",
+        "ampersand in a string"])
+def test_alias_expansion_and_depth_are_refused_exactly_where_the_checked_loader_refuses_them(text: str, refused: bool,
+                                                                                             monkeypatch):
+    """The checks made while the values are built (:func:`generator.yaml12.constructed`) draw the line where
+    :func:`generator.yaml12.check_expansion` and the checked loader's depth bound do, on either side of it: a
+    document they accept is read in that one walk, one they refuse is read again by the checked loader, which
+    reports it."""
+    reread = []
+
+    class Rereading(yaml12.FastYaml12Loader):
+        def __init__(self, stream) -> None:
+            reread.append(stream)
+            super().__init__(stream)
+
+    monkeypatch.setattr(yaml12, "FastYaml12Loader", Rereading)
+    outcome = _outcome(load_yaml_document, text)
+    assert bool(reread) is refused
+    assert (outcome[0] == "YamlLimitError") is refused
+    assert outcome == _outcome(_checked, text)
 
 
 @pytest.mark.parametrize("text", [
