@@ -17,6 +17,7 @@ import pytest
 from generator.config import validate_portal_config
 from generator.diagnostics import DiagnosticError
 from generator.sources import fetch_sources, read_lock
+from generator.sources.git import REPO_VARIABLES
 from generator.stage.docs_tree import glob_files
 from tests.helpers import git
 
@@ -119,6 +120,36 @@ def test_a_source_with_specs_is_checked_out_from_its_history_clone_without_fetch
     (pinned,) = _fetch(tmp_path, pinned_source, history=True)
     assert (pinned.root / "README.md").read_text() == "# Hidden\n"
     assert _git_commands(git_argv_log)["fetch"] >= 1  # not in the history clone: fetched from the remote
+
+
+def test_a_fetch_run_from_a_git_hook_leaves_the_hooks_repository_alone(tmp_path, make_upstream, monkeypatch):
+    """A git hook (a pre-commit hook that builds the portal) runs with ``GIT_DIR`` and ``GIT_INDEX_FILE`` naming
+    its repository, and other variables can name its objects: the fetch's own git commands ignore them. Before,
+    a cold fetch checked the source's files out into the hook's repository's index."""
+    upstream = make_upstream("api", {"README.md": "# One\n", "openapi.yaml": "openapi: 3.0.3\n"})
+    hooked = tmp_path / "hooked"
+    git("init", "-q", str(hooked), cwd=tmp_path)
+    (hooked / "own.txt").write_text("own\n")
+    git("add", "own.txt", cwd=hooked)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "own", cwd=hooked)
+    state = {path.relative_to(hooked): path.read_bytes() for path in (hooked / ".git").rglob("*") if path.is_file()}
+    for name, value in {"GIT_DIR": hooked / ".git", "GIT_WORK_TREE": hooked, "GIT_INDEX_FILE": hooked / ".git/index",
+                        "GIT_OBJECT_DIRECTORY": hooked / ".git/objects", "GIT_COMMON_DIR": hooked / ".git"}.items():
+        monkeypatch.setenv(name, str(value))
+    sources = _sources({"name": "plain", "repo": upstream.url},
+                       {"name": "specs", "repo": upstream.url, "specs": ["openapi.yaml"]})
+    checkouts = _fetch(tmp_path / "portal", sources, history=True)
+    assert [(c.root / "README.md").read_text() for c in checkouts] == ["# One\n"] * 2
+    assert {path.relative_to(hooked): path.read_bytes() for path in (hooked / ".git").rglob("*")
+            if path.is_file()} == state
+
+
+def test_the_variables_ignored_are_those_git_names_as_pointing_at_a_repository():
+    """``git rev-parse --local-env-vars`` lists them; the configuration ones (``GIT_CONFIG_COUNT``: a CI's
+    credentials) are kept."""
+    listed = subprocess.run(["git", "rev-parse", "--local-env-vars"], capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert set(REPO_VARIABLES) == {name for name in listed if not name.startswith("GIT_CONFIG")}
 
 
 def test_a_repo_git_makes_in_the_cache_has_no_template_files_or_reflogs(tmp_path, make_upstream, monkeypatch):

@@ -32,6 +32,14 @@ SAFE_CONFIG = [
 ]
 
 
+#: What points git at parts of a repository other than the one it runs in (``git rev-parse --local-env-vars``
+#: less the configuration ones): a git hook runs with ``GIT_DIR`` and ``GIT_INDEX_FILE`` set, and a build run
+#: from one would otherwise check its sources out into the hook's repository's index, or fetch into its objects.
+REPO_VARIABLES = ("GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE",
+                  "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+                  "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE",
+                  "GIT_COMMON_DIR")
+
 
 @dataclass(frozen=True)
 class HttpAuth:
@@ -119,8 +127,8 @@ def _environment(auth: HttpAuth | None = None) -> dict[str, str]:
            # folders per clone or checkout, written and, for a checkout, deleted again); the empty variable
            # also overrides any template folder the user's environment or git config names.
            "GIT_TEMPLATE_DIR": ""}
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
+    for name in REPO_VARIABLES:
+        env.pop(name, None)
     if auth:
         env.update(auth.git_env(env))
     return env
