@@ -7,6 +7,7 @@ config makes each page pay for, against the libraries' own behaviour as the orac
 
 from __future__ import annotations
 
+import collections
 import functools
 import gc
 import logging
@@ -582,6 +583,40 @@ def test_attributes_missing_from_an_object_are_looked_up_as_jinja_looks_them_up(
                     assert found._undefined_name == name and found._undefined_hint == theirs._undefined_hint
                 else:
                     assert found == theirs, (obj, name)
+
+
+def test_the_templates_compile_to_the_same_code_without_jinjas_optimizer():
+    """The build compiles its templates (Material's, the overrides', the API reference's, the changelogs' and
+    the updates archive's) without Jinja's optimizer (``JINJA_OPTIMIZER``): it only folds constant expressions,
+    and these templates compile to the same code without it, but for a negative number written in parentheses.
+    Were a template to gain a constant the optimizer folds, it would be computed on every render: this fails."""
+    from mkdocs.theme import Theme
+
+    from generator.package_data import templates_dir
+    from generator.render import archive
+    from generator.render.changelog import page as changelog_page
+    from generator.render.escaping import JINJA_OPTIMIZER
+    from generator.render.reference import render
+    from generator.stage import portal_pages
+
+    assert JINJA_OPTIMIZER is False
+    theme = Theme(name="material", custom_dir=str(templates_dir() / "overrides"))
+    envs = {"theme": theme.get_env(), "reference": render._environment(), "archive": archive._templates(),
+            "changelog": changelog_page._templates(), "portal": portal_pages._templates()}
+    compiled: collections.Counter[str] = collections.Counter()
+    for kind, env in envs.items():
+        for name in env.list_templates(filter_func=lambda name: name.endswith((".html", ".j2"))):
+            source = env.loader.get_source(env, name)[0]
+            try:
+                env.optimized = True
+                optimized = env.compile(source, name, raw=True)
+            except jinja2.TemplateError:  # one of Material's partials needs a filter a plugin adds (`date`)
+                assert kind == "theme", name
+                continue
+            env.optimized = False
+            assert re.sub(r"\((-\d+)\)", r"\1", env.compile(source, name, raw=True)) == optimized, name
+            compiled[kind] += 1
+    assert compiled["theme"] > 100 and all(compiled[kind] for kind in envs), compiled
 
 
 #: Regexes of every shape :func:`required_text` reads, with what every match of each must contain.

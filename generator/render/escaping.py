@@ -77,6 +77,12 @@ def _finalize(value: Any) -> Any:
     return markdown_text(value)
 
 
+#: Whether Jinja runs its optimizer when it compiles a template: it only folds constant expressions (``{{ 2 * 3 }}``,
+#: ``x[:-5]``): the package's templates compile to the same code without it (one ``-5`` becomes ``(-5)``),
+#: 10-15 % faster (9 ms of the API reference's templates, compiled in every build that renders one).
+JINJA_OPTIMIZER = False
+
+
 def template_environment(folder: Path, *, output: Literal["markdown", "html"]) -> jinja2.Environment:
     """The Jinja environment of a template folder. Every printed value is escaped for the ``output`` unless
     marked safe: with :func:`markdown_text` for Markdown (``| link`` marks a link target, percent-encoded),
@@ -88,7 +94,7 @@ def template_environment(folder: Path, *, output: Literal["markdown", "html"]) -
     markdown = output == "markdown"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=not markdown,
                              finalize=_finalize if markdown else None, keep_trailing_newline=markdown,
-                             trim_blocks=True, lstrip_blocks=True,
+                             trim_blocks=True, lstrip_blocks=True, optimized=JINJA_OPTIMIZER,
                              undefined=jinja2.StrictUndefined if markdown else jinja2.ChainableUndefined)
     if markdown:
         env.filters["link"] = markdown_link

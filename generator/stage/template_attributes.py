@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from mkdocs.plugins import BasePlugin
 
+from generator.render.escaping import JINJA_OPTIMIZER
+
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
@@ -45,9 +47,12 @@ def attribute_lookup(environment: jinja2.Environment) -> Any:
 
 
 class TemplateAttributes(BasePlugin):
-    """Has the build's template environment look attributes up with :func:`attribute_lookup`."""
+    """Has the build's template environment look attributes up with :func:`attribute_lookup`, and compile the
+    theme's templates without Jinja's optimizer (see :data:`generator.render.escaping.JINJA_OPTIMIZER`: all but one
+    of Material's templates compile to the same code, about 12 % faster)."""
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         if type(env).getattr is jinja2.Environment.getattr:  # not a sandbox, whose lookups are its checks
             env.getattr = attribute_lookup(env)
+        env.optimized = JINJA_OPTIMIZER
         return env
