@@ -298,31 +298,6 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None, *, anchored: bo
             return loader.construct_yaml_float(node)
         raise _Unusual
 
-    def build(node: yaml.Node, depth: int):
-        kind = type(node)
-        if kind is yaml.ScalarNode:
-            return scalar(node)
-        done = built.get(id(node))
-        if done is not None:
-            return done
-        if depth > MAX_DEPTH:
-            raise _Refused
-        if kind is yaml.MappingNode and node.tag == _MAP:
-            mapping: dict = {}
-            built[id(node)] = mapping
-            for key, value in node.value:
-                if type(key) is not yaml.ScalarNode:
-                    raise _Unusual
-                mapping[scalar(key)] = build(value, depth + 1)  # a merge key's tag is none of scalar()'s
-            return mapping
-        if kind is yaml.SequenceNode and node.tag == _SEQ:
-            sequence: list = []
-            built[id(node)] = sequence
-            for item in node.value:
-                sequence.append(build(item, depth + 1))
-            return sequence
-        raise _Unusual
-
     def size(node: yaml.Node) -> int:
         """1 for a scalar (noted as seen); a collection's size, refusing one reached again inside itself."""
         if type(node) is yaml.ScalarNode:
@@ -333,8 +308,9 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None, *, anchored: bo
             raise _Refused
         return found
 
-    def build_sized(node: yaml.Node, depth: int):
-        """:func:`build`, sizing each collection as :func:`check_expansion` does once its children are built."""
+    def build(node: yaml.Node, depth: int):
+        """The value of ``node``; with ``anchored``, each collection sized as :func:`check_expansion` sizes it
+        once its children are built."""
         kind = type(node)
         if kind is yaml.ScalarNode:
             return scalar(node)
@@ -350,24 +326,24 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None, *, anchored: bo
             for key, value in node.value:
                 if type(key) is not yaml.ScalarNode:
                     raise _Unusual
-                mapping[scalar(key)] = build_sized(value, depth + 1)
-                total += size(key) + size(value)
+                mapping[scalar(key)] = build(value, depth + 1)  # a merge key's tag is none of scalar()'s
+                if anchored:
+                    total += size(key) + size(value)
             sizes[id(node)] = total
             return mapping
         if kind is yaml.SequenceNode and node.tag == _SEQ:
             sequence: list = []
             built[id(node)] = sequence
             for item in node.value:
-                sequence.append(build_sized(item, depth + 1))
-                total += size(item)
+                sequence.append(build(item, depth + 1))
+                if anchored:
+                    total += size(item)
             sizes[id(node)] = total
             return sequence
         raise _Unusual
 
     try:
-        if not anchored:
-            return build(root, 1)
-        value = build_sized(root, 1)
+        value = build(root, 1)
     except _Unusual:
         within, aliased = _composed_depth_within(root)
         if not within:
@@ -375,9 +351,10 @@ def constructed(loader: SafeConstructor, root: yaml.Node | None, *, anchored: bo
         if aliased:
             check_expansion(root)  # before PyYAML's constructor walks the aliases
         return loader.construct_document(root)
-    distinct = len(built) + len(scalars)
-    if size(root) > distinct + max(MAX_ALIAS_GROWTH, distinct):
-        raise _Refused
+    if anchored:
+        distinct = len(built) + len(scalars)
+        if size(root) > distinct + max(MAX_ALIAS_GROWTH, distinct):
+            raise _Refused
     return value
 
 
