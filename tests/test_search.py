@@ -348,6 +348,54 @@ def test_pagefind_is_ready_before_the_reader_opens_the_search_so_the_first_query
         browser.close()
 
 
+#: Put into a page: every query the search box's results answer (``data-dp-answers``), in the order shown.
+ANSWERS_SHOWN = """
+document.addEventListener("DOMContentLoaded", () => {
+  window.__dpAnswers = [];
+  const list = document.querySelector(".md-search-result__list");
+  new MutationObserver(() => window.__dpAnswers.push(list.dataset.dpAnswers))
+    .observe(list, { attributes: true, attributeFilter: ["data-dp-answers"] });
+});
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_the_search_box_answers_as_one_types_and_never_shows_an_older_querys_results_after_a_newer_ones(tmp_path):
+    """Each keystroke searches at once (no debounce: the benchmark's first search result shows what that saves),
+    one search at a time: the keystrokes made during a search are answered by one search of the last of them.
+    Whatever the timing, the answers shown are of ever longer prefixes of what was typed, and the last is of all
+    of it; erasing the box answers the empty query."""
+    from playwright.sync_api import sync_playwright
+
+    site = _build_example(tmp_path / "pagefind")
+    query = "refund payment"
+    with serve_folder(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.add_init_script(ANSWERS_SHOWN)
+        page.goto(f"{base}/payments/api/payments/", wait_until="load")
+        box = page.locator("input.md-search__input")
+        box.click()
+        for delay in (0, 60):  # keystrokes faster than a search, then slower than one, faster than a debounce
+            if delay:
+                box.fill("")  # erased: the empty query's answer (no results)
+                wait_for_answer(page, "")
+                assert not page.eval_on_selector_all(".md-search-result__link", "links => links.length")
+            page.evaluate("window.__dpAnswers = []")
+            box.type(query, delay=delay)
+            wait_for_answer(page, query)
+            shown = page.evaluate("window.__dpAnswers")
+            assert shown[-1] == query and all(query.startswith(answer) for answer in shown), shown
+            assert [len(answer) for answer in shown] == sorted({len(answer) for answer in shown}), shown
+            if delay:  # answered while typing: no keystroke waited for a pause in the typing to be searched
+                assert len(shown) > 1, shown
+            links = page.eval_on_selector_all(".md-search-result__link", "links => links.map(a => a.href)")
+            assert links and any("refund" in link.lower() for link in links[:3]), links
+        browser.close()
+
+
 def test_a_search_front_matter_that_is_not_a_mapping_is_ignored_with_a_warning_not_a_crash(tmp_path, make_upstream,
                                                                                            capsys):
     upstream = make_upstream("cards", {"README.md": "---\nsearch: hide me\n---\n# Cards\n\nText.\n"})

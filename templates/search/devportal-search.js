@@ -23,6 +23,7 @@ let manifest = null; // the list of bundles Pagefind read, as text: a new build 
 let owners = null; // a page's id in Pagefind's results → the index of its bundle in the list
 let sizes = []; // per bundle, its pages per language
 let latest = 0;
+let searching = Promise.resolve(); // settles when the search under way is done
 
 function bundleUrl(path) {
   return new URL(root.dataset.dpBundle + path, location.href).href;
@@ -219,8 +220,23 @@ async function answer(query, ticket) {
   // the index Pagefind read is no longer the site's. The index is checked while the pages load: an unchanged
   // site costs the answer no time.
   const module = await load();
-  const searched = query ? await module.debouncedSearch(query, {}, 120) : { results: [] };
-  if (searched === null || ticket !== latest) {
+  // One search at a time, with no delay: a keystroke made while one runs waits for it, and of the keystrokes
+  // made meanwhile only the last searches. (A debounce of 120 ms made every answer wait that long after the
+  // last keystroke; searching as one types also loads the index chunks of the word before it is complete.)
+  const before = searching;
+  let finished;
+  searching = new Promise(resolve => { finished = resolve; });
+  let searched;
+  try {
+    await before;
+    if (ticket !== latest) {
+      return undefined;
+    }
+    searched = query ? await module.search(query) : { results: [] };
+  } finally {
+    finished();
+  }
+  if (ticket !== latest) {
     return undefined;
   }
   const found = { ...searched, results: await ranked(module, query, searched.results) };
