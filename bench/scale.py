@@ -65,7 +65,7 @@ from bench.measure import serve_save  # noqa: E402
 from bench.specgen import generate_spec  # noqa: E402
 from generator.stage.zensical_engine import zensical_version  # noqa: E402
 from generator.timing import step_times  # noqa: E402
-from tests.helpers import serve_folder_apart  # noqa: E402
+from tests.helpers import serve_folder  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 SEARCH_RUNS = 3  # the first search result is timed in this many fresh browsers; the median is the figure
@@ -437,11 +437,10 @@ def first_search_result(site: Path, page: str, query: str, timeout: float,
     """Seconds from opening ``page`` in chromium to the first search result for ``query`` on screen, by the
     page's clock (:data:`FIRST_RESULT_CLOCK`) and as Playwright's wait for it saw it; the bytes of search index
     the browser downloaded until then; how many of ``operations``' queries (summary, operationId, path) had
-    their operation in the first three results. The site is served from a process of its own, as a reader's
-    browser gets it from a web server (:func:`tests.helpers.serve_folder_apart`)."""
+    their operation in the first three results."""
     from playwright.sync_api import sync_playwright
 
-    with serve_folder_apart(site) as base, sync_playwright() as p:
+    with serve_folder(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:

@@ -203,26 +203,6 @@ def serve_folder(folder: Path):
 
 
 @contextlib.contextmanager
-def serve_folder_apart(folder: Path):
-    """Serve ``folder`` over HTTP on loopback from a process of its own (``python -m http.server``); yields the
-    base URL. A server in the process that drives the browser shares its interpreter lock with Playwright's
-    client: while the client types or waits, the server answers late (the first search result at M, a median
-    1.70 s served in process and 1.58 s apart, seven runs of each in turn)."""
-    process = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
-                                str(folder)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        started = process.stdout.readline()  # "Serving HTTP on 127.0.0.1 port 41623 (http://...) ..."
-        port = started.split(" port ", 1)[1].split()[0] if " port " in started else None
-        if port is None or not port.isdigit():
-            raise RuntimeError(f"python -m http.server did not start: {started!r}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.kill()
-        process.wait()
-        process.stdout.close()
-
-
-@contextlib.contextmanager
 def serve(handler):
     """Run an HTTP server with ``handler`` on loopback for the block; yields its base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -123,26 +123,3 @@ def test_the_scale_benchmark_deletes_nothing_it_made_until_the_run_ends(tmp_path
     site.mkdir()
     DELETE_NOW(site)
     assert not site.exists()
-
-
-def test_the_search_benchmarks_server_runs_apart_answers_conditional_requests_and_stops(tmp_path):
-    """The scale benchmark serves a site from a process of its own (``serve_folder_apart``): the files as they
-    are, a 304 for a copy the browser has (the search box asks so for its list of bundles), and nothing left
-    running after the block."""
-    import urllib.error
-    import urllib.request
-
-    from tests.helpers import serve_folder_apart
-
-    (tmp_path / "pagefind").mkdir()
-    (tmp_path / "pagefind" / "bundles.json").write_text('{"bundles": []}')
-    with serve_folder_apart(tmp_path) as base:
-        with urllib.request.urlopen(f"{base}/pagefind/bundles.json") as response:
-            assert response.read() == b'{"bundles": []}'
-            modified = response.headers["Last-Modified"]
-        request = urllib.request.Request(f"{base}/pagefind/bundles.json", headers={"If-Modified-Since": modified})
-        with pytest.raises(urllib.error.HTTPError) as answered:
-            urllib.request.urlopen(request)
-        assert answered.value.code == 304
-    with pytest.raises(OSError):
-        urllib.request.urlopen(f"{base}/pagefind/bundles.json", timeout=5)
