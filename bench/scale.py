@@ -11,7 +11,10 @@ process, the remote's git among them: it runs here) and wall:
   which a plain build of the staged tree does not do) and its site step (MkDocs and the search index),
   each against the plain build; with ``--pairs N``, N-1 more cold builds each followed at once by a plain
   build, and the median, lowest and highest of the N pairs' ratios (the host's speed drifts between two
-  builds minutes apart: a pair's ratio moves less than either build);
+  builds minutes apart: a pair's ratio moves less than either build); with ``--one-cpu N``, N more such
+  pairs with both builds confined to one CPU (each then runs its work one piece after another: one reference
+  worker, no rendering ahead, one Pagefind at a time) and the median of their ratios: the work each does,
+  without the CPU time that work done side by side on two CPUs costs;
 * the site: total size, HTML pages, bytes per HTML page, nav items on an API page, search_index.json;
 * rebuilds (no upstream change; one page changed; one spec changed) as a fraction of the cold build,
   and how many output files each rewrote (mtime changed) and changed (bytes differ); with ``--pairs N``,
@@ -33,7 +36,7 @@ A size whose steps would not fit in ``--budget`` seconds (predicted from the pre
 with the reason printed; no figure is ever estimated.
 
 Usage: python bench/scale.py [--sizes S,M,L] [--tiny] [--budget SECONDS] [--json FILE] [--keep DIR]
-                            [--search pagefind|lunr] [--pairs N]
+                            [--search pagefind|lunr] [--pairs N] [--one-cpu N]
 """
 
 from __future__ import annotations
@@ -295,13 +298,15 @@ class OverBudget(Exception):
 
 
 def run_measured(argv: list[str], cwd: Path, timeout: float,
-                 steps: dict[str, tuple[float, float]] | None = None) -> tuple[float, float]:
+                 steps: dict[str, tuple[float, float]] | None = None, cpu: int | None = None) -> tuple[float, float]:
     """CPU seconds (user + system of the command and every process it waited for) and wall seconds; into
-    ``steps``, the (wall, CPU) seconds of each step the command's log timed (``time: ...`` lines)."""
+    ``steps``, the (wall, CPU) seconds of each step the command's log timed (``time: ...`` lines). With ``cpu``,
+    the command and every process it starts run on that CPU only."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True,
+                            preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}),
                             # one build date for every build, so a rebuild with nothing changed can equal the last
                             env={"SOURCE_DATE_EPOCH": "1767225600", **os.environ, "PYTHONPATH": str(ROOT)})
     try:
@@ -519,6 +524,11 @@ FIGURES = [  # key, label, unit
     ("build_vs_mkdocs_wall_median", "cold build / plain mkdocs, wall, median of the pairs", "x"),
     ("portal_work_vs_mkdocs_median", "  fetch + stage / plain mkdocs, CPU, median of the pairs", "x"),
     ("site_step_vs_mkdocs_median", "  its MkDocs build + search index / plain mkdocs, CPU, median of the pairs", "x"),
+    ("one_cpu_build_vs_mkdocs", "cold build / plain mkdocs, CPU, both on one CPU (median of --one-cpu pairs)", "x"),
+    ("one_cpu_build_cpu", "  cold devportal build on one CPU, CPU s", "s"),
+    ("one_cpu_build_wall", "  cold devportal build on one CPU, wall s", "s"),
+    ("one_cpu_mkdocs_cpu", "  plain mkdocs build on one CPU, CPU s", "s"),
+    ("one_cpu_mkdocs_wall", "  plain mkdocs build on one CPU, wall s", "s"),
     ("zensical_cpu", "Zensical build of the staged tree, CPU s", "s"),
     ("zensical_wall", "Zensical build of the staged tree, wall s", "s"),
     ("zensical_vs_mkdocs", "Zensical / plain mkdocs, CPU", "x"),
@@ -531,7 +541,7 @@ FIGURES = [  # key, label, unit
     ("search_first_result_s", "first search result in chromium (median of runs), s", "s"),
     ("search_first_result_min_s", "  fastest run, s", "s"),
     ("search_first_result_max_s", "  slowest run, s", "s"),
-    ("search_first_result_polled_s", "  as Playwright's wait saw it (median; polls up to 0.5 s apart), s", "s"),
+    ("search_first_result_polled_s", "  as Playwright's wait saw it (median; it polls each frame), s", "s"),
     ("search_operations_found", "operation in first 3 (of 3 queries)", ""),
     ("output_files", "output files", ""),
     ("nochange_cpu_ratio", "rebuild, no change / cold, CPU", "x"),
@@ -586,14 +596,15 @@ class Planner:
 
 
 def cold_and_plain(build: list[str], plain: list[str], portal: Path, budget: Budget,
-                   aside: SetAside = DELETE_NOW) -> dict[str, float]:
+                   aside: SetAside = DELETE_NOW, cpu: int | None = None) -> dict[str, float]:
     """Another cold build of ``portal`` (its cache, clones, lock file and site put ``aside`` first) and, right
-    after it, a plain build of the staged tree it left: CPU and wall seconds of each, and the cold build's steps."""
+    after it, a plain build of the staged tree it left: CPU and wall seconds of each, and the cold build's steps;
+    with ``cpu``, both run on that CPU only."""
     for path in (portal / ".devportal", portal / "site", portal / "devportal.lock"):
         aside(path)
     steps: dict[str, tuple[float, float]] = {}
-    build_cpu, build_wall = run_measured(build, portal, budget.left(), steps)
-    mkdocs_cpu, mkdocs_wall = run_measured(plain, portal, budget.left())
+    build_cpu, build_wall = run_measured(build, portal, budget.left(), steps, cpu)
+    mkdocs_cpu, mkdocs_wall = run_measured(plain, portal, budget.left(), cpu=cpu)
     return {"build_cpu": build_cpu, "build_wall": build_wall, "mkdocs_cpu": mkdocs_cpu, "mkdocs_wall": mkdocs_wall,
             **step_cpus(steps)}
 
@@ -616,11 +627,18 @@ def pair_ratios(pairs: list[dict[str, float]]) -> dict[str, float]:
             "site_step_vs_mkdocs_median": statistics.median(p["site_step_cpu"] / p["mkdocs_cpu"] for p in pairs)}
 
 
+def one_cpu_figures(pairs: list[dict[str, float]]) -> dict[str, float]:
+    """The medians of pairs of a cold and a plain build both run on one CPU (:func:`cold_and_plain`)."""
+    return {"one_cpu_build_vs_mkdocs": statistics.median(p["build_cpu"] / p["mkdocs_cpu"] for p in pairs),
+            **{f"one_cpu_{key}": statistics.median(p[key] for p in pairs)
+               for key in ("build_cpu", "build_wall", "mkdocs_cpu", "mkdocs_wall")}}
+
+
 def measure_size(size: Size, work: Path, planner: Planner, log, search: str = "pagefind", pairs: int = 1,
-                 aside: SetAside = DELETE_NOW) -> tuple[dict, dict[str, str]]:
+                 aside: SetAside = DELETE_NOW, one_cpu: int = 0) -> tuple[dict, dict[str, str]]:
     """Every figure of one size; the second value names each step that was skipped and why. ``pairs``: how
-    many cold builds, each followed by a plain build, the ratio's median is taken over; what is done with is
-    put ``aside``."""
+    many cold builds, each followed by a plain build, the ratio's median is taken over; ``one_cpu``: how many
+    more such pairs run confined to one CPU; what is done with is put ``aside``."""
     figures: dict = {"content_pages": size.pages, "content_operations": sum(size.spec_operations())}
     skipped: dict[str, str] = {}
     planner.scale[size.name] = size.pages + sum(size.spec_operations())
@@ -688,6 +706,14 @@ def measure_size(size: Size, work: Path, planner: Planner, log, search: str = "p
         if more:
             figures.update(pair_ratios([first, *more]))
             colds = [first["build_cpu"], *(pair["build_cpu"] for pair in more)]
+    if plain and one_cpu:
+        cpu = min(os.sched_getaffinity(0))
+        log(f"  {size.name}: {one_cpu} cold build(s), each followed by a plain build, both on CPU {cpu} alone")
+        alone = step("one-cpu", lambda: [cold_and_plain(build, plain_build, portal, budget, aside, cpu)
+                                         for _ in range(one_cpu)])
+        aside(plain_site)
+        if alone:
+            figures.update(one_cpu_figures(alone))
     if zensical_version():
         zensical_site = work / "zensical-site"
         log(f"  {size.name}: Zensical build of the staged tree")
@@ -837,9 +863,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="cold builds, each followed by a plain MkDocs build, whose cold / plain ratio's "
                              "median is reported, and as many one-page rebuilds, whose median is reported "
                              "against the cold builds' (default 1: the figures of the first of each only)")
+    parser.add_argument("--one-cpu", type=int, default=0, metavar="N",
+                        help="also N cold builds, each followed by a plain MkDocs build, both confined to one CPU, "
+                             "and the median of their cold / plain ratios: the work each does, without the CPU "
+                             "time of work done side by side (default 0: none)")
     args = parser.parse_args(argv)
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
+    if args.one_cpu < 0 or (args.one_cpu and not hasattr(os, "sched_setaffinity")):
+        parser.error("--one-cpu needs a count of 0 or more, and a platform that can confine a process to a CPU")
     if args.tiny:
         sizes = TINY
     else:
@@ -865,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
             aside(work)
             work.mkdir(parents=True)
             results[size.name], skipped[size.name] = measure_size(size, work, planner, log, args.search, args.pairs,
-                                                                  aside)
+                                                                  aside, args.one_cpu)
             if not args.keep:
                 aside(work)
         aside.empty()
